@@ -1,0 +1,1 @@
+"""The Qt-free model: networks, training, datasets, lessons, files and painting logic."""
