@@ -1,0 +1,161 @@
+"""Activation functions, their derivatives and the losses, as small functions in registries.
+
+A setting's name maps to a function (``ACTIVATIONS["relu"]``), so code never grows
+if-chains over names. Activations work **in place** on a pre-activation buffer ``z``
+(batch, neurons) and turn it into the activation; derivatives are written in terms
+of the *activation* ``a`` (the value backprop has at hand), multiplying the incoming
+gradient ``delta`` in place. In place, because for nets this small the cost of a
+training step is the number of NumPy calls and allocations, not the arithmetic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    # 0.5 * (1 + tanh(z / 2)) equals 1 / (1 + e^-z) but never overflows.
+    np.multiply(z, 0.5, out=z)
+    np.tanh(z, out=z)
+    np.multiply(z, 0.5, out=z)
+    np.add(z, 0.5, out=z)
+    return z
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0, out=z)
+
+
+def _tanh(z: np.ndarray) -> np.ndarray:
+    return np.tanh(z, out=z)
+
+
+def _identity(z: np.ndarray) -> np.ndarray:
+    return z
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    # Subtracting the row maximum keeps exp() finite; softmax is shift-invariant.
+    z -= z.max(axis=1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=1, keepdims=True)
+    return z
+
+
+def _d_sigmoid(a: np.ndarray, delta: np.ndarray) -> None:
+    delta *= a
+    delta *= 1 - a
+
+
+def _d_relu(a: np.ndarray, delta: np.ndarray) -> None:
+    # Multiplying by the boolean mask is one call and keeps NaN visible (unlike where()).
+    np.multiply(delta, a > 0, out=delta)
+
+
+def _d_tanh(a: np.ndarray, delta: np.ndarray) -> None:
+    delta *= 1 - a * a
+
+
+def _d_identity(a: np.ndarray, delta: np.ndarray) -> None:
+    return None
+
+
+#: name -> in-place activation f(z) -> a
+ACTIVATIONS = {
+    "sigmoid": _sigmoid,
+    "relu": _relu,
+    "tanh": _tanh,
+    "linear": _identity,
+    "softmax": _softmax,
+}
+
+#: name -> in-place derivative: delta *= f'(z), written with a = f(z)
+DERIVATIVES = {
+    "sigmoid": _d_sigmoid,
+    "relu": _d_relu,
+    "tanh": _d_tanh,
+    "linear": _d_identity,
+}
+
+HIDDEN_ACTIVATIONS = ("sigmoid", "relu", "tanh", "linear")
+OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear")
+LOSSES = ("cross_entropy", "mse")
+
+#: one-line explanations shown in the app next to the formula
+FORMULAS = {
+    "sigmoid": "σ(z) = 1 / (1 + e^−z)",
+    "relu": "ReLU(z) = max(0, z)",
+    "tanh": "tanh(z)",
+    "linear": "z (no squashing)",
+    "softmax": "softmax(z)ₖ = e^zₖ / Σⱼ e^zⱼ",
+}
+
+
+def apply_activation(name: str, z: np.ndarray) -> np.ndarray:
+    """Return f(z) as a new array (z is left untouched). z: (batch, neurons)."""
+    return ACTIVATIONS[name](np.array(z, copy=True))
+
+
+def one_hot(labels: np.ndarray, k: int, dtype=np.float32) -> np.ndarray:
+    """(n,) integer labels -> (n, k) one-hot targets."""
+    out = np.zeros((labels.shape[0], k), dtype=dtype)
+    out[np.arange(labels.shape[0]), labels] = 1
+    return out
+
+
+def _log_sigmoid(z: np.ndarray) -> np.ndarray:
+    # log σ(z) = -log(1 + e^-z), computed without overflow for either sign of z.
+    return -np.logaddexp(0, -z)
+
+
+def output_loss_and_delta(
+    output: str, loss: str, z: np.ndarray, a: np.ndarray, y: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Batch-mean loss and dL/dz for the output layer.
+
+    z, a: (n, k) pre-activation and activation of the output layer.
+    y: (n,) integer labels for ``cross_entropy``; for ``mse`` a (n, k) target array
+    (integer labels are one-hot encoded). Returns (loss, delta (n, k) float like a).
+
+    Cross-entropy pairs: softmax -> categorical CE (the fused gradient p - y);
+    sigmoid -> per-output binary CE (also a - y); linear -> the outputs are
+    logits of a softmax, as in most libraries. MSE is the mean over batch and outputs.
+    """
+    n, k = a.shape
+    if loss == "cross_entropy":
+        y = np.asarray(y)
+        if y.ndim != 1:
+            raise ValueError("cross_entropy needs integer class labels of shape (n,)")
+        rows = np.arange(n)
+        if output == "sigmoid":
+            t = one_hot(y, k, a.dtype)
+            value = -(t * _log_sigmoid(z) + (1 - t) * _log_sigmoid(-z)).sum() / n
+            return float(value), (a - t) / n
+        # softmax (or linear read as logits): log p = z - logsumexp(z)
+        zmax = z.max(axis=1, keepdims=True)
+        lse = zmax[:, 0] + np.log(np.exp(z - zmax).sum(axis=1))
+        value = (lse - z[rows, y]).mean()
+        p = a if output == "softmax" else ACTIVATIONS["softmax"](np.array(z, copy=True))
+        delta = p.copy()
+        delta[rows, y] -= 1
+        delta /= n
+        return float(value), delta
+    if loss == "mse":
+        t = _targets(y, k, a.dtype)
+        diff = a - t
+        value = float((diff * diff).mean())
+        delta = diff * (2.0 / (n * k))
+        if output == "softmax":
+            # Softmax couples its outputs: dL/dz = p * (g - <g, p>).
+            delta = a * (delta - (delta * a).sum(axis=1, keepdims=True))
+        else:
+            DERIVATIVES[output](a, delta)
+        return value, delta
+    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+
+
+def _targets(y: np.ndarray, k: int, dtype) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) and k > 1:
+        return one_hot(y, k, dtype)
+    return y.reshape(-1, k).astype(dtype, copy=False)

@@ -1,0 +1,130 @@
+"""The three built-in lessons: dataset + architecture + training method + settings + words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+
+from .datasets import Dataset, smile
+from .errors import SettingsError
+from .network import Network
+from .settings import TrainSettings
+from .trainer import Trainer
+
+DIGIT_NAMES = tuple(str(d) for d in range(10))
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """A preset a learner picks from the lesson menu."""
+
+    name: str
+    title: str
+    description: str
+    dataset: str  # "smile", "digits" or "mnist"
+    hidden_sizes: tuple[int, ...]
+    hidden: str
+    output: str
+    bias: bool
+    init: str
+    settings: TrainSettings
+    epochs: int  # what `nnviz train` runs by default
+    seed: int = 0
+    source: str = ""
+    notes: dict = field(default_factory=dict)
+
+    def sizes(self, data: Dataset) -> list[int]:
+        return [data.n_inputs, *self.hidden_sizes, data.n_outputs]
+
+    def build(self, seed: int | None = None, hidden_sizes=None, hidden: str | None = None,
+              data: Dataset | None = None) -> Trainer:
+        """A fresh, seeded trainer for this lesson (optionally with another architecture)."""
+        data = data or load_dataset(self.dataset)
+        seed = self.seed if seed is None else int(seed)
+        sizes = [data.n_inputs, *(self.hidden_sizes if hidden_sizes is None else hidden_sizes),
+                 data.n_outputs]
+        net = Network(sizes, hidden=hidden or self.hidden, output=self.output, bias=self.bias,
+                      seed=seed, init=self.init)
+        return Trainer(net, data, self.settings, seed=seed)
+
+
+LESSONS: dict[str, Lesson] = {
+    "smile": Lesson(
+        name="smile",
+        title="Smile detector (3×4 pixels)",
+        description=(
+            "Twelve pixels, twelve weights, no bias: output = Σ wᵢ·xᵢ, +1 means smile, −1 not. "
+            "Every weight starts at 0. One iteration nudges each weight up and down by the step on "
+            "its own, keeps the direction that brings the outputs closer to the targets, then applies "
+            "all the changes at once. Watch the first iteration get 3 of 4 outputs exactly right."),
+        dataset="smile", hidden_sizes=(), hidden="linear", output="linear", bias=False, init="zeros",
+        settings=TrainSettings(learning_rate=0.1, batch_size=4, optimizer="sgd", method="nudge",
+                               nudge_step=1.0, loss="mse"),
+        epochs=12,
+        source="Hard Parts of AI: Neural Networks (Frontend Masters)",
+    ),
+    "mnist": Lesson(
+        name="mnist",
+        title="3Blue1Brown's digit network (28×28 → 16 → 16 → 10)",
+        description=(
+            "784 input neurons hold a 28×28 digit's brightness (0 black … 1 white). Two hidden layers "
+            "of 16 sigmoid neurons, then 10 outputs: the brightest is the answer. Each neuron computes "
+            "σ(w·a + b); its 784 incoming weights are shown as a 28×28 image — green positive, red "
+            "negative. 13,002 knobs in all, learned by gradient descent on mini-batches."),
+        dataset="mnist", hidden_sizes=(16, 16), hidden="sigmoid", output="softmax", bias=True,
+        init="auto",
+        settings=TrainSettings(learning_rate=0.005, batch_size=32, optimizer="adam", loss="cross_entropy"),
+        epochs=30,
+        source="3Blue1Brown, But what is a neural network? (Deep Learning, chapter 1)",
+    ),
+    "digits": Lesson(
+        name="digits",
+        title="8×8 digits, ReLU and softmax (64 → 128 → 32 → 10)",
+        description=(
+            "The meetup talk's network: 8×8 handwritten digits (64 inputs), fully connected layers of "
+            "128 and 32 ReLU units, then a 10-way softmax trained with categorical cross-entropy by "
+            "stochastic gradient descent, learning rate 0.01, in mini-batches of 32. Try L2 and dropout "
+            "against overfitting."),
+        dataset="digits", hidden_sizes=(128, 32), hidden="relu", output="softmax", bias=True,
+        init="auto",
+        settings=TrainSettings(learning_rate=0.01, batch_size=32, optimizer="sgd", loss="cross_entropy"),
+        epochs=60,
+        source="Tensorflow, what is it that you see? (2018 meetup talk)",
+    ),
+}
+
+DEFAULT_LESSON = "mnist"
+
+
+def get_lesson(name: str) -> Lesson:
+    try:
+        return LESSONS[name]
+    except KeyError:
+        raise SettingsError(f"no lesson called {name!r}; choose one of {', '.join(LESSONS)}") from None
+
+
+@lru_cache(maxsize=None)
+def load_dataset(name: str) -> Dataset:
+    """A built-in dataset by name ("smile", "digits", "mnist"), loaded once per process."""
+    if name == "smile":
+        return smile()
+    if name not in ("digits", "mnist"):
+        raise SettingsError(f"no built-in dataset called {name!r}; choose smile, digits or mnist")
+    from .bundled import load_bundled
+
+    raw = load_bundled(name)
+    return images_to_dataset(name, raw["images"], raw["labels"], raw["test_index"],
+                             scale=16.0 if name == "digits" else 255.0)
+
+
+def images_to_dataset(name: str, images: np.ndarray, labels: np.ndarray, test_index: np.ndarray,
+                      scale: float, source: str = "") -> Dataset:
+    """uint8 images (n, h, w) + labels (n,) + test indices -> a float32 Dataset in [0, 1]."""
+    n, h, w = images.shape
+    x = images.reshape(n, h * w).astype(np.float32) / np.float32(scale)
+    y = labels.astype(np.int64)
+    test = np.zeros(n, dtype=bool)
+    test[np.asarray(test_index, dtype=np.int64)] = True
+    return Dataset(name, x[~test], y[~test], x[test], y[test], (h, w), DIGIT_NAMES, source=source)
