@@ -89,6 +89,20 @@ class Network:
             self.weights.append(np.ascontiguousarray(w, dtype=self.dtype))
             self.biases.append(np.zeros(n_out, dtype=self.dtype))
 
+    @classmethod
+    def from_parameters(cls, weights, biases, hidden: str, output: str, bias: bool = True) -> "Network":
+        """A network around existing arrays (no copy, no random init): e.g. a snapshot's.
+
+        weights[i]: (sizes[i+1], sizes[i]); biases[i]: (sizes[i+1],).
+        """
+        net = cls.__new__(cls)
+        net.sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+        net.hidden, net.output, net.bias = hidden, output, bool(bias)
+        net.seed, net.init = 0, "auto"
+        net.dtype = np.dtype(weights[0].dtype)
+        net.weights, net.biases = list(weights), list(biases)
+        return net
+
     def layer_activation(self, i: int) -> str:
         """Name of the function applied after weight layer i (0-based)."""
         return self.output if i == len(self.sizes) - 2 else self.hidden

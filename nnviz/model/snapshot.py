@@ -41,3 +41,9 @@ class Snapshot:
     seed: int = 0
     generation: int = 0  # bumps on reset / rebuild / load, so views know history restarted
     message: str = ""  # something the learner should read (e.g. "nudge undone, step halved")
+
+    def network(self):
+        """A Network sharing this snapshot's (read-only) arrays, for inference on the GUI thread."""
+        from .network import Network
+
+        return Network.from_parameters(self.weights, self.biases, self.hidden, self.output, self.bias)

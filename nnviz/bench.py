@@ -1,0 +1,129 @@
+"""Headless benchmarks: samples per second of ``Trainer.train_batch``, NumPy vs PyTorch.
+
+PyTorch, when installed, runs in a child process: loading it next to NumPy's
+training makes their BLAS thread pools stall each other (see the design notes),
+and the comparison must be measured in the same run to mean anything.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+#: (label, sizes, hidden activation, batch size, output, loss)
+CASES = [
+    ("784-16-16-10 sigmoid b32", [784, 16, 16, 10], "sigmoid", 32, "softmax", "cross_entropy"),
+    ("64-128-32-10 relu b32", [64, 128, 32, 10], "relu", 32, "softmax", "cross_entropy"),
+    ("784-128-64-10 relu b128", [784, 128, 64, 10], "relu", 128, "softmax", "cross_entropy"),
+    ("12-1 linear b4", [12, 1], "linear", 4, "linear", "mse"),
+]
+
+
+def _batches(sizes, batch, loss, n=16, seed=0):
+    rng = np.random.default_rng(seed)
+    xs = rng.random((n, batch, sizes[0]), dtype=np.float32)
+    if loss == "mse":
+        ys = rng.choice(np.float32([-1, 1]), size=(n, batch, sizes[-1]))
+    else:
+        ys = rng.integers(0, sizes[-1], size=(n, batch))
+    return xs, ys
+
+
+def time_loop(fn, seconds: float) -> float:
+    """Calls per second of fn(i) over at least ``seconds`` (after a short warm-up)."""
+    for i in range(20):
+        fn(i)
+    calls, start = 0, time.perf_counter()
+    while True:
+        for _ in range(50):
+            fn(calls)
+            calls += 1
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return calls / elapsed
+
+
+def numpy_samples_per_second(sizes, hidden, batch, output, loss, seconds=1.0) -> float:
+    from .model.datasets import Dataset
+    from .model.network import Network
+    from .model.settings import TrainSettings
+    from .model.trainer import Trainer
+
+    xs, ys = _batches(sizes, batch, loss)
+    data = Dataset("bench", xs[0], ys[0], xs[0], ys[0], (1, sizes[0]), tuple("0123456789")[: sizes[-1]])
+    t = Trainer(Network(sizes, hidden=hidden, output=output, seed=0), data,
+                TrainSettings(learning_rate=0.01, batch_size=batch, loss=loss))
+    return batch * time_loop(lambda i: t.train_batch(xs[i % 16], ys[i % 16]), seconds)
+
+
+_TORCH_SCRIPT = r"""
+import json, sys, time
+import numpy as np, torch
+from nnviz.bench import CASES, _batches, time_loop
+seconds = float(sys.argv[1])
+acts = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "linear": torch.nn.Identity}
+out = {}
+for label, sizes, hidden, batch, output, loss in CASES:
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(acts[hidden]())
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    lossf = torch.nn.MSELoss() if loss == "mse" else torch.nn.CrossEntropyLoss()
+    xs, ys = _batches(sizes, batch, loss)
+    xs = [torch.from_numpy(x) for x in xs]
+    ys = [torch.from_numpy(y) for y in ys]
+    def step(i):
+        opt.zero_grad()
+        l = lossf(model(xs[i % 16]), ys[i % 16])
+        l.backward()
+        opt.step()
+        return l.item()
+    out[label] = batch * time_loop(step, seconds)
+print(json.dumps(out))
+"""
+
+
+def torch_samples_per_second(seconds=1.0) -> dict | None:
+    """{case label: samples/s} from PyTorch CPU eager in a child process, or None without torch."""
+    if importlib.util.find_spec("torch") is None:
+        return None
+    proc = subprocess.run([sys.executable, "-c", _TORCH_SCRIPT, str(seconds)], capture_output=True,
+                          text=True, timeout=600)
+    if proc.returncode != 0:
+        print(f"PyTorch comparison failed: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(seconds: float = 1.0) -> dict:
+    """All headless benchmark numbers as one JSON-ready dict."""
+    results = {"train_batch_samples_per_second": {}, "torch_samples_per_second": None, "ratio_vs_torch": None}
+    for label, sizes, hidden, batch, output, loss in CASES:
+        results["train_batch_samples_per_second"][label] = numpy_samples_per_second(
+            sizes, hidden, batch, output, loss, seconds)
+    torch = torch_samples_per_second(seconds)
+    if torch:
+        results["torch_samples_per_second"] = torch
+        results["ratio_vs_torch"] = {k: results["train_batch_samples_per_second"][k] / v
+                                     for k, v in torch.items()}
+    return results
+
+
+def format_table(results: dict) -> str:
+    lines = [f"{'train_batch':<26}{'nnviz samples/s':>16}{'torch samples/s':>17}{'ratio':>8}"]
+    torch = results.get("torch_samples_per_second") or {}
+    for label, sps in results["train_batch_samples_per_second"].items():
+        t = torch.get(label)
+        lines.append(f"{label:<26}{sps:>16,.0f}{(f'{t:,.0f}' if t else '—'):>17}"
+                     f"{(f'{sps / t:.2f}×' if t else '—'):>8}")
+    if not torch:
+        lines.append("(PyTorch is not installed: no comparison column)")
+    return "\n".join(lines)

@@ -1,0 +1,160 @@
+"""The ``nnviz`` command: no arguments opens the app; subcommands work headless."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from .model.errors import NNVizError
+
+EXIT_BAD_INPUT = 2
+
+
+def _cmd_lessons(args) -> int:
+    from .model.lessons import LESSONS
+
+    for lesson in LESSONS.values():
+        print(f"{lesson.name:<8}{lesson.title}")
+        if args.verbose:
+            print(f"        {lesson.description}\n")
+    return 0
+
+
+def _progress(text: str, final: bool = False) -> None:
+    # On a terminal, one line redrawn in place; in a log, a line per epoch.
+    if sys.stderr.isatty():
+        sys.stderr.write("\r\033[K" + text + ("\n" if final else ""))
+    else:
+        sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def _cmd_train(args) -> int:
+    from .model.lessons import get_lesson
+    from .model.modelfile import SavedModel, save_model
+
+    lesson = get_lesson(args.lesson)
+    trainer = lesson.build(seed=args.seed)
+    epochs = lesson.epochs if args.epochs is None else args.epochs
+    start = time.perf_counter()
+    while trainer.epoch < epochs:
+        epoch = trainer.epoch
+        while trainer.epoch == epoch:
+            trainer.step()
+        if not args.json or sys.stderr.isatty():
+            _, acc = trainer.evaluate("test")
+            _progress(f"epoch {trainer.epoch}/{epochs}  iteration {trainer.iteration}  "
+                      f"loss {trainer.last_loss:.4f}  test accuracy {acc:.1%}", final=trainer.epoch == epochs)
+    seconds = time.perf_counter() - start
+    train_loss, train_acc = trainer.evaluate("train")
+    test_loss, test_acc = trainer.evaluate("test")
+    result = {"lesson": lesson.name, "train_accuracy": train_acc, "test_accuracy": test_acc,
+              "train_loss": train_loss, "test_loss": test_loss, "iterations": trainer.iteration,
+              "epochs": trainer.epoch, "seconds": round(seconds, 3), "seed": trainer.seed}
+    if args.save:
+        save_model(args.save, SavedModel(trainer.network, lesson.name, trainer.iteration, trainer.epoch,
+                                         trainer.seed, trainer.settings.to_dict(), trainer.history))
+        result["saved"] = str(args.save)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{lesson.name}: train accuracy {train_acc:.1%}, test accuracy {test_acc:.1%}, "
+              f"train loss {train_loss:.4f} after {trainer.iteration} iterations "
+              f"({trainer.epoch} epochs) in {seconds:.1f} s")
+        if args.save:
+            print(f"saved to {args.save}")
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    from .model.evaluate import evaluate_file
+
+    result = evaluate_file(args.file, args.data)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"accuracy {result['accuracy']:.2%} on {result['n']} images of {result['data']}")
+    return 0
+
+
+def _cmd_bench(args) -> int:
+    if args.gui:
+        from .qt.bench_gui import run_gui_bench
+
+        result = run_gui_bench(seconds=args.seconds)
+        print(json.dumps(result) if args.json else result.pop("_table"))
+        return 0
+    from .bench import format_table, run
+
+    result = run(args.seconds)
+    print(format_table(result))
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+def _cmd_screenshot(args) -> int:
+    from .qt.screenshot import save_screenshot
+
+    print(save_screenshot(args.output, lesson=args.lesson, iterations=args.iterations))
+    return 0
+
+
+def _cmd_app(args) -> int:
+    from .qt.app import main
+
+    return main(lesson=getattr(args, "lesson", None), model=getattr(args, "model", None))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nnviz", description="See a neural network learn. "
+                                "With no command, opens the desktop app.")
+    p.add_argument("--lesson", help="open the app on this lesson (smile, mnist, digits)")
+    p.add_argument("--model", type=Path, help="open the app with this saved model")
+    p.set_defaults(func=_cmd_app)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("lessons", help="list the built-in lessons")
+    s.add_argument("-v", "--verbose", action="store_true", help="show each lesson's description")
+    s.set_defaults(func=_cmd_lessons)
+
+    s = sub.add_parser("train", help="train a lesson headless")
+    s.add_argument("--lesson", required=True, help="smile, mnist or digits")
+    s.add_argument("--epochs", type=int, help="epochs to train (default: the lesson's)")
+    s.add_argument("--seed", type=int, help="random seed (default: the lesson's)")
+    s.add_argument("--save", type=Path, help="write the trained model to this .npz file")
+    s.add_argument("--json", action="store_true", help="print one JSON object on the last line")
+    s.set_defaults(func=_cmd_train)
+
+    s = sub.add_parser("evaluate", help="evaluate a saved model")
+    s.add_argument("file", type=Path, help="model .npz written by nnviz")
+    s.add_argument("--data", required=True, help="a folder of MNIST-format IDX files, or smile/digits/mnist")
+    s.add_argument("--json", action="store_true", help='print {"accuracy": ..., "n": ...} on the last line')
+    s.set_defaults(func=_cmd_evaluate)
+
+    s = sub.add_parser("bench", help="measure training speed (and the app's, with --gui)")
+    s.add_argument("--json", action="store_true", help="print the numbers as JSON on the last line")
+    s.add_argument("--gui", action="store_true", help="benchmark the desktop app offscreen")
+    s.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
+    s.set_defaults(func=_cmd_bench)
+
+    s = sub.add_parser("screenshot", help="save a PNG of the app window (offscreen)")
+    s.add_argument("output", type=Path)
+    s.add_argument("--lesson", default="mnist")
+    s.add_argument("--iterations", type=int, default=300, help="train this many iterations first")
+    s.set_defaults(func=_cmd_screenshot)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except NNVizError as e:
+        print(f"nnviz: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
