@@ -41,6 +41,7 @@ class Snapshot:
     seed: int = 0
     generation: int = 0  # bumps on reset / rebuild / load, so views know history restarted
     message: str = ""  # something the learner should read (e.g. "nudge undone, step halved")
+    steps_per_second: float = 0.0  # measured by the training thread while running
 
     def network(self):
         """A Network sharing this snapshot's (read-only) arrays, for inference on the GUI thread."""
