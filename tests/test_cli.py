@@ -1,0 +1,80 @@
+"""The headless command line, run as a user would: in a subprocess."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+
+def nnviz(*args, timeout=300):
+    return subprocess.run([sys.executable, "-m", "nnviz", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def test_lessons_lists_all_three():
+    out = nnviz("lessons")
+    assert out.returncode == 0
+    assert [line.split()[0] for line in out.stdout.splitlines()] == ["smile", "mnist", "digits"]
+
+
+def test_train_smile_reaches_the_whole_sample_and_saves(tmp_path):
+    out = nnviz("train", "--lesson", "smile", "--json", "--save", str(tmp_path / "smile.npz"))
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["train_accuracy"] == 1.0
+    for key in ("train_accuracy", "test_accuracy", "train_loss", "iterations", "epochs", "seconds"):
+        assert key in result
+    ev = nnviz("evaluate", str(tmp_path / "smile.npz"), "--data", "smile", "--json")
+    assert ev.returncode == 0, ev.stderr
+    got = json.loads(ev.stdout.strip().splitlines()[-1])
+    assert got["n"] == 5 and got["accuracy"] == pytest.approx(result["test_accuracy"])
+
+
+def test_train_digits_one_epoch_then_evaluate_on_idx_files(tmp_path):
+    from nnviz.model.idx import write_idx
+    from nnviz.model.lessons import load_dataset
+
+    out = nnviz("train", "--lesson", "digits", "--epochs", "3", "--seed", "1", "--json",
+                "--save", str(tmp_path / "d.npz"))
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["epochs"] == 3 and result["test_accuracy"] > 0.5
+    # the same test split written as MNIST-format IDX files (8×8, 0..255) must score the same
+    ds = load_dataset("digits")
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    write_idx(folder / "t10k-images-idx3-ubyte", np.round(ds.x_test.reshape(-1, 8, 8) * 255).astype(np.uint8))
+    write_idx(folder / "t10k-labels-idx1-ubyte", ds.y_test.astype(np.uint8))
+    ev = nnviz("evaluate", str(tmp_path / "d.npz"), "--data", str(folder), "--json")
+    assert ev.returncode == 0, ev.stderr
+    got = json.loads(ev.stdout.strip().splitlines()[-1])
+    assert got["n"] == len(ds.x_test)
+    assert got["accuracy"] == pytest.approx(result["test_accuracy"], abs=0.01)
+
+
+def test_a_bad_model_file_is_one_line_and_exit_status_2(tmp_path):
+    bad = tmp_path / "garbage.npz"
+    bad.write_bytes(b"\x00" * 100)
+    out = nnviz("evaluate", str(bad), "--data", "digits")
+    assert out.returncode == 2
+    assert out.stderr.count("\n") == 1 and "garbage.npz" in out.stderr
+
+
+def test_a_model_for_another_dataset_is_refused(tmp_path):
+    assert nnviz("train", "--lesson", "smile", "--save", str(tmp_path / "s.npz")).returncode == 0
+    out = nnviz("evaluate", str(tmp_path / "s.npz"), "--data", "digits")
+    assert out.returncode == 2 and "12 inputs" in out.stderr
+
+
+def test_unknown_lesson_is_a_clear_error():
+    out = nnviz("train", "--lesson", "cats")
+    assert out.returncode == 2 and "no lesson called 'cats'" in out.stderr
+
+
+def test_bench_prints_throughput_for_the_four_networks():
+    out = nnviz("bench", "--json", "--seconds", "0.05")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    sps = result["train_batch_samples_per_second"]
+    assert len(sps) == 4 and all(v > 0 for v in sps.values())
