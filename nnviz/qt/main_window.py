@@ -1,0 +1,448 @@
+"""The main window: lesson chooser, the four panels in docks, menus, status bar.
+
+It wires the views to the training thread: commands go out through the
+TrainingController; snapshots come back and are rendered on a ~60 Hz display
+timer (only the latest one). Painting runs inference on the GUI thread against
+the latest snapshot, never waiting for training.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox, QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QToolBar,
+    QVBoxLayout, QWidget,
+)
+
+from .. import __version__
+from ..model.datasets import SIGN
+from ..model.lessons import DEFAULT_LESSON, LESSONS
+from .actions import make_action
+from .activation_view import ActivationView
+from .dataset_browser import DatasetBrowser
+from .palettes import PALETTES
+from .pixel_editor import PixelEditor
+from .prediction_readout import PredictionReadout
+from .training_panel import TrainingPanel
+from .weight_panel import WeightPanel
+from .worker import TrainingController
+
+DISPLAY_MS = 16  # ~60 Hz
+MAX_RECENT = 8
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, lesson: str | None = None, settings: QSettings | None = None):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("nnviz")
+        self.settings = settings or QSettings("nnviz", "nnviz")
+        self.controller = TrainingController(self)
+        self._rendered = None
+        self._layout_key = None
+        self._closing = False
+        self.user_examples: list[tuple[np.ndarray, int]] = []
+
+        self._build_actions()
+        self._build_panels()
+        self._build_menus()
+        self._build_status()
+
+        c = self.controller
+        c.lessonLoaded.connect(self._on_lesson_loaded)
+        c.runningChanged.connect(self._on_running)
+        c.failed.connect(self._on_failed)
+        c.saved.connect(lambda p: (self._add_recent(p), self.statusBar().showMessage(f"Saved {p}", 5000)))
+        self._display = QTimer(self)
+        self._display.setInterval(DISPLAY_MS)
+        self._display.timeout.connect(self.render_latest)
+        self._display.start()
+
+        self._restore_window()
+        start = lesson or self.settings.value("lesson", DEFAULT_LESSON)
+        self.choose_lesson(start if start in LESSONS else DEFAULT_LESSON)
+
+    # -- construction ---------------------------------------------------------------
+
+    def _build_actions(self):
+        c = self.controller
+        self.actions = a = {}
+        a["step"] = make_action(self, "&Step", c.step, [Qt.Key_Right, Qt.Key_N],
+                                "Train exactly one iteration (one mini-batch)", object_name="stepAction")
+        a["step_n"] = make_action(self, "Step ×&N", self._step_n, QKeySequence("Shift+Right"),
+                                  "Train N iterations", object_name="stepNAction")
+        a["run"] = make_action(self, "&Run", c.toggle_run, Qt.Key_Space, "Run or pause training",
+                               object_name="runAction")
+        a["reset"] = make_action(self, "R&eset", self._reset, Qt.Key_R,
+                                 "Fresh weights from the seed; the same seed replays the same run",
+                                 object_name="resetAction")
+        a["open"] = make_action(self, "&Open model…", self._open_model, QKeySequence.Open)
+        a["save"] = make_action(self, "&Save model…", self._save_model, QKeySequence.Save)
+        a["export"] = make_action(self, "&Export view as PNG…", self._export_png, QKeySequence("Ctrl+E"))
+        a["quit"] = make_action(self, "&Quit", self.close, QKeySequence.Quit)
+        a["add_example"] = make_action(self, "&Add drawing to training set…", self.add_drawing_to_training_set,
+                                       QKeySequence("Ctrl+Return"),
+                                       "Label the painted input and add it to the training data")
+        a["about"] = make_action(self, "&About nnviz", self._about)
+        a["shortcuts"] = make_action(self, "&Keyboard shortcuts", self._show_shortcuts, QKeySequence.HelpContents)
+        a["delta"] = make_action(self, "Show last &change (ΔW)", None, QKeySequence("D"),
+                                 "Show what the last iteration changed instead of the weights", checkable=True)
+        a["pre"] = make_action(self, "Show &pre-activations", None, QKeySequence("P"),
+                               "Show z = w·a + b instead of the activations", checkable=True)
+        for act in a.values():
+            self.addAction(act)
+
+    def _build_panels(self):
+        self.pixel_editor = PixelEditor()
+        self.readout = PredictionReadout()
+        self.browser = DatasetBrowser()
+        self.weight_panel = WeightPanel()
+        self.activation_view = ActivationView()
+        self.training_panel = TrainingPanel(self.actions)
+
+        self.lesson_label = QLabel()
+        self.lesson_label.setObjectName("lessonDescription")
+        self.lesson_label.setWordWrap(True)
+        self.lesson_label.setStyleSheet("padding: 4px 8px; color: #333;")
+        centre = QWidget()
+        lay = QVBoxLayout(centre)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.lesson_label)
+        lay.addWidget(self.activation_view, 1)
+        self.setCentralWidget(centre)
+
+        editor_box = QWidget()
+        el = QVBoxLayout(editor_box)
+        el.setContentsMargins(4, 4, 4, 4)
+        el.addWidget(self.pixel_editor, 3)
+        el.addWidget(self.readout, 1)
+        self.docks = {}
+        for key, title, widget, area in (
+            ("pixelEditor", "Paint an input", editor_box, Qt.LeftDockWidgetArea),
+            ("datasetBrowser", "Examples", self.browser, Qt.LeftDockWidgetArea),
+            ("weightPanel", "Weights", self.weight_panel, Qt.RightDockWidgetArea),
+            ("trainingPanel", "Training", self.training_panel, Qt.BottomDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"{key}Dock")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[key] = dock
+        self.tabifyDockWidget(self.docks["pixelEditor"], self.docks["datasetBrowser"])
+        self.docks["pixelEditor"].raise_()
+
+        self.pixel_editor.imageChanged.connect(self.update_inference)
+        self.browser.exampleChosen.connect(self._load_example)
+        self.weight_panel.neuronSelected.connect(self._select_neuron)
+        self.activation_view.neuronSelected.connect(self._select_neuron)
+        self.actions["delta"].toggled.connect(self.weight_panel.set_show_delta)
+        self.actions["pre"].toggled.connect(self._set_pre_activations)
+        tp = self.training_panel
+        tp.settingsEdited.connect(lambda ch: self.controller.change_settings(**ch))
+        tp.rebuildRequested.connect(self._confirm_rebuild)
+        tp.speedChanged.connect(self.controller.set_speed)
+
+    def _build_menus(self):
+        a, mb = self.actions, self.menuBar()
+        m = mb.addMenu("&File")
+        m.addActions([a["open"], a["save"]])
+        self.recent_menu = m.addMenu("Open &recent")
+        m.addSeparator()
+        m.addAction(a["export"])
+        m.addSeparator()
+        m.addAction(a["quit"])
+        m = mb.addMenu("&Edit")
+        for name in ("undo_action", "redo_action", "clear_action", "invert_action"):
+            act = getattr(self.pixel_editor, name, None)
+            if act is not None:
+                m.addAction(act)
+        m.addSeparator()
+        m.addAction(a["add_example"])
+
+        self.lesson_menu = mb.addMenu("&Lesson")
+        self.lesson_group = QActionGroup(self)
+        self.lesson_actions = {}
+        for i, (name, lesson) in enumerate(LESSONS.items(), start=1):
+            act = make_action(self, lesson.title, lambda _=False, n=name: self.choose_lesson(n),
+                              QKeySequence(f"Ctrl+{i}"), lesson.description[:120] + "…", checkable=True)
+            self.lesson_group.addAction(act)
+            self.lesson_menu.addAction(act)
+            self.lesson_actions[name] = act
+
+        m = mb.addMenu("&Training")
+        m.addActions([a["step"], a["step_n"], a["run"], a["reset"]])
+
+        m = mb.addMenu("&View")
+        for dock in self.docks.values():
+            m.addAction(dock.toggleViewAction())
+        m.addSeparator()
+        m.addActions([a["delta"], a["pre"]])
+        pm = m.addMenu("&Palette")
+        self.palette_group = QActionGroup(self)
+        self.palette_actions = {}
+        for name in PALETTES:
+            act = make_action(self, name, lambda _=False, n=name: self.set_palette(n), checkable=True)
+            self.palette_group.addAction(act)
+            pm.addAction(act)
+            self.palette_actions[name] = act
+
+        m = mb.addMenu("&Help")
+        m.addActions([a["shortcuts"], a["about"]])
+
+        tb = QToolBar("Lesson and training", self)
+        tb.setObjectName("mainToolBar")
+        tb.addWidget(QLabel(" Lesson: "))
+        self.lesson_combo = QComboBox()
+        self.lesson_combo.setObjectName("lessonCombo")
+        for name, lesson in LESSONS.items():
+            self.lesson_combo.addItem(lesson.title, name)
+        self.lesson_combo.activated.connect(lambda i: self.choose_lesson(self.lesson_combo.itemData(i)))
+        tb.addWidget(self.lesson_combo)
+        tb.addSeparator()
+        tb.addActions([a["step"], a["step_n"], a["run"], a["reset"]])
+        self.addToolBar(tb)
+        self._refresh_recent()
+        self.set_palette(self.settings.value("palette", "green-red"))
+
+    def _build_status(self):
+        self.status = {}
+        for key in ("iteration", "epoch", "loss", "accuracy", "speed"):
+            lab = QLabel()
+            lab.setObjectName(f"status_{key}")
+            lab.setMinimumWidth(110)
+            self.statusBar().addPermanentWidget(lab)
+            self.status[key] = lab
+
+    def _restore_window(self):
+        geo = self.settings.value("geometry")
+        if geo is not None and self.restoreGeometry(geo):
+            state = self.settings.value("windowState")
+            if state is not None:
+                self.restoreState(state)
+            return
+        screen = QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen else None
+        # Fit a 1366×768 laptop; on a 4K screen stay a comfortable size, not full-screen.
+        w = min(1600, int(avail.width() * 0.95)) if avail else 1340
+        h = min(1000, int(avail.height() * 0.92)) if avail else 720
+        self.resize(QSize(max(w, 1000), max(h, 640)))
+
+    # -- lessons ------------------------------------------------------------------------
+
+    def choose_lesson(self, name: str):
+        self.statusBar().showMessage(f"Loading the {name} lesson…")
+        self.controller.load_lesson(name)
+
+    @Slot(object, object)
+    def _on_lesson_loaded(self, lesson, dataset):
+        self.settings.setValue("lesson", lesson.name)
+        self.lesson_actions[lesson.name].setChecked(True)
+        self.lesson_combo.setCurrentIndex(self.lesson_combo.findData(lesson.name))
+        self.lesson_label.setText(f"<b>{lesson.title}</b> — {lesson.description}")
+        h, w = dataset.image_shape
+        self.pixel_editor.set_grid(h, w, binary=dataset.task == SIGN)
+        self.readout.set_labels(dataset.class_names, dataset.task)
+        self.browser.set_dataset(dataset)
+        self.user_examples = []
+        self._layout_key = None
+        self.statusBar().showMessage(f"{lesson.title}: {len(dataset.x_train):,} training and "
+                                     f"{len(dataset.x_test):,} test examples", 6000)
+
+    # -- rendering ----------------------------------------------------------------------
+
+    @Slot()
+    def render_latest(self):
+        snap = self.controller.latest
+        if snap is None or snap is self._rendered or self.controller.dataset is None:
+            return
+        self._rendered = snap
+        ds = self.controller.dataset
+        key = (snap.sizes, snap.hidden, ds.name)
+        if key != self._layout_key:
+            self.weight_panel.set_layout(list(snap.sizes), ds.image_shape, ds.class_names)
+            self.activation_view.set_layout(list(snap.sizes), ds.image_shape, ds.class_names, ds.task)
+            self._layout_key = key
+        self.weight_panel.show_snapshot(snap)
+        steps_per_epoch = max(1.0, math.ceil(len(ds.x_train) / snap.settings["batch_size"]))
+        self.training_panel.show_counters(snap, steps_per_epoch)
+        self.training_panel.show_settings(snap.settings, snap.sizes, snap.hidden, snap.seed)
+        if snap.message:
+            self.training_panel.show_message(snap.message)
+        self.update_inference()
+        self._update_status(snap)
+
+    @Slot()
+    def update_inference(self):
+        """One forward pass of the painted input on the latest snapshot (GUI thread)."""
+        snap = self.controller.latest
+        if snap is None or self._layout_key is None:
+            return
+        x = self.pixel_editor.image().reshape(1, -1)
+        if x.shape[1] != snap.sizes[0]:
+            return  # the editor is still on the previous lesson's grid
+        zs, acts = snap.network().forward_full(x)
+        self.activation_view.show_activations(zs, acts, snap)
+        self.readout.set_output(acts[-1][0])
+
+    def _update_status(self, snap):
+        s, h = self.status, snap.history
+        s["iteration"].setText(f"iteration {snap.iteration:,}")
+        s["epoch"].setText(f"epoch {snap.epoch_progress:.2f}")
+        s["loss"].setText("loss —" if not math.isfinite(snap.loss) else f"loss {snap.loss:.4f}")
+        acc = h["test_accuracy"][-1] if len(h["test_accuracy"]) else float("nan")
+        s["accuracy"].setText("test accuracy —" if not math.isfinite(acc) else f"test accuracy {acc:.1%}")
+        s["speed"].setText(f"{snap.steps_per_second:,.0f} steps/s" if snap.steps_per_second else "paused")
+
+    # -- commands -------------------------------------------------------------------------
+
+    def _step_n(self):
+        self.controller.step(self.training_panel.step_n_spin.value())
+
+    def _reset(self):
+        self.controller.reset(self.training_panel.seed_spin.value())
+
+    @Slot(list, str)
+    def _confirm_rebuild(self, sizes, activation):
+        desc = " → ".join(str(s) for s in sizes) or "no hidden layer"
+        answer = QMessageBox.question(
+            self, "Rebuild the network?",
+            f"Build a new network with hidden layers {desc} ({activation})?\n"
+            f"The current weights and training history will be replaced (seed "
+            f"{self.training_panel.seed_spin.value()}).")
+        if answer == QMessageBox.Yes:
+            self.controller.rebuild(sizes, activation, self.training_panel.seed_spin.value())
+
+    @Slot(bool)
+    def _on_running(self, running: bool):
+        self.actions["run"].setText("&Pause" if running else "&Run")
+        if running:
+            self.training_panel.show_message("")
+
+    @Slot(str)
+    def _on_failed(self, message: str):
+        self.training_panel.show_message(message, error=True)
+        self.statusBar().showMessage(message, 10000)
+
+    def set_palette(self, name: str):
+        if name not in PALETTES:
+            name = "green-red"
+        self.settings.setValue("palette", name)
+        self.palette_actions[name].setChecked(True)
+        self.weight_panel.set_palette(name)
+        if hasattr(self.activation_view, "set_palette"):
+            self.activation_view.set_palette(name)
+
+    def _set_pre_activations(self, on: bool):
+        self.activation_view.set_show_preactivations(on)
+        self.update_inference()
+
+    @Slot(int, int)
+    def _select_neuron(self, layer: int, neuron: int):
+        for view in (self.weight_panel, self.activation_view):
+            if hasattr(view, "selected_neuron") and view.selected_neuron() == (layer, neuron):
+                continue
+            view.select_neuron(layer, neuron)
+
+    @Slot(object, str)
+    def _load_example(self, x, label):
+        self.pixel_editor.set_image(np.asarray(x, dtype=np.float32))
+        self.docks["pixelEditor"].raise_()
+        self.statusBar().showMessage(f"Loaded an example labelled {label} into the editor", 5000)
+
+    def add_drawing_to_training_set(self, label: int | None = None):
+        """Append the painted input, with a label, to the lesson's training data."""
+        ds = self.controller.dataset
+        if ds is None:
+            return
+        if label is None:
+            names = list(ds.class_names)
+            choice, ok = QInputDialog.getItem(self, "Add to training set", "Label of the painted input:",
+                                              names, 0, False)
+            if not ok:
+                return
+            label = names.index(choice)
+        x = self.pixel_editor.image().reshape(1, -1)
+        new = ds.with_train_examples(x, ds.target_for(label)[None] if ds.task == SIGN else [label])
+        self.user_examples.append((x[0], label))
+        self.controller.dataset = new
+        self.controller.set_dataset(new)
+        self.browser.set_dataset(new)
+        self.statusBar().showMessage(f"Added a “{ds.class_names[label]}” example: the training set now has "
+                                     f"{len(new.x_train):,} examples", 6000)
+
+    # -- files ----------------------------------------------------------------------------
+
+    def _open_model(self, path: str | None = None):
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Open model", str(self._last_dir()),
+                                                  "nnviz models (*.npz);;All files (*)")
+        if path:
+            self.settings.setValue("lastDir", str(Path(path).parent))
+            self._add_recent(path)
+            self.controller.load_model(path)
+
+    def _save_model(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Save model", str(self._last_dir() / "model.npz"),
+                                              "nnviz models (*.npz)")
+        if path:
+            if not path.endswith(".npz"):
+                path += ".npz"
+            self.settings.setValue("lastDir", str(Path(path).parent))
+            self.controller.save_model(path)
+
+    def _export_png(self):
+        path, _ = QFileDialog.getSaveFileName(self, "Export view as PNG", str(self._last_dir() / "nnviz.png"),
+                                              "PNG images (*.png)")
+        if path:
+            ok = self.grab().save(path if path.endswith(".png") else path + ".png")
+            self.statusBar().showMessage(f"Exported {path}" if ok else f"Could not write {path}", 6000)
+
+    def _last_dir(self) -> Path:
+        return Path(self.settings.value("lastDir", str(Path.home())))
+
+    def _add_recent(self, path: str):
+        recent = [p for p in (self.settings.value("recent") or []) if p != path]
+        self.settings.setValue("recent", ([path] + recent)[:MAX_RECENT])
+        self._refresh_recent()
+
+    def _refresh_recent(self):
+        self.recent_menu.clear()
+        recent = self.settings.value("recent") or []
+        if isinstance(recent, str):
+            recent = [recent]
+        for p in recent:
+            self.recent_menu.addAction(p, lambda p=p: self._open_model(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    # -- help ------------------------------------------------------------------------------
+
+    def _about(self):
+        QMessageBox.about(self, "About nnviz",
+                          f"<b>nnviz {__version__}</b><p>See a neural network learn: paint an input, watch "
+                          "every layer respond, see each neuron's weights, and step gradient descent.</p>"
+                          "<p>Lessons after Frontend Masters' <i>Hard Parts of AI</i>, 3Blue1Brown's "
+                          "<i>But what is a neural network?</i> and a 2018 meetup talk on TensorFlow. "
+                          "Data: UCI optical digits, MNIST (see resources/ATTRIBUTION.md).</p>")
+
+    def _show_shortcuts(self):
+        rows = []
+        for act in self.findChildren(QAction):
+            keys = ", ".join(k.toString(QKeySequence.NativeText) for k in act.shortcuts())
+            if keys and act.text():
+                rows.append(f"<tr><td>{act.text().replace('&', '')}</td><td><b>{keys}</b></td></tr>")
+        QMessageBox.information(self, "Keyboard shortcuts", "<table>" + "".join(sorted(set(rows))) + "</table>")
+
+    # -- shutdown ----------------------------------------------------------------------------
+
+    def closeEvent(self, event):
+        self._closing = True
+        self._display.stop()
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.controller.shutdown()
+        super().closeEvent(event)

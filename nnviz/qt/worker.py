@@ -1,0 +1,315 @@
+"""The training thread: a worker QObject that owns the live network and trainer.
+
+Threading contract (design notes): the GUI never touches the trainer. It sends
+commands through queued signals to the worker's slots and renders the immutable
+snapshots the worker publishes — at most ~60 per second while running, and after
+every command, never one per iteration at full speed. While running, the worker
+trains in chunks of a few milliseconds and returns to its event loop in between,
+so a pause (or any command) takes effect within one chunk.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from ..model.errors import NNVizError
+from ..model.lessons import get_lesson
+from ..model.modelfile import SavedModel, load_model, save_model
+
+CHUNK_SECONDS = 0.008  # one chunk of training before returning to the event loop
+PUBLISH_SECONDS = 1 / 60  # coalesce snapshots to the display rate
+
+
+class TrainingWorker(QObject):
+    """Lives in the training thread; every public slot is a command from the GUI."""
+
+    snapshotReady = Signal(object)  # Snapshot
+    lessonLoaded = Signal(object, object)  # (Lesson, Dataset)
+    runningChanged = Signal(bool)
+    failed = Signal(str)  # a command could not be carried out; state unchanged
+    saved = Signal(str)
+
+    def __init__(self):
+        super().__init__()  # no parent: it is moved to its own thread
+        self.trainer = None
+        self.lesson = None
+        self.generation = 0
+        self.speed = 0.0  # iterations per second; 0 = as fast as possible
+        self._running = False
+        self._last_publish = 0.0
+        self._rate_mark = (0.0, 0)
+        self._rate = 0.0
+        self._timer = QTimer(self)  # a child, so moveToThread takes it along
+        self._timer.timeout.connect(self._tick)
+
+    # -- commands ------------------------------------------------------------------
+
+    @Slot(str, object)
+    def load_lesson(self, name: str, seed=None) -> None:
+        try:
+            lesson = get_lesson(name)
+            trainer = lesson.build(seed=seed)
+        except (NNVizError, OSError) as e:
+            self.failed.emit(f"Could not open the lesson {name!r}: {e}")
+            return
+        self._set_running(False)
+        self.lesson, self.trainer = lesson, trainer
+        self.generation += 1
+        self.lessonLoaded.emit(lesson, trainer.dataset)
+        self._publish()
+
+    @Slot(int)
+    def step(self, n: int = 1) -> None:
+        if self.trainer is None:
+            return
+        self._set_running(False)
+        self._train(max(1, int(n)), deadline=math.inf)
+        self._publish()
+
+    @Slot()
+    def run(self) -> None:
+        if self.trainer is not None:
+            self._set_running(True)
+
+    @Slot()
+    def pause(self) -> None:
+        self._set_running(False)
+        self._publish()
+
+    @Slot(object)
+    def reset(self, seed=None) -> None:
+        if self.trainer is None:
+            return
+        self._set_running(False)
+        self.trainer.reset(self.trainer.seed if seed is None else int(seed))
+        self.generation += 1
+        self._publish()
+
+    @Slot(dict)
+    def change_settings(self, changes: dict) -> None:
+        if self.trainer is None:
+            return
+        try:
+            self.trainer.apply_settings(**changes)
+        except NNVizError as e:
+            self.failed.emit(str(e))
+        self._publish()
+
+    @Slot(object, str, object)
+    def rebuild(self, hidden_sizes, hidden: str, seed=None) -> None:
+        """New architecture (same lesson and dataset), freshly seeded."""
+        if self.trainer is None:
+            return
+        try:
+            trainer = self.lesson.build(seed=self.trainer.seed if seed is None else seed,
+                                        hidden_sizes=tuple(hidden_sizes), hidden=hidden,
+                                        data=self.trainer.dataset)
+            trainer.apply_settings(**self.trainer.settings.to_dict())
+        except NNVizError as e:
+            self.failed.emit(f"Could not rebuild the network: {e}")
+            return
+        self._set_running(False)
+        self.trainer = trainer
+        self.generation += 1
+        self._publish()
+
+    @Slot(object)
+    def set_dataset(self, dataset) -> None:
+        if self.trainer is None:
+            return
+        try:
+            self.trainer.set_dataset(dataset)
+        except NNVizError as e:
+            self.failed.emit(str(e))
+        self._publish()
+
+    @Slot(float)
+    def set_speed(self, iterations_per_second: float) -> None:
+        self.speed = max(0.0, float(iterations_per_second))
+        if self._running:
+            self._timer.start(self._interval())
+
+    @Slot(str)
+    def save_model(self, path: str) -> None:
+        t = self.trainer
+        if t is None:
+            return
+        try:
+            save_model(path, SavedModel(t.network.copy(), self.lesson.name, t.iteration, t.epoch, t.seed,
+                                        t.settings.to_dict(), t.history))
+        except (OSError, NNVizError) as e:
+            self.failed.emit(f"Could not save {path}: {e}")
+            return
+        self.saved.emit(path)
+
+    @Slot(str)
+    def load_model(self, path: str) -> None:
+        try:
+            saved = load_model(path)
+            lesson = get_lesson(saved.lesson) if saved.lesson else self.lesson
+            trainer = lesson.build(seed=saved.seed, hidden_sizes=tuple(saved.network.sizes[1:-1]),
+                                   hidden=saved.network.hidden)
+            if trainer.network.sizes != saved.network.sizes:
+                raise NNVizError(f"{path}: its {'-'.join(map(str, saved.network.sizes))} network does not "
+                                 f"fit the {lesson.name} lesson's data")
+            trainer.network.set_parameters(saved.network.weights, saved.network.biases)
+            if saved.settings:
+                trainer.apply_settings(**{k: v for k, v in saved.settings.items()})
+        except (NNVizError, OSError) as e:
+            self.failed.emit(str(e))
+            return
+        self._set_running(False)
+        trainer.iteration, trainer.epoch, trainer.history = saved.iteration, saved.epoch, saved.history
+        changed_lesson = lesson is not self.lesson
+        self.lesson, self.trainer = lesson, trainer
+        self.generation += 1
+        if changed_lesson:
+            self.lessonLoaded.emit(lesson, trainer.dataset)
+        self._publish()
+
+    @Slot()
+    def stop(self) -> None:
+        """Last command before the thread ends: stop training and leave the event loop."""
+        self._set_running(False)
+        QThread.currentThread().quit()
+
+    # -- running -------------------------------------------------------------------
+
+    def _interval(self) -> int:
+        return 0 if self.speed <= 0 else max(1, int(1000 / self.speed))
+
+    def _set_running(self, running: bool) -> None:
+        if running == self._running:
+            return
+        self._running = running
+        if running:
+            self._rate_mark = (time.perf_counter(), self.trainer.iteration)
+            self._timer.start(self._interval())
+        else:
+            self._timer.stop()
+        self.runningChanged.emit(running)
+
+    def _tick(self) -> None:
+        if not self._running:
+            return
+        if self.speed > 0:
+            self._train(1, deadline=math.inf)
+        else:
+            self._train(10**9, deadline=time.perf_counter() + CHUNK_SECONDS)
+        now = time.perf_counter()
+        if now - self._last_publish >= PUBLISH_SECONDS or self.speed > 0:
+            self._publish()
+
+    def _train(self, n: int, deadline: float) -> None:
+        t = self.trainer
+        for _ in range(n):
+            loss = t.step()
+            if not math.isfinite(loss):
+                self._set_running(False)
+                self.failed.emit(
+                    f"Training diverged at iteration {t.iteration}: the loss became {loss}. "
+                    f"Training is paused; lower the learning rate and press Reset.")
+                return
+            if time.perf_counter() >= deadline:
+                return
+
+    def _publish(self) -> None:
+        t = self.trainer
+        if t is None:
+            return
+        now = time.perf_counter()
+        t0, i0 = self._rate_mark
+        if self._running and now - t0 >= 0.5:
+            self._rate = (t.iteration - i0) / (now - t0)
+            self._rate_mark = (now, t.iteration)
+        elif not self._running:
+            self._rate = 0.0
+        self._last_publish = now
+        snap = t.snapshot(lesson=self.lesson.name, generation=self.generation)
+        self.snapshotReady.emit(replace(snap, steps_per_second=self._rate))
+
+
+class TrainingController(QObject):
+    """GUI-side handle: owns the QThread, forwards commands, keeps the latest snapshot."""
+
+    # commands, delivered to the worker's thread by queued connections
+    _load_lesson = Signal(str, object)
+    _step = Signal(int)
+    _run = Signal()
+    _pause = Signal()
+    _reset = Signal(object)
+    _settings = Signal(dict)
+    _rebuild = Signal(object, str, object)
+    _dataset = Signal(object)
+    _speed = Signal(float)
+    _save = Signal(str)
+    _load = Signal(str)
+    _stop = Signal()
+
+    snapshotArrived = Signal()
+    lessonLoaded = Signal(object, object)
+    runningChanged = Signal(bool)
+    failed = Signal(str)
+    saved = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.latest = None
+        self.lesson = None
+        self.dataset = None
+        self.running = False
+        self.thread = QThread()
+        self.thread.setObjectName("nnviz-training")
+        self.worker = TrainingWorker()
+        self.worker.moveToThread(self.thread)
+        w = self.worker
+        for sig, slot in ((self._load_lesson, w.load_lesson), (self._step, w.step), (self._run, w.run),
+                          (self._pause, w.pause), (self._reset, w.reset), (self._settings, w.change_settings),
+                          (self._rebuild, w.rebuild), (self._dataset, w.set_dataset), (self._speed, w.set_speed),
+                          (self._save, w.save_model), (self._load, w.load_model), (self._stop, w.stop)):
+            sig.connect(slot)
+        w.snapshotReady.connect(self._on_snapshot)
+        w.lessonLoaded.connect(self._on_lesson)
+        w.runningChanged.connect(self._on_running)
+        w.failed.connect(self.failed)
+        w.saved.connect(self.saved)
+        self.thread.start()
+
+    # the GUI's vocabulary
+    def load_lesson(self, name: str, seed=None): self._load_lesson.emit(name, seed)
+    def step(self, n: int = 1): self._step.emit(int(n))
+    def run(self): self._run.emit()
+    def pause(self): self._pause.emit()
+    def reset(self, seed=None): self._reset.emit(seed)
+    def change_settings(self, **changes): self._settings.emit(changes)
+    def rebuild(self, hidden_sizes, hidden, seed=None): self._rebuild.emit(list(hidden_sizes), hidden, seed)
+    def set_dataset(self, dataset): self._dataset.emit(dataset)
+    def set_speed(self, ips: float): self._speed.emit(float(ips))
+    def save_model(self, path): self._save.emit(str(path))
+    def load_model(self, path): self._load.emit(str(path))
+
+    def toggle_run(self):
+        self.pause() if self.running else self.run()
+
+    def shutdown(self, timeout_ms: int = 10000) -> bool:
+        """Stop training and join the thread; True when it has ended."""
+        if not self.thread.isRunning():
+            return True
+        self._stop.emit()
+        return self.thread.wait(timeout_ms)
+
+    def _on_snapshot(self, snap):
+        self.latest = snap
+        self.snapshotArrived.emit()
+
+    def _on_lesson(self, lesson, dataset):
+        self.lesson, self.dataset = lesson, dataset
+        self.lessonLoaded.emit(lesson, dataset)
+
+    def _on_running(self, running: bool):
+        self.running = running
+        self.runningChanged.emit(running)

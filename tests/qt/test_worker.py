@@ -1,0 +1,73 @@
+"""The training thread on its own: commands in, snapshots out, clean shutdown."""
+
+import numpy as np
+import pytest
+
+from nnviz.qt.worker import TrainingController
+
+
+@pytest.fixture
+def controller(qtbot):
+    c = TrainingController()
+    yield c
+    c.shutdown()
+
+
+def loaded(qtbot, c, lesson="smile"):
+    c.load_lesson(lesson)
+    qtbot.waitUntil(lambda: c.latest is not None and c.latest.lesson == lesson, timeout=10000)
+    return c.latest
+
+
+def test_step_advances_by_exactly_one_and_changes_the_weights(qtbot, controller):
+    first = loaded(qtbot, controller)
+    assert first.iteration == 0 and not first.weights[0].any()
+    controller.step()
+    qtbot.waitUntil(lambda: controller.latest.iteration == 1, timeout=5000)
+    snap = controller.latest
+    assert set(np.unique(snap.weights[0])) <= {-1.0, 0.0, 1.0} and snap.weights[0].any()
+    np.testing.assert_array_equal(snap.update_w[0], snap.weights[0] - first.weights[0])
+
+
+def test_snapshots_are_immutable_copies(qtbot, controller):
+    snap = loaded(qtbot, controller)
+    with pytest.raises(ValueError):
+        snap.weights[0][0, 0] = 5.0
+    controller.step()
+    qtbot.waitUntil(lambda: controller.latest.iteration == 1, timeout=5000)
+    assert not snap.weights[0].any()  # the old snapshot did not change under us
+
+
+def test_run_then_pause_stops_and_the_iteration_stays(qtbot, controller):
+    loaded(qtbot, controller, "smile")
+    controller.change_settings(method="gradient", learning_rate=0.01)
+    controller.run()
+    qtbot.waitUntil(lambda: controller.latest.iteration > 50, timeout=10000)
+    controller.pause()
+    qtbot.waitUntil(lambda: not controller.running, timeout=5000)
+    qtbot.wait(100)
+    stopped = controller.latest.iteration
+    qtbot.wait(300)
+    assert controller.latest.iteration == stopped
+
+
+def test_bad_settings_are_reported_and_training_continues(qtbot, controller):
+    loaded(qtbot, controller)
+    messages = []
+    controller.failed.connect(messages.append)
+    controller.change_settings(batch_size=0)
+    qtbot.waitUntil(lambda: len(messages) > 0, timeout=5000)
+    assert "batch size" in messages[0]
+    controller.step()
+    qtbot.waitUntil(lambda: controller.latest.iteration == 1, timeout=5000)
+    assert controller.latest.settings["batch_size"] == 4
+
+
+def test_shutdown_while_running_joins_the_thread(qtbot):
+    c = TrainingController()
+    loaded(qtbot, c)
+    c.change_settings(method="gradient")
+    c.run()
+    qtbot.waitUntil(lambda: c.latest.iteration > 10, timeout=10000)
+    assert c.shutdown()
+    assert not c.thread.isRunning()
