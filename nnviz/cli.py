@@ -106,7 +106,7 @@ def _cmd_screenshot(args) -> int:
 def _cmd_app(args) -> int:
     from .qt.app import main
 
-    return main(lesson=getattr(args, "lesson", None), model=getattr(args, "model", None))
+    return main(lesson=args.lesson, model=args.model, quit_after=args.quit_after)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
                                 "With no command, opens the desktop app.")
     p.add_argument("--lesson", help="open the app on this lesson (smile, mnist, digits)")
     p.add_argument("--model", type=Path, help="open the app with this saved model")
+    p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_app)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
