@@ -1,0 +1,1 @@
+"""One-off maintainer scripts (not used at run time)."""
