@@ -1,0 +1,144 @@
+"""``nnviz bench --gui``: the app's numbers, measured offscreen on the real window.
+
+- training throughput with the window open and animating vs headless (same lesson);
+- frames per second the display timer actually rendered while training;
+- the longest stall of the GUI event loop while running (a 1 ms probe timer);
+- latency from one mouse-move event on the editor to the views and readout updated;
+- time to refresh every view from one snapshot.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from .offscreen import open_window, train_in_window, wait_until
+
+
+def _headless_iterations_per_second(lesson: str, seconds: float) -> float:
+    from ..model.lessons import get_lesson
+
+    t = get_lesson(lesson).build()
+    for _ in range(20):
+        t.step()
+    n, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        t.step()
+        n += 1
+    return n / (time.perf_counter() - start)
+
+
+def _gui_run(app, win, seconds: float) -> dict:
+    from PySide6.QtCore import QTimer
+
+    frames = []
+    original = win.render_latest
+
+    def counting_render():
+        before = win._rendered
+        original()
+        if win._rendered is not before:
+            frames.append(time.perf_counter())
+
+    win._display.timeout.disconnect()
+    win._display.timeout.connect(counting_render)
+    gaps, last = [], [time.perf_counter()]
+
+    def probe():
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.setInterval(1)
+    timer.timeout.connect(probe)
+    start_it = win.controller.latest.iteration
+    win.controller.set_speed(0)
+    win.controller.run()
+    wait_until(app, lambda: win.controller.running, 10)
+    t0 = time.perf_counter()
+    i0 = win.controller.latest.iteration
+    timer.start()
+    last[0] = time.perf_counter()
+    end = t0 + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.0005)
+    timer.stop()
+    i1, t1 = win.controller.latest.iteration, time.perf_counter()
+    win.controller.pause()
+    wait_until(app, lambda: not win.controller.running, 10)
+    win._display.timeout.disconnect()
+    win._display.timeout.connect(original)
+    rendered = [f for f in frames if f >= t0]
+    return {"iterations_per_second": (i1 - i0) / (t1 - t0), "fps": len(rendered) / (t1 - t0),
+            "longest_stall_ms": 1000 * max(gaps[1:] or [0.0]), "iterations": i1 - start_it}
+
+
+def _refresh_ms(app, win, repeats: int = 30) -> list[float]:
+    """Time to render every view from a new snapshot (forced by forgetting the last one)."""
+    times = []
+    for _ in range(repeats):
+        win._rendered = None
+        t = time.perf_counter()
+        win.render_latest()
+        times.append(1000 * (time.perf_counter() - t))
+    return times
+
+
+def _mouse_move_ms(app, win, repeats: int = 60) -> list[float]:
+    """Mouse-move event on the editor -> stroke painted, forward pass, views and readout updated."""
+    from PySide6.QtCore import QEvent, QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    ed = win.pixel_editor
+    h, w = ed.image().shape
+    target = getattr(ed, "canvas_widget", ed)
+    pts = [ed.cell_center(int(h / 2 + (h / 3) * np.sin(a)), int(w / 2 + (w / 3) * np.cos(a)))
+           for a in np.linspace(0, 2 * np.pi, repeats + 1)]
+    pts = [target.mapFrom(ed, p) if target is not ed else p for p in pts]
+
+    def send(kind, p, button, buttons):
+        ev = QMouseEvent(kind, QPointF(p), QPointF(target.mapToGlobal(p)), button, buttons,
+                         Qt.NoModifier)
+        QApplication.sendEvent(target, ev)
+
+    send(QEvent.MouseButtonPress, pts[0], Qt.LeftButton, Qt.LeftButton)
+    times = []
+    for p in pts[1:]:
+        t = time.perf_counter()
+        send(QEvent.MouseMove, p, Qt.NoButton, Qt.LeftButton)
+        times.append(1000 * (time.perf_counter() - t))
+    send(QEvent.MouseButtonRelease, pts[-1], Qt.LeftButton, Qt.NoButton)
+    return times
+
+
+def run_gui_bench(seconds: float = 1.0) -> dict:
+    result = {}
+    lines = []
+    for lesson in ("mnist", "digits"):
+        headless = _headless_iterations_per_second(lesson, seconds * 2)
+        app, win = open_window(lesson)
+        try:
+            train_in_window(app, win, 50)
+            run = _gui_run(app, win, seconds * 3)
+            refresh = _refresh_ms(app, win)
+            move = _mouse_move_ms(app, win)
+        finally:
+            win.close()
+        r = {"headless_iterations_per_second": headless, "gui_iterations_per_second": run["iterations_per_second"],
+             "gui_vs_headless": run["iterations_per_second"] / headless, "fps_while_training": run["fps"],
+             "longest_stall_ms": run["longest_stall_ms"], "refresh_all_views_ms_median": statistics.median(refresh),
+             "mouse_move_to_views_ms_median": statistics.median(move),
+             "mouse_move_to_views_ms_p95": float(np.percentile(move, 95))}
+        result[lesson] = r
+        lines.append(f"{lesson}: training {r['gui_iterations_per_second']:,.0f} it/s in the app vs "
+                     f"{headless:,.0f} headless ({r['gui_vs_headless']:.0%}); {r['fps_while_training']:.0f} fps; "
+                     f"longest GUI stall {r['longest_stall_ms']:.1f} ms; refresh all views "
+                     f"{r['refresh_all_views_ms_median']:.2f} ms (median); mouse move → views "
+                     f"{r['mouse_move_to_views_ms_median']:.2f} ms median, {r['mouse_move_to_views_ms_p95']:.2f} ms p95")
+    result["_table"] = "\n".join(lines)
+    return result

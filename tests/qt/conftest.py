@@ -1,0 +1,33 @@
+import pytest
+
+from nnviz.qt.offscreen import scratch_settings
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Open the real main window on a lesson, with throw-away settings; closed after the test."""
+    from nnviz.qt.main_window import MainWindow
+
+    windows = []
+
+    def make(lesson="smile"):
+        win = MainWindow(lesson=lesson, settings=scratch_settings())
+        qtbot.addWidget(win)
+        win.resize(1400, 900)
+        win.show()
+        qtbot.waitUntil(lambda: win.controller.latest is not None and win.controller.latest.lesson == lesson,
+                        timeout=20000)
+        win.render_latest()
+        windows.append(win)
+        return win
+
+    yield make
+    for win in windows:
+        win.close()
+        assert not win.controller.thread.isRunning()
+
+
+def wait_iteration(qtbot, win, n, timeout=10000):
+    qtbot.waitUntil(lambda: win.controller.latest.iteration == n, timeout=timeout)
+    win.render_latest()
+    return win.controller.latest
