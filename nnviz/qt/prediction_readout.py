@@ -1,0 +1,87 @@
+"""The network's answer for the painted input: headline plus the full distribution."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from ..model.datasets import SIGN
+
+
+class _Bars(QWidget):
+    """Horizontal bar per class, the top one highlighted."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.values = np.zeros(0)
+        self.labels: list[str] = []
+        self.setMinimumHeight(90)
+
+    def paintEvent(self, _):
+        n = len(self.values)
+        if not n:
+            return
+        p = QPainter(self)
+        w, h = self.width(), self.height()
+        slot = w / n
+        top = int(np.argmax(self.values))
+        for i, (v, lab) in enumerate(zip(self.values, self.labels)):
+            bar_h = max(0.0, min(1.0, float(v))) * (h - 18)
+            color = QColor(40, 160, 70) if i == top else QColor(150, 160, 175)
+            p.fillRect(QRectF(i * slot + 3, h - 16 - bar_h, slot - 6, bar_h), color)
+            p.setPen(QColor(30, 30, 30))
+            p.drawText(QRectF(i * slot, h - 16, slot, 16), Qt.AlignCenter, lab)
+        p.end()
+
+
+class PredictionReadout(QWidget):
+    """objectName ``predictionReadout``."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("predictionReadout")
+        self.task = "classification"
+        self.class_names: tuple[str, ...] = ()
+        self.headline = QLabel("—")
+        f = QFont()
+        f.setPointSize(15)
+        f.setBold(True)
+        self.headline.setFont(f)
+        self.detail = QLabel("")
+        self.detail.setStyleSheet("color: #444;")
+        self.bars = _Bars()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.headline)
+        lay.addWidget(self.detail)
+        lay.addWidget(self.bars)
+
+    def set_labels(self, class_names, task: str) -> None:
+        self.class_names, self.task = tuple(class_names), task
+        self.bars.setVisible(task != SIGN)
+        self.bars.labels = list(class_names)
+
+    def set_output(self, output: np.ndarray) -> None:
+        out = np.asarray(output, dtype=np.float64).ravel()
+        if self.task == SIGN:
+            v = float(out[0])
+            answer = "smile" if v > 0 else "not a smile" if v < 0 else "undecided"
+            self.headline.setText(f"{answer}  (output {v:+.3g})")
+            self.detail.setText("output = Σ wᵢ·xᵢ; its sign is the answer (+ smile, − not a smile)")
+            return
+        if not np.all(np.isfinite(out)):
+            self.headline.setText("no answer (the weights are not finite)")
+            return
+        k = int(np.argmax(out))
+        total = out.sum()
+        p = out / total if total > 0 and abs(total - 1) > 1e-3 else out  # sigmoid outputs: normalise
+        self.headline.setText(f"{self.class_names[k]} — {p[k]:.0%}")
+        second = int(np.argsort(p)[-2]) if len(p) > 1 else k
+        self.detail.setText(f"the brightest output neuron; next: {self.class_names[second]} ({p[second]:.0%})")
+        self.bars.values = p
+        self.bars.update()
+
+    def text(self) -> str:
+        return self.headline.text()
