@@ -128,8 +128,8 @@ class ActivationView(QWidget):
             self.out_plot.addLine(y=0, pen=pg.mkPen((80, 80, 80)))
         else:
             self.out_plot.setYRange(0, 1.05)
-        self.view.ci.layout.setColumnStretchFactor(0, 3)
-        self.view.ci.layout.setColumnStretchFactor(n_layers - 1, 3)
+        for col in range(n_layers):
+            self.view.ci.layout.setColumnStretchFactor(col, {0: 3, n_layers - 1: 5}.get(col, 1))
         self.detail_view.clear()
         self.detail_plot = self.detail_view.addPlot()
         self.detail_plot.setAspectLocked(True)
@@ -234,7 +234,7 @@ class ActivationView(QWidget):
         img = prod.reshape(self.image_shape) if layer == 1 else prod[None, :]
         L = max(float(np.nanmax(np.abs(prod))) if np.isfinite(prod).any() else 0.0, 1e-6)
         self.detail_img.setImage(img, levels=(-L, L), autoLevels=False)
-        self.detail_plot.setTitle(f"inputs × weights of neuron {k} (layer {layer})", size="9pt")
+        self.detail_plot.setTitle(f"input × weight, neuron {k}", size="9pt")
         up = int((prod > 0).sum())
         down = int((prod < 0).sum())
         f = d["function"]

@@ -108,7 +108,7 @@ class MainWindow(QMainWindow):
         self.lesson_label = QLabel()
         self.lesson_label.setObjectName("lessonDescription")
         self.lesson_label.setWordWrap(True)
-        self.lesson_label.setStyleSheet("padding: 4px 8px; color: #333;")
+        self.lesson_label.setStyleSheet("padding: 4px 8px; color: #333; font-size: 11px;")
         centre = QWidget()
         lay = QVBoxLayout(centre)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -133,6 +133,9 @@ class MainWindow(QMainWindow):
             dock.setWidget(widget)
             self.addDockWidget(area, dock)
             self.docks[key] = dock
+        # weights take the full height on the right; training spans the rest of the bottom
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
+        self.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["pixelEditor"], self.docks["datasetBrowser"])
         self.docks["pixelEditor"].raise_()
 
@@ -231,6 +234,10 @@ class MainWindow(QMainWindow):
         w = min(1600, int(avail.width() * 0.95)) if avail else 1340
         h = min(1000, int(avail.height() * 0.92)) if avail else 720
         self.resize(QSize(max(w, 1000), max(h, 640)))
+        # The activation view (centre) is the heart: give it the room, docks what they need.
+        self.resizeDocks([self.docks["pixelEditor"], self.docks["weightPanel"]],
+                         [int(self.width() * 0.24), int(self.width() * 0.34)], Qt.Horizontal)
+        self.resizeDocks([self.docks["trainingPanel"]], [int(self.height() * 0.34)], Qt.Vertical)
 
     # -- lessons ------------------------------------------------------------------------
 

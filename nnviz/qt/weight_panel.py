@@ -39,6 +39,7 @@ class WeightPanel(QWidget):
         self.setObjectName("weightPanel")
         self.palette_name = "green-red"
         self.show_delta = False
+        self._needs_range = True
         self.sizes: list[int] = []
         self.image_shape = (1, 1)
         self.class_names: tuple[str, ...] = ()
@@ -65,10 +66,20 @@ class WeightPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
+        self.matrix_view = pg.GraphicsLayoutWidget()
+        self.matrix_view.setBackground((235, 235, 235))
+        self.detail_view = pg.GraphicsLayoutWidget()
+        self.detail_view.setBackground((235, 235, 235))
+        self.detail_view.setFixedHeight(130)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.info, 1)
+        bottom.addWidget(self.detail_view, 1)
         lay.addWidget(self.view, 1)
-        lay.addWidget(self.info)
-        self.view.scene().sigMouseMoved.connect(self._on_hover)
-        self.view.scene().sigMouseClicked.connect(self._on_click)
+        lay.addWidget(self.matrix_view)
+        lay.addLayout(bottom)
+        for v in (self.view, self.matrix_view):
+            v.scene().sigMouseMoved.connect(lambda pos, v=v: self._on_hover(pos, v))
+            v.scene().sigMouseClicked.connect(lambda ev, v=v: self._on_click(ev, v))
         self._update_legend()
 
     # -- layout (once per architecture) ---------------------------------------------
@@ -80,14 +91,18 @@ class WeightPanel(QWidget):
         self._delta_levels = [StableLevel() for _ in range(n_layers)]
         self._selected = None
         self._shown = []
+        self._needs_range = True
         self.view.clear()
+        self.matrix_view.clear()
+        self.matrix_view.setFixedHeight(115 * (n_layers - 1))
+        self.matrix_view.setVisible(n_layers > 1)
         lut = lookup_table(self.palette_name)
         h, w = self.image_shape
         n = sizes[1]
         self.grid_rows, self.grid_cols = mosaic_grid(n, h, w)
         # first layer mosaic
-        self.mosaic_plot = self.view.addPlot(row=0, col=0, colspan=max(1, n_layers - 1) + 1)
-        self.mosaic_plot.setTitle(f"layer 1: each of the {n} neurons' {h * w} incoming weights, "
+        self.mosaic_plot = self.view.addPlot(row=0, col=0)
+        self.mosaic_plot.setTitle(f"layer 1: {n} neurons, each one's {h * w} weights "
                                   f"as a {h}×{w} image", size="9pt")
         self._style_image_plot(self.mosaic_plot)
         self.mosaic = pg.ImageItem(lut=lut)
@@ -97,17 +112,19 @@ class WeightPanel(QWidget):
         self.select_box.setVisible(False)
         self.mosaic_plot.addItem(self.select_box)
         self.mosaic_bar = pg.ColorBarItem(colorMap=colormap(self.palette_name), interactive=False, width=12)
-        self.mosaic_bar.setImageItem(self.mosaic, insert_in=self.mosaic_plot)
+        self.mosaic_bar.setImageItem(self.mosaic)
+        self.view.addItem(self.mosaic_bar, row=0, col=1)
         self.bars = [self.mosaic_bar]
-        # deeper layers as matrices, side by side
+        # deeper layers as matrices, stacked under the mosaic (they are wide, not tall)
         self.matrices, self.matrix_plots = [], []
         for i in range(1, n_layers):
-            p = self.view.addPlot(row=1, col=i - 1)
+            p = self.matrix_view.addPlot(row=i - 1, col=0)
             self._style_image_plot(p, axes=True)
+            p.hideAxis("bottom")
+            p.setMaximumHeight(100)  # the first layer's mosaic gets the room
             last = i == n_layers - 1
-            p.setTitle(f"layer {i + 1}: {sizes[i + 1]} neurons × {sizes[i]} inputs", size="9pt")
-            p.setLabel("bottom", f"from neuron (layer {i})")
-            p.setLabel("left", "to " + ("class" if last else f"neuron (layer {i + 1})"))
+            p.setTitle(f"layer {i + 1}: rows = {sizes[i + 1]} {'classes' if last else 'neurons'}, "
+                       f"columns = {sizes[i]} inputs from layer {i}", size="9pt")
             if last and len(self.class_names) == sizes[-1] and sizes[-1] > 1:
                 p.getAxis("left").setTicks([[(k + 0.5, name) for k, name in enumerate(self.class_names)]])
             img = pg.ImageItem(lut=lut)
@@ -117,15 +134,24 @@ class WeightPanel(QWidget):
             self.bars.append(bar)
             self.matrices.append(img)
             self.matrix_plots.append(p)
-        # the selected neuron, enlarged
-        self.detail_plot = self.view.addPlot(row=0, col=max(1, n_layers - 1) + 1)
+        # the selected neuron, enlarged, in its own small view beside the hover text
+        self.detail_view.clear()
+        self.detail_plot = self.detail_view.addPlot()
         self._style_image_plot(self.detail_plot)
         self.detail_plot.setTitle("click a neuron", size="9pt")
         self.detail = pg.ImageItem(lut=lut)
         self.detail_plot.addItem(self.detail)
-        self.view.ci.layout.setColumnStretchFactor(0, 3)
         if self._snapshot is not None and tuple(self._snapshot.sizes) == tuple(self.sizes):
             self.show_snapshot(self._snapshot)
+
+    def resizeEvent(self, ev):
+        # fit again once the new size is laid out (aspect-locked views keep stale ranges)
+        super().resizeEvent(ev)
+        self._needs_range = True
+        if self._snapshot is not None:
+            from PySide6.QtCore import QTimer
+
+            QTimer.singleShot(0, lambda: self._snapshot is not None and self.show_snapshot(self._snapshot))
 
     @staticmethod
     def _style_image_plot(p, axes: bool = False):
@@ -160,6 +186,14 @@ class WeightPanel(QWidget):
         for i, (img, m) in enumerate(zip(self.matrices, self._shown[1:]), start=1):
             img.setImage(m, levels=(-self._lv[i], self._lv[i]), autoLevels=False)
             self.bars[i].setLevels((-self._lv[i], self._lv[i]))
+        if self._needs_range:
+            # fit each view to its image once per layout; later frames keep the user's zoom
+            self._needs_range = False
+            self.mosaic_plot.disableAutoRange()
+            self.mosaic_plot.vb.autoRange(items=[self.mosaic], padding=0.02)
+            for p, img in zip(self.matrix_plots, self.matrices):
+                p.disableAutoRange()
+                p.vb.autoRange(items=[img], padding=0.02)
         self._update_detail()
 
     def _mosaic(self, tiles: np.ndarray) -> np.ndarray:
@@ -184,11 +218,13 @@ class WeightPanel(QWidget):
         what = "ΔW" if self.show_delta else "weights"
         if layer == 1:
             self.detail.setImage(self._shown[0][k], levels=(-self._lv[0], self._lv[0]), autoLevels=False)
+            self.detail_plot.vb.autoRange(items=[self.detail], padding=0.02)
             b = self._biases[0][k]
             self.detail_plot.setTitle(f"neuron {k} of layer 1: {what}, bias {b:+.3f}", size="9pt")
         else:
             row = self._shown[layer - 1][k][None, :]
             self.detail.setImage(row, levels=(-self._lv[layer - 1], self._lv[layer - 1]), autoLevels=False)
+            self.detail_plot.vb.autoRange(items=[self.detail], padding=0.02)
             self.detail_plot.setTitle(f"neuron {k} of layer {layer}: {what} from layer {layer - 1}, "
                                       f"bias {self._biases[layer - 1][k]:+.3f}", size="9pt")
 
@@ -247,11 +283,12 @@ class WeightPanel(QWidget):
               and len(self.class_names) == self.sizes[-1] else f"neuron {neuron}")
         return f"layer {layer}, {to}: {name} {v:+.4f} from neuron {row} of layer {layer - 1}"
 
-    def _locate(self, scene_pos):
-        """(layer, neuron, row, col) under a scene position, or None."""
+    def _locate(self, scene_pos, source=None):
+        """(layer, neuron, row, col) under a position in ``source``'s scene, or None."""
         if not self._shown:
             return None
-        if self.mosaic_plot.sceneBoundingRect().contains(scene_pos):
+        source = source or self.view
+        if source is self.view and self.mosaic_plot.sceneBoundingRect().contains(scene_pos):
             p = self.mosaic_plot.vb.mapSceneToView(scene_pos)
             x, y = int(math.floor(p.x())), int(math.floor(p.y()))
             h, w = self.image_shape
@@ -262,7 +299,7 @@ class WeightPanel(QWidget):
                 return 1, k, rr, cc
             return None
         for i, p in enumerate(self.matrix_plots, start=2):
-            if p.sceneBoundingRect().contains(scene_pos):
+            if source is self.matrix_view and p.sceneBoundingRect().contains(scene_pos):
                 q = p.vb.mapSceneToView(scene_pos)
                 x, y = int(math.floor(q.x())), int(math.floor(q.y()))
                 m = self._shown[i - 1]
@@ -270,13 +307,13 @@ class WeightPanel(QWidget):
                     return i, y, x, None
         return None
 
-    def _on_hover(self, pos):
-        hit = self._locate(pos)
+    def _on_hover(self, pos, source=None):
+        hit = self._locate(pos, source)
         if hit is not None:
             self.info.setText(self.hover_text_at(*hit))
 
-    def _on_click(self, ev):
-        hit = self._locate(ev.scenePos())
+    def _on_click(self, ev, source=None):
+        hit = self._locate(ev.scenePos(), source)
         if hit is not None:
             self.select_neuron(hit[0], hit[1])
 
