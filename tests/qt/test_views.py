@@ -1,0 +1,117 @@
+"""Weight heatmaps and activations on the real window: what is drawn equals the network."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from nnviz.qt.palettes import lookup_table
+
+from .conftest import wait_iteration
+
+
+def trained(qtbot, make_window, lesson, steps):
+    win = make_window(lesson)
+    win.controller.step(steps)
+    return win, wait_iteration(qtbot, win, steps, timeout=20000)
+
+
+@pytest.mark.parametrize("lesson,shape,steps", [("mnist", (28, 28), 20), ("digits", (8, 8), 20), ("smile", (4, 3), 3)])
+def test_displayed_weights_are_the_weight_rows_in_the_input_shape(qtbot, make_window, lesson, shape, steps):
+    win, snap = trained(qtbot, make_window, lesson, steps)
+    shown = win.weight_panel.displayed_weights()
+    n = snap.sizes[1]
+    assert shown[0].shape == (n, *shape)
+    for k in range(n):
+        np.testing.assert_array_equal(shown[0][k], snap.weights[0][k].reshape(shape))
+    for a, w in zip(shown[1:], snap.weights[1:]):
+        np.testing.assert_array_equal(a, w)
+
+
+def test_positive_weight_gets_the_positive_colour_and_zero_the_neutral(qtbot, make_window):
+    win, snap = trained(qtbot, make_window, "smile", 1)
+    panel = win.weight_panel
+    level = panel.levels()[0]
+    lut = lookup_table("green-red")
+    img = panel.mosaic.image
+    rgba = lut[np.clip(np.round((np.nan_to_num(img) / level + 1) * 127.5), 0, 255).astype(int)]
+    w = snap.weights[0][0].reshape(4, 3)
+    pos, zero, neg = np.argwhere(w > 0)[0], np.argwhere(w == 0)[0], np.argwhere(w < 0)[0]
+    assert tuple(rgba[tuple(pos)][:3])[1] > 150 and rgba[tuple(pos)][0] < 100  # green
+    assert tuple(rgba[tuple(neg)][:3])[0] > 150 and rgba[tuple(neg)][1] < 100  # red
+    assert tuple(rgba[tuple(zero)][:3]) == tuple(lut[127][:3]) or tuple(rgba[tuple(zero)][:3]) == tuple(lut[128][:3])
+    assert panel.mosaic.levels is not None and tuple(panel.mosaic.levels) == (-level, level)
+
+
+def test_levels_stay_put_between_frames_unless_the_range_changes(qtbot, make_window):
+    win, _ = trained(qtbot, make_window, "mnist", 5)
+    before = win.weight_panel.levels()
+    win.controller.step(1)
+    wait_iteration(qtbot, win, 6)
+    assert win.weight_panel.levels() == before  # one small step: same colours for the same values
+
+
+def test_hover_text_names_the_pixel_and_the_value(qtbot, make_window):
+    win, snap = trained(qtbot, make_window, "mnist", 3)
+    text = win.weight_panel.hover_text_at(1, 5, 10, 17)
+    assert "neuron 5" in text and "row 10, column 17" in text
+    assert f"{snap.weights[0][5, 10 * 28 + 17]:+.4f}" in text
+    # and the real hover path: a scene position over that pixel
+    panel = win.weight_panel
+    y, x = panel.tile_origin(5)
+    scene = panel.mosaic_plot.vb.mapViewToScene(QPointF(x + 17.5, y + 10.5))
+    assert panel._locate(scene) == (1, 5, 10, 17)
+
+
+def test_clicking_a_neuron_selects_it_in_both_views(qtbot, make_window):
+    win, _ = trained(qtbot, make_window, "mnist", 3)
+    win.weight_panel.select_neuron(1, 7)
+    assert win.activation_view.selected_neuron() == (1, 7)
+    win.activation_view.select_neuron(2, 3)
+    assert win.weight_panel.selected_neuron() == (2, 3)
+
+
+def test_delta_view_is_the_difference_of_two_consecutive_snapshots(qtbot, make_window):
+    win, first = trained(qtbot, make_window, "digits", 4)
+    win.controller.step(1)
+    second = wait_iteration(qtbot, win, 5)
+    win.actions["delta"].setChecked(True)
+    shown = win.weight_panel.displayed_weights()
+    np.testing.assert_allclose(shown[0], (second.weights[0] - first.weights[0]).reshape(-1, 8, 8), atol=1e-6)
+    np.testing.assert_allclose(shown[1], second.weights[1] - first.weights[1], atol=1e-6)
+
+
+def test_nan_weights_do_not_break_the_levels(qtbot, make_window):
+    from dataclasses import replace
+
+    win, snap = trained(qtbot, make_window, "smile", 1)
+    bad = np.array(snap.weights[0])
+    bad[0, 0] = np.nan
+    win.weight_panel.show_snapshot(replace(snap, weights=(bad,)))
+    assert np.isfinite(win.weight_panel.levels()[0])
+
+
+@pytest.mark.parametrize("lesson", ["mnist", "digits", "smile"])
+def test_displayed_activations_equal_the_forward_pass_of_the_painted_input(qtbot, make_window, lesson):
+    win, snap = trained(qtbot, make_window, lesson, 3)
+    ds = win.controller.dataset
+    win.pixel_editor.set_image(ds.x_test[1].reshape(ds.image_shape))
+    acts = snap.network().forward(win.pixel_editor.image().reshape(1, -1))
+    shown = win.activation_view.displayed_activations()
+    assert len(shown) == len(acts)
+    for s, a in zip(shown, acts):
+        np.testing.assert_allclose(s, a[0], rtol=1e-6)
+
+
+def test_preactivation_toggle_and_the_neuron_breakdown_add_up(qtbot, make_window):
+    win, snap = trained(qtbot, make_window, "mnist", 10)
+    ds = win.controller.dataset
+    win.pixel_editor.set_image(ds.x_test[2].reshape(28, 28))
+    x = win.pixel_editor.image().reshape(1, -1)
+    zs, _ = snap.network().forward_full(x)
+    win.actions["pre"].setChecked(True)
+    shown = win.activation_view.displayed_activations()
+    np.testing.assert_allclose(shown[1], zs[0][0], rtol=1e-5)
+    np.testing.assert_allclose(shown[-1], zs[-1][0], rtol=1e-5)
+    d = win.activation_view.neuron_breakdown(1, 4)
+    assert d["sum"] + d["bias"] == pytest.approx(d["z"], abs=1e-4)
+    assert d["activation"] == pytest.approx(1 / (1 + np.exp(-d["z"])), abs=1e-5)
