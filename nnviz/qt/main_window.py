@@ -32,7 +32,9 @@ from .training_panel import TrainingPanel
 from .weight_panel import WeightPanel
 from .worker import TrainingController
 
-DISPLAY_MS = 16  # ~60 Hz
+DISPLAY_MS = 16  # ~60 Hz when stepping: every iteration shows at once
+RUNNING_DISPLAY_MS = 33  # ~30 Hz while running: painting holds the GIL the trainer needs
+CURVES_EVERY = 6  # while running, redraw the curves on every 6th frame (~5 Hz)
 MAX_RECENT = 8
 
 
@@ -46,6 +48,7 @@ class MainWindow(QMainWindow):
         self._rendered = None
         self._layout_key = None
         self._closing = False
+        self._frame = 0
         self.user_examples: list[tuple[np.ndarray, int]] = []
 
         self._build_actions()
@@ -276,7 +279,9 @@ class MainWindow(QMainWindow):
             self._layout_key = key
         self.weight_panel.show_snapshot(snap)
         steps_per_epoch = max(1.0, math.ceil(len(ds.x_train) / snap.settings["batch_size"]))
-        self.training_panel.show_counters(snap, steps_per_epoch)
+        self._frame += 1
+        curves = not self.controller.running or self._frame % CURVES_EVERY == 0
+        self.training_panel.show_counters(snap, steps_per_epoch, curves=curves)
         self.training_panel.show_settings(snap.settings, snap.sizes, snap.hidden, snap.seed)
         if snap.message:
             self.training_panel.show_message(snap.message)
@@ -327,6 +332,7 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_running(self, running: bool):
         self.actions["run"].setText("&Pause" if running else "&Run")
+        self._display.setInterval(RUNNING_DISPLAY_MS if running else DISPLAY_MS)
         if running:
             self.training_panel.show_message("")
 

@@ -210,8 +210,9 @@ class TrainingPanel(QWidget):
         finally:
             self._updating = False
 
-    def show_counters(self, snap, steps_per_epoch: float):
+    def show_counters(self, snap, steps_per_epoch: float, curves: bool = True):
         self.iteration_label.setText(f"iteration {snap.iteration:,}")
         self.epoch_label.setText(f"epoch {snap.epoch_progress:.2f}")
         self.loss_label.setText("loss —" if snap.loss != snap.loss else f"loss {snap.loss:.4f}")
-        self.plots.show_history(snap.history, steps_per_epoch, snap.generation)
+        if curves:
+            self.plots.show_history(snap.history, steps_per_epoch, snap.generation)
