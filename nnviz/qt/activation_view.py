@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ..model.datasets import SIGN
 from ..model.functions import FORMULAS
-from .palettes import StableLevel, colormap, lookup_table
+from .palettes import StableLevel, lookup_table, style_image_plot
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -90,12 +90,7 @@ class ActivationView(QWidget):
         n_layers = len(sizes)
         for layer in range(n_layers - 1):
             p = self.view.addPlot(row=0, col=layer)
-            p.setAspectLocked(True)
-            p.invertY(True)
-            p.hideAxis("left")
-            p.hideAxis("bottom")
-            p.setMenuEnabled(False)
-            p.hideButtons()
+            style_image_plot(p)
             if layer == 0:
                 h, w = self.image_shape
                 p.setTitle(f"input ({h}×{w} = {sizes[0]})", size="9pt")
@@ -132,11 +127,7 @@ class ActivationView(QWidget):
             self.view.ci.layout.setColumnStretchFactor(col, {0: 3, n_layers - 1: 5}.get(col, 1))
         self.detail_view.clear()
         self.detail_plot = self.detail_view.addPlot()
-        self.detail_plot.setAspectLocked(True)
-        self.detail_plot.invertY(True)
-        self.detail_plot.hideAxis("left")
-        self.detail_plot.hideAxis("bottom")
-        self.detail_plot.setMenuEnabled(False)
+        style_image_plot(self.detail_plot)
         self.detail_img = pg.ImageItem(lut=lookup_table(self.palette_name))
         self.detail_plot.addItem(self.detail_img)
         self.formula.setText("Click a neuron to see how its activation is made.")

@@ -72,3 +72,14 @@ class StableLevel:
 
     def reset(self):
         self.value = None
+
+
+def style_image_plot(p, axes: bool = False) -> None:
+    """A pyqtgraph PlotItem set up to show an image: square pixels, row 0 on top, no menu."""
+    p.setAspectLocked(True)
+    p.invertY(True)
+    p.setMenuEnabled(False)
+    p.hideButtons()
+    if not axes:
+        p.hideAxis("left")
+        p.hideAxis("bottom")

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .palettes import PALETTES, StableLevel, colormap, lookup_table
+from .palettes import PALETTES, StableLevel, colormap, lookup_table, style_image_plot
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -104,7 +104,7 @@ class WeightPanel(QWidget):
         self.mosaic_plot = self.view.addPlot(row=0, col=0)
         self.mosaic_plot.setTitle(f"layer 1: {n} neurons, each one's {h * w} weights "
                                   f"as a {h}×{w} image", size="9pt")
-        self._style_image_plot(self.mosaic_plot)
+        style_image_plot(self.mosaic_plot)
         self.mosaic = pg.ImageItem(lut=lut)
         self.mosaic_plot.addItem(self.mosaic)
         self.select_box = pg.QtWidgets.QGraphicsRectItem()
@@ -119,7 +119,7 @@ class WeightPanel(QWidget):
         self.matrices, self.matrix_plots = [], []
         for i in range(1, n_layers):
             p = self.matrix_view.addPlot(row=i - 1, col=0)
-            self._style_image_plot(p, axes=True)
+            style_image_plot(p, axes=True)
             p.hideAxis("bottom")
             p.setMaximumHeight(100)  # the first layer's mosaic gets the room
             last = i == n_layers - 1
@@ -137,7 +137,7 @@ class WeightPanel(QWidget):
         # the selected neuron, enlarged, in its own small view beside the hover text
         self.detail_view.clear()
         self.detail_plot = self.detail_view.addPlot()
-        self._style_image_plot(self.detail_plot)
+        style_image_plot(self.detail_plot)
         self.detail_plot.setTitle("click a neuron", size="9pt")
         self.detail = pg.ImageItem(lut=lut)
         self.detail_plot.addItem(self.detail)
@@ -152,16 +152,6 @@ class WeightPanel(QWidget):
             from PySide6.QtCore import QTimer
 
             QTimer.singleShot(0, lambda: self._snapshot is not None and self.show_snapshot(self._snapshot))
-
-    @staticmethod
-    def _style_image_plot(p, axes: bool = False):
-        p.setAspectLocked(True)
-        p.invertY(True)
-        p.setMenuEnabled(False)
-        p.hideButtons()
-        if not axes:
-            p.hideAxis("left")
-            p.hideAxis("bottom")
 
     # -- data (every frame) ------------------------------------------------------------
 
