@@ -25,12 +25,11 @@ class ExamplesModel(QAbstractListModel):
         self.marks: list[str] = []
         self.rows = np.zeros(0, dtype=np.int64)  # which examples are shown (after filtering)
         self.shape = (1, 1)
-        self.light = False
         self._cache: dict[int, QPixmap] = {}
 
-    def set_examples(self, x, labels, shape, light, marks=None, rows=None):
+    def set_examples(self, x, labels, shape, marks=None, rows=None):
         self.beginResetModel()
-        self.x, self.labels, self.shape, self.light = x, labels, shape, light
+        self.x, self.labels, self.shape = x, labels, shape
         self.marks = marks or [""] * len(labels)
         self.rows = np.arange(len(x)) if rows is None else rows
         self._cache = {}
@@ -45,7 +44,7 @@ class ExamplesModel(QAbstractListModel):
             return f"{self.labels[i]} {self.marks[i]}".strip()
         if role == Qt.DecorationRole:
             if i not in self._cache:
-                img = gray_image(self.x[i].reshape(self.shape), self.light)
+                img = gray_image(self.x[i].reshape(self.shape))
                 self._cache[i] = QPixmap.fromImage(img.scaled(THUMB, THUMB, Qt.KeepAspectRatio,
                                                               Qt.FastTransformation))
             return self._cache[i]
@@ -129,7 +128,7 @@ class DatasetBrowser(QWidget):
             marks = ["✓" if r else "✗" for r in right]
             if self.mistakes_box.isChecked():
                 rows = np.flatnonzero(~right)
-        self.model.set_examples(x, labels, ds.image_shape, ds.task == SIGN, marks, rows)
+        self.model.set_examples(x, labels, ds.image_shape, marks, rows)
         shown = self.model.rowCount()
         self.count_label.setText(f"{shown:,} of {len(x):,}")
 

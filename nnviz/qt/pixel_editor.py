@@ -20,10 +20,10 @@ from .actions import make_action
 GRID_LINES_UP_TO = 16  # cells per side; beyond this, lines would hide the drawing
 
 
-def gray_image(values: np.ndarray, light_background: bool) -> QImage:
-    """(h, w) floats in [0, 1] -> an 8-bit grayscale QImage (a copy, so Qt owns its memory)."""
+def gray_image(values: np.ndarray) -> QImage:
+    """(h, w) floats in [0, 1] -> 8-bit grayscale QImage, 1 = white (a copy: Qt owns its memory)."""
     v = np.clip(np.nan_to_num(values), 0, 1)
-    g = (255 - np.round(v * 215)) if light_background else np.round(v * 255)
+    g = np.round(v * 255)
     g = np.ascontiguousarray(g.astype(np.uint8))
     h, w = g.shape
     return QImage(g.data, w, h, w, QImage.Format_Grayscale8).copy()
@@ -70,7 +70,7 @@ class GridCanvas(QWidget):
         p = QPainter(self)
         p.fillRect(self.rect(), QColor(70, 70, 70))
         target = QRectF(o.x(), o.y(), w * s, h * s)
-        p.drawImage(target, gray_image(ed.canvas.image, ed.canvas.binary))
+        p.drawImage(target, gray_image(ed.canvas.image))  # 1 = bright, as in every view
         if max(h, w) <= GRID_LINES_UP_TO:
             p.setPen(QPen(QColor(150, 150, 150), 1))
             for r in range(h + 1):
@@ -284,5 +284,5 @@ class PixelEditor(QWidget):
         if show:
             from PySide6.QtGui import QPixmap
 
-            img = gray_image(self.image(), False).scaled(84, 84, Qt.IgnoreAspectRatio, Qt.FastTransformation)
+            img = gray_image(self.image()).scaled(84, 84, Qt.IgnoreAspectRatio, Qt.FastTransformation)
             self.preview.setPixmap(QPixmap.fromImage(img))
