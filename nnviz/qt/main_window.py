@@ -144,6 +144,8 @@ class MainWindow(QMainWindow):
 
         self.pixel_editor.imageChanged.connect(self.update_inference)
         self.browser.exampleChosen.connect(self._load_example)
+        self.browser.split_combo.currentTextChanged.connect(lambda _: self.mark_predictions())
+        self.docks["datasetBrowser"].visibilityChanged.connect(lambda vis: vis and self.mark_predictions())
         self.weight_panel.neuronSelected.connect(self._select_neuron)
         self.activation_view.neuronSelected.connect(self._select_neuron)
         self.actions["delta"].toggled.connect(self.weight_panel.set_show_delta)
@@ -287,6 +289,20 @@ class MainWindow(QMainWindow):
             self.training_panel.show_message(snap.message)
         self.update_inference()
         self._update_status(snap)
+        if not self.controller.running:
+            self.mark_predictions(snap)
+
+    def mark_predictions(self, snap=None):
+        """Mark the browsed examples right/wrong under the latest weights (skipped while running)."""
+        snap = snap or self.controller.latest
+        ds = self.controller.dataset
+        if snap is None or ds is None or not self.browser.isVisible():
+            return
+        x, _ = ds.split(self.browser.split)
+        if x.shape[1] != snap.sizes[0]:
+            return
+        out = snap.network().predict(x)
+        self.browser.set_predictions(self.browser.split, out[:, 0] if ds.task == SIGN else out.argmax(axis=1))
 
     @Slot()
     def update_inference(self):

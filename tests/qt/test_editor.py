@@ -104,6 +104,7 @@ def test_clicking_an_example_loads_it_into_the_editor(qtbot, make_window):
     view = win.browser.view
     win.docks["datasetBrowser"].raise_()
     qtbot.waitUntil(lambda: view.isVisible(), timeout=5000)
+    qtbot.wait(100)  # let the (batched) icon layout settle after the right/wrong marks arrive
     index = win.browser.model.index(2, 0)
     rect = view.visualRect(index)
     qtbot.mouseClick(view.viewport(), Qt.LeftButton, pos=rect.center())
@@ -112,3 +113,18 @@ def test_clicking_an_example_loads_it_into_the_editor(qtbot, make_window):
     np.testing.assert_array_equal(got[0][0], ds.x_train[2].reshape(8, 8))
     assert got[0][1] == str(ds.y_train[2])
     np.testing.assert_array_equal(win.pixel_editor.image(), ds.x_train[2].reshape(8, 8))
+
+
+def test_the_browser_marks_mistakes_under_the_current_weights(qtbot, make_window):
+    win = make_window("smile")
+    win.controller.step(12)
+    snap = wait_iteration(qtbot, win, 12)
+    win.docks["datasetBrowser"].raise_()
+    qtbot.waitUntil(lambda: win.browser.isVisible(), timeout=5000)
+    win.browser.split_combo.setCurrentText("test")
+    ds = win.controller.dataset
+    right = np.sign(snap.network().predict(ds.x_test)[:, 0]) == ds.y_test[:, 0]
+    marks = [win.browser.model.data(win.browser.model.index(i, 0)) for i in range(len(ds.x_test))]
+    assert [m.endswith("✓") for m in marks] == right.tolist()
+    win.browser.mistakes_box.setChecked(True)
+    assert win.browser.model.rowCount() == int((~right).sum())
