@@ -7,14 +7,28 @@ MNIST images cost nothing until scrolled into sight.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPixmap
-from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget
+from PySide6.QtCore import QAbstractListModel, QElapsedTimer, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QApplication, QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget,
+)
 
 from ..model.datasets import SIGN
 from .pixel_editor import gray_image
 
 THUMB = 48
+FRAME = QColor(118, 118, 118)  # grey around each image: its white ink must not melt into the view
+
+
+def thumbnail(values: np.ndarray) -> QPixmap:
+    """(h, w) image in [0, 1] -> a THUMB-sized pixmap, cells as crisp blocks, on a grey frame."""
+    img = gray_image(values).scaled(THUMB - 2, THUMB - 2, Qt.KeepAspectRatio, Qt.FastTransformation)
+    pix = QPixmap(THUMB, THUMB)
+    pix.fill(FRAME)
+    p = QPainter(pix)
+    p.drawImage((THUMB - img.width()) // 2, (THUMB - img.height()) // 2, img)
+    p.end()
+    return pix
 
 
 class ExamplesModel(QAbstractListModel):
@@ -28,11 +42,20 @@ class ExamplesModel(QAbstractListModel):
         self._cache: dict[int, QPixmap] = {}
 
     def set_examples(self, x, labels, shape, marks=None, rows=None):
+        marks = marks or [""] * len(labels)
+        rows = np.arange(len(x)) if rows is None else rows
+        if x is self.x and shape == self.shape and np.array_equal(rows, self.rows):
+            # Only the right/wrong marks changed (after a training step): update them in
+            # place, so the view keeps its scroll position and its thumbnails.
+            self.labels, self.marks = labels, marks
+            if len(rows):
+                self.dataChanged.emit(self.index(0), self.index(len(rows) - 1),
+                                      [Qt.DisplayRole, Qt.ForegroundRole, Qt.ToolTipRole])
+            return
         self.beginResetModel()
-        self.x, self.labels, self.shape = x, labels, shape
-        self.marks = marks or [""] * len(labels)
-        self.rows = np.arange(len(x)) if rows is None else rows
-        self._cache = {}
+        if x is not self.x or shape != self.shape:
+            self._cache = {}
+        self.x, self.labels, self.shape, self.marks, self.rows = x, labels, shape, marks, rows
         self.endResetModel()
 
     def rowCount(self, parent=QModelIndex()):
@@ -44,9 +67,7 @@ class ExamplesModel(QAbstractListModel):
             return f"{self.labels[i]} {self.marks[i]}".strip()
         if role == Qt.DecorationRole:
             if i not in self._cache:
-                img = gray_image(self.x[i].reshape(self.shape))
-                self._cache[i] = QPixmap.fromImage(img.scaled(THUMB, THUMB, Qt.KeepAspectRatio,
-                                                              Qt.FastTransformation))
+                self._cache[i] = thumbnail(self.x[i].reshape(self.shape))
             return self._cache[i]
         if role == Qt.ForegroundRole and self.marks[i]:
             return QColor(30, 130, 50) if self.marks[i] == "✓" else QColor(190, 30, 30)
@@ -68,11 +89,16 @@ class DatasetBrowser(QWidget):
         self.setObjectName("datasetBrowser")
         self.dataset = None
         self.predictions: dict[str, np.ndarray] = {}
+        self._labels: dict[str, list[str]] = {}
+        self._last_choice = None  # (split, example) and a timer: one click may also "activate"
+        self._choice_timer = QElapsedTimer()
         self.split_combo = QComboBox()
         self.split_combo.addItems(["train", "test"])
         self.split_combo.setToolTip("Which examples to browse")
         self.mistakes_box = QCheckBox("mistakes only")
-        self.mistakes_box.setToolTip("Show only examples the network currently gets wrong")
+        self.mistakes_box.setToolTip("Show only examples the network currently gets wrong "
+                                     "(available once the examples are marked ✓/✗)")
+        self.mistakes_box.setEnabled(False)
         self.count_label = QLabel()
         self.model = ExamplesModel()
         self.view = QListView()
@@ -106,6 +132,7 @@ class DatasetBrowser(QWidget):
     def set_dataset(self, dataset) -> None:
         self.dataset = dataset
         self.predictions = {}
+        self._labels = {}
         self._refresh()
 
     def set_predictions(self, split: str, predicted) -> None:
@@ -119,7 +146,9 @@ class DatasetBrowser(QWidget):
         if ds is None:
             return
         x, y = ds.split(self.split)
-        labels = [ds.label_name(t) for t in y]
+        if self.split not in self._labels:
+            self._labels[self.split] = [ds.label_name(t) for t in y]
+        labels = self._labels[self.split]
         pred = self.predictions.get(self.split)
         marks, rows = None, None
         if pred is not None and len(pred) == len(y):
@@ -128,12 +157,24 @@ class DatasetBrowser(QWidget):
             marks = ["✓" if r else "✗" for r in right]
             if self.mistakes_box.isChecked():
                 rows = np.flatnonzero(~right)
+        self.mistakes_box.setEnabled(marks is not None)
+        # wide enough for the longest label ("not a smile ✗"), never elided
+        longest = max(ds.class_names, key=len) + " ✗"
+        width = max(THUMB + 16, self.view.fontMetrics().horizontalAdvance(longest) + 10)
+        if self.view.gridSize().width() != width:  # a new grid size relays out (and scrolls) the view
+            self.view.setGridSize(QSize(width, THUMB + 22))
         self.model.set_examples(x, labels, ds.image_shape, marks, rows)
         shown = self.model.rowCount()
         self.count_label.setText(f"{shown:,} of {len(x):,}")
 
     def _chosen(self, index):
         i = self.model.data(index, Qt.UserRole)
+        # Styles that activate on a single click emit clicked and activated for one click.
+        choice = (self.split, i)
+        if choice == self._last_choice and self._choice_timer.elapsed() < QApplication.doubleClickInterval():
+            return
+        self._last_choice = choice
+        self._choice_timer.start()
         x, y = self.dataset.split(self.split)
         self.exampleChosen.emit(x[i].reshape(self.dataset.image_shape).astype(np.float32),
                                 self.dataset.label_name(y[i]))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen
+from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
@@ -42,6 +42,9 @@ class GridCanvas(QWidget):
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
         self.setCursor(Qt.CrossCursor)
+        # A click must focus the grid: the editor's shortcuts (Delete, Ctrl+Z…) are
+        # WidgetWithChildrenShortcut and only fire with the focus inside the editor.
+        self.setFocusPolicy(Qt.StrongFocus)
         self._press_cell = None
         self._pending = None  # binary mode: press position until the drag leaves the cell
 
@@ -61,7 +64,7 @@ class GridCanvas(QWidget):
 
     def cell_center(self, row: int, col: int) -> QPoint:
         o, s = self.origin(), self.cell_size()
-        return QPoint(int(o.x() + (col + 0.5) * s), int(o.y() + (row + 0.5) * s))
+        return QPoint(round(o.x() + (col + 0.5) * s), round(o.y() + (row + 0.5) * s))
 
     def paintEvent(self, _):
         ed = self.editor
@@ -72,7 +75,7 @@ class GridCanvas(QWidget):
         target = QRectF(o.x(), o.y(), w * s, h * s)
         p.drawImage(target, gray_image(ed.canvas.image))  # 1 = bright, as in every view
         if max(h, w) <= GRID_LINES_UP_TO:
-            p.setPen(QPen(QColor(150, 150, 150), 1))
+            p.setPen(QPen(QColor(118, 118, 118), 1))  # mid grey: visible on white and black cells
             for r in range(h + 1):
                 p.drawLine(QPointF(o.x(), o.y() + r * s), QPointF(o.x() + w * s, o.y() + r * s))
             for c in range(w + 1):
@@ -157,7 +160,9 @@ class PixelEditor(QWidget):
         self.redo_action = make_action(self, "&Redo stroke", self.redo,
                                        [QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo], "Redo")
         bar = QHBoxLayout()
-        for act in (self.undo_action, self.redo_action, self.clear_action, self.invert_action):
+        for act, short in ((self.undo_action, "Undo"), (self.redo_action, "Redo"),
+                           (self.clear_action, "Clear"), (self.invert_action, "Invert")):
+            act.setIconText(short)  # short on the buttons, the full text in the Edit menu
             act.setShortcutContext(ctx)
             self.addAction(act)
             b = QToolButton()
@@ -203,11 +208,12 @@ class PixelEditor(QWidget):
     def set_grid(self, height: int, width: int, binary: bool) -> None:
         """A fresh, empty grid for a lesson's input shape (undo history starts over)."""
         self.canvas = Canvas(height, width, binary=binary, brush_radius=self.brush_spin.value())
-        is_mnist = (height, width) == (28, 28) and not binary
+        self._cached = None  # the new canvas counts revisions from 0 again
         self.brush_spin.setVisible(not binary)
-        self.preprocess_box.setVisible(is_mnist)
-        if not is_mnist:
+        self.preprocess_box.setVisible(self._mnist_grid())
+        if not self._mnist_grid():
             self.preprocess_box.setChecked(False)
+            self._preprocess = False
         self._update_preview()
         self.hint.setText(self._default_hint())
         self._on_edit()
@@ -251,12 +257,16 @@ class PixelEditor(QWidget):
             self.brush_spin.setValue(radius)
 
     def set_preprocess(self, on: bool):
-        self._preprocess = bool(on)
+        """MNIST preprocessing of the network input; only meaningful (and allowed) on 28×28."""
+        self._preprocess = bool(on) and self._mnist_grid()
         if self.preprocess_box.isChecked() != self._preprocess:
             self.preprocess_box.setChecked(self._preprocess)
         self._on_edit()
 
     # -- internals ----------------------------------------------------------------------
+
+    def _mnist_grid(self) -> bool:
+        return self.canvas.shape == (28, 28) and not self.canvas.binary
 
     def _default_hint(self):
         if self.canvas.binary:
@@ -282,7 +292,5 @@ class PixelEditor(QWidget):
         self.preview.setVisible(show)
         self.preview_note.setVisible(show)
         if show:
-            from PySide6.QtGui import QPixmap
-
             img = gray_image(self.image()).scaled(84, 84, Qt.IgnoreAspectRatio, Qt.FastTransformation)
             self.preview.setPixmap(QPixmap.fromImage(img))

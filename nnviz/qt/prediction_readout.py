@@ -28,11 +28,15 @@ class _Bars(QWidget):
         slot = w / n
         top = int(np.argmax(self.values))
         for i, (v, lab) in enumerate(zip(self.values, self.labels)):
-            bar_h = max(0.0, min(1.0, float(v))) * (h - 18)
+            bar_h = max(0.0, min(1.0, float(v))) * (h - 36)
             color = QColor(40, 160, 70) if i == top else QColor(150, 160, 175)
             p.fillRect(QRectF(i * slot + 3, h - 16 - bar_h, slot - 6, bar_h), color)
             p.setPen(QColor(30, 30, 30))
             p.drawText(QRectF(i * slot, h - 16, slot, 16), Qt.AlignCenter, lab)
+            if v >= 0.05:  # the numbers of the bars that matter; tiny ones would be clutter
+                p.setPen(QColor(90, 90, 90))
+                p.drawText(QRectF(i * slot, h - 34 - bar_h, slot, 16), Qt.AlignHCenter | Qt.AlignBottom,
+                           f"{v:.0%}")
         p.end()
 
 
@@ -56,32 +60,44 @@ class PredictionReadout(QWidget):
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.headline)
         lay.addWidget(self.detail)
-        lay.addWidget(self.bars)
+        lay.addWidget(self.bars, 1)
+        lay.addStretch(0)  # takes the room only while the bars are hidden (smile): text stays on top
 
     def set_labels(self, class_names, task: str) -> None:
+        """A new lesson: its class names and task; the previous answer is cleared."""
         self.class_names, self.task = tuple(class_names), task
         self.bars.setVisible(task != SIGN)
         self.bars.labels = list(class_names)
+        self._show("—", "", np.zeros(0))
 
     def set_output(self, output: np.ndarray) -> None:
         out = np.asarray(output, dtype=np.float64).ravel()
         if self.task == SIGN:
             v = float(out[0])
-            answer = "smile" if v > 0 else "not a smile" if v < 0 else "undecided"
-            self.headline.setText(f"{answer}  (output {v:+.3g})")
-            self.detail.setText("output = Σ wᵢ·xᵢ; its sign is the answer (+ smile, − not a smile)")
+            answer = "smile" if v > 0 else "not a smile" if v < 0 else "undecided (output 0)"
+            value = f"{v:+.3g}".replace("-", "−")  # a real minus sign reads better than a hyphen
+            self._show(f"{answer}  (output {value})",
+                       "output = Σ wᵢ·xᵢ; its sign is the answer (+ smile, − not a smile)")
             return
         if not np.all(np.isfinite(out)):
-            self.headline.setText("no answer (the weights are not finite)")
+            self._show("no answer (the outputs are not finite)", "the weights have diverged", np.zeros(0))
             return
         k = int(np.argmax(out))
         total = out.sum()
         p = out / total if total > 0 and abs(total - 1) > 1e-3 else out  # sigmoid outputs: normalise
-        self.headline.setText(f"{self.class_names[k]} — {p[k]:.0%}")
         second = int(np.argsort(p)[-2]) if len(p) > 1 else k
-        self.detail.setText(f"the brightest output neuron; next: {self.class_names[second]} ({p[second]:.0%})")
-        self.bars.values = p
-        self.bars.update()
+        self._show(f"{self._name(k)} — {p[k]:.0%}",
+                   f"the brightest output neuron; next: {self._name(second)} ({p[second]:.0%})", p)
+
+    def _name(self, k: int) -> str:
+        return self.class_names[k] if k < len(self.class_names) else str(k)
+
+    def _show(self, headline: str, detail: str, values=None) -> None:
+        self.headline.setText(headline)
+        self.detail.setText(detail)
+        if values is not None:
+            self.bars.values = values
+            self.bars.update()
 
     def text(self) -> str:
         return self.headline.text()
