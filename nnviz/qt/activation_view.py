@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ..model.datasets import SIGN
 from ..model.functions import FORMULAS
-from .palettes import StableLevel, lookup_table, style_image_plot
+from .palettes import StableLevel, lookup_table, set_if_changed, style_image_plot
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -41,6 +41,7 @@ class ActivationView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("activationView")
+        self._last_set = {}
         self.palette_name = "green-red"
         self.show_pre = False
         self.sizes: list[int] = []
@@ -85,6 +86,7 @@ class ActivationView(QWidget):
         self._selected = None
         self._shown = []
         self._levels = [StableLevel() for _ in sizes]
+        self._last_set = {}  # new items: nothing has been set on them yet
         self.view.clear()
         self.plots, self.images, self.grids, self.boxes = [], [], [], []
         n_layers = len(sizes)
@@ -167,11 +169,12 @@ class ActivationView(QWidget):
         if self.task == SIGN:
             brushes = [pg.mkBrush(40, 160, 70) if out[0] > 0 else pg.mkBrush(210, 60, 60)]
             L = max(1.0, float(np.nanmax(np.abs(out))) if np.isfinite(out).all() else 1.0)
-            self.out_plot.setYRange(-L, L)
+            set_if_changed(self, "yrange", (-L, L), lambda r: self.out_plot.setYRange(*r))
         elif self.show_pre:
             self.out_plot.enableAutoRange("y")
+            self._last_set.pop("yrange", None)
         else:
-            self.out_plot.setYRange(0, 1.05)
+            set_if_changed(self, "yrange", (0, 1.05), lambda r: self.out_plot.setYRange(*r))
         self.out_bars.setOpts(height=np.nan_to_num(out), brushes=brushes)
         self._update_detail()
 
@@ -225,7 +228,7 @@ class ActivationView(QWidget):
         img = prod.reshape(self.image_shape) if layer == 1 else prod[None, :]
         L = max(float(np.nanmax(np.abs(prod))) if np.isfinite(prod).any() else 0.0, 1e-6)
         self.detail_img.setImage(img, levels=(-L, L), autoLevels=False)
-        self.detail_plot.setTitle(f"input × weight, neuron {k}", size="9pt")
+        set_if_changed(self, "title", f"input × weight, neuron {k}", lambda t: self.detail_plot.setTitle(t, size="9pt"))
         up = int((prod > 0).sum())
         down = int((prod < 0).sum())
         f = d["function"]

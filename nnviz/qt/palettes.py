@@ -83,3 +83,15 @@ def style_image_plot(p, axes: bool = False) -> None:
     if not axes:
         p.hideAxis("left")
         p.hideAxis("bottom")
+
+
+def set_if_changed(owner, key: str, value, setter) -> None:
+    """Call ``setter(value)`` only when ``value`` differs from the last one set under ``key``.
+
+    Titles, ranges and colour-bar levels make pyqtgraph re-lay-out and repaint axes;
+    doing that every frame with the same value is most of a frame's cost.
+    """
+    cache = owner.__dict__.setdefault("_last_set", {})
+    if cache.get(key, object()) != value:
+        cache[key] = value
+        setter(value)

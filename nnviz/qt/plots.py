@@ -12,6 +12,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 SMOOTH_WINDOW = 50
+MAX_SYMBOLS = 60
 
 
 def smoothed(y: np.ndarray, window: int = SMOOTH_WINDOW) -> np.ndarray:
@@ -73,7 +74,7 @@ class TrainingPlots(QWidget):
         self.readout.setObjectName("plotReadout")
         self.log_box = QCheckBox("log scale")
         self.log_box.setToolTip("Show the loss on a logarithmic axis, readable as it falls")
-        self.log_box.toggled.connect(lambda on: self.loss_plot.setLogMode(y=on))
+        self.log_box.toggled.connect(self._set_log)
         self._hover_proxies = [pg.SignalProxy(p.scene().sigMouseMoved, rateLimit=30,
                                               slot=lambda ev, p=p: self._hover(p, ev[0]))
                                for p in (self.loss_plot, self.acc_plot)]
@@ -87,12 +88,22 @@ class TrainingPlots(QWidget):
         lay.addWidget(self.loss_plot, 3)
         lay.addWidget(self.acc_plot, 2)
         self._history = None
+        self._xlim = self._ylim = 0.0
+
+    def _set_log(self, on: bool) -> None:
+        self.loss_plot.setLogMode(y=on)
+        self._ylim = 0.0
+        if on:
+            self.loss_plot.enableAutoRange("y")
+        self._n_steps = -1  # redraw with the new axis on the next frame
 
     def show_history(self, history: dict, iterations_per_epoch: float, generation: int) -> bool:
         """Update curves from a snapshot's history; returns False when nothing changed."""
         n_steps, n_evals = len(history["loss"]), len(history["iteration"])
         if generation == self._generation and n_steps == self._n_steps and n_evals == self._n_evals:
             return False
+        if generation != self._generation:
+            self._xlim = self._ylim = 0.0
         self._generation, self._n_steps, self._n_evals = generation, n_steps, n_evals
         self._history = history
         self.loss_plot.getAxis("top").iterations_per_epoch = iterations_per_epoch
@@ -101,10 +112,26 @@ class TrainingPlots(QWidget):
         finite = np.isfinite(loss)
         self.raw.setData(x[finite], loss[finite])
         self.smooth.setData(x[finite], smoothed(loss)[finite])
+        self._fit_ranges(n_steps, loss[finite])
         ex = np.asarray(history["iteration"], dtype=np.float64)
-        self.train_acc.setData(ex, np.nan_to_num(history["train_accuracy"]))
-        self.test_acc.setData(ex, np.nan_to_num(history["test_accuracy"]))
+        # Dots mark each evaluation while they are few; hundreds of symbols paint slowly.
+        symbol = "o" if n_evals <= MAX_SYMBOLS else None
+        self.train_acc.setData(ex, np.nan_to_num(history["train_accuracy"]), symbol=symbol)
+        self.test_acc.setData(ex, np.nan_to_num(history["test_accuracy"]), symbol=symbol)
         return True
+
+    def _fit_ranges(self, n_steps: int, loss: np.ndarray) -> None:
+        # Ranges grow in steps of 1.5× instead of following every new point: a changed
+        # range re-lays-out and repaints every axis, which costs more than the curves.
+        if n_steps > self._xlim:
+            self._xlim = max(10.0, 1.5 * n_steps)
+            self.loss_plot.setXRange(0, self._xlim, padding=0.01)
+        top = float(loss.max()) if loss.size else 0.0
+        if self.log_box.isChecked():
+            self.loss_plot.enableAutoRange("y")
+        elif top > self._ylim:
+            self._ylim = 1.15 * top
+            self.loss_plot.setYRange(0, self._ylim, padding=0)
 
     def curve_data(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """What each curve holds (x, y), for tests and export."""

@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .palettes import PALETTES, StableLevel, colormap, lookup_table, style_image_plot
+from .palettes import PALETTES, StableLevel, colormap, lookup_table, set_if_changed, style_image_plot
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -92,6 +92,7 @@ class WeightPanel(QWidget):
         self._selected = None
         self._shown = []
         self._needs_range = True
+        self._last_set = {}  # new items: nothing has been set on them yet
         self.view.clear()
         self.matrix_view.clear()
         self.matrix_view.setFixedHeight(115 * (n_layers - 1))
@@ -172,10 +173,10 @@ class WeightPanel(QWidget):
         self._shown = [first] + [np.asarray(m, dtype=np.float32) for m in src[1:]]
         self._lv = [levels[i].update(a) for i, a in enumerate(self._shown)]
         self.mosaic.setImage(self._mosaic(first), levels=(-self._lv[0], self._lv[0]), autoLevels=False)
-        self.mosaic_bar.setLevels((-self._lv[0], self._lv[0]))
+        set_if_changed(self, "bar0", (-self._lv[0], self._lv[0]), self.mosaic_bar.setLevels)
         for i, (img, m) in enumerate(zip(self.matrices, self._shown[1:]), start=1):
             img.setImage(m, levels=(-self._lv[i], self._lv[i]), autoLevels=False)
-            self.bars[i].setLevels((-self._lv[i], self._lv[i]))
+            set_if_changed(self, f"bar{i}", (-self._lv[i], self._lv[i]), self.bars[i].setLevels)
         if self._needs_range:
             # fit each view to its image once per layout; later frames keep the user's zoom
             self._needs_range = False
@@ -208,15 +209,19 @@ class WeightPanel(QWidget):
         what = "ΔW" if self.show_delta else "weights"
         if layer == 1:
             self.detail.setImage(self._shown[0][k], levels=(-self._lv[0], self._lv[0]), autoLevels=False)
-            self.detail_plot.vb.autoRange(items=[self.detail], padding=0.02)
+            set_if_changed(self, "detail_fit", (layer, k, self.detail.image.shape),
+                           lambda _: self.detail_plot.vb.autoRange(items=[self.detail], padding=0.02))
             b = self._biases[0][k]
-            self.detail_plot.setTitle(f"neuron {k} of layer 1: {what}, bias {b:+.3f}", size="9pt")
+            set_if_changed(self, "title", f"neuron {k} of layer 1: {what}, bias {b:+.3f}",
+                           lambda t: self.detail_plot.setTitle(t, size="9pt"))
         else:
             row = self._shown[layer - 1][k][None, :]
             self.detail.setImage(row, levels=(-self._lv[layer - 1], self._lv[layer - 1]), autoLevels=False)
-            self.detail_plot.vb.autoRange(items=[self.detail], padding=0.02)
-            self.detail_plot.setTitle(f"neuron {k} of layer {layer}: {what} from layer {layer - 1}, "
-                                      f"bias {self._biases[layer - 1][k]:+.3f}", size="9pt")
+            set_if_changed(self, "detail_fit", (layer, k, self.detail.image.shape),
+                           lambda _: self.detail_plot.vb.autoRange(items=[self.detail], padding=0.02))
+            set_if_changed(self, "title", f"neuron {k} of layer {layer}: {what} from layer {layer - 1}, "
+                                          f"bias {self._biases[layer - 1][k]:+.3f}",
+                           lambda t: self.detail_plot.setTitle(t, size="9pt"))
 
     # -- interaction ------------------------------------------------------------------
 
