@@ -17,6 +17,7 @@ from ..model.datasets import SIGN
 from .pixel_editor import gray_image
 
 THUMB = 48
+MINE = "my examples"
 FRAME = QColor(118, 118, 118)  # grey around each image: its white ink must not melt into the view
 
 
@@ -93,7 +94,8 @@ class DatasetBrowser(QWidget):
         self._last_choice = None  # (split, example) and a timer: one click may also "activate"
         self._choice_timer = QElapsedTimer()
         self.split_combo = QComboBox()
-        self.split_combo.addItems(["train", "test"])
+        self.split_combo.addItems(["train", "test", MINE])
+        self.user_count = 0  # the last user_count training examples are the learner's own
         self.split_combo.setToolTip("Which examples to browse")
         self.mistakes_box = QCheckBox("mistakes only")
         self.mistakes_box.setToolTip("Show only examples the network currently gets wrong "
@@ -129,7 +131,20 @@ class DatasetBrowser(QWidget):
     def split(self) -> str:
         return self.split_combo.currentText()
 
-    def set_dataset(self, dataset) -> None:
+    def arrays(self):
+        """(x, y) of what is browsed: a split, or the learner's own examples."""
+        if self.split == MINE:
+            n = self.user_count
+            return self.dataset.x_train[len(self.dataset.x_train) - n:], self.dataset.y_train[len(self.dataset.y_train) - n:]
+        return self.dataset.split(self.split)
+
+    def selected_example(self) -> int | None:
+        """Row (within the browsed set) of the current item, or None."""
+        index = self.view.currentIndex()
+        return None if not index.isValid() else self.model.data(index, Qt.UserRole)
+
+    def set_dataset(self, dataset, user_count: int = 0) -> None:
+        self.user_count = user_count
         self.dataset = dataset
         self.predictions = {}
         self._labels = {}
@@ -145,7 +160,7 @@ class DatasetBrowser(QWidget):
         ds = self.dataset
         if ds is None:
             return
-        x, y = ds.split(self.split)
+        x, y = self.arrays()
         if self.split not in self._labels:
             self._labels[self.split] = [ds.label_name(t) for t in y]
         labels = self._labels[self.split]
@@ -175,6 +190,6 @@ class DatasetBrowser(QWidget):
             return
         self._last_choice = choice
         self._choice_timer.start()
-        x, y = self.dataset.split(self.split)
+        x, y = self.arrays()
         self.exampleChosen.emit(x[i].reshape(self.dataset.image_shape).astype(np.float32),
                                 self.dataset.label_name(y[i]))

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..model.datasets import SIGN
+from ..model.errors import NNVizError
+from ..model.examples import UserExamples, load_examples, save_examples
 from ..model.lessons import DEFAULT_LESSON, LESSONS
 from .actions import make_action
 from .activation_view import ActivationView
@@ -49,7 +51,8 @@ class MainWindow(QMainWindow):
         self._layout_key = None
         self._closing = False
         self._frame = 0
-        self.user_examples: list[tuple[np.ndarray, int]] = []
+        self.user_examples = UserExamples()
+        self.base_dataset = None  # the lesson's own data; the learner's examples go on top
 
         self._build_actions()
         self._build_panels()
@@ -91,6 +94,17 @@ class MainWindow(QMainWindow):
         a["add_example"] = make_action(self, "&Add drawing to training set…", self.add_drawing_to_training_set,
                                        QKeySequence("Ctrl+Return"),
                                        "Label the painted input and add it to the training data")
+        a["export_examples"] = make_action(self, "E&xport my examples…", self._export_examples, None,
+                                           "Save the examples you added as an .npz file")
+        a["import_examples"] = make_action(self, "&Import examples…", self._import_examples, None,
+                                           "Add examples from an .npz file exported by nnviz")
+        a["remove_example"] = make_action(self, "Re&move selected example", self.remove_selected_example,
+                                          QKeySequence("Ctrl+Backspace"),
+                                          "Remove the selected one of your own examples (undoable)")
+        a["undo_example"] = make_action(self, "Undo example change", self.undo_example_change,
+                                        QKeySequence("Ctrl+Alt+Z"), "Undo adding or removing an example")
+        a["redo_example"] = make_action(self, "Redo example change", self.redo_example_change,
+                                        QKeySequence("Ctrl+Alt+Shift+Z"), "Redo adding or removing an example")
         a["about"] = make_action(self, "&About nnviz", self._about)
         a["shortcuts"] = make_action(self, "&Keyboard shortcuts", self._show_shortcuts, QKeySequence.HelpContents)
         a["delta"] = make_action(self, "Show last &change (ΔW)", None, QKeySequence("D"),
@@ -161,6 +175,8 @@ class MainWindow(QMainWindow):
         m.addActions([a["open"], a["save"]])
         self.recent_menu = m.addMenu("Open &recent")
         m.addSeparator()
+        m.addActions([a["import_examples"], a["export_examples"]])
+        m.addSeparator()
         m.addAction(a["export"])
         m.addSeparator()
         m.addAction(a["quit"])
@@ -170,7 +186,7 @@ class MainWindow(QMainWindow):
             if act is not None:
                 m.addAction(act)
         m.addSeparator()
-        m.addAction(a["add_example"])
+        m.addActions([a["add_example"], a["remove_example"], a["undo_example"], a["redo_example"]])
 
         self.lesson_menu = mb.addMenu("&Lesson")
         self.lesson_group = QActionGroup(self)
@@ -259,8 +275,9 @@ class MainWindow(QMainWindow):
         h, w = dataset.image_shape
         self.pixel_editor.set_grid(h, w, binary=dataset.task == SIGN)
         self.readout.set_labels(dataset.class_names, dataset.task)
-        self.browser.set_dataset(dataset)
-        self.user_examples = []
+        self.base_dataset = dataset
+        self.user_examples = UserExamples()
+        self._restore_autosaved_examples(lesson.name)
         self._layout_key = None
         self.statusBar().showMessage(f"{lesson.title}: {len(dataset.x_train):,} training and "
                                      f"{len(dataset.x_test):,} test examples", 6000)
@@ -385,7 +402,7 @@ class MainWindow(QMainWindow):
 
     def add_drawing_to_training_set(self, label: int | None = None):
         """Append the painted input, with a label, to the lesson's training data."""
-        ds = self.controller.dataset
+        ds = self.base_dataset
         if ds is None:
             return
         if label is None:
@@ -395,14 +412,95 @@ class MainWindow(QMainWindow):
             if not ok:
                 return
             label = names.index(choice)
-        x = self.pixel_editor.image().reshape(1, -1)
-        new = ds.with_train_examples(x, ds.target_for(label)[None] if ds.task == SIGN else [label])
-        self.user_examples.append((x[0], label))
+        self.user_examples.add(self.pixel_editor.image(), label)
+        self._examples_changed(f"Added a “{ds.class_names[label]}” example")
+
+    def remove_selected_example(self):
+        if self.browser.split != "my examples" or self.browser.selected_example() is None:
+            self.statusBar().showMessage("Select one of your own examples (Examples ▸ my examples) to remove it",
+                                         6000)
+            return
+        self.user_examples.remove(self.browser.selected_example())
+        self._examples_changed("Removed an example (Ctrl+Alt+Z brings it back)")
+
+    def undo_example_change(self):
+        if self.user_examples.undo():
+            self._examples_changed("Undid the last example change")
+
+    def redo_example_change(self):
+        if self.user_examples.redo():
+            self._examples_changed("Redid the example change")
+
+    def _examples_changed(self, message: str):
+        """Rebuild the training data from the lesson's and the learner's examples; autosave."""
+        new = self.user_examples.appended_to(self.base_dataset)
         self.controller.dataset = new
         self.controller.set_dataset(new)
-        self.browser.set_dataset(new)
-        self.statusBar().showMessage(f"Added a “{ds.class_names[label]}” example: the training set now has "
-                                     f"{len(new.x_train):,} examples", 6000)
+        self.browser.set_dataset(new, user_count=len(self.user_examples))
+        self.actions["undo_example"].setEnabled(self.user_examples.can_undo)
+        self.actions["redo_example"].setEnabled(self.user_examples.can_redo)
+        self._autosave_examples()
+        self.statusBar().showMessage(f"{message}: the training set has {len(new.x_train):,} examples "
+                                     f"({len(self.user_examples)} of them yours)", 6000)
+
+    def _autosave_path(self, lesson: str) -> Path:
+        from PySide6.QtCore import QStandardPaths
+
+        base = self.settings.value("dataDir") or QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
+        return Path(base) / f"examples-{lesson}.npz"
+
+    def _autosave_examples(self):
+        lesson = self.controller.lesson
+        if lesson is None:
+            return
+        path = self._autosave_path(lesson.name)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_examples(path, self.user_examples, self.base_dataset, lesson.name)
+        except OSError as e:
+            self.statusBar().showMessage(f"Could not save your examples to {path}: {e}", 10000)
+
+    def _restore_autosaved_examples(self, lesson: str):
+        path = self._autosave_path(lesson)
+        if path.exists():
+            try:
+                xs, ys = load_examples(path, self.base_dataset)
+                self.user_examples = UserExamples(list(xs), [int(y) for y in ys])
+            except NNVizError as e:
+                self._on_failed(f"Your saved examples could not be restored: {e}")
+        if len(self.user_examples):
+            self._examples_changed(f"Restored {len(self.user_examples)} of your examples")
+        else:
+            self.browser.set_dataset(self.base_dataset)
+
+    def _export_examples(self):
+        if not len(self.user_examples):
+            self.statusBar().showMessage("You have not added any examples yet (Edit ▸ Add drawing…)", 6000)
+            return
+        lesson = self.controller.lesson.name
+        path, _ = QFileDialog.getSaveFileName(self, "Export my examples",
+                                              str(self._last_dir() / f"{lesson}-examples.npz"),
+                                              "nnviz examples (*.npz)")
+        if path:
+            try:
+                save_examples(path if path.endswith(".npz") else path + ".npz", self.user_examples,
+                              self.base_dataset, lesson)
+            except OSError as e:
+                self._on_failed(f"Could not write {path}: {e}")
+
+    def _import_examples(self, path: str | None = None):
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Import examples", str(self._last_dir()),
+                                                  "nnviz examples (*.npz);;All files (*)")
+        if not path:
+            return
+        try:
+            xs, ys = load_examples(path, self.base_dataset)
+        except NNVizError as e:
+            self._on_failed(str(e))
+            return
+        self.user_examples.extend(xs, ys)
+        self._examples_changed(f"Imported {len(xs)} examples from {Path(path).name}")
 
     # -- files ----------------------------------------------------------------------------
 

@@ -20,8 +20,10 @@ def scratch_settings():
     """QSettings in a temp file, so scripted runs never touch the user's saved layout."""
     from PySide6.QtCore import QSettings
 
-    path = os.path.join(tempfile.mkdtemp(prefix="nnviz-"), "settings.ini")
-    return QSettings(path, QSettings.IniFormat)
+    folder = tempfile.mkdtemp(prefix="nnviz-")
+    settings = QSettings(os.path.join(folder, "settings.ini"), QSettings.IniFormat)
+    settings.setValue("dataDir", folder)  # autosaved examples go here too, not to the user's folder
+    return settings
 
 
 def wait_until(app, predicate, timeout: float = 30.0) -> None:

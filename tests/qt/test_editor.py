@@ -128,3 +128,35 @@ def test_the_browser_marks_mistakes_under_the_current_weights(qtbot, make_window
     assert [m.endswith("✓") for m in marks] == right.tolist()
     win.browser.mistakes_box.setChecked(True)
     assert win.browser.model.rowCount() == int((~right).sum())
+
+
+def test_removing_an_example_is_undoable_and_examples_survive_a_restart(qtbot, make_window, tmp_path):
+    from nnviz.qt.main_window import MainWindow
+
+    win = make_window("smile")
+    n = len(win.controller.dataset.x_train)
+    win.pixel_editor.set_image(np.eye(4, 3, dtype=np.float32))
+    win.add_drawing_to_training_set(label=1)
+    win.pixel_editor.set_image(np.ones((4, 3), np.float32))
+    win.add_drawing_to_training_set(label=0)
+    assert len(win.controller.dataset.x_train) == n + 2
+    # browse "my examples", select the first, remove it
+    win.browser.split_combo.setCurrentText("my examples")
+    assert win.browser.model.rowCount() == 2
+    win.browser.view.setCurrentIndex(win.browser.model.index(0, 0))
+    win.actions["remove_example"].trigger()
+    ds = win.controller.dataset
+    assert len(ds.x_train) == n + 1 and ds.y_train[-1, 0] == -1.0
+    win.actions["undo_example"].trigger()
+    ds = win.controller.dataset
+    assert len(ds.x_train) == n + 2
+    np.testing.assert_array_equal(ds.x_train[-2], np.eye(4, 3).ravel())
+    # export, then a fresh window on the same settings restores them from the autosave
+    win._import_examples(str(tmp_path / "missing.npz"))  # a bad file: clear message, nothing lost
+    assert "missing.npz" in win.training_panel.message_label.text()
+    assert len(win.controller.dataset.x_train) == n + 2
+    again = MainWindow(lesson="smile", settings=win.settings)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.controller.dataset is not None and len(again.user_examples) == 2, timeout=10000)
+    assert len(again.controller.dataset.x_train) == n + 2
+    again.close()

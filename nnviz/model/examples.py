@@ -1,0 +1,149 @@
+"""The learner's own examples: added by hand, removable with undo, saved as .npz.
+
+A file holds ``meta`` (UTF-8 JSON: format, version, lesson, image shape, class
+names), ``images`` float32 (n, h, w) in [0, 1] and ``labels`` int64 (n,) class
+indices (the smile lesson: 0 = not a smile, 1 = smile). No pickles, written atomically.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .atomic import atomic_write
+from .datasets import SIGN, Dataset
+from .errors import DataFormatError
+
+FORMAT = "nnviz-examples"
+VERSION = 1
+
+
+@dataclass
+class UserExamples:
+    """Images (h*w,) float32 with class indices, plus an undo/redo history of edits."""
+
+    images: list[np.ndarray] = field(default_factory=list)
+    labels: list[int] = field(default_factory=list)
+    _undo: list[tuple] = field(default_factory=list, repr=False)
+    _redo: list[tuple] = field(default_factory=list, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def add(self, x: np.ndarray, label: int) -> None:
+        self._do(("add", len(self.images), np.asarray(x, np.float32).ravel().copy(), int(label)))
+
+    def remove(self, i: int) -> None:
+        if not 0 <= i < len(self.images):
+            raise IndexError(f"there is no example {i} (there are {len(self.images)})")
+        self._do(("remove", i, self.images[i], self.labels[i]))
+
+    def extend(self, xs, labels) -> None:
+        for x, y in zip(xs, labels):
+            self.add(x, y)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    def undo(self) -> bool:
+        if not self._undo:
+            return False
+        op = self._undo.pop()
+        self._apply(op, inverse=True)
+        self._redo.append(op)
+        return True
+
+    def redo(self) -> bool:
+        if not self._redo:
+            return False
+        op = self._redo.pop()
+        self._apply(op)
+        self._undo.append(op)
+        return True
+
+    def _do(self, op) -> None:
+        self._apply(op)
+        self._undo.append(op)
+        self._redo.clear()
+
+    def _apply(self, op, inverse: bool = False) -> None:
+        kind, i, x, y = op
+        if (kind == "add") != inverse:
+            self.images.insert(i, x)
+            self.labels.insert(i, y)
+        else:
+            del self.images[i]
+            del self.labels[i]
+
+    def appended_to(self, base: Dataset) -> Dataset:
+        """``base`` with these examples at the end of its training split."""
+        if not self.images:
+            return base
+        x = np.stack(self.images)
+        if base.task == SIGN:
+            y = np.array([[1.0 if label else -1.0] for label in self.labels], dtype=np.float32)
+        else:
+            y = np.asarray(self.labels, dtype=np.int64)
+        return base.with_train_examples(x, y)
+
+
+def save_examples(path: str | Path, examples: UserExamples, dataset: Dataset, lesson: str) -> Path:
+    """Write the examples (as images in the lesson's shape) atomically."""
+    h, w = dataset.image_shape
+    meta = {"format": FORMAT, "version": VERSION, "lesson": lesson, "image_shape": [h, w],
+            "class_names": list(dataset.class_names)}
+    images = (np.stack(examples.images).reshape(-1, h, w) if len(examples)
+              else np.zeros((0, h, w), np.float32))
+    arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8), "images": images.astype(np.float32),
+              "labels": np.asarray(examples.labels, dtype=np.int64)}
+    return atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
+
+
+def load_examples(path: str | Path, dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """(images (n, h*w) float32, labels (n,) int64) from a file written by save_examples.
+
+    The file must hold images of this dataset's shape and labels it knows; anything
+    else is a DataFormatError naming the file and the problem.
+    """
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DataFormatError(path, f"cannot be read ({e.strerror or e})") from None
+    try:
+        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
+            if not {"meta", "images", "labels"} <= set(z.files):
+                raise DataFormatError(path, "is not an nnviz examples file (needs meta, images and labels)")
+            meta = json.loads(z["meta"].tobytes().decode("utf-8"))
+            images, labels = z["images"], z["labels"]
+    except DataFormatError:
+        raise
+    except ValueError as e:
+        if "pickle" in str(e).lower():
+            raise DataFormatError(path, "contains pickled Python objects, which nnviz never loads") from None
+        raise DataFormatError(path, f"is damaged ({e})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, KeyError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise DataFormatError(path, f"is not a readable nnviz examples file ({type(e).__name__})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise DataFormatError(path, "is not an nnviz examples file (wrong format tag)")
+    h, w = dataset.image_shape
+    if images.ndim != 3 or images.shape[1:] != (h, w) or images.dtype.kind != "f":
+        raise DataFormatError(path, f"holds images of shape {images.shape[1:]}; this lesson's inputs are {h}×{w}")
+    if labels.shape != (len(images),) or labels.dtype.kind not in "iu":
+        raise DataFormatError(path, f"has {labels.shape} labels for {len(images)} images")
+    k = len(dataset.class_names)
+    if len(labels) and (labels.min() < 0 or labels.max() >= k):
+        raise DataFormatError(path, f"has labels outside 0..{k - 1}")
+    if not np.isfinite(images).all() or (images.size and (images.min() < 0 or images.max() > 1)):
+        raise DataFormatError(path, "has pixel values outside [0, 1]")
+    return images.reshape(len(images), h * w).astype(np.float32), labels.astype(np.int64)
