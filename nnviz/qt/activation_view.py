@@ -1,8 +1,10 @@
 """Every layer's response to the current input: the input image, each hidden layer's
-neurons as cells whose brightness is the activation, the outputs as labelled bars;
-and for a selected neuron, how its activation is made from weights and inputs.
+neurons as discs whose brightness is the activation (3Blue1Brown's circles), the
+outputs as labelled bars; and for a selected neuron, how its activation is made
+from weights and inputs.
 
-Layer numbers count activations: input = 0, output = len(sizes) − 1.
+Layer numbers count activations: input = 0, output = len(sizes) − 1. Each layer is
+one ImageItem updated in place, so a frame never rebuilds anything.
 """
 
 from __future__ import annotations
@@ -12,31 +14,31 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPen
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..model.datasets import SIGN
 from ..model.functions import FORMULAS
-from .palettes import StableLevel, lookup_table, set_if_changed, style_image_plot
+from .palettes import StableLevel, flag_overlay, lookup_table, set_if_changed, style_image_plot
+from .tiles import GAP, cell_grid, cell_index_map, cell_outline, paint_cells
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 GRAY = np.stack([np.arange(256)] * 3 + [np.full(256, 255)], axis=1).astype(np.uint8)
-COLUMN_UP_TO = 32  # neurons; a bigger layer is drawn as a grid of cells
+CELL = 9  # pixels per neuron disc in the layer image (enough for a round disc)
+CELL_BACKING, CELL_RIM = (28, 32, 48, 255), (150, 155, 170, 255)
+SQUASH = {"sigmoid": "σ", "relu": "ReLU", "tanh": "tanh", "linear": "", "softmax": "softmax"}
+ANSWER, OTHER = (40, 160, 70), (150, 160, 175)
+SELECTED_PEN = pg.mkPen(255, 190, 0, width=2.5, cosmetic=True)
 
 
-def cell_grid(n: int) -> tuple[int, int]:
-    """(rows, cols) to draw n neurons: one column (3Blue1Brown) when few, a grid when many."""
-    if n <= COLUMN_UP_TO:
-        return n, 1
-    cols = math.ceil(math.sqrt(n / 2))
-    return math.ceil(n / cols), cols
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' * (n != 1)}"
 
 
 class ActivationView(QWidget):
     """objectName ``activationView``."""
 
-    neuronSelected = Signal(int, int)
+    neuronSelected = Signal(int, int)  # (layer, neuron), input = 0
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -58,15 +60,18 @@ class ActivationView(QWidget):
         self.info.setObjectName("activationInfo")
         self.detail_view = pg.GraphicsLayoutWidget()
         self.detail_view.setBackground((245, 245, 245))
-        self.detail_view.setMaximumHeight(190)
+        self.detail_view.setMinimumSize(120, 100)
         self.formula = QLabel("")
         self.formula.setObjectName("neuronFormula")
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.formula.setStyleSheet("font-family: monospace; font-size: 12px;")
-        detail = QHBoxLayout()
-        detail.addWidget(self.detail_view, 1)
-        detail.addWidget(self.formula, 2)
+        self.formula.setStyleSheet("font-family: monospace; font-size: 11px;")
+        self.detail = QWidget()
+        detail = QHBoxLayout(self.detail)
+        detail.setContentsMargins(0, 0, 0, 0)
+        detail.addWidget(self.detail_view, 2)
+        detail.addWidget(self.formula, 3)
+        self.detail.setMaximumHeight(160)  # the network row gets the room
         top = QHBoxLayout()
         top.addWidget(self.info, 1)
         top.addWidget(self.pre_box)
@@ -74,21 +79,21 @@ class ActivationView(QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
         lay.addWidget(self.view, 3)
-        lay.addLayout(detail, 1)
+        lay.addWidget(self.detail, 1)
         self.view.scene().sigMouseMoved.connect(self._on_hover)
         self.view.scene().sigMouseClicked.connect(self._on_click)
 
     # -- layout ---------------------------------------------------------------------
 
     def set_layout(self, sizes, image_shape, class_names, task) -> None:
+        """Build the items for a net of ``sizes`` (input first); task is "classification" or "sign"."""
         self.sizes, self.image_shape = list(sizes), tuple(image_shape)
         self.class_names, self.task = tuple(class_names), task
-        self._selected = None
-        self._shown = []
+        self._selected, self._shown = None, []
         self._levels = [StableLevel() for _ in sizes]
         self._last_set = {}  # new items: nothing has been set on them yet
         self.view.clear()
-        self.plots, self.images, self.grids, self.boxes = [], [], [], []
+        self.plots, self.images, self.flags, self.boxes, self.maps = [], [], [], [], []
         n_layers = len(sizes)
         for layer in range(n_layers - 1):
             p = self.view.addPlot(row=0, col=layer)
@@ -96,48 +101,66 @@ class ActivationView(QWidget):
             if layer == 0:
                 h, w = self.image_shape
                 p.setTitle(f"input ({h}×{w} = {sizes[0]})", size="9pt")
-                grid = (h, w)
+                index_map = np.arange(h * w).reshape(h, w)
             else:
-                grid = cell_grid(sizes[layer])
+                index_map = cell_index_map(sizes[layer], *cell_grid(sizes[layer]), size=CELL)
                 p.setTitle(f"layer {layer}: {sizes[layer]} neurons", size="9pt")
-            img = pg.ImageItem(lut=GRAY)
-            p.addItem(img)
+            img, flags = pg.ImageItem(lut=GRAY), pg.ImageItem()
+            flags.setVisible(False)
+            if layer:  # 3Blue1Brown's look: discs with a light rim on a dark ground, so 0 and 1 both show
+                backing, rim = pg.ImageItem(), pg.ImageItem()
+                backing.setImage(np.full(index_map.shape + (4,), CELL_BACKING, np.uint8), levels=(0, 255))
+                ring = np.zeros(index_map.shape + (4,), np.uint8)
+                ring[cell_outline(index_map)] = CELL_RIM
+                rim.setImage(ring, levels=(0, 255))
+                rim.setZValue(1)
+                p.addItem(backing)
+                p.addItem(rim)
             box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
-            box.setPen(QPen(pg.mkColor(255, 190, 0), 0.15))
+            box.setPen(SELECTED_PEN)
+            box.setZValue(2)  # above the rims
             box.setVisible(False)
-            p.addItem(box)
+            for item in (img, flags, box):
+                p.addItem(item)
             self.plots.append(p)
             self.images.append(img)
-            self.grids.append(grid)
+            self.flags.append(flags)
             self.boxes.append(box)
+            self.maps.append(index_map)
         # outputs as bars
         self.out_plot = self.view.addPlot(row=0, col=n_layers - 1)
         self.out_plot.setMenuEnabled(False)
         self.out_plot.hideButtons()
         self.out_plot.setMouseEnabled(False, False)
         k = sizes[-1]
-        self.out_bars = pg.BarGraphItem(x=np.arange(k), height=np.zeros(k), width=0.7, brush=(150, 160, 175))
+        self.out_bars = pg.BarGraphItem(x=np.arange(k), height=np.zeros(k), width=0.7, brush=OTHER)
         self.out_plot.addItem(self.out_bars)
-        names = ["output"] if task == SIGN else list(class_names)
+        names = [f"+ {class_names[-1]}, − {class_names[0]}" if len(class_names) > 1 else "output"] \
+            if task == SIGN else list(class_names)
         self.out_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
-        self.out_plot.setTitle("answer" if task != SIGN else "output: + smile, − not a smile", size="9pt")
+        self.out_plot.setLabel("left", "output" if task == SIGN else "probability", **{"font-size": "8pt"})
+        self.out_plot.setTitle("answer", size="9pt")
         if task == SIGN:
             self.out_plot.addLine(y=0, pen=pg.mkPen((80, 80, 80)))
         else:
             self.out_plot.setYRange(0, 1.05)
         for col in range(n_layers):
-            self.view.ci.layout.setColumnStretchFactor(col, {0: 3, n_layers - 1: 5}.get(col, 1))
+            self.view.ci.layout.setColumnStretchFactor(col, {n_layers - 1: 3}.get(col, 2))
         self.detail_view.clear()
         self.detail_plot = self.detail_view.addPlot()
         style_image_plot(self.detail_plot)
         self.detail_img = pg.ImageItem(lut=lookup_table(self.palette_name))
         self.detail_plot.addItem(self.detail_img)
         self.formula.setText("Click a neuron to see how its activation is made.")
+        self.out_plot.setMinimumWidth(150)
+        if self.sizes[1:] == [1]:
+            self._selected = (1, 0)  # one neuron (the smile): show how its output is made from the start
 
     # -- data -------------------------------------------------------------------------
 
     def show_activations(self, zs, activations, snapshot) -> None:
-        """zs, activations: lists from ``Network.forward_full(x[None])`` (batch of 1)."""
+        """zs, activations: lists from ``Network.forward_full(x[None])`` (batch of 1):
+        zs[i] (1, sizes[i+1]); activations[i] (1, sizes[i]), input first."""
         self._state = (zs, activations, snapshot)
         if not self.sizes or [a.shape[1] for a in activations] != self.sizes:
             return
@@ -146,58 +169,85 @@ class ActivationView(QWidget):
         shown = [acts[0]] + (pres if self.show_pre else acts[1:])
         self._shown = shown
         hidden = snapshot.hidden
-        for layer, (img, grid) in enumerate(zip(self.images, self.grids)):
+        for layer, (img, flags, index_map) in enumerate(zip(self.images, self.flags, self.maps)):
             v = shown[layer]
-            data = np.full(grid[0] * grid[1], np.nan, dtype=np.float32)
-            data[: v.size] = v
-            data = data.reshape(grid[1], grid[0]).T if layer and grid[1] > 1 else data.reshape(grid)
+            data = paint_cells(v, index_map)
             if layer == 0:
-                img.setLookupTable(GRAY)
-                img.setImage(data, levels=(0, 1), autoLevels=False)
-            elif self.show_pre or hidden in ("tanh", "linear"):
+                lut, levels = "gray", (0, 1)
+            elif self.show_pre or hidden in ("tanh", "linear"):  # signed: diverging around 0
                 L = self._levels[layer].update(v)
-                img.setLookupTable(lookup_table(self.palette_name))
-                img.setImage(data, levels=(-L, L), autoLevels=False)
-            else:
-                top = 1.0 if hidden == "sigmoid" else self._levels[layer].update(v)
-                img.setLookupTable(GRAY)
-                img.setImage(data, levels=(0, top), autoLevels=False)
-        out = shown[-1]
-        answer = int(np.argmax(out)) if self.task != SIGN else 0
-        brushes = [pg.mkBrush(40, 160, 70) if i == answer and self.task != SIGN else pg.mkBrush(150, 160, 175)
-                   for i in range(len(out))]
-        if self.task == SIGN:
-            brushes = [pg.mkBrush(40, 160, 70) if out[0] > 0 else pg.mkBrush(210, 60, 60)]
-            L = max(1.0, float(np.nanmax(np.abs(out))) if np.isfinite(out).all() else 1.0)
-            set_if_changed(self, "yrange", (-L, L), lambda r: self.out_plot.setYRange(*r))
-        elif self.show_pre:
-            self.out_plot.enableAutoRange("y")
-            self._last_set.pop("yrange", None)
-        else:
-            set_if_changed(self, "yrange", (0, 1.05), lambda r: self.out_plot.setYRange(*r))
-        self.out_bars.setOpts(height=np.nan_to_num(out), brushes=brushes)
+                lut, levels = self.palette_name, (-L, L)
+            else:  # sigmoid in 0..1; ReLU from 0 to its (stable) largest value
+                lut = "gray"
+                levels = (0, 1.0 if hidden == "sigmoid" else self._levels[layer].update(v))
+            set_if_changed(self, f"lut{layer}", lut,
+                           lambda name: img.setLookupTable(GRAY if name == "gray" else lookup_table(name)))
+            img.setImage(data, levels=levels, autoLevels=False)
+            self._flag(flags, v, index_map)
+        self._show_output(shown[-1])
         self._update_detail()
 
-    def _cell_rect(self, layer: int, neuron: int):
-        rows, cols = self.grids[layer]
-        if layer == 0:
-            r, c = divmod(neuron, cols)
+    @staticmethod
+    def _flag(flags, v, index_map):
+        """Magenta over NaN/±inf neurons (a diverged net), hidden otherwise."""
+        if np.isfinite(v).all():
+            if flags.isVisible():
+                flags.setVisible(False)
+            return
+        bad = np.append(~np.isfinite(v), False)[index_map]
+        flags.setImage(flag_overlay(bad), autoLevels=False)
+        flags.setVisible(True)
+
+    def _show_output(self, out):
+        sel = self._selected[1] if self._selected and self._selected[0] == len(self.sizes) - 1 else None
+        pens = [SELECTED_PEN if i == sel else pg.mkPen(None) for i in range(len(out))]
+        if self.task == SIGN:
+            v = float(out[0])
+            neg, pos = self.class_names[-2:] if len(self.class_names) >= 2 else ("−", "+")
+            name = pos if v > 0 else neg
+            brushes = [pg.mkBrush(*ANSWER) if v > 0 else pg.mkBrush(210, 60, 60)]
+            L = max(1.0, abs(v)) if np.isfinite(v) else 1.0
+            set_if_changed(self, "yrange", (-L, L), lambda r: self.out_plot.setYRange(*r))
+            set_if_changed(self, "answer", f"output {v:+.2f} → {name}",
+                           lambda t: self.out_plot.setTitle(t, size="9pt"))
         else:
-            c, r = divmod(neuron, rows)
-        return c, r
+            answer = int(np.nanargmax(out)) if np.isfinite(out).any() else -1
+            brushes = [pg.mkBrush(*(ANSWER if i == answer else OTHER)) for i in range(len(out))]
+            title = f"answer: {self.class_names[answer]}" if answer >= 0 else "answer: —"
+            set_if_changed(self, "answer", title, lambda t: self.out_plot.setTitle(t, size="9pt"))
+            set_if_changed(self, "ylabel", "z" if self.show_pre else "probability",
+                           lambda t: self.out_plot.setLabel("left", t, **{"font-size": "8pt"}))
+            if self.show_pre:
+                self.out_plot.enableAutoRange("y")
+                self._last_set.pop("yrange", None)
+            else:
+                set_if_changed(self, "yrange", (0, 1.05), lambda r: self.out_plot.setYRange(*r))
+        self.out_bars.setOpts(height=np.nan_to_num(out), brushes=brushes, pens=pens)
+
+    def cell_rect(self, layer: int, neuron: int) -> tuple[float, float, float, float]:
+        """(x, y, w, h) of a neuron's pixel / disc in its layer plot's coordinates."""
+        if layer == 0:
+            r, c = divmod(neuron, self.image_shape[1])
+            return c, r, 1, 1
+        rows, _ = cell_grid(self.sizes[layer])
+        c, r = divmod(neuron, rows)
+        return c * (CELL + GAP), r * (CELL + GAP), CELL, CELL
 
     # -- selection and the "how it is made" panel -------------------------------------------
 
     def select_neuron(self, layer: int, neuron: int) -> None:
+        """Select neuron ``neuron`` of activation layer ``layer`` (≥ 1) and emit neuronSelected."""
         if not 1 <= layer < len(self.sizes) or not 0 <= neuron < self.sizes[layer]:
             return
         self._selected = (layer, neuron)
         for b in self.boxes:
             b.setVisible(False)
         if layer < len(self.boxes):
-            c, r = self._cell_rect(layer, neuron)
-            self.boxes[layer].setRect(c, r, 1, 1)
+            x, y, w, h = self.cell_rect(layer, neuron)
+            self.boxes[layer].setRect(x - 0.5, y - 0.5, w + 1, h + 1)
             self.boxes[layer].setVisible(True)
+        if self._shown:
+            self._show_output(self._shown[-1])
         self._update_detail()
         self.neuronSelected.emit(layer, neuron)
 
@@ -215,7 +265,7 @@ class ActivationView(QWidget):
         products = w * a_prev
         bias = float(snap.biases[layer - 1][neuron]) if snap.bias else 0.0
         fname = snap.output if layer == len(self.sizes) - 1 else snap.hidden
-        return {"products": products, "sum": float(products.sum()), "bias": bias,
+        return {"products": products, "sum": float(products.sum()), "bias": bias, "has_bias": bool(snap.bias),
                 "z": float(zs[layer - 1][0][neuron]), "activation": float(acts[layer][0][neuron]),
                 "function": fname}
 
@@ -226,21 +276,28 @@ class ActivationView(QWidget):
         d = self.neuron_breakdown(layer, k)
         prod = d["products"].astype(np.float32)
         img = prod.reshape(self.image_shape) if layer == 1 else prod[None, :]
+        # levels fitted to this one neuron's products: the picture is about which inputs push, not how hard
         L = max(float(np.nanmax(np.abs(prod))) if np.isfinite(prod).any() else 0.0, 1e-6)
         self.detail_img.setImage(img, levels=(-L, L), autoLevels=False)
-        set_if_changed(self, "title", f"input × weight, neuron {k}", lambda t: self.detail_plot.setTitle(t, size="9pt"))
-        up = int((prod > 0).sum())
-        down = int((prod < 0).sum())
+        set_if_changed(self, "detail_shape", (layer, img.shape), lambda _: self._fit_detail(layer))
+        src = "input pixel" if layer == 1 else f"layer {layer - 1} neuron"
+        set_if_changed(self, "title", f"{src} × weight → neuron {k}",
+                       lambda t: self.detail_plot.setTitle(t, size="8pt"))
+        up, down = int((prod > 0).sum()), int((prod < 0).sum())
         f = d["function"]
-        squash = {"sigmoid": "σ", "relu": "ReLU", "tanh": "tanh", "linear": "", "softmax": "softmax"}[f]
-        out_line = (f"{squash}({d['z']:.3f}) = {d['activation']:.3f}" if squash and f != "softmax"
-                    else f"softmax over all outputs → {d['activation']:.3f}" if f == "softmax"
-                    else f"output = z = {d['activation']:.3f}")
+        out_line = {"softmax": f"softmax over all outputs → {d['activation']:.3f}",
+                    "linear": f"output = z = {d['activation']:.3f}"}.get(
+            f, f"{SQUASH[f]}({d['z']:.3f}) = {d['activation']:.3f}")
         self.formula.setText(
             f"neuron {k} of layer {layer}\n"
-            f"Σ wᵢ·aᵢ = {d['sum']:+.3f}   ({up} inputs pushed it up, {down} pulled it down)\n"
-            f"z = Σ wᵢ·aᵢ + b = {d['sum']:+.3f} + ({d['bias']:+.3f}) = {d['z']:+.3f}\n"
-            f"{out_line}\n{FORMULAS[f]}")
+            f"Σ wᵢ·aᵢ = {d['sum']:+.3f}   ({plural(up, 'input')} pushed it up, {down} pulled it down)\n"
+            + (f"z = Σ wᵢ·aᵢ + b = {d['sum']:+.3f} + ({d['bias']:+.3f}) = {d['z']:+.3f}\n" if d["has_bias"]
+               else f"z = Σ wᵢ·aᵢ = {d['z']:+.3f}   (no bias in this net)\n")
+            + f"{out_line}\n{FORMULAS[f]}")
+
+    def _fit_detail(self, layer):
+        self.detail_plot.setAspectLocked(layer == 1)  # a deeper neuron's inputs are a strip: fill the box
+        self.detail_plot.vb.autoRange(items=[self.detail_img], padding=0.02)
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -263,41 +320,55 @@ class ActivationView(QWidget):
     # -- hover / click ----------------------------------------------------------------------------
 
     def _locate(self, scene_pos):
+        """(layer, neuron) under a scene position, or None."""
         for layer, p in enumerate(getattr(self, "plots", [])):
-            if p.sceneBoundingRect().contains(scene_pos):
+            if p.vb.sceneBoundingRect().contains(scene_pos):
                 q = p.vb.mapSceneToView(scene_pos)
-                c, r = int(math.floor(q.x())), int(math.floor(q.y()))
-                rows, cols = self.grids[layer]
-                if not (0 <= r < rows and 0 <= c < cols):
-                    return None
-                k = r * cols + c if layer == 0 else c * rows + r
-                return (layer, k) if k < self.sizes[layer] else None
-        if hasattr(self, "out_plot") and self.out_plot.sceneBoundingRect().contains(scene_pos):
-            q = self.out_plot.vb.mapSceneToView(scene_pos)
-            k = int(round(q.x()))
+                x, y = int(math.floor(q.x())), int(math.floor(q.y()))
+                m = self.maps[layer]
+                if 0 <= y < m.shape[0] and 0 <= x < m.shape[1] and m[y, x] >= 0:
+                    return layer, int(m[y, x])
+                return None
+        if hasattr(self, "out_plot") and self.out_plot.vb.sceneBoundingRect().contains(scene_pos):
+            k = int(round(self.out_plot.vb.mapSceneToView(scene_pos).x()))
             if 0 <= k < self.sizes[-1]:
                 return len(self.sizes) - 1, k
         return None
 
+    def hover_text(self, layer: int, neuron: int) -> str:
+        v = self._shown[layer][neuron]
+        if layer == 0:
+            r, c = divmod(neuron, self.image_shape[1])
+            return f"input pixel (row {r}, column {c}): {v:.3f}"
+        kind = "pre-activation z" if self.show_pre else "activation"
+        last = layer == len(self.sizes) - 1 and self.task != SIGN
+        name = f" (class {self.class_names[neuron]})" if last else ""
+        return f"layer {layer}, neuron {neuron}{name}: {kind} {v:.4f}"
+
     def _on_hover(self, pos):
         hit = self._locate(pos)
-        if hit is None or not self._shown:
-            return
-        layer, k = hit
-        v = self._shown[layer][k]
-        if layer == 0:
-            r, c = divmod(k, self.image_shape[1])
-            self.info.setText(f"input pixel (row {r}, column {c}): {v:.3f}")
-        else:
-            kind = "pre-activation z" if self.show_pre else "activation"
-            name = f" ({self.class_names[k]})" if layer == len(self.sizes) - 1 and self.task != SIGN else ""
-            self.info.setText(f"layer {layer}, neuron {k}{name}: {kind} {v:.4f}")
+        if hit is not None and self._shown:
+            self.info.setText(self.hover_text(*hit))
 
     def _on_click(self, ev):
         hit = self._locate(ev.scenePos())
         if hit is not None and hit[0] >= 1:
             self.select_neuron(*hit)
 
+    # -- for tests and tools -------------------------------------------------------------
+
+    def view_point(self, layer: int, neuron: int):
+        """QPoint in ``self.view`` at the centre of a neuron, for real mouse events."""
+        from PySide6.QtCore import QPointF
+
+        if layer == len(self.sizes) - 1:
+            vb, p = self.out_plot.vb, QPointF(neuron, 0.02 if self.task != SIGN else 0.0)
+        else:
+            x, y, w, h = self.cell_rect(layer, neuron)
+            vb, p = self.plots[layer].vb, QPointF(x + w / 2, y + h / 2)
+        return self.view.mapFromScene(vb.mapViewToScene(p))
+
     def displayed_activations(self) -> list[np.ndarray]:
-        """What is drawn, one 1-D array per layer, input first."""
+        """What is drawn, one 1-D array per layer, input first (z for layers ≥ 1 when
+        pre-activations are on)."""
         return [a.copy() for a in self._shown]

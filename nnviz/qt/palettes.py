@@ -7,6 +7,8 @@ centre entry — the neutral colour — is exactly weight 0.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtGui import QColor
@@ -18,39 +20,79 @@ PALETTES = {
 }
 NAN_RGBA = (255, 0, 255, 255)  # magenta: "this number is not a number"
 LEVEL_FLOOR = 1e-6
+GAMMA = 0.8  # < 1 lifts small magnitudes off the dark centre; the colour bar uses the same table
 
 
+def lut_index(values, level: float) -> np.ndarray:
+    """Entry of the 256-entry table pyqtgraph picks for ``values`` under levels (−level, +level).
+
+    pyqtgraph maps v to floor((v + L) · 256 / 2L), clipped to 0..255, so 0 lands on 128 and
+    the smallest negatives on 127; both entries are the neutral colour.
+    """
+    L = max(float(level), LEVEL_FLOOR)
+    v = np.nan_to_num(np.asarray(values, dtype=np.float64), nan=0.0)
+    return np.clip(np.floor((v / L + 1.0) * 128.0), 0, 255).astype(np.intp)
+
+
+@functools.lru_cache(maxsize=None)
 def lookup_table(name: str) -> np.ndarray:
-    """(256, 4) uint8 RGBA: entry 0 = most negative, 255 = most positive, 127.5 = 0."""
+    """(256, 4) uint8 RGBA, read-only and shared: entry 0 = −L, 127 and 128 = 0 (neutral), 255 = +L."""
     neg, mid, pos = (np.array(c, dtype=np.float64) for c in PALETTES[name])
-    t = np.linspace(-1, 1, 256)[:, None]
-    rgb = np.where(t < 0, mid + (neg - mid) * (-t), mid + (pos - mid) * t)
-    return np.concatenate([np.round(rgb), np.full((256, 1), 255)], axis=1).astype(np.uint8)
+    i = np.arange(256)
+    t = np.where(i >= 128, (i - 128) / 127.0, (i - 127) / 127.0)[:, None]  # −1 … 0, 0 … 1
+    m = np.abs(t) ** GAMMA
+    rgb = np.where(t < 0, mid + (neg - mid) * m, mid + (pos - mid) * m)
+    lut = np.concatenate([np.round(rgb), np.full((256, 1), 255)], axis=1).astype(np.uint8)
+    lut.setflags(write=False)
+    return lut
 
 
 def colormap(name: str) -> pg.ColorMap:
-    neg, mid, pos = PALETTES[name]
-    return pg.ColorMap([0.0, 0.5, 1.0], [neg, mid, pos])
+    """The same 256 colours as ``lookup_table`` for a ColorBarItem, so bar and image agree."""
+    return pg.ColorMap(np.linspace(0.0, 1.0, 256), lookup_table(name))
 
 
 def color_for(value: float, level: float, name: str) -> QColor:
-    """The colour a value gets under symmetric levels (−level, +level)."""
+    """The colour a value gets under symmetric levels (−level, +level); non-finite → NAN_RGBA."""
     if not np.isfinite(value):
         return QColor(*NAN_RGBA)
-    lut = lookup_table(name)
-    i = int(np.clip(np.round((value / max(level, LEVEL_FLOOR) + 1) * 127.5), 0, 255))
-    return QColor(*lut[i])
+    return QColor(*(int(c) for c in lookup_table(name)[lut_index(value, level)]))
 
 
-def symmetric_level(*arrays: np.ndarray) -> float:
-    """max |x| over the finite entries (at least LEVEL_FLOOR)."""
+def symmetric_level(*arrays) -> float:
+    """max |x| over the finite entries of one or more arrays (or lists of arrays); ≥ LEVEL_FLOOR."""
     m = 0.0
     for a in arrays:
+        if isinstance(a, (list, tuple)):
+            m = max(m, symmetric_level(*a))
+            continue
         a = np.asarray(a)
         finite = a[np.isfinite(a)]
         if finite.size:
             m = max(m, float(np.abs(finite).max()))
     return max(m, LEVEL_FLOOR)
+
+
+def flag_overlay(bad: np.ndarray) -> np.ndarray:
+    """bool mask (h, w) → (h, w, 4) uint8 image: NAN_RGBA where True, transparent elsewhere.
+    Drawn over a heatmap so NaN/±inf weights are flagged instead of passing for 0 or ±L."""
+    out = np.zeros(bad.shape + (4,), dtype=np.uint8)
+    out[bad] = NAN_RGBA
+    return out
+
+
+def draw_heatmap(img, flags, data: np.ndarray, level: float, bad: np.ndarray | None) -> None:
+    """One ``setImage`` with fixed symmetric levels (−level, level). ``bad``: mask of NaN/±inf
+    in ``data`` (None when all finite, the fast path); those pixels get the magenta overlay
+    ImageItem ``flags`` instead of passing for 0 or ±level."""
+    if bad is None:
+        img.setImage(data, levels=(-level, level), autoLevels=False)
+        if flags.isVisible():
+            flags.setVisible(False)
+        return
+    img.setImage(np.where(bad, np.float32(np.nan), data), levels=(-level, level), autoLevels=False)
+    flags.setImage(flag_overlay(bad), autoLevels=False)
+    flags.setVisible(True)
 
 
 class StableLevel:
