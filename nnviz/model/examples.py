@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_write
-from .datasets import SIGN, Dataset
+from .datasets import Dataset
 from .errors import DataFormatError
 
 FORMAT = "nnviz-examples"
@@ -89,12 +89,8 @@ class UserExamples:
         """``base`` with these examples at the end of its training split."""
         if not self.images:
             return base
-        x = np.stack(self.images)
-        if base.task == SIGN:
-            y = np.array([[1.0 if label else -1.0] for label in self.labels], dtype=np.float32)
-        else:
-            y = np.asarray(self.labels, dtype=np.int64)
-        return base.with_train_examples(x, y)
+        y = np.stack([base.target_for(label) for label in self.labels])
+        return base.with_train_examples(np.stack(self.images), y)
 
 
 def save_examples(path: str | Path, examples: UserExamples, dataset: Dataset, lesson: str) -> Path:

@@ -69,14 +69,17 @@ class Trainer:
         self._order = self._rng.permutation(len(self.dataset.x_train))
         self._cursor = 0
         self._buffers: dict[int, _Buffers] = {}
+        self._l2_buf: list[np.ndarray] | None = None
         self._optimizer = make_optimizer(self.settings.optimizer, self.settings.learning_rate,
                                          self.settings.momentum)
         self._nudge = self.settings.nudge_step
-        eval_rng = np.random.default_rng(self.seed + 1)
-        self._eval_idx = {
-            split: np.sort(eval_rng.permutation(len(x))[:EVAL_LIMIT])
-            for split, x in (("train", self.dataset.x_train), ("test", self.dataset.x_test))
-        }
+        self._eval_idx = self._eval_subsets()
+
+    def _eval_subsets(self) -> dict[str, np.ndarray]:
+        """Fixed, seeded indices (≤ EVAL_LIMIT per split) that the cheap evaluations use."""
+        rng = np.random.default_rng(self.seed + 1)
+        return {split: np.sort(rng.permutation(len(x))[:EVAL_LIMIT])
+                for split, x in (("train", self.dataset.x_train), ("test", self.dataset.x_test))}
 
     def reset(self, seed: int | None = None) -> None:
         """Fresh weights from ``seed`` and counters at 0: the same seed replays exactly."""
@@ -106,8 +109,7 @@ class Trainer:
         self.dataset = dataset
         self._order = self._rng.permutation(len(dataset.x_train))
         self._cursor = 0
-        self._eval_idx = {"train": np.arange(min(len(dataset.x_train), EVAL_LIMIT)),
-                          "test": np.arange(min(len(dataset.x_test), EVAL_LIMIT))}
+        self._eval_idx = self._eval_subsets()
 
     @property
     def steps_per_epoch(self) -> int:
@@ -239,7 +241,7 @@ class Trainer:
         return self.update_w, self.update_b
 
     def _l2_tmp(self):
-        if getattr(self, "_l2_buf", None) is None or len(self._l2_buf) != self.network.n_layers:
+        if self._l2_buf is None or len(self._l2_buf) != self.network.n_layers:
             self._l2_buf = [np.empty_like(w) for w in self.network.weights]
         return self._l2_buf
 

@@ -49,7 +49,6 @@ class MainWindow(QMainWindow):
         self.controller = TrainingController(self)
         self._rendered = None
         self._layout_key = None
-        self._closing = False
         self._frame = 0
         self.user_examples = UserExamples()
         self.base_dataset = None  # the lesson's own data; the learner's examples go on top
@@ -567,7 +566,6 @@ class MainWindow(QMainWindow):
     # -- shutdown ----------------------------------------------------------------------------
 
     def closeEvent(self, event):
-        self._closing = True
         self._display.stop()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())

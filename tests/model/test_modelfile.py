@@ -1,8 +1,6 @@
 """Model files: exact round trip, atomic writes, and one clear error for anything else."""
 
-import io
 import json
-import zipfile
 
 import numpy as np
 import pytest

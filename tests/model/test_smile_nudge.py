@@ -1,7 +1,6 @@
 """The smile lesson re-enacted: zero weights, step 1, nudge each weight, apply all at once."""
 
 import numpy as np
-import pytest
 
 from nnviz.model.datasets import SIGN, correct, smile, smile_population
 from nnviz.model.lessons import get_lesson

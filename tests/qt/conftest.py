@@ -31,3 +31,12 @@ def wait_iteration(qtbot, win, n, timeout=10000):
     qtbot.waitUntil(lambda: win.controller.latest.iteration == n, timeout=timeout)
     win.render_latest()
     return win.controller.latest
+
+
+def shown(qtbot, widget, width, height):
+    """A standalone widget, sized and exposed on the offscreen screen."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget

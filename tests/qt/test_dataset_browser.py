@@ -9,15 +9,12 @@ from PySide6.QtCore import Qt
 from nnviz.model.lessons import load_dataset
 from nnviz.qt.dataset_browser import DatasetBrowser
 
+from .conftest import shown
+
 
 @pytest.fixture
 def browser(qtbot):
-    b = DatasetBrowser()
-    qtbot.addWidget(b)
-    b.resize(420, 500)
-    b.show()
-    qtbot.waitExposed(b)
-    return b
+    return shown(qtbot, DatasetBrowser(), 420, 500)
 
 
 def click_row(qtbot, browser, row):

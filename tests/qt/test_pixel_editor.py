@@ -8,15 +8,12 @@ from PySide6.QtWidgets import QApplication
 
 from nnviz.qt.pixel_editor import PixelEditor
 
+from .conftest import shown
+
 
 @pytest.fixture
 def editor(qtbot):
-    ed = PixelEditor()
-    qtbot.addWidget(ed)
-    ed.resize(420, 520)
-    ed.show()
-    qtbot.waitExposed(ed)
-    return ed
+    return shown(qtbot, PixelEditor(), 420, 520)
 
 
 def send(widget, kind, pos, button, buttons):
