@@ -20,6 +20,13 @@ class SGD:
     def __init__(self, learning_rate: float = 0.01, **_):
         self.learning_rate = float(learning_rate)
 
+    def state(self) -> dict:
+        """Copies of everything the next step depends on besides the parameters (for rewinding)."""
+        return {}
+
+    def set_state(self, state: dict) -> None:
+        """Restore what :meth:`state` returned."""
+
     def step(self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
         lr = -self.learning_rate
         for p, g in zip(params, grads):
@@ -37,6 +44,13 @@ class Momentum:
         self.learning_rate = float(learning_rate)
         self.momentum = float(momentum)
         self._velocity: list[np.ndarray] | None = None
+
+    def state(self) -> dict:
+        return {"velocity": None if self._velocity is None else [v.copy() for v in self._velocity]}
+
+    def set_state(self, state: dict) -> None:
+        v = state.get("velocity")
+        self._velocity = None if v is None else [a.copy() for a in v]
 
     def step(self, params, grads):
         if self._velocity is None or any(v.shape != p.shape for v, p in zip(self._velocity, params)):
@@ -63,6 +77,16 @@ class Adam:
         self._m: list[np.ndarray] | None = None
         self._v: list[np.ndarray] = []
         self._t = 0
+
+    def state(self) -> dict:
+        return {"m": None if self._m is None else [a.copy() for a in self._m],
+                "v": [a.copy() for a in self._v], "t": self._t}
+
+    def set_state(self, state: dict) -> None:
+        m = state.get("m")
+        self._m = None if m is None else [a.copy() for a in m]
+        self._v = [a.copy() for a in state.get("v", [])]
+        self._t = int(state.get("t", 0))
 
     def step(self, params, grads):
         if self._m is None or any(m.shape != p.shape for m, p in zip(self._m, params)):

@@ -42,6 +42,13 @@ class Snapshot:
     generation: int = 0  # bumps on reset / rebuild / load, so views know history restarted
     message: str = ""  # something the learner should read (e.g. "nudge undone, step halved")
     steps_per_second: float = 0.0  # measured by the training thread while running
+    live_iteration: int | None = None  # set when this is a past state: where training actually stands
+    timeline: tuple = ()  # iterations the timeline keeps (ascending), for the scrubber
+
+    @property
+    def rewound(self) -> bool:
+        """True when this snapshot shows a past iteration, not the live network."""
+        return self.live_iteration is not None and self.live_iteration != self.iteration
 
     def network(self):
         """A Network sharing this snapshot's (read-only) arrays, for inference on the GUI thread."""

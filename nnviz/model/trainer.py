@@ -15,15 +15,25 @@ import numpy as np
 from .datasets import Dataset, correct
 from .errors import SettingsError
 from .functions import ACTIVATIONS, DERIVATIVES, output_loss_and_delta
-from .history import History
+from .history import QUANTILES, History
 from .network import Network
 from .nudge import nudge_step
 from .optimizers import make_optimizer
 from .settings import TrainSettings
 from .snapshot import Snapshot, frozen_copy
+from .timeline import TrainerState
 
 #: evaluation uses a fixed subset this large at most, so it stays cheap on 60,000 images
 EVAL_LIMIT = 2000
+
+
+def _layer_norms(ws, bs=None) -> np.ndarray:
+    """(L,) L2 norm of each layer's [W_l, b_l] (gradient or update)."""
+    with np.errstate(all="ignore"):
+        sq = [float(np.vdot(w, w)) for w in ws]
+        if bs is not None:
+            sq = [s + float(np.vdot(b, b)) for s, b in zip(sq, bs)]
+    return np.sqrt(np.array(sq))
 
 
 class _Buffers:
@@ -74,6 +84,7 @@ class Trainer:
                                          self.settings.momentum)
         self._nudge = self.settings.nudge_step
         self._eval_idx = self._eval_subsets()
+        self._health_due = False
 
     def _eval_subsets(self) -> dict[str, np.ndarray]:
         """Fixed, seeded indices (≤ EVAL_LIMIT per split) that the cheap evaluations use."""
@@ -111,6 +122,37 @@ class Trainer:
         self._cursor = 0
         self._eval_idx = self._eval_subsets()
 
+    def state(self) -> TrainerState:
+        """Copies of everything the next iteration depends on (see Timeline)."""
+        net = self.network
+        return TrainerState(
+            iteration=self.iteration, epoch=self.epoch, cursor=self._cursor, order=self._order,
+            rng=self._rng.bit_generator.state, weights=tuple(w.copy() for w in net.weights),
+            biases=tuple(b.copy() for b in net.biases), optimizer=self._optimizer.state(),
+            nudge_step=self._nudge, loss=self.last_loss)
+
+    def restore(self, state: TrainerState) -> None:
+        """Continue from ``state``: same weights, shuffle, optimizer memory and random stream,
+        so training on with the same settings repeats the original run exactly. The current
+        settings are kept (they may have been changed on purpose); history is cut back."""
+        self.network.set_parameters(state.weights, state.biases)
+        self.iteration, self.epoch, self.last_loss = state.iteration, state.epoch, state.loss
+        self._rng.bit_generator.state = state.rng
+        if len(state.order) == len(self.dataset.x_train):
+            self._order, self._cursor = state.order, state.cursor
+        else:  # the learner's examples changed the training set since: start a fresh shuffle
+            self._order, self._cursor = self._rng.permutation(len(self.dataset.x_train)), 0
+        self._optimizer.set_state(state.optimizer)
+        self._nudge = state.nudge_step
+        self.update_w = self.update_b = None
+        self.history = self.history.truncated(state.iteration)
+        self.message = ""
+
+    @property
+    def health_every(self) -> int:
+        """Iterations between two records of per-layer gradient and update sizes."""
+        return max(1, self.eval_every // 8)
+
     @property
     def steps_per_epoch(self) -> int:
         return max(1, math.ceil(len(self.dataset.x_train) / self.settings.batch_size))
@@ -140,7 +182,9 @@ class Trainer:
     def step(self) -> float:
         """One iteration on the next mini-batch; counts it and records its loss."""
         X, Y = self.next_batch()
+        self._health_due = (self.iteration + 1) % self.health_every == 0
         loss = self.train_batch(X, Y)
+        self._health_due = False
         self.iteration += 1
         self.last_loss = loss
         self.history.record_step(loss)
@@ -165,6 +209,9 @@ class Trainer:
         self._nudge = out.next_step
         self.update_w = [w - w0 for w, w0 in zip(net.weights, before[0])]
         self.update_b = [b - b0 for b, b0 in zip(net.biases, before[1])]
+        if self._health_due:
+            self.history.record_health(self.iteration + 1, np.full(net.n_layers, np.nan),
+                                       _layer_norms(self.update_w, self.update_b))
         self.message = ("" if out.accepted else
                         f"Applying every nudge at once raised the loss, so it was undone; "
                         f"the step is now {out.next_step:g}.")
@@ -231,7 +278,12 @@ class Trainer:
                 g += t
         params = W + B if net.bias else W
         grads = grads_w + grads_b if net.bias else grads_w
+        if self._health_due:
+            g_norm = _layer_norms(grads_w, grads_b if net.bias else None)
         self._optimizer.step(params, grads)
+        if self._health_due:
+            self.history.record_health(self.iteration + 1, g_norm,
+                                       _layer_norms(grads_w, grads_b if net.bias else None))
         return loss
 
     def _grad_buffers(self):
@@ -262,9 +314,12 @@ class Trainer:
         with np.errstate(all="ignore"):  # a diverged net evaluates to nan, not a warning storm
             tr_loss, tr_acc = self.evaluate("train", limit=True)
             te_loss, te_acc = self.evaluate("test", limit=True)
+        with np.errstate(all="ignore"):
+            quantiles = np.array([np.quantile(w, QUANTILES) if np.isfinite(w).all()
+                                  else np.full(len(QUANTILES), np.nan) for w in self.network.weights])
         self.history.record_eval(iteration=self.iteration, epoch=self.epoch_progress,
                                  train_loss=tr_loss, train_accuracy=tr_acc,
-                                 test_loss=te_loss, test_accuracy=te_acc)
+                                 test_loss=te_loss, test_accuracy=te_acc, weight_quantiles=quantiles)
 
     def snapshot(self, lesson: str = "", generation: int = 0) -> Snapshot:
         """Frozen copies of everything a view needs (cheap: the nets are small)."""
@@ -278,4 +333,25 @@ class Trainer:
             update_b=None if self.update_b is None else tuple(frozen_copy(u) for u in self.update_b),
             loss=self.last_loss, history=self.history.frozen(), settings=self.settings.to_dict(),
             lesson=lesson, seed=self.seed, generation=generation, message=self.message,
+        )
+
+    def snapshot_at(self, state: TrainerState, previous: TrainerState | None = None, lesson: str = "",
+                    generation: int = 0) -> Snapshot:
+        """A snapshot of a past ``state`` (from the timeline) while training stands where it is.
+
+        Its history is the full current one (views draw a cursor at the past iteration);
+        ΔW is the change from ``previous`` when that is the iteration just before.
+        """
+        net = self.network
+        prev_ok = previous is not None and previous.iteration == state.iteration - 1
+        return Snapshot(
+            iteration=state.iteration, epoch=state.epoch,
+            epoch_progress=state.epoch + state.cursor / max(1, len(state.order)),
+            sizes=tuple(net.sizes), hidden=net.hidden, output=net.output, bias=net.bias,
+            weights=tuple(frozen_copy(w) for w in state.weights),
+            biases=tuple(frozen_copy(b) for b in state.biases),
+            update_w=tuple(frozen_copy(w - p) for w, p in zip(state.weights, previous.weights)) if prev_ok else None,
+            update_b=tuple(frozen_copy(b - p) for b, p in zip(state.biases, previous.biases)) if prev_ok else None,
+            loss=state.loss, history=self.history.frozen(), settings=self.settings.to_dict(),
+            lesson=lesson, seed=self.seed, generation=generation, live_iteration=self.iteration,
         )

@@ -27,9 +27,11 @@ from ..model.lessons import DEFAULT_LESSON, LESSONS
 from .actions import make_action
 from .activation_view import ActivationView
 from .dataset_browser import DatasetBrowser
+from .notice import NoticeBar
 from .palettes import PALETTES
 from .pixel_editor import PixelEditor
 from .prediction_readout import PredictionReadout
+from .timeline_bar import TimelineBar
 from .training_panel import TrainingPanel
 from .weight_panel import WeightPanel
 from .worker import TrainingController
@@ -63,6 +65,7 @@ class MainWindow(QMainWindow):
         c.runningChanged.connect(self._on_running)
         c.failed.connect(self._on_failed)
         c.saved.connect(lambda p: (self._add_recent(p), self.statusBar().showMessage(f"Saved {p}", 5000)))
+        c.diverged.connect(self._on_diverged)
         self._display = QTimer(self)
         self._display.setInterval(DISPLAY_MS)
         self._display.timeout.connect(self.render_latest)
@@ -125,11 +128,17 @@ class MainWindow(QMainWindow):
         self.lesson_label.setObjectName("lessonDescription")
         self.lesson_label.setWordWrap(True)
         self.lesson_label.setStyleSheet("padding: 4px 8px; color: #333; font-size: 11px;")
+        self.notice = NoticeBar()
+        self.timeline_bar = TimelineBar()
+        self.timeline_bar.previewRequested.connect(self.controller.preview)
+        self.timeline_bar.resumeRequested.connect(self.controller.resume_from)
         centre = QWidget()
         lay = QVBoxLayout(centre)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.lesson_label)
+        lay.addWidget(self.notice)
         lay.addWidget(self.activation_view, 1)
+        lay.addWidget(self.timeline_bar)
         self.setCentralWidget(centre)
 
         editor_box = QWidget()
@@ -305,6 +314,7 @@ class MainWindow(QMainWindow):
             self.training_panel.show_message(snap.message)
         self.update_inference()
         self._update_status(snap)
+        self.timeline_bar.show_snapshot(snap, self.controller.running)
         if not self.controller.running:
             self.mark_predictions(snap)
 
@@ -367,6 +377,27 @@ class MainWindow(QMainWindow):
         self._display.setInterval(RUNNING_DISPLAY_MS if running else DISPLAY_MS)
         if running:
             self.training_panel.show_message("")
+            self.notice.hide()
+
+    @Slot(dict)
+    def _on_diverged(self, info: dict):
+        """Training paused at a non-finite loss; the worker went back to the last finite weights."""
+        loss = "infinite" if info["loss"] in (float("inf"), float("-inf")) else "not a number (NaN)"
+        kept, back = info.get("kept"), info.get("rollback")
+        text = (f"<b>Training diverged at iteration {info['iteration']:,}</b>: the loss became {loss}, "
+                f"so training is paused. ")
+        text += (f"The weights shown are the last finite ones (iteration {kept:,}). " if kept is not None
+                 else "No finite weights were kept. ")
+        text += "The learning rate is probably too large: lower it, then roll back or reset."
+        actions = []
+        if back is not None and back != kept:
+            actions.append((f"Roll back to iteration {back:,} (lowest loss)",
+                            lambda: self.controller.resume_from(back)))
+        actions.append(("Reset", self._reset))
+        self.notice.show_notice(text, actions)
+        self.training_panel.show_message(f"Diverged at iteration {info['iteration']:,}: lower the learning "
+                                         f"rate.", error=True)
+        self.statusBar().showMessage(f"Training diverged at iteration {info['iteration']:,}", 10000)
 
     @Slot(str)
     def _on_failed(self, message: str):

@@ -14,13 +14,15 @@ from ..model.functions import HIDDEN_ACTIVATIONS
 from ..model.optimizers import OPTIMIZERS
 from ..model.settings import METHODS
 from .plots import TrainingPlots
+from .spinboxes import ClampingDoubleSpinBox, ClampingSpinBox
 
 #: speed choices: label -> iterations per second (0 = as fast as possible)
 SPEEDS = {"1 / s": 1, "2 / s": 2, "5 / s": 5, "10 / s": 10, "30 / s": 30, "100 / s": 100, "max": 0}
 
 
-def _spin(cls, lo, hi, decimals=None, tip=""):
-    s = cls()
+def _spin(cls, lo, hi, decimals=None, tip="", what=""):
+    s = {QSpinBox: ClampingSpinBox, QDoubleSpinBox: ClampingDoubleSpinBox}[cls]()
+    s.what = what or tip.split(":")[0].lower() or "this value"
     s.setRange(lo, hi)
     if decimals is not None:
         s.setDecimals(decimals)
@@ -67,7 +69,7 @@ class TrainingPanel(QWidget):
             a.changed.connect(lambda b=b, a=a: (b.setText(a.text().replace("&", "")), b.setEnabled(a.isEnabled())))
             setattr(self, f"{key}_button", b)
             buttons.addWidget(b)
-        self.step_n_spin = _spin(QSpinBox, 2, 100000, tip="How many iterations “Step ×N” runs")
+        self.step_n_spin = _spin(QSpinBox, 2, 100000, tip="How many iterations “Step ×N” runs", what="N")
         self.step_n_spin.setValue(10)
         self.step_n_spin.setObjectName("stepNSpin")
         self.step_n_spin.setPrefix("N = ")
@@ -81,7 +83,7 @@ class TrainingPanel(QWidget):
                                     "or as fast as possible")
         self.speed_combo.currentTextChanged.connect(lambda t: self.speedChanged.emit(float(SPEEDS[t])))
         self.seed_spin = _spin(QSpinBox, 0, 2**31 - 1, tip="Random seed: Reset with the same seed replays "
-                                                            "the same run exactly")
+                                                            "the same run exactly", what="the seed")
         self.seed_spin.setObjectName("seedSpin")
         row2 = QHBoxLayout()
         row2.addWidget(QLabel("speed"))
@@ -93,22 +95,28 @@ class TrainingPanel(QWidget):
 
         # settings, applied between two iterations without a reset
         self.lr_spin = _spin(QDoubleSpinBox, 1e-5, 10.0, 5, "Learning rate: how far each step moves "
-                             "against the gradient (arrow keys step on a log scale)")
+                             "against the gradient (arrow keys step on a log scale)", what="the learning rate")
         self.lr_spin.setObjectName("learningRateSpin")
-        self.batch_spin = _spin(QSpinBox, 1, 4096, tip="Examples per mini-batch (per iteration)")
+        self.batch_spin = _spin(QSpinBox, 1, 4096, tip="Examples per mini-batch (per iteration)",
+                                what="the batch size")
         self.batch_spin.setObjectName("batchSizeSpin")
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.addItems(list(OPTIMIZERS))
         self.optimizer_combo.setObjectName("optimizerCombo")
-        self.l2_spin = _spin(QDoubleSpinBox, 0.0, 1.0, 5, "L2 regularization: a penalty on large weights")
+        self.l2_spin = _spin(QDoubleSpinBox, 0.0, 1.0, 5, "L2 regularization: a penalty on large weights",
+                             what="L2")
         self.dropout_spin = _spin(QDoubleSpinBox, 0.0, 0.9, 2, "Dropout: share of hidden units dropped at "
-                                  "each training step")
+                                  "each training step", what="dropout")
         self.method_combo = QComboBox()
         self.method_combo.addItems(list(METHODS))
         self.method_combo.setObjectName("methodCombo")
         self.method_combo.setToolTip("gradient: backpropagation; nudge: try each weight ±step on its own, "
                                      "then apply all at once (the smile lesson)")
-        self.nudge_spin = _spin(QDoubleSpinBox, 1e-4, 10.0, 4, "Step size of the nudge method")
+        self.nudge_spin = _spin(QDoubleSpinBox, 1e-4, 10.0, 4, "Step size of the nudge method",
+                                what="the nudge step")
+        for spin in (self.step_n_spin, self.seed_spin, self.lr_spin, self.batch_spin, self.l2_spin,
+                     self.dropout_spin, self.nudge_spin):
+            spin.clamped.connect(lambda m: self.show_message(m, error=True))
         form = QFormLayout()
         form.setVerticalSpacing(2)
         form.addRow("learning rate", self.lr_spin)

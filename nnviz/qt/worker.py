@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import time
+
+import numpy as np
 from dataclasses import replace
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
@@ -19,6 +21,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from ..model.errors import NNVizError
 from ..model.lessons import get_lesson
 from ..model.modelfile import SavedModel, load_model, save_model
+from ..model.timeline import Timeline
 
 CHUNK_SECONDS = 0.008  # one chunk of training before returning to the event loop
 PUBLISH_SECONDS = 1 / 60  # coalesce snapshots to the display rate
@@ -32,6 +35,7 @@ class TrainingWorker(QObject):
     runningChanged = Signal(bool)
     failed = Signal(str)  # a command could not be carried out; state unchanged
     saved = Signal(str)
+    diverged = Signal(dict)  # {"iteration", "loss", "kept", "rollback"}: training paused, weights kept finite
 
     def __init__(self):
         super().__init__()  # no parent: it is moved to its own thread
@@ -45,6 +49,17 @@ class TrainingWorker(QObject):
         self._rate = 0.0
         self._timer = QTimer(self)  # a child, so moveToThread takes it along
         self._timer.timeout.connect(self._tick)
+        self.timeline = Timeline()
+        self.record_timeline = True  # off only to measure what keeping it costs
+        self._viewing = None  # iteration of a past state being shown, or None for live
+
+    def _new_trainer(self, trainer) -> None:
+        """A different network or a fresh start: new generation, timeline from its first state."""
+        self.trainer = trainer
+        self.generation += 1
+        self._viewing = None
+        self.timeline.clear()
+        self.timeline.record(trainer.state())
 
     # -- commands ------------------------------------------------------------------
 
@@ -57,8 +72,8 @@ class TrainingWorker(QObject):
             self.failed.emit(f"Could not open the lesson {name!r}: {e}")
             return
         self._set_running(False)
-        self.lesson, self.trainer = lesson, trainer
-        self.generation += 1
+        self.lesson = lesson
+        self._new_trainer(trainer)
         self.lessonLoaded.emit(lesson, trainer.dataset)
         self._publish()
 
@@ -86,7 +101,7 @@ class TrainingWorker(QObject):
             return
         self._set_running(False)
         self.trainer.reset(self.trainer.seed if seed is None else int(seed))
-        self.generation += 1
+        self._new_trainer(self.trainer)
         self._publish()
 
     @Slot(dict)
@@ -113,8 +128,7 @@ class TrainingWorker(QObject):
             self.failed.emit(f"Could not rebuild the network: {e}")
             return
         self._set_running(False)
-        self.trainer = trainer
-        self.generation += 1
+        self._new_trainer(trainer)
         self._publish()
 
     @Slot(object)
@@ -165,10 +179,39 @@ class TrainingWorker(QObject):
         self._set_running(False)
         trainer.iteration, trainer.epoch, trainer.history = saved.iteration, saved.epoch, saved.history
         changed_lesson = lesson is not self.lesson
-        self.lesson, self.trainer = lesson, trainer
-        self.generation += 1
+        self.lesson = lesson
+        self._new_trainer(trainer)
         if changed_lesson:
             self.lessonLoaded.emit(lesson, trainer.dataset)
+        self._publish()
+
+    @Slot(int)
+    def preview(self, iteration: int) -> None:
+        """Show the kept state nearest ``iteration`` without touching training (the scrubber)."""
+        if self.trainer is None:
+            return
+        self._set_running(False)
+        state = self.timeline.nearest(int(iteration))
+        if state is None or state.iteration == self.trainer.iteration:
+            self._viewing = None
+        else:
+            self._viewing = state.iteration
+        self._publish()
+
+    @Slot(int)
+    def resume_from(self, iteration: int) -> None:
+        """Continue from the kept state nearest ``iteration``: the later states are dropped, the
+        current settings kept. With unchanged settings the run repeats exactly."""
+        if self.trainer is None:
+            return
+        state = self.timeline.nearest(int(iteration))
+        if state is None:
+            return
+        self._set_running(False)
+        self.trainer.restore(state)
+        self.timeline.truncate_after(state.iteration)
+        self._viewing = None
+        self.generation += 1  # the history was cut back: curves redraw from scratch
         self._publish()
 
     @Slot()
@@ -205,17 +248,39 @@ class TrainingWorker(QObject):
             self._publish()
 
     def _train(self, n: int, deadline: float) -> None:
-        t = self.trainer
+        t, line = self.trainer, self.timeline
+        self._viewing = None  # training always continues from the live network
+        record = self.record_timeline
+        with np.errstate(over="ignore", invalid="ignore"):  # near divergence; caught below
+            self._train_loop(t, line, n, deadline, record)
+
+    def _train_loop(self, t, line, n, deadline, record) -> None:
         for _ in range(n):
             loss = t.step()
             if not math.isfinite(loss):
-                self._set_running(False)
-                self.failed.emit(
-                    f"Training diverged at iteration {t.iteration}: the loss became {loss}. "
-                    f"Training is paused; lower the learning rate and press Reset.")
+                self._diverged(loss)
                 return
+            if record:
+                line.record(t.state())
             if time.perf_counter() >= deadline:
                 return
+
+    def _diverged(self, loss: float) -> None:
+        """Pause at the first non-finite loss and go back to the newest finite weights kept."""
+        t = self.trainer
+        self._set_running(False)
+        at = t.iteration
+        kept = self.timeline.latest_finite(before=at)
+        if kept is not None:
+            t.restore(kept)
+            self.timeline.truncate_after(kept.iteration)
+            self.generation += 1
+        finite = [s for s in (self.timeline.get(i) for i in self.timeline.iterations())
+                  if s is not None and math.isfinite(s.loss)]
+        best = min(finite, key=lambda s: (s.loss, -s.iteration)) if finite else None
+        self.diverged.emit({"iteration": at, "loss": float(loss),
+                            "kept": None if kept is None else kept.iteration,
+                            "rollback": None if best is None else best.iteration})
 
     def _publish(self) -> None:
         t = self.trainer
@@ -229,8 +294,15 @@ class TrainingWorker(QObject):
         elif not self._running:
             self._rate = 0.0
         self._last_publish = now
-        snap = t.snapshot(lesson=self.lesson.name, generation=self.generation)
-        self.snapshotReady.emit(replace(snap, steps_per_second=self._rate))
+        past = self.timeline.get(self._viewing) if self._viewing is not None else None
+        if past is not None:
+            snap = t.snapshot_at(past, self.timeline.previous(past.iteration), lesson=self.lesson.name,
+                                 generation=self.generation)
+        else:
+            snap = t.snapshot(lesson=self.lesson.name, generation=self.generation)
+        kept = tuple(self.timeline.iterations().tolist()) if not self._running else ()
+        self.snapshotReady.emit(replace(snap, steps_per_second=self._rate, timeline=kept,
+                                        live_iteration=t.iteration))
 
 
 class TrainingController(QObject):
@@ -248,6 +320,8 @@ class TrainingController(QObject):
     _speed = Signal(float)
     _save = Signal(str)
     _load = Signal(str)
+    _preview = Signal(int)
+    _resume = Signal(int)
     _stop = Signal()
 
     snapshotArrived = Signal()
@@ -255,6 +329,7 @@ class TrainingController(QObject):
     runningChanged = Signal(bool)
     failed = Signal(str)
     saved = Signal(str)
+    diverged = Signal(dict)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -270,13 +345,15 @@ class TrainingController(QObject):
         for sig, slot in ((self._load_lesson, w.load_lesson), (self._step, w.step), (self._run, w.run),
                           (self._pause, w.pause), (self._reset, w.reset), (self._settings, w.change_settings),
                           (self._rebuild, w.rebuild), (self._dataset, w.set_dataset), (self._speed, w.set_speed),
-                          (self._save, w.save_model), (self._load, w.load_model), (self._stop, w.stop)):
+                          (self._save, w.save_model), (self._load, w.load_model), (self._preview, w.preview),
+                          (self._resume, w.resume_from), (self._stop, w.stop)):
             sig.connect(slot)
         w.snapshotReady.connect(self._on_snapshot)
         w.lessonLoaded.connect(self._on_lesson)
         w.runningChanged.connect(self._on_running)
         w.failed.connect(self.failed)
         w.saved.connect(self.saved)
+        w.diverged.connect(self.diverged)
         self.thread.start()
 
     # the GUI's vocabulary
@@ -291,6 +368,8 @@ class TrainingController(QObject):
     def set_speed(self, ips: float): self._speed.emit(float(ips))
     def save_model(self, path): self._save.emit(str(path))
     def load_model(self, path): self._load.emit(str(path))
+    def preview(self, iteration: int): self._preview.emit(int(iteration))
+    def resume_from(self, iteration: int): self._resume.emit(int(iteration))
 
     def toggle_run(self):
         self.pause() if self.running else self.run()

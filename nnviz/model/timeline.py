@@ -1,0 +1,139 @@
+"""The timeline: trainer states kept as training runs, so any past iteration can be revisited.
+
+Every iteration is recorded. The newest ``recent`` states are all kept; older ones
+are thinned whenever the store is full: a state ``age`` iterations old survives only
+if its iteration is a multiple of ``base · 2^⌊log2(age/recent)+1⌋``, so spacing
+doubles with each doubling of age (powers of two: a state kept at one spacing is
+on the grid of every finer one) and ``base`` doubles when that is not enough.
+Memory stays bounded:
+
+    memory ≤ capacity × state size, capacity = min(max_states, budget // state size)
+
+For 784-16-16-10 with SGD a state is ~51 KB (weights + biases in float32), so the
+default 64 MB budget keeps 1,250 states; Adam's two moment arrays triple a state.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+import numpy as np
+
+DEFAULT_BUDGET = 64 * 2**20  # bytes
+DEFAULT_RECENT = 256  # the newest iterations, all kept
+MAX_STATES = 4096
+
+
+@dataclass(frozen=True, eq=False)
+class TrainerState:
+    """Everything the trainer's next iteration depends on, at the end of ``iteration``.
+
+    weights[i]: (sizes[i+1], sizes[i]); biases[i]: (sizes[i+1],). ``order`` is the epoch's
+    shuffled index array, shared rather than copied: the trainer never writes into it
+    (a new epoch makes a new array). ``rng`` is the generator's bit_generator state.
+    """
+
+    iteration: int
+    epoch: int
+    cursor: int
+    order: np.ndarray
+    rng: dict
+    weights: tuple
+    biases: tuple
+    optimizer: dict
+    nudge_step: float
+    loss: float
+
+    @property
+    def nbytes(self) -> int:
+        opt = sum(a.nbytes for v in self.optimizer.values() if isinstance(v, list) for a in v)
+        return sum(w.nbytes for w in self.weights) + sum(b.nbytes for b in self.biases) + opt + 200
+
+
+class Timeline:
+    """States by iteration, newest all kept, older thinned; bounded by ``budget`` bytes."""
+
+    def __init__(self, budget: int = DEFAULT_BUDGET, recent: int = DEFAULT_RECENT,
+                 max_states: int = MAX_STATES):
+        self.budget, self.recent, self.max_states = int(budget), int(recent), int(max_states)
+        self._iters: list[int] = []
+        self._states: list[TrainerState] = []
+        self.capacity = max_states
+        self._base = 1
+
+    def __len__(self) -> int:
+        return len(self._states)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(s.nbytes for s in self._states)
+
+    def iterations(self) -> np.ndarray:
+        """(n,) kept iterations, ascending."""
+        return np.asarray(self._iters, dtype=np.int64)
+
+    def clear(self) -> None:
+        self._iters, self._states = [], []
+        self._base = 1
+
+    def record(self, state: TrainerState) -> None:
+        """Keep ``state``; anything at or after its iteration (an abandoned future) is dropped."""
+        if self._iters and state.iteration <= self._iters[-1]:
+            self.truncate_after(state.iteration - 1)
+        if not self._states:
+            self.capacity = max(self.recent + 2, min(self.max_states, self.budget // max(1, state.nbytes)))
+        self._iters.append(state.iteration)
+        self._states.append(state)
+        if len(self._states) > self.capacity:
+            self._thin()
+
+    def _thin(self) -> None:
+        # Thin to ≤ 80% of capacity, so this O(n) pass runs once per many recordings.
+        newest = self._iters[-1]
+        while True:
+            keep = [j for j, it in enumerate(self._iters) if self._survives(newest - it, it)]
+            if len(keep) <= 0.8 * self.capacity:
+                break
+            self._base *= 2
+        self._iters = [self._iters[j] for j in keep]
+        self._states = [self._states[j] for j in keep]
+
+    def _survives(self, age: int, iteration: int) -> bool:
+        if age < self.recent:
+            return True
+        stride = self._base << (int(age // self.recent).bit_length())  # base · 2^(⌊log2(age/recent)⌋+1)
+        return iteration % stride == 0
+
+    def truncate_after(self, iteration: int) -> None:
+        """Forget every state after ``iteration``."""
+        k = bisect_right(self._iters, iteration)
+        del self._iters[k:], self._states[k:]
+
+    def get(self, iteration: int) -> TrainerState | None:
+        """The state at exactly ``iteration``, if kept."""
+        k = bisect_left(self._iters, iteration)
+        return self._states[k] if k < len(self._iters) and self._iters[k] == iteration else None
+
+    def nearest(self, iteration: int) -> TrainerState | None:
+        """The kept state closest to ``iteration`` (the earlier one on a tie)."""
+        if not self._iters:
+            return None
+        k = bisect_left(self._iters, iteration)
+        cands = [j for j in (k - 1, k) if 0 <= j < len(self._iters)]
+        return self._states[min(cands, key=lambda j: (abs(self._iters[j] - iteration), j))]
+
+    def previous(self, iteration: int) -> TrainerState | None:
+        """The kept state just before ``iteration`` (e.g. to show what that iteration changed)."""
+        k = bisect_left(self._iters, iteration)
+        return self._states[k - 1] if k > 0 else None
+
+    def latest_finite(self, before: int) -> TrainerState | None:
+        """The newest kept state before ``before`` whose loss and weights are all finite."""
+        k = bisect_left(self._iters, before)
+        for j in range(k - 1, -1, -1):
+            s = self._states[j]
+            if (np.isfinite(s.loss) or s.iteration == 0) and all(np.isfinite(w).all() for w in s.weights) \
+                    and all(np.isfinite(b).all() for b in s.biases):
+                return s
+        return None
