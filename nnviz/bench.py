@@ -103,12 +103,40 @@ def torch_samples_per_second(seconds=1.0) -> dict | None:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def timeline_cost(lesson: str, seconds: float = 1.0, repeats: int = 3) -> dict:
+    """Trainer.step iterations/s on a lesson with and without recording every state in a Timeline.
+
+    Off and on alternate (off, on, off, on, …) and the ratio is of the medians, so a
+    machine that gets busier during the run skews both sides alike.
+    """
+    from .model.lessons import get_lesson
+    from .model.timeline import Timeline
+
+    t = get_lesson(lesson).build(seed=0)
+    line = Timeline()
+
+    def with_timeline(_):
+        t.step()
+        line.record(t.state())
+
+    off, on = [], []
+    for _ in range(repeats):
+        off.append(time_loop(lambda _: t.step(), seconds / repeats))
+        on.append(time_loop(with_timeline, seconds / repeats))
+    state = t.state()
+    return {"off_iterations_per_second": float(np.median(off)), "on_iterations_per_second": float(np.median(on)),
+            "ratio": float(np.median(on) / np.median(off)), "state_bytes": state.nbytes,
+            "capacity_states": line.capacity, "bound_bytes": line.capacity * state.nbytes,
+            "kept_states": len(line), "kept_bytes": line.nbytes}
+
+
 def run(seconds: float = 1.0) -> dict:
     """All headless benchmark numbers as one JSON-ready dict."""
     results = {"train_batch_samples_per_second": {}, "torch_samples_per_second": None, "ratio_vs_torch": None}
     for label, sizes, hidden, batch, output, loss in CASES:
         results["train_batch_samples_per_second"][label] = numpy_samples_per_second(
             sizes, hidden, batch, output, loss, seconds)
+    results["timeline"] = {lesson: timeline_cost(lesson, seconds) for lesson in ("mnist", "digits")}
     torch = torch_samples_per_second(seconds)
     if torch:
         results["torch_samples_per_second"] = torch
@@ -126,4 +154,9 @@ def format_table(results: dict) -> str:
                      f"{(f'{sps / t:.2f}×' if t else '—'):>8}")
     if not torch:
         lines.append("(PyTorch is not installed: no comparison column)")
+    for lesson, r in (results.get("timeline") or {}).items():
+        lines.append(f"timeline on {lesson:<7} {r['on_iterations_per_second']:>9,.0f} it/s vs "
+                     f"{r['off_iterations_per_second']:,.0f} off = {r['ratio']:.0%}; bound "
+                     f"{r['capacity_states']:,} states × {r['state_bytes'] / 1024:.0f} KB = "
+                     f"{r['bound_bytes'] / 2**20:.0f} MB")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QComboBox, QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QToolBar,
+    QApplication, QComboBox, QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow, QMessageBox, QToolBar,
     QVBoxLayout, QWidget,
 )
 
@@ -27,6 +27,7 @@ from ..model.lessons import DEFAULT_LESSON, LESSONS
 from .actions import make_action
 from .activation_view import ActivationView
 from .dataset_browser import DatasetBrowser
+from .explore_dock import ExploreTabs
 from .notice import NoticeBar
 from .palettes import PALETTES
 from .pixel_editor import PixelEditor
@@ -53,6 +54,7 @@ class MainWindow(QMainWindow):
         self._layout_key = None
         self._frame = 0
         self.user_examples = UserExamples()
+        self.examples_unsaved = False  # True when the last autosave of the learner's examples failed
         self.base_dataset = None  # the lesson's own data; the learner's examples go on top
 
         self._build_actions()
@@ -123,6 +125,7 @@ class MainWindow(QMainWindow):
         self.weight_panel = WeightPanel()
         self.activation_view = ActivationView()
         self.training_panel = TrainingPanel(self.actions)
+        self.explore = ExploreTabs(self._explore_panels())
 
         self.lesson_label = QLabel()
         self.lesson_label.setObjectName("lessonDescription")
@@ -152,6 +155,7 @@ class MainWindow(QMainWindow):
             ("datasetBrowser", "Examples", self.browser, Qt.LeftDockWidgetArea),
             ("weightPanel", "Weights", self.weight_panel, Qt.RightDockWidgetArea),
             ("trainingPanel", "Training", self.training_panel, Qt.BottomDockWidgetArea),
+            ("explore", "Explore how it learns", self.explore, Qt.RightDockWidgetArea),
         ):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{key}Dock")
@@ -162,7 +166,13 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
         self.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["pixelEditor"], self.docks["datasetBrowser"])
+        self.tabifyDockWidget(self.docks["weightPanel"], self.docks["explore"])
         self.docks["pixelEditor"].raise_()
+        self.docks["weightPanel"].raise_()
+        self.explore.loadInput.connect(self._load_input)
+        self.explore.statusMessage.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.docks["explore"].visibilityChanged.connect(lambda vis: vis and self._refresh_explore())
+        self.explore.currentChanged.connect(lambda _: self._refresh_explore())
 
         self.pixel_editor.imageChanged.connect(self.update_inference)
         self.browser.exampleChosen.connect(self._load_example)
@@ -176,6 +186,26 @@ class MainWindow(QMainWindow):
         tp.settingsEdited.connect(lambda ch: self.controller.change_settings(**ch))
         tp.rebuildRequested.connect(self._confirm_rebuild)
         tp.speedChanged.connect(self.controller.set_speed)
+
+    def _explore_panels(self) -> list:
+        """The Explore dock's tabs (see explore.py for the hooks they implement)."""
+        return []
+
+    def _refresh_explore(self):
+        ed = self.pixel_editor
+        self.explore.refresh(self.controller.latest, ed.image(),
+                             (ed.canvas.shape, ed.canvas.revision, id(ed.canvas)), self.controller.running)
+
+    @Slot(object)
+    def _load_input(self, x):
+        """An Explore tab chose an image (a mistake, a population member, a neuron's favourite)."""
+        h, w = self.pixel_editor.canvas.shape
+        x = np.asarray(x, dtype=np.float32).reshape(-1)
+        if x.size != h * w:
+            return
+        self.pixel_editor.set_image(x.reshape(h, w))
+        self.docks["pixelEditor"].raise_()
+        self.statusBar().showMessage("Loaded into the editor: paint on it and watch the answer change", 6000)
 
     def _build_menus(self):
         a, mb = self.actions, self.menuBar()
@@ -284,6 +314,7 @@ class MainWindow(QMainWindow):
         self.pixel_editor.set_grid(h, w, binary=dataset.task == SIGN)
         self.readout.set_labels(dataset.class_names, dataset.task)
         self.base_dataset = dataset
+        self.explore.set_lesson(dataset)
         self.user_examples = UserExamples()
         self._restore_autosaved_examples(lesson.name)
         self._layout_key = None
@@ -315,6 +346,7 @@ class MainWindow(QMainWindow):
         self.update_inference()
         self._update_status(snap)
         self.timeline_bar.show_snapshot(snap, self.controller.running)
+        self._refresh_explore()
         if not self.controller.running:
             self.mark_predictions(snap)
 
@@ -342,6 +374,8 @@ class MainWindow(QMainWindow):
         zs, acts = snap.network().forward_full(x)
         self.activation_view.show_activations(zs, acts, snap)
         self.readout.set_output(acts[-1][0])
+        if not self.controller.running:
+            self._refresh_explore()
 
     def _update_status(self, snap):
         s, h = self.status, snap.history
@@ -423,6 +457,8 @@ class MainWindow(QMainWindow):
             if hasattr(view, "selected_neuron") and view.selected_neuron() == (layer, neuron):
                 continue
             view.select_neuron(layer, neuron)
+        self.explore.select_neuron(layer, neuron)
+        self._refresh_explore()
 
     @Slot(object, str)
     def _load_example(self, x, label):
@@ -465,6 +501,7 @@ class MainWindow(QMainWindow):
         """Rebuild the training data from the lesson's and the learner's examples; autosave."""
         new = self.user_examples.appended_to(self.base_dataset)
         self.controller.dataset = new
+        self.explore.set_lesson(new)
         self.controller.set_dataset(new)
         self.browser.set_dataset(new, user_count=len(self.user_examples))
         self.actions["undo_example"].setEnabled(self.user_examples.can_undo)
@@ -488,7 +525,11 @@ class MainWindow(QMainWindow):
             path.parent.mkdir(parents=True, exist_ok=True)
             save_examples(path, self.user_examples, self.base_dataset, lesson.name)
         except OSError as e:
-            self.statusBar().showMessage(f"Could not save your examples to {path}: {e}", 10000)
+            self.examples_unsaved = True
+            self._on_failed(f"Could not save your examples to {path}: {e}. Use File ▸ Export my examples "
+                            f"to keep them.")
+            return
+        self.examples_unsaved = False
 
     def _restore_autosaved_examples(self, lesson: str):
         path = self._autosave_path(lesson)
@@ -517,6 +558,10 @@ class MainWindow(QMainWindow):
                               self.base_dataset, lesson)
             except OSError as e:
                 self._on_failed(f"Could not write {path}: {e}")
+                return False
+            self.examples_unsaved = False
+            return True
+        return False
 
     def _import_examples(self, path: str | None = None):
         if not path:
@@ -596,7 +641,31 @@ class MainWindow(QMainWindow):
 
     # -- shutdown ----------------------------------------------------------------------------
 
+    def _confirm_quit(self) -> bool:
+        """Ask before dropping examples that could not be autosaved; True to go on quitting."""
+        if not (self.examples_unsaved and len(self.user_examples)):
+            return True
+        box = QMessageBox(QMessageBox.Warning, "Unsaved examples",
+                          f"Your {len(self.user_examples)} examples could not be saved automatically. "
+                          "Export them to a file before quitting?", parent=self)
+        export = box.addButton("Export…", QMessageBox.AcceptRole)
+        box.addButton("Quit without saving", QMessageBox.DestructiveRole)
+        cancel = box.addButton(QMessageBox.Cancel)
+        box.setDefaultButton(export)
+        box.exec()
+        if box.clickedButton() is cancel:
+            return False
+        if box.clickedButton() is export:
+            return bool(self._export_examples())
+        return True
+
     def closeEvent(self, event):
+        modal = QApplication.activeModalWidget()
+        if modal is not None and modal is not self:
+            modal.reject() if hasattr(modal, "reject") else modal.close()  # e.g. the rebuild question
+        if not self._confirm_quit():
+            event.ignore()
+            return
         self._display.stop()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())

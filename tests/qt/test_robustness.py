@@ -138,3 +138,37 @@ def test_quit_while_running_saving_and_with_a_modal_dialog_open(qtbot, make_wind
     assert closed == [True]
     assert not win2.controller.thread.isRunning()
     assert QApplication.activeModalWidget() is None
+
+
+def test_examples_that_could_not_be_autosaved_prompt_before_quit(qtbot, make_window, tmp_path):
+    win = make_window("digits")
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the data folder should be")
+    win.settings.setValue("dataDir", str(blocker))
+    win.add_drawing_to_training_set(label=3)
+    assert win.examples_unsaved and "could not save your examples" in win.training_panel.message_label.text().lower()
+    answers = []
+
+    def answer(button_text):
+        box = QApplication.activeModalWidget()
+        answers.append(box.text())
+        next(b for b in box.buttons() if b.text() == button_text).click()
+
+    QTimer.singleShot(200, lambda: answer("Cancel"))
+    win.close()
+    assert "could not be saved" in answers[0]
+    assert win.isVisible() and win.controller.thread.isRunning()  # cancelled: nothing closed
+
+    out = tmp_path / "mine.npz"
+    from PySide6.QtWidgets import QFileDialog
+    orig = QFileDialog.getSaveFileName
+    QFileDialog.getSaveFileName = staticmethod(lambda *a, **k: (str(out), ""))
+    try:
+        QTimer.singleShot(200, lambda: answer("Export…"))
+        win.close()
+    finally:
+        QFileDialog.getSaveFileName = orig
+    assert not win.controller.thread.isRunning()
+    from nnviz.model.examples import load_examples
+    xs, ys = load_examples(out, win.base_dataset)
+    assert list(ys) == [3]
