@@ -93,6 +93,8 @@ class MainWindow(QMainWindow):
                                  object_name="resetAction")
         a["open"] = make_action(self, "&Open model…", self._open_model, QKeySequence.Open)
         a["save"] = make_action(self, "&Save model…", self._save_model, QKeySequence.Save)
+        a["open_data"] = make_action(self, "Open &dataset…", self.open_dataset_file, QKeySequence("Ctrl+Shift+O"),
+                                     "Train on other images of the same size: MNIST IDX files or an nnviz .npz")
         a["export"] = make_action(self, "&Export view as PNG…", self._export_png, QKeySequence("Ctrl+E"))
         a["quit"] = make_action(self, "&Quit", self.close, QKeySequence.Quit)
         a["add_example"] = make_action(self, "&Add drawing to training set…", self.add_drawing_to_training_set,
@@ -212,6 +214,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&File")
         m.addActions([a["open"], a["save"]])
         self.recent_menu = m.addMenu("Open &recent")
+        m.addAction(a["open_data"])
         m.addSeparator()
         m.addActions([a["import_examples"], a["export_examples"]])
         m.addSeparator()
@@ -587,6 +590,31 @@ class MainWindow(QMainWindow):
             self.settings.setValue("lastDir", str(Path(path).parent))
             self._add_recent(path)
             self.controller.load_model(path)
+
+    def open_dataset_file(self, path: str | None = None):
+        """Replace the lesson's data with images from disk (same size and classes); errors leave it as is."""
+        from ..model.dataset_files import open_dataset
+
+        if self.base_dataset is None:
+            return
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(
+                self, "Open dataset (choose an IDX file of the pair, or an .npz)", str(self._last_dir()),
+                "Datasets (*.npz *ubyte *ubyte.gz *.idx *.gz);;All files (*)")
+        if not path:
+            return
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            data = open_dataset(path, self.base_dataset)
+        except NNVizError as e:
+            self._on_failed(f"Could not open the dataset: {e}")
+            return
+        finally:
+            QApplication.restoreOverrideCursor()
+        self.settings.setValue("lastDir", str(Path(path).parent))
+        self.base_dataset = data
+        self._examples_changed(f"Opened {Path(path).name}: {len(data.x_train):,} training and "
+                               f"{len(data.x_test):,} test images")
 
     def _save_model(self):
         path, _ = QFileDialog.getSaveFileName(self, "Save model", str(self._last_dir() / "model.npz"),

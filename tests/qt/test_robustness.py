@@ -172,3 +172,34 @@ def test_examples_that_could_not_be_autosaved_prompt_before_quit(qtbot, make_win
     from nnviz.model.examples import load_examples
     xs, ys = load_examples(out, win.base_dataset)
     assert list(ys) == [3]
+
+
+def test_bad_dataset_files_are_reported_and_the_data_kept(qtbot, make_window, tmp_path):
+    from nnviz.model.idx import write_idx
+    win = make_window("mnist")
+    before = win.controller.dataset
+    (tmp_path / "junk.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    folder = tmp_path / "idx"
+    folder.mkdir()
+    write_idx(folder / "train-images-idx3-ubyte", np.zeros((5, 8, 8), np.uint8))
+    write_idx(folder / "train-labels-idx1-ubyte", np.zeros(5, np.uint8))
+    truncated = tmp_path / "t"
+    truncated.mkdir()
+    write_idx(truncated / "train-images-idx3-ubyte", np.zeros((5, 28, 28), np.uint8))
+    write_idx(truncated / "train-labels-idx1-ubyte", np.zeros(5, np.uint8))
+    raw = (truncated / "train-images-idx3-ubyte").read_bytes()
+    (truncated / "train-images-idx3-ubyte").write_bytes(raw[:100])
+    for path, words in ((tmp_path / "junk.npz", "damaged"), (folder / "train-images-idx3-ubyte", "8×8"),
+                        (truncated / "train-images-idx3-ubyte", "truncated")):
+        win.open_dataset_file(str(path))
+        msg = win.training_panel.message_label.text()
+        assert path.name in msg and words in msg, msg
+        assert win.controller.dataset is before
+    good = tmp_path / "good"
+    good.mkdir()
+    write_idx(good / "train-images-idx3-ubyte", np.full((140, 28, 28), 200, np.uint8))
+    write_idx(good / "train-labels-idx1-ubyte", np.arange(140, dtype=np.uint8) % 10)
+    win.open_dataset_file(str(good / "train-labels-idx1-ubyte"))
+    assert len(win.controller.dataset.x_train) == 120 and len(win.controller.dataset.x_test) == 20
+    win.controller.step()
+    assert wait_iteration(qtbot, win, 1).iteration == 1
