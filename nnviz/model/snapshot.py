@@ -44,6 +44,7 @@ class Snapshot:
     steps_per_second: float = 0.0  # measured by the training thread while running
     live_iteration: int | None = None  # set when this is a past state: where training actually stands
     timeline: tuple = ()  # iterations the timeline keeps (ascending), for the scrubber
+    nudge_step_now: float | None = None  # the nudge method's current step (halves after an undo)
 
     @property
     def rewound(self) -> bool:

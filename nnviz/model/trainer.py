@@ -333,6 +333,7 @@ class Trainer:
             update_b=None if self.update_b is None else tuple(frozen_copy(u) for u in self.update_b),
             loss=self.last_loss, history=self.history.frozen(), settings=self.settings.to_dict(),
             lesson=lesson, seed=self.seed, generation=generation, message=self.message,
+            nudge_step_now=self._nudge,
         )
 
     def snapshot_at(self, state: TrainerState, previous: TrainerState | None = None, lesson: str = "",
@@ -354,4 +355,5 @@ class Trainer:
             update_b=tuple(frozen_copy(b - p) for b, p in zip(state.biases, previous.biases)) if prev_ok else None,
             loss=state.loss, history=self.history.frozen(), settings=self.settings.to_dict(),
             lesson=lesson, seed=self.seed, generation=generation, live_iteration=self.iteration,
+            nudge_step_now=state.nudge_step,
         )

@@ -191,7 +191,18 @@ class MainWindow(QMainWindow):
 
     def _explore_panels(self) -> list:
         """The Explore dock's tabs (see explore.py for the hooks they implement)."""
-        return []
+        from .health_view import HealthView
+        from .lr_probe_view import LrProbeView
+        from .nudge_view import NudgeView
+
+        self.nudge_view = NudgeView()
+        self.nudge_view.applyRequested.connect(self._train_one_by)
+        return [self.nudge_view, HealthView(), LrProbeView()]
+
+    def _train_one_by(self, method: str):
+        """One real iteration with the given method (from the Nudge vs gradient tab)."""
+        self.controller.change_settings(method=method)
+        self.controller.step()
 
     def _refresh_explore(self):
         ed = self.pixel_editor
@@ -449,6 +460,9 @@ class MainWindow(QMainWindow):
         self.weight_panel.set_palette(name)
         if hasattr(self.activation_view, "set_palette"):
             self.activation_view.set_palette(name)
+        for panel in self.explore.panels:
+            if hasattr(panel, "set_palette"):
+                panel.set_palette(name)
 
     def _set_pre_activations(self, on: bool):
         self.activation_view.set_show_preactivations(on)

@@ -126,10 +126,11 @@ def test_step_box_recomputes_and_follows_the_lesson_and_same_snapshot_is_not_rec
     ref = compare_neuron(snap.network(), d.x_train, d.y_train, "mse", 1, 0, 0.5, 0.1)
     np.testing.assert_array_equal(v.comparison.nudge, ref.nudge)
     assert set(np.abs(v.comparison.nudge)) <= {0.0, 0.5}
-    # the learner's step stays while the lesson's step setting does not change
+    # when the trainer's own step changes (halved after an undone combined move), the view follows it
     t2, snaps = trained("smile", 3)
+    assert snaps[-1].nudge_step_now != snap.nudge_step_now
     v.show_snapshot(snaps[-1], None)
-    assert v.comparison.step == 0.5
+    assert v.comparison.step == snaps[-1].nudge_step_now
 
 
 def test_a_snapshot_of_another_lesson_waits_instead_of_failing(view_for, qtbot):
