@@ -168,9 +168,7 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
         self.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
         self.tabifyDockWidget(self.docks["pixelEditor"], self.docks["datasetBrowser"])
-        self.tabifyDockWidget(self.docks["weightPanel"], self.docks["explore"])
         self.docks["pixelEditor"].raise_()
-        self.docks["weightPanel"].raise_()
         self.explore.loadInput.connect(self._load_input)
         self.explore.statusMessage.connect(lambda m: self.statusBar().showMessage(m, 6000))
         self.docks["explore"].visibilityChanged.connect(lambda vis: vis and self._refresh_explore())
@@ -296,10 +294,11 @@ class MainWindow(QMainWindow):
 
     def _restore_window(self):
         geo = self.settings.value("geometry")
+        self._tabify_pending = True
         if geo is not None and self.restoreGeometry(geo):
             state = self.settings.value("windowState")
-            if state is not None:
-                self.restoreState(state)
+            if state is not None and self.restoreState(state):
+                self._tabify_pending = False
             return
         screen = QGuiApplication.primaryScreen()
         avail = screen.availableGeometry() if screen else None
@@ -311,6 +310,15 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["pixelEditor"], self.docks["weightPanel"]],
                          [int(self.width() * 0.24), int(self.width() * 0.34)], Qt.Horizontal)
         self.resizeDocks([self.docks["trainingPanel"]], [int(self.height() * 0.34)], Qt.Vertical)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if getattr(self, "_tabify_pending", False):
+            # Qt 6 leaves a stray duplicate tab bar when a second dock group is tabified before
+            # the window is first shown, so the Explore tab joins the weights only now.
+            self._tabify_pending = False
+            self.tabifyDockWidget(self.docks["weightPanel"], self.docks["explore"])
+            self.docks["weightPanel"].raise_()
 
     # -- lessons ------------------------------------------------------------------------
 
