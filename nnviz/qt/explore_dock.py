@@ -29,6 +29,10 @@ class ExploreTabs(QTabWidget):
         self._last_live = 0.0
         self.currentChanged.connect(lambda _: self._shown.clear())
 
+    def on_screen(self) -> bool:
+        """Really visible: a dock behind another tab counts as visible to Qt but is moved off screen."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
     def set_lesson(self, dataset) -> None:
         self._shown.clear()
         for p in self.panels:
@@ -42,7 +46,7 @@ class ExploreTabs(QTabWidget):
     def refresh(self, snap, painted, painted_revision, running: bool) -> None:
         """Draw the current tab if it is on screen and its inputs changed (rate-limited while running)."""
         i = self.currentIndex()
-        if i < 0 or snap is None or not self.isVisible():
+        if i < 0 or snap is None or not self.on_screen():
             return
         panel = self.panels[i]
         key = (snap, painted_revision)

@@ -317,8 +317,11 @@ class MainWindow(QMainWindow):
             # Qt 6 leaves a stray duplicate tab bar when a second dock group is tabified before
             # the window is first shown, so the Explore tab joins the weights only now.
             self._tabify_pending = False
-            self.tabifyDockWidget(self.docks["weightPanel"], self.docks["explore"])
-            self.docks["weightPanel"].raise_()
+            QTimer.singleShot(0, self._tabify_explore)
+
+    def _tabify_explore(self):
+        self.tabifyDockWidget(self.docks["weightPanel"], self.docks["explore"])
+        self.docks["weightPanel"].raise_()
 
     # -- lessons ------------------------------------------------------------------------
 

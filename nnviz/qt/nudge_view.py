@@ -232,7 +232,8 @@ class NudgeView(ExplorePanel):
         self._lesson_step = None
         self._revealed = False
         self.apply_label.setText("")
-        self._refresh()
+        if self._on_screen():  # hidden: the next show_snapshot computes (2·P loss evaluations are not free)
+            self._refresh()
 
     def show_snapshot(self, snap, painted=None) -> None:
         self._snap = snap
@@ -242,7 +243,12 @@ class NudgeView(ExplorePanel):
         if layer < 1:
             return  # input pixels have no incoming weights
         self.layer, self.neuron = int(layer), int(neuron)
-        self._refresh()
+        if self._on_screen():
+            self._refresh()
+
+    def _on_screen(self) -> bool:
+        # a tab behind another dock tab is "visible" to Qt but moved off screen
+        return self.isVisible() and not self.visibleRegion().isEmpty()
 
     def set_palette(self, name: str) -> None:
         if name in PALETTES:
