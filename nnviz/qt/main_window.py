@@ -41,6 +41,7 @@ DISPLAY_MS = 16  # ~60 Hz when stepping: every iteration shows at once
 RUNNING_DISPLAY_MS = 33  # ~30 Hz while running: painting holds the GIL the trainer needs
 CURVES_EVERY = 6  # while running, redraw the curves on every 6th frame (~5 Hz)
 MAX_RECENT = 8
+SESSION_AUTOSAVE_MS = 30_000
 
 
 class MainWindow(QMainWindow):
@@ -68,6 +69,16 @@ class MainWindow(QMainWindow):
         c.failed.connect(self._on_failed)
         c.saved.connect(lambda p: (self._add_recent(p), self.statusBar().showMessage(f"Saved {p}", 5000)))
         c.diverged.connect(self._on_diverged)
+        c.framesReady.connect(self._write_gif_frames)
+        self._pending_examples = None
+        self._gif_request = None
+        self._autosaved_key = None
+        self._session = QTimer(self)  # crash insurance: the session is saved every half minute if it changed
+        self._session.setInterval(SESSION_AUTOSAVE_MS)
+        self._session.timeout.connect(self.autosave_session)
+        self._session.start()
+        crashed = self.settings.value("running", False, type=bool)
+        self.settings.setValue("running", True)
         self._display = QTimer(self)
         self._display.setInterval(DISPLAY_MS)
         self._display.timeout.connect(self.render_latest)
@@ -76,6 +87,8 @@ class MainWindow(QMainWindow):
         self._restore_window()
         start = lesson or self.settings.value("lesson", DEFAULT_LESSON)
         self.choose_lesson(start if start in LESSONS else DEFAULT_LESSON)
+        if crashed and self._session_path().exists():
+            self._offer_session_restore()
 
     # -- construction ---------------------------------------------------------------
 
@@ -96,6 +109,13 @@ class MainWindow(QMainWindow):
         a["open_data"] = make_action(self, "Open &dataset…", self.open_dataset_file, QKeySequence("Ctrl+Shift+O"),
                                      "Train on other images of the same size: MNIST IDX files or an nnviz .npz")
         a["export"] = make_action(self, "&Export view as PNG…", self._export_png, QKeySequence("Ctrl+E"))
+        a["save_lesson"] = make_action(self, "Save &lesson file…", self.save_lesson_file, QKeySequence("Ctrl+Shift+S"),
+                                       "One .nnviz file with the settings, seed, weights, history and your "
+                                       "examples, to hand a prepared moment to a class")
+        a["open_lesson"] = make_action(self, "Open lesson &file…", self.open_lesson_file, QKeySequence("Ctrl+L"),
+                                       "Open a .nnviz lesson file")
+        a["export_gif"] = make_action(self, "Export weights &animation (GIF)…", self.export_weights_gif, None,
+                                      "The weight panel over a range of past iterations, as an animated GIF")
         a["quit"] = make_action(self, "&Quit", self.close, QKeySequence.Quit)
         a["add_example"] = make_action(self, "&Add drawing to training set…", self.add_drawing_to_training_set,
                                        QKeySequence("Ctrl+Return"),
@@ -227,7 +247,14 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         m.addActions([a["import_examples"], a["export_examples"]])
         m.addSeparator()
+        m.addActions([a["open_lesson"], a["save_lesson"]])
+        m.addSeparator()
         m.addAction(a["export"])
+        self.export_panel_menu = m.addMenu("Export &panel as PNG (2×)")
+        for key, dock in self.docks.items():
+            self.export_panel_menu.addAction(dock.windowTitle(), lambda k=key: self.export_panel_png(k))
+        self.export_panel_menu.addAction("Activations", lambda: self.export_panel_png("activationView"))
+        m.addAction(a["export_gif"])
         m.addSeparator()
         m.addAction(a["quit"])
         m = mb.addMenu("&Edit")
@@ -343,6 +370,9 @@ class MainWindow(QMainWindow):
         self.user_examples = UserExamples()
         self._restore_autosaved_examples(lesson.name)
         self._layout_key = None
+        if self._pending_examples is not None and self._pending_examples[0] == lesson.name:
+            self._add_lesson_file_examples(*self._pending_examples[1:])
+        self._pending_examples = None
         self.statusBar().showMessage(f"{lesson.title}: {len(dataset.x_train):,} training and "
                                      f"{len(dataset.x_test):,} test examples", 6000)
 
@@ -538,11 +568,13 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"{message}: the training set has {len(new.x_train):,} examples "
                                      f"({len(self.user_examples)} of them yours)", 6000)
 
-    def _autosave_path(self, lesson: str) -> Path:
+    def _data_dir(self) -> Path:
         from PySide6.QtCore import QStandardPaths
 
-        base = self.settings.value("dataDir") or QStandardPaths.writableLocation(QStandardPaths.AppDataLocation)
-        return Path(base) / f"examples-{lesson}.npz"
+        return Path(self.settings.value("dataDir") or QStandardPaths.writableLocation(QStandardPaths.AppDataLocation))
+
+    def _autosave_path(self, lesson: str) -> Path:
+        return self._data_dir() / f"examples-{lesson}.npz"
 
     def _autosave_examples(self):
         lesson = self.controller.lesson
@@ -641,6 +673,159 @@ class MainWindow(QMainWindow):
         self._examples_changed(f"Opened {Path(path).name}: {len(data.x_train):,} training and "
                                f"{len(data.x_test):,} test images")
 
+    # -- lesson files, session autosave, exports ----------------------------------------------
+
+    def save_lesson_file(self, path: str | None = None):
+        """Settings, seed, weights, history and the learner's examples in one .nnviz file."""
+        from ..model.lessonfile import LessonFile, save_lesson_file, with_suffix
+
+        snap = self.controller.latest
+        if snap is None:
+            return False
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Save lesson file",
+                                                  str(self._last_dir() / f"{snap.lesson}-{snap.iteration}.nnviz"),
+                                                  "nnviz lesson files (*.nnviz)")
+        if not path:
+            return False
+        try:
+            out = save_lesson_file(with_suffix(path), LessonFile.from_snapshot(snap, self.user_examples))
+        except (OSError, NNVizError) as e:
+            self._on_failed(f"Could not save the lesson file {path}: {e}")
+            return False
+        self.settings.setValue("lastDir", str(Path(out).parent))
+        self.statusBar().showMessage(f"Saved {out} (iteration {snap.iteration:,}, "
+                                     f"{len(self.user_examples)} of your examples)", 6000)
+        return True
+
+    def open_lesson_file(self, path: str | None = None):
+        """Load a .nnviz file: its lesson, network and history; its examples join the learner's."""
+        from ..model.lessonfile import load_lesson_file
+
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, "Open lesson file", str(self._last_dir()),
+                                                  "nnviz lesson files (*.nnviz);;All files (*)")
+        if not path:
+            return
+        try:
+            lf = load_lesson_file(path)
+        except NNVizError as e:
+            self._on_failed(str(e))
+            return
+        self.settings.setValue("lastDir", str(Path(path).parent))
+        current = self.controller.lesson.name if self.controller.lesson else None
+        if lf.n_examples:
+            if lf.lesson == current:
+                self._add_lesson_file_examples(lf.examples_x, lf.examples_labels)
+            else:
+                self._pending_examples = (lf.lesson, lf.examples_x, lf.examples_labels)
+        self.controller.install(lf.saved_model(), path)
+        if lf.title or lf.note:
+            self.notice.show_notice(f"<b>{lf.title or Path(path).name}</b><br>{lf.note}")
+        self.statusBar().showMessage(f"Opened {Path(path).name}: {lf.lesson}, iteration {lf.iteration:,}", 6000)
+
+    def _add_lesson_file_examples(self, xs, ys):
+        self.user_examples.extend(list(np.asarray(xs, np.float32)), [int(y) for y in ys])
+        self._examples_changed(f"Added {len(ys)} examples from the lesson file")
+
+    def _session_path(self) -> Path:
+        return self._data_dir() / "session.nnviz"
+
+    def autosave_session(self) -> bool:
+        """Save the live session for crash recovery if it changed since the last autosave."""
+        from ..model.lessonfile import LessonFile, save_lesson_file
+
+        snap = self.controller.latest
+        if snap is None or snap.rewound or not snap.lesson:
+            return False
+        key = (snap.generation, snap.live_iteration, len(self.user_examples), snap.lesson)
+        if key == self._autosaved_key:
+            return False
+        try:
+            path = self._session_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_lesson_file(path, LessonFile.from_snapshot(snap, self.user_examples,
+                                                            title="Your last session"))
+        except (OSError, NNVizError):
+            return False  # crash insurance only: never bother the learner about it
+        self._autosaved_key = key
+        return True
+
+    def _offer_session_restore(self):
+        path = self._session_path()
+        self.notice.show_notice(
+            "nnviz did not close normally last time. Your session was saved automatically "
+            "(weights, history and examples).", [("Restore it", lambda: self.open_lesson_file(str(path)))])
+
+    def export_panel_png(self, key: str, path: str | None = None, scale: float = 2.0):
+        """A panel (dock key or "activationView") as a PNG at ``scale``× its size on screen."""
+        from .export import export_png
+
+        widget = self.activation_view if key == "activationView" else self.docks[key].widget()
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Export panel as PNG", str(self._last_dir() / f"{key}.png"),
+                                                  "PNG images (*.png)")
+        if not path:
+            return None
+        try:
+            size = export_png(widget, path if path.endswith(".png") else path + ".png", scale)
+        except OSError as e:
+            self._on_failed(f"Could not write {path}: {e}")
+            return None
+        self.statusBar().showMessage(f"Exported {path} ({size[0]}×{size[1]})", 6000)
+        return size
+
+    def export_weights_gif(self, path: str | None = None, first: int | None = None, last: int | None = None,
+                           fps: float = 8.0):
+        """Ask the worker for the kept iterations in [first, last]; _write_gif_frames renders them."""
+        snap = self.controller.latest
+        if snap is None:
+            return
+        kept = list(snap.timeline) or [snap.iteration]
+        if first is None or last is None:
+            text, ok = QInputDialog.getText(self, "Export weights animation",
+                                            f"Iterations to animate (kept: {kept[0]}–{kept[-1]}):",
+                                            text=f"{kept[0]}-{kept[-1]}")
+            if not ok:
+                return
+            try:
+                first, last = (int(v) for v in text.replace("–", "-").split("-"))
+            except ValueError:
+                self._on_failed(f"“{text}” is not a range like 0-400")
+                return
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, "Export weights animation",
+                                                  str(self._last_dir() / "weights.gif"), "GIF animations (*.gif)")
+        if not path:
+            return
+        self._gif_request = (path if path.endswith(".gif") else path + ".gif", fps)
+        self.controller.frames(min(first, last), max(first, last), 80)
+
+    @Slot(object)
+    def _write_gif_frames(self, snaps):
+        from .export import render_image, write_gif
+
+        if self._gif_request is None:
+            return
+        path, fps = self._gif_request
+        self._gif_request = None
+        if not snaps:
+            self._on_failed("No kept iterations in that range: pause, then pick a range the timeline shows")
+            return
+        frames = []
+        for s in snaps:
+            self.weight_panel.show_snapshot(s)
+            frames.append(render_image(self.weight_panel, 1.0))
+        self._rendered = None  # draw the live snapshot again on the next frame
+        try:
+            write_gif(path, frames, fps)
+        except OSError as e:
+            self._on_failed(f"Could not write {path}: {e}")
+            return
+        self.gif_written = (path, len(frames))
+        self.statusBar().showMessage(f"Exported {path}: {len(frames)} frames, iterations "
+                                     f"{snaps[0].iteration:,}–{snaps[-1].iteration:,}", 8000)
+
     def _save_model(self):
         path, _ = QFileDialog.getSaveFileName(self, "Save model", str(self._last_dir() / "model.npz"),
                                               "nnviz models (*.npz)")
@@ -720,6 +905,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self._display.stop()
+        self._session.stop()
+        self.autosave_session()
+        self.settings.setValue("running", False)
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())
         self.controller.shutdown()

@@ -36,6 +36,7 @@ class TrainingWorker(QObject):
     failed = Signal(str)  # a command could not be carried out; state unchanged
     saved = Signal(str)
     diverged = Signal(dict)  # {"iteration", "loss", "kept", "rollback"}: training paused, weights kept finite
+    framesReady = Signal(object)  # list of Snapshots of kept past iterations (for an animation)
 
     def __init__(self):
         super().__init__()  # no parent: it is moved to its own thread
@@ -164,6 +165,15 @@ class TrainingWorker(QObject):
     def load_model(self, path: str) -> None:
         try:
             saved = load_model(path)
+        except (NNVizError, OSError) as e:
+            self.failed.emit(str(e))
+            return
+        self.install(saved, path)
+
+    @Slot(object, str)
+    def install(self, saved, path: str = "") -> None:
+        """Make a SavedModel (from a model or lesson file) the live network, switching lesson if needed."""
+        try:
             lesson = get_lesson(saved.lesson) if saved.lesson else self.lesson
             trainer = lesson.build(seed=saved.seed, hidden_sizes=tuple(saved.network.sizes[1:-1]),
                                    hidden=saved.network.hidden)
@@ -184,6 +194,21 @@ class TrainingWorker(QObject):
         if changed_lesson:
             self.lessonLoaded.emit(lesson, trainer.dataset)
         self._publish()
+
+    @Slot(int, int, int)
+    def frames(self, first: int, last: int, max_frames: int) -> None:
+        """Snapshots of the kept iterations in [first, last], at most ``max_frames`` evenly picked."""
+        if self.trainer is None:
+            return
+        its = [i for i in self.timeline.iterations().tolist() if first <= i <= last]
+        if len(its) > max_frames:
+            its = [its[round(k * (len(its) - 1) / (max_frames - 1))] for k in range(max_frames)]
+        out = []
+        for i in its:
+            st = self.timeline.get(i)
+            out.append(self.trainer.snapshot_at(st, self.timeline.previous(i), lesson=self.lesson.name,
+                                                generation=self.generation))
+        self.framesReady.emit(out)
 
     @Slot(int)
     def preview(self, iteration: int) -> None:
@@ -322,6 +347,8 @@ class TrainingController(QObject):
     _load = Signal(str)
     _preview = Signal(int)
     _resume = Signal(int)
+    _install = Signal(object, str)
+    _frames = Signal(int, int, int)
     _stop = Signal()
 
     snapshotArrived = Signal()
@@ -330,6 +357,7 @@ class TrainingController(QObject):
     failed = Signal(str)
     saved = Signal(str)
     diverged = Signal(dict)
+    framesReady = Signal(object)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -346,7 +374,8 @@ class TrainingController(QObject):
                           (self._pause, w.pause), (self._reset, w.reset), (self._settings, w.change_settings),
                           (self._rebuild, w.rebuild), (self._dataset, w.set_dataset), (self._speed, w.set_speed),
                           (self._save, w.save_model), (self._load, w.load_model), (self._preview, w.preview),
-                          (self._resume, w.resume_from), (self._stop, w.stop)):
+                          (self._resume, w.resume_from), (self._install, w.install), (self._frames, w.frames),
+                          (self._stop, w.stop)):
             sig.connect(slot)
         w.snapshotReady.connect(self._on_snapshot)
         w.lessonLoaded.connect(self._on_lesson)
@@ -354,6 +383,7 @@ class TrainingController(QObject):
         w.failed.connect(self.failed)
         w.saved.connect(self.saved)
         w.diverged.connect(self.diverged)
+        w.framesReady.connect(self.framesReady)
         self.thread.start()
 
     # the GUI's vocabulary
@@ -370,6 +400,8 @@ class TrainingController(QObject):
     def load_model(self, path): self._load.emit(str(path))
     def preview(self, iteration: int): self._preview.emit(int(iteration))
     def resume_from(self, iteration: int): self._resume.emit(int(iteration))
+    def install(self, saved, path: str = ""): self._install.emit(saved, str(path))
+    def frames(self, first: int, last: int, max_frames: int = 60): self._frames.emit(first, last, max_frames)
 
     def toggle_run(self):
         self.pause() if self.running else self.run()
