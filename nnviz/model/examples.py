@@ -7,17 +7,14 @@ indices (the smile lesson: 0 = not a smile, 1 = smile). No pickles, written atom
 
 from __future__ import annotations
 
-import io
-import json
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .atomic import atomic_write
 from .datasets import Dataset
 from .errors import DataFormatError
+from .modelfile import meta_array, meta_json, read_npz, write_npz
 
 FORMAT = "nnviz-examples"
 VERSION = 1
@@ -100,9 +97,9 @@ def save_examples(path: str | Path, examples: UserExamples, dataset: Dataset, le
             "class_names": list(dataset.class_names)}
     images = (np.stack(examples.images).reshape(-1, h, w) if len(examples)
               else np.zeros((0, h, w), np.float32))
-    arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8), "images": images.astype(np.float32),
+    arrays = {"meta": meta_array(meta), "images": images.astype(np.float32),
               "labels": np.asarray(examples.labels, dtype=np.int64)}
-    return atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
+    return write_npz(path, arrays)
 
 
 def load_examples(path: str | Path, dataset: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -112,26 +109,16 @@ def load_examples(path: str | Path, dataset: Dataset) -> tuple[np.ndarray, np.nd
     else is a DataFormatError naming the file and the problem.
     """
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise DataFormatError(path, f"cannot be read ({e.strerror or e})") from None
-    try:
-        with np.load(io.BytesIO(raw), allow_pickle=False) as z:
-            if not {"meta", "images", "labels"} <= set(z.files):
-                raise DataFormatError(path, "is not an nnviz examples file (needs meta, images and labels)")
-            meta = json.loads(z["meta"].tobytes().decode("utf-8"))
-            images, labels = z["images"], z["labels"]
-    except DataFormatError:
-        raise
-    except ValueError as e:
-        if "pickle" in str(e).lower():
-            raise DataFormatError(path, "contains pickled Python objects, which nnviz never loads") from None
-        raise DataFormatError(path, f"is damaged ({e})") from None
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise DataFormatError(path, f"is not a readable nnviz examples file ({type(e).__name__})") from None
-    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+    arrays = read_npz(path, "an nnviz examples file")
+    if not {"meta", "images", "labels"} <= set(arrays):
+        raise DataFormatError(path, "is not an nnviz examples file (needs meta, images and labels)")
+    meta = meta_json(path, arrays, "an nnviz examples")
+    images, labels = arrays["images"], arrays["labels"]
+    if meta.get("format") != FORMAT:
         raise DataFormatError(path, "is not an nnviz examples file (wrong format tag)")
+    if meta.get("version") != VERSION:
+        raise DataFormatError(path, f"was written by nnviz examples format version {meta.get('version')!r}; "
+                                    f"this nnviz reads version {VERSION}")
     h, w = dataset.image_shape
     if images.ndim != 3 or images.shape[1:] != (h, w) or images.dtype.kind != "f":
         raise DataFormatError(path, f"holds images of shape {images.shape[1:]}; this lesson's inputs are {h}×{w}")

@@ -95,3 +95,23 @@ def test_a_missing_file_or_a_folder_is_a_clear_error(tmp_path):
         load_model(tmp_path / "nope.npz")
     with pytest.raises(DataFormatError, match="folder"):
         load_model(tmp_path)
+
+
+def test_history_of_any_shape_round_trips_and_infinities_become_nan(tmp_path):
+    t = trained_smile()
+    for _ in range(40):  # past an evaluation and a health record: (k, L, 7) and (m, L) columns
+        t.step()
+    t.history.record_step(float("inf"))
+    m = load_model(save_model(tmp_path / "m.npz", SavedModel(t.network, "smile", t.iteration, history=t.history)))
+    got, want = m.history.frozen(), t.history.frozen()
+    assert got["weight_quantiles"].ndim == 3 and got["grad_norm"].ndim == 2
+    np.testing.assert_array_equal(got["weight_quantiles"], want["weight_quantiles"])
+    assert np.isnan(got["loss"][-1]) and np.array_equal(got["loss"][:-1], want["loss"][:-1])
+
+
+def test_nan_weights_are_refused(tmp_path):
+    net = Network([4, 2], seed=0)
+    net.weights[0][1, 1] = np.nan
+    path = save_model(tmp_path / "nan.npz", SavedModel(net))
+    with pytest.raises(DataFormatError, match="nan.npz: layer 1 has weights that are not numbers"):
+        load_model(path)
