@@ -1,0 +1,60 @@
+"""Small image helpers the Explore tabs share: thumbnail lists and signed heatmap pixmaps."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem
+
+from .dataset_browser import THUMB, thumbnail
+from .palettes import lookup_table, lut_index
+
+
+def heat_pixmap(values: np.ndarray, level: float, palette: str, size: int) -> QPixmap:
+    """(h, w) signed values -> a ``size``-high pixmap in the diverging palette, crisp blocks."""
+    h, w = values.shape
+    rgba = lookup_table(palette)[lut_index(values, level)].astype(np.uint8)
+    rgba = np.ascontiguousarray(rgba.reshape(h, w, 4))
+    img = QImage(rgba.data, w, h, 4 * w, QImage.Format_RGBA8888).copy()
+    return QPixmap.fromImage(img.scaled(max(1, round(size * w / h)), size, Qt.KeepAspectRatio,
+                                        Qt.FastTransformation))
+
+
+def framed(pix: QPixmap, color: QColor, width: int = 3) -> QPixmap:
+    """``pix`` inside a coloured border (e.g. green = called a smile, red = not)."""
+    out = QPixmap(pix.width() + 2 * width, pix.height() + 2 * width)
+    out.fill(color)
+    p = QPainter(out)
+    p.drawPixmap(width, width, pix)
+    p.end()
+    return out
+
+
+class ImageList(QListWidget):
+    """Icon grid of images; clicking one emits ``chosen(index)`` with the caller's index."""
+
+    chosen = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setViewMode(QListView.IconMode)
+        self.setResizeMode(QListView.Adjust)
+        self.setMovement(QListView.Static)
+        self.setIconSize(QSize(THUMB + 6, THUMB + 6))
+        self.setSpacing(2)
+        self.setUniformItemSizes(True)
+        self.itemClicked.connect(lambda it: self.chosen.emit(int(it.data(Qt.UserRole))))
+
+    def show_images(self, images: np.ndarray, indices, shape, borders=None, tips=None) -> None:
+        """images[(i)] reshaped to ``shape`` for each i in ``indices``; optional border colours/tooltips."""
+        self.clear()
+        for k, i in enumerate(indices):
+            pix = thumbnail(np.asarray(images[i]).reshape(shape))
+            if borders is not None:
+                pix = framed(pix, borders[k])
+            item = QListWidgetItem(QIcon(pix), "")
+            item.setData(Qt.UserRole, int(i))
+            if tips is not None:
+                item.setToolTip(tips[k])
+            self.addItem(item)
