@@ -26,6 +26,7 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 GRAY = np.stack([np.arange(256)] * 3 + [np.full(256, 255)], axis=1).astype(np.uint8)
 CELL = 9  # pixels per neuron disc in the layer image (enough for a round disc)
 CELL_BACKING, CELL_RIM = (28, 32, 48, 255), (150, 155, 170, 255)
+DEAD_RGBA, SATURATED_RGBA = (255, 140, 0, 255), (0, 215, 255, 255)  # rims of units that stopped learning
 SQUASH = {"sigmoid": "σ", "relu": "ReLU", "tanh": "tanh", "linear": "", "softmax": "softmax"}
 ANSWER, OTHER = (40, 160, 70), (150, 160, 175)
 SELECTED_PEN = pg.mkPen(255, 190, 0, width=2.5, cosmetic=True)
@@ -94,6 +95,7 @@ class ActivationView(QWidget):
         self._last_set = {}  # new items: nothing has been set on them yet
         self.view.clear()
         self.plots, self.images, self.flags, self.boxes, self.maps = [], [], [], [], []
+        self.health_items, self.health = [], None
         n_layers = len(sizes)
         for layer in range(n_layers - 1):
             p = self.view.addPlot(row=0, col=layer)
@@ -116,6 +118,11 @@ class ActivationView(QWidget):
                 rim.setZValue(1)
                 p.addItem(backing)
                 p.addItem(rim)
+            health = pg.ImageItem()  # coloured rims on dead / saturated units
+            health.setZValue(1.5)
+            health.setVisible(False)
+            p.addItem(health)
+            self.health_items.append(health)
             box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
             box.setPen(SELECTED_PEN)
             box.setZValue(2)  # above the rims
@@ -197,6 +204,34 @@ class ActivationView(QWidget):
         bad = np.append(~np.isfinite(v), False)[index_map]
         flags.setImage(flag_overlay(bad), autoLevels=False)
         flags.setVisible(True)
+
+    def set_health(self, health) -> None:
+        """Flag units that stopped learning: ``health`` is one LayerHealth per hidden layer
+        (nnviz.model.health), or None to clear. Dead ReLU units get an orange rim, saturated
+        sigmoid/tanh units a cyan one; hovering says which."""
+        self.health = health
+        for layer, item in enumerate(self.health_items):
+            h = health[layer - 1] if health and 1 <= layer <= len(health) else None
+            if 1 <= layer < len(self.sizes) - 1:
+                notes = []
+                if h is not None and h.dead.any():
+                    notes.append(f"<span style='color:#ff8c00'>{int(h.dead.sum())} dead</span>")
+                if h is not None and h.saturated.any():
+                    notes.append(f"<span style='color:#00a8cc'>{int(h.saturated.sum())} saturated</span>")
+                title = f"layer {layer}: {self.sizes[layer]} neurons" + (" · " + ", ".join(notes) if notes else "")
+                set_if_changed(self, f"title{layer}", title, lambda t, p=self.plots[layer]: p.setTitle(t, size="9pt"))
+            if h is None or not (h.dead.any() or h.saturated.any()):
+                if item.isVisible():
+                    item.setVisible(False)
+                continue
+            index_map = self.maps[layer]
+            rim = cell_outline(index_map)
+            img = np.zeros(index_map.shape + (4,), np.uint8)
+            for mask, colour in ((h.dead, DEAD_RGBA), (h.saturated, SATURATED_RGBA)):
+                hit = np.append(mask, False)[index_map] & rim
+                img[hit] = colour
+            item.setImage(img, levels=(0, 255))
+            item.setVisible(True)
 
     def _show_output(self, out):
         sel = self._selected[1] if self._selected and self._selected[0] == len(self.sizes) - 1 else None
@@ -343,7 +378,13 @@ class ActivationView(QWidget):
         kind = "pre-activation z" if self.show_pre else "activation"
         last = layer == len(self.sizes) - 1 and self.task != SIGN
         name = f" (class {self.class_names[neuron]})" if last else ""
-        return f"layer {layer}, neuron {neuron}{name}: {kind} {v:.4f}"
+        text = f"layer {layer}, neuron {neuron}{name}: {kind} {v:.4f}"
+        h = self.health[layer - 1] if self.health and 1 <= layer <= len(self.health) else None
+        if h is not None and h.dead[neuron]:
+            text += " — dead: outputs 0 on every sampled example, so it no longer learns"
+        elif h is not None and h.saturated[neuron]:
+            text += f" — saturated on {h.share[neuron]:.0%} of the sample: its gradient is nearly 0"
+        return text
 
     def _on_hover(self, pos):
         hit = self._locate(pos)

@@ -42,6 +42,7 @@ RUNNING_DISPLAY_MS = 33  # ~30 Hz while running: painting holds the GIL the trai
 CURVES_EVERY = 6  # while running, redraw the curves on every 6th frame (~5 Hz)
 MAX_RECENT = 8
 SESSION_AUTOSAVE_MS = 30_000
+HEALTH_SAMPLE = 256  # training images on which dead / saturated units are judged
 
 
 class MainWindow(QMainWindow):
@@ -402,11 +403,26 @@ class MainWindow(QMainWindow):
         if snap.message:
             self.training_panel.show_message(snap.message)
         self.update_inference()
+        if not self.controller.running or self._frame % CURVES_EVERY == 0:
+            self._update_health(snap, ds)
         self._update_status(snap)
         self.timeline_bar.show_snapshot(snap, self.controller.running)
         self._refresh_explore()
         if not self.controller.running:
             self.mark_predictions(snap)
+
+    def _update_health(self, snap, ds):
+        """Flag dead / saturated hidden units, judged on a fixed sample of training images."""
+        from ..model.health import network_health
+
+        if len(snap.sizes) < 3 or ds.n_inputs != snap.sizes[0]:
+            self.activation_view.set_health(None)
+            return
+        if getattr(self, "_health_sample", (None,))[0] is not ds:
+            idx = np.random.default_rng(0).permutation(len(ds.x_train))[:HEALTH_SAMPLE]
+            self._health_sample = (ds, ds.x_train[idx])
+        with np.errstate(all="ignore"):
+            self.activation_view.set_health(network_health(snap.network(), self._health_sample[1]))
 
     def mark_predictions(self, snap=None):
         """Mark the browsed examples right/wrong under the latest weights (skipped while running)."""
