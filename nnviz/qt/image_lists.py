@@ -1,24 +1,13 @@
-"""Small image helpers the Explore tabs share: thumbnail lists and signed heatmap pixmaps."""
+"""Small image helpers the Explore tabs share: thumbnail lists and framed thumbnails."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem
 
 from .dataset_browser import THUMB, thumbnail
-from .palettes import lookup_table, lut_index
-
-
-def heat_pixmap(values: np.ndarray, level: float, palette: str, size: int) -> QPixmap:
-    """(h, w) signed values -> a ``size``-high pixmap in the diverging palette, crisp blocks."""
-    h, w = values.shape
-    rgba = lookup_table(palette)[lut_index(values, level)].astype(np.uint8)
-    rgba = np.ascontiguousarray(rgba.reshape(h, w, 4))
-    img = QImage(rgba.data, w, h, 4 * w, QImage.Format_RGBA8888).copy()
-    return QPixmap.fromImage(img.scaled(max(1, round(size * w / h)), size, Qt.KeepAspectRatio,
-                                        Qt.FastTransformation))
 
 
 def framed(pix: QPixmap, color: QColor, width: int = 3) -> QPixmap:

@@ -212,14 +212,14 @@ class MainWindow(QMainWindow):
         """The Explore dock's tabs (see explore.py for the hooks they implement)."""
         from .health_view import HealthView
         from .lr_probe_view import LrProbeView
-        from .mistakes_view import MistakesView
+        from .confusion_view import ConfusionView
         from .nudge_view import NudgeView
         from .population_view import PopulationView
-        from .wants_view import WantsView
+        from .neuron_input_view import NeuronInputView
 
         self.nudge_view = NudgeView()
         self.nudge_view.applyRequested.connect(self._train_one_by)
-        return [self.nudge_view, HealthView(), MistakesView(), WantsView(), PopulationView(), LrProbeView()]
+        return [self.nudge_view, HealthView(), ConfusionView(), NeuronInputView(), PopulationView(), LrProbeView()]
 
     def _train_one_by(self, method: str):
         """One real iteration with the given method (from the Nudge vs gradient tab)."""
