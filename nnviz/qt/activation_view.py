@@ -18,7 +18,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ..model.datasets import SIGN
 from ..model.functions import FORMULAS
-from .palettes import StableLevel, flag_overlay, lookup_table, set_if_changed, style_image_plot
+from .palettes import (LutImageItem, StableLevel, cache_static, flag_overlay, lighten_plot, lookup_table,
+                       running_snapshot, set_if_changed, skip_when_clean, style_image_plot, text_due)
 from .tiles import GAP, cell_grid, cell_index_map, cell_outline, paint_cells
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -27,9 +28,32 @@ GRAY = np.stack([np.arange(256)] * 3 + [np.full(256, 255)], axis=1).astype(np.ui
 CELL = 9  # pixels per neuron disc in the layer image (enough for a round disc)
 CELL_BACKING, CELL_RIM = (28, 32, 48, 255), (150, 155, 170, 255)
 DEAD_RGBA, SATURATED_RGBA = (255, 140, 0, 255), (0, 215, 255, 255)  # rims of units that stopped learning
+DEAD_HTML, SATURATED_HTML = "#ff8c00", "#00a8cc"  # the same hues, readable as text on a light background
 SQUASH = {"sigmoid": "σ", "relu": "ReLU", "tanh": "tanh", "linear": "", "softmax": "softmax"}
 ANSWER, OTHER = (40, 160, 70), (150, 160, 175)
 SELECTED_PEN = pg.mkPen(255, 190, 0, width=2.5, cosmetic=True)
+NO_PEN = pg.mkPen(None)
+
+
+class Bars(pg.BarGraphItem):
+    """BarGraphItem whose bounding rect is worked out once per change, not on each of the
+    several times Qt asks for it while painting (pyqtgraph recomputes it in Python, pixel
+    padding and all, every time)."""
+
+    _rect = None
+
+    def setOpts(self, **opts):
+        self._rect = None
+        super().setOpts(**opts)
+
+    def viewTransformChanged(self):
+        self._rect = None  # the pixel padding is in data units
+        super().viewTransformChanged()
+
+    def boundingRect(self):
+        if self._rect is None:
+            self._rect = super().boundingRect()
+        return self._rect
 
 
 def plural(n: int, word: str) -> str:
@@ -52,6 +76,7 @@ class ActivationView(QWidget):
         self._shown: list[np.ndarray] = []
         self._state = None  # (zs, acts, snapshot) of the last input
         self._selected = None
+        self._out_brushes = {}
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground((245, 245, 245))
         self.pre_box = QCheckBox("show pre-activations z = w·a + b")
@@ -73,8 +98,12 @@ class ActivationView(QWidget):
         detail.addWidget(self.detail_view, 2)
         detail.addWidget(self.formula, 3)
         self.detail.setMaximumHeight(160)  # the network row gets the room
+        self.health_legend = QLabel("")
+        self.health_legend.setObjectName("healthLegend")
+        self.health_legend.setVisible(False)
         top = QHBoxLayout()
         top.addWidget(self.info, 1)
+        top.addWidget(self.health_legend)
         top.addWidget(self.pre_box)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -96,6 +125,7 @@ class ActivationView(QWidget):
         self.view.clear()
         self.plots, self.images, self.flags, self.boxes, self.maps = [], [], [], [], []
         self.health_items, self.health = [], None
+        self.health_legend.setVisible(False)
         n_layers = len(sizes)
         for layer in range(n_layers - 1):
             p = self.view.addPlot(row=0, col=layer)
@@ -107,7 +137,7 @@ class ActivationView(QWidget):
             else:
                 index_map = cell_index_map(sizes[layer], *cell_grid(sizes[layer]), size=CELL)
                 p.setTitle(f"layer {layer}: {sizes[layer]} neurons", size="9pt")
-            img, flags = pg.ImageItem(lut=GRAY), pg.ImageItem()
+            img, flags = LutImageItem(lut=GRAY), pg.ImageItem()
             flags.setVisible(False)
             if layer:  # 3Blue1Brown's look: discs with a light rim on a dark ground, so 0 and 1 both show
                 backing, rim = pg.ImageItem(), pg.ImageItem()
@@ -118,9 +148,11 @@ class ActivationView(QWidget):
                 rim.setZValue(1)
                 p.addItem(backing)
                 p.addItem(rim)
+                cache_static(backing, rim)  # never change: blitted from a pixmap, no Python paint call
             health = pg.ImageItem()  # coloured rims on dead / saturated units
             health.setZValue(1.5)
             health.setVisible(False)
+            cache_static(health)  # changes a few times a second at most
             p.addItem(health)
             self.health_items.append(health)
             box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
@@ -129,6 +161,8 @@ class ActivationView(QWidget):
             box.setVisible(False)
             for item in (img, flags, box):
                 p.addItem(item)
+            lighten_plot(p)
+            skip_when_clean(p)
             self.plots.append(p)
             self.images.append(img)
             self.flags.append(flags)
@@ -140,8 +174,9 @@ class ActivationView(QWidget):
         self.out_plot.hideButtons()
         self.out_plot.setMouseEnabled(False, False)
         k = sizes[-1]
-        self.out_bars = pg.BarGraphItem(x=np.arange(k), height=np.zeros(k), width=0.7, brush=OTHER)
+        self.out_bars = Bars(x=np.arange(k), height=np.zeros(k), width=0.7, brush=OTHER)
         self.out_plot.addItem(self.out_bars)
+        self.out_plot.setXRange(-0.5, k - 0.5, padding=0.02)  # fixed: no auto-range pass on every frame
         names = [f"+ {class_names[-1]}, − {class_names[0]}" if len(class_names) > 1 else "output"] \
             if task == SIGN else list(class_names)
         self.out_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
@@ -156,10 +191,12 @@ class ActivationView(QWidget):
         self.detail_view.clear()
         self.detail_plot = self.detail_view.addPlot()
         style_image_plot(self.detail_plot)
-        self.detail_img = pg.ImageItem(lut=lookup_table(self.palette_name))
+        self.detail_img = LutImageItem(lut=lookup_table(self.palette_name))
         self.detail_plot.addItem(self.detail_img)
         self.formula.setText("Click a neuron to see how its activation is made.")
         self.out_plot.setMinimumWidth(150)
+        lighten_plot(self.out_plot)
+        lighten_plot(self.detail_plot)
         if self.sizes[1:] == [1]:
             self._selected = (1, 0)  # one neuron (the smile): show how its output is made from the start
 
@@ -178,6 +215,8 @@ class ActivationView(QWidget):
         hidden = snapshot.hidden
         for layer, (img, flags, index_map) in enumerate(zip(self.images, self.flags, self.maps)):
             v = shown[layer]
+            if layer == 0 and img.image is not None and np.array_equal(img.image.ravel(), v, equal_nan=True):
+                continue  # the input rarely changes while training runs: no new image, no repaint
             data = paint_cells(v, index_map)
             if layer == 0:
                 lut, levels = "gray", (0, 1)
@@ -207,23 +246,32 @@ class ActivationView(QWidget):
 
     def set_health(self, health) -> None:
         """Flag units that stopped learning: ``health`` is one LayerHealth per hidden layer
-        (nnviz.model.health), or None to clear. Dead ReLU units get an orange rim, saturated
-        sigmoid/tanh units a cyan one; hovering says which."""
+        (nnviz.model.health, judged on a fixed sample of training images), or None to clear.
+        Dead ReLU units get an orange rim, saturated sigmoid/tanh units a cyan one; the layer
+        title counts them, a legend explains the colours and hovering a unit says which."""
         self.health = health
+        kinds = set()
         for layer, item in enumerate(self.health_items):
             h = health[layer - 1] if health and 1 <= layer <= len(health) else None
             if 1 <= layer < len(self.sizes) - 1:
                 notes = []
                 if h is not None and h.dead.any():
-                    notes.append(f"<span style='color:#ff8c00'>{int(h.dead.sum())} dead</span>")
+                    notes.append(f"<span style='color:{DEAD_HTML}'>{int(h.dead.sum())} dead</span>")
+                    kinds.add("dead")
                 if h is not None and h.saturated.any():
-                    notes.append(f"<span style='color:#00a8cc'>{int(h.saturated.sum())} saturated</span>")
+                    notes.append(f"<span style='color:{SATURATED_HTML}'>{int(h.saturated.sum())} saturated</span>")
+                    kinds.add("saturated")
                 title = f"layer {layer}: {self.sizes[layer]} neurons" + (" · " + ", ".join(notes) if notes else "")
                 set_if_changed(self, f"title{layer}", title, lambda t, p=self.plots[layer]: p.setTitle(t, size="9pt"))
             if h is None or not (h.dead.any() or h.saturated.any()):
                 if item.isVisible():
                     item.setVisible(False)
+                self._last_set.pop(f"health{layer}", None)
                 continue
+            marks = (h.dead.tobytes(), h.saturated.tobytes())
+            if self._last_set.get(f"health{layer}") == marks and item.isVisible():
+                continue  # the same units as last time: keep the picture (and its cache)
+            self._last_set[f"health{layer}"] = marks
             index_map = self.maps[layer]
             rim = cell_outline(index_map)
             img = np.zeros(index_map.shape + (4,), np.uint8)
@@ -232,22 +280,37 @@ class ActivationView(QWidget):
                 img[hit] = colour
             item.setImage(img, levels=(0, 255))
             item.setVisible(True)
+        set_if_changed(self, "health_legend", tuple(sorted(kinds)), self._show_health_legend)
+
+    def _show_health_legend(self, kinds) -> None:
+        parts = []
+        if "dead" in kinds:
+            parts.append(f"<span style='color:{DEAD_HTML}; font-weight: 900;'>◯</span> dead: never fires")
+        if "saturated" in kinds:
+            parts.append(f"<span style='color:{SATURATED_HTML}; font-weight: 900;'>◯</span> saturated: stuck "
+                         "at its limit")
+        self.health_legend.setText("&nbsp;&nbsp;".join(parts))
+        self.health_legend.setToolTip("Judged on a fixed sample of training images. A dead ReLU unit outputs 0 for "
+                                      "every one of them, so its gradient is 0 and it cannot learn again; a "
+                                      "saturated sigmoid/tanh unit sits near 0/1 (±1) for almost all of them, "
+                                      "where its slope is nearly 0, so it learns very slowly.")
+        self.health_legend.setVisible(bool(parts))
 
     def _show_output(self, out):
         sel = self._selected[1] if self._selected and self._selected[0] == len(self.sizes) - 1 else None
-        pens = [SELECTED_PEN if i == sel else pg.mkPen(None) for i in range(len(out))]
         if self.task == SIGN:
             v = float(out[0])
             neg, pos = self.class_names[-2:] if len(self.class_names) >= 2 else ("−", "+")
             name = pos if v > 0 else neg
-            brushes = [pg.mkBrush(*ANSWER) if v > 0 else pg.mkBrush(210, 60, 60)]
+            colours = (ANSWER if v > 0 else (210, 60, 60),)
             L = max(1.0, abs(v)) if np.isfinite(v) else 1.0
             set_if_changed(self, "yrange", (-L, L), lambda r: self.out_plot.setYRange(*r))
-            set_if_changed(self, "answer", f"output {v:+.2f} → {name}",
-                           lambda t: self.out_plot.setTitle(t, size="9pt"))
+            if text_due(self, "answer", running_snapshot(self._state[2] if self._state else None)):
+                set_if_changed(self, "answer", f"output {v:+.2f} → {name}",
+                               lambda t: self.out_plot.setTitle(t, size="9pt"))
         else:
             answer = int(np.nanargmax(out)) if np.isfinite(out).any() else -1
-            brushes = [pg.mkBrush(*(ANSWER if i == answer else OTHER)) for i in range(len(out))]
+            colours = tuple(ANSWER if i == answer else OTHER for i in range(len(out)))
             title = f"answer: {self.class_names[answer]}" if answer >= 0 else "answer: —"
             set_if_changed(self, "answer", title, lambda t: self.out_plot.setTitle(t, size="9pt"))
             set_if_changed(self, "ylabel", "z" if self.show_pre else "probability",
@@ -257,7 +320,19 @@ class ActivationView(QWidget):
                 self._last_set.pop("yrange", None)
             else:
                 set_if_changed(self, "yrange", (0, 1.05), lambda r: self.out_plot.setYRange(*r))
-        self.out_bars.setOpts(height=np.nan_to_num(out), brushes=brushes, pens=pens)
+        height = np.nan_to_num(out)
+        if self._last_set.get("bar_colours") == (colours, sel):  # most frames: only the heights move
+            self.out_bars.setOpts(height=height)
+            return
+        self._last_set["bar_colours"] = (colours, sel)
+        brushes = [self._brush(c) for c in colours]
+        pens = [SELECTED_PEN if i == sel else NO_PEN for i in range(len(out))]
+        self.out_bars.setOpts(height=height, brushes=brushes, pens=pens)
+
+    def _brush(self, rgb):
+        if rgb not in self._out_brushes:
+            self._out_brushes[rgb] = pg.mkBrush(*rgb)
+        return self._out_brushes[rgb]
 
     def cell_rect(self, layer: int, neuron: int) -> tuple[float, float, float, float]:
         """(x, y, w, h) of a neuron's pixel / disc in its layer plot's coordinates."""
@@ -283,7 +358,7 @@ class ActivationView(QWidget):
             self.boxes[layer].setVisible(True)
         if self._shown:
             self._show_output(self._shown[-1])
-        self._update_detail()
+        self._update_detail(force=True)
         self.neuronSelected.emit(layer, neuron)
 
     def selected_neuron(self):
@@ -304,7 +379,7 @@ class ActivationView(QWidget):
                 "z": float(zs[layer - 1][0][neuron]), "activation": float(acts[layer][0][neuron]),
                 "function": fname}
 
-    def _update_detail(self):
+    def _update_detail(self, force: bool = False):
         if self._selected is None or self._state is None:
             return
         layer, k = self._selected
@@ -318,6 +393,8 @@ class ActivationView(QWidget):
         src = "input pixel" if layer == 1 else f"layer {layer - 1} neuron"
         set_if_changed(self, "title", f"{src} × weight → neuron {k}",
                        lambda t: self.detail_plot.setTitle(t, size="8pt"))
+        if not (force or text_due(self, "formula", running_snapshot(self._state[2]))):
+            return  # the picture above moved; the numbers follow a few times a second
         up, down = int((prod > 0).sum()), int((prod < 0).sum())
         f = d["function"]
         out_line = {"softmax": f"softmax over all outputs → {d['activation']:.3f}",
@@ -380,10 +457,12 @@ class ActivationView(QWidget):
         name = f" (class {self.class_names[neuron]})" if last else ""
         text = f"layer {layer}, neuron {neuron}{name}: {kind} {v:.4f}"
         h = self.health[layer - 1] if self.health and 1 <= layer <= len(self.health) else None
+        sample = f"the {h.examples} sampled training images" if h is not None and h.examples else "the sample"
         if h is not None and h.dead[neuron]:
-            text += " — dead: outputs 0 on every sampled example, so it no longer learns"
+            text += f" — dead: never fires on {sample} (outputs 0, so its gradient is 0 and it no longer learns)"
         elif h is not None and h.saturated[neuron]:
-            text += f" — saturated on {h.share[neuron]:.0%} of the sample: its gradient is nearly 0"
+            text += (f" — saturated on {h.share[neuron]:.0%} of {sample}: stuck near its limit, where its "
+                     "gradient is nearly 0")
         return text
 
     def _on_hover(self, pos):

@@ -8,10 +8,14 @@ centre entry — the neutral colour — is exactly weight 0.
 from __future__ import annotations
 
 import functools
+import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QColor
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QGraphicsItem
 
 #: name -> (negative end, neutral centre, positive end) as RGB
 PALETTES = {
@@ -67,9 +71,13 @@ def symmetric_level(*arrays) -> float:
             m = max(m, symmetric_level(*a))
             continue
         a = np.asarray(a)
-        finite = a[np.isfinite(a)]
-        if finite.size:
-            m = max(m, float(np.abs(finite).max()))
+        if not a.size:
+            continue
+        top = float(np.abs(a).max())  # the usual case, all finite: one pass, no copy
+        if not np.isfinite(top):
+            finite = a[np.isfinite(a)]
+            top = float(np.abs(finite).max()) if finite.size else 0.0
+        m = max(m, top)
     return max(m, LEVEL_FLOOR)
 
 
@@ -93,6 +101,45 @@ def draw_heatmap(img, flags, data: np.ndarray, level: float, bad: np.ndarray | N
     img.setImage(np.where(bad, np.float32(np.nan), data), levels=(-level, level), autoLevels=False)
     flags.setImage(flag_overlay(bad), autoLevels=False)
     flags.setVisible(True)
+
+
+class LutImageItem(pg.ImageItem):
+    """An ImageItem whose usual case — a 2-D float image, fixed levels (lo, hi), a (256, 4)
+    (or (256, 3)) uint8 lookup table — is turned into a QImage by a few NumPy calls in Qt's native
+    pixel format, instead of pyqtgraph's general path (several times slower in Python,
+    and a format Qt converts again on every paint). The colours are pyqtgraph's to the
+    entry: v → lut[clip(floor((v − lo) · 256 / (hi − lo)), 0, 255)], NaN transparent.
+    Anything else (RGBA data, no levels, downsampling) goes the general way."""
+
+    def render(self):
+        img, lut, levels = self.image, self.lut, self.levels
+        if (img is None or img.ndim != 2 or img.size == 0 or img.dtype.kind != "f" or levels is None
+                or not isinstance(lut, np.ndarray) or lut.shape not in ((256, 3), (256, 4)) or lut.dtype != np.uint8
+                or self.autoDownsample or self.axisOrder != "row-major"):
+            return super().render()
+        lo, hi = (float(v) for v in np.asarray(levels, dtype=np.float64).ravel()[:2])
+        if not hi > lo:
+            return super().render()
+        if getattr(self, "_bgra_of", None) is not lut:  # Qt's native pixel: 0xAARRGGBB as one uint32
+            bgra = np.full((256, 4), 255, np.uint8)
+            bgra[:, :3] = lut[:, 2::-1]
+            if lut.shape[1] == 4:
+                bgra[:, 3] = lut[:, 3]
+            self._argb32, self._bgra_of = bgra.view("<u4").ravel(), lut
+        with np.errstate(invalid="ignore", over="ignore"):
+            idx = (img - lo) * (256.0 / (hi - lo))  # float64, as pyqtgraph and lut_index compute it
+            nan = np.isnan(idx)
+            has_nan = bool(nan.any())
+            if has_nan:
+                idx[nan] = 0.0
+            np.minimum(np.maximum(idx, 0.0, out=idx), 255.0, out=idx)
+        pixels = self._argb32[idx.astype(np.uint8)]
+        if has_nan:
+            pixels[nan] = 0  # premultiplied transparent
+        fmt = QImage.Format.Format_ARGB32_Premultiplied if has_nan else QImage.Format.Format_RGB32
+        self.qimage = pg.functions.ndarray_to_qimage(pixels, fmt)
+        self._renderRequired = False
+        self._unrenderable = False
 
 
 class StableLevel:
@@ -125,6 +172,62 @@ def style_image_plot(p, axes: bool = False) -> None:
     if not axes:
         p.hideAxis("left")
         p.hideAxis("bottom")
+
+
+def cache_static(*items) -> None:
+    """Let Qt keep each item's picture as a pixmap at screen resolution and repaint it only
+    when the item itself calls ``update()`` (a new range, level, text or image).
+
+    Why: every pyqtgraph item paints in Python, and while training runs the GUI thread
+    must win the GIL back from the trainer for each such call. Axes, titles, legends and
+    colour bars rarely change, yet sit in the region a changing image or curve dirties,
+    so without a cache they are re-painted — text, ticks, grid lines — every frame.
+    """
+    for item in items:
+        if item is not None:
+            item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+
+
+def lighten_plot(plot) -> None:
+    """Cache a PlotItem's axes and title (see ``cache_static``) and tell Qt its
+    ViewBox draws nothing itself (no border), so repainting what it holds makes no
+    Python call for the box. Idempotent; call after the plot's axes and title are set."""
+    cache_static(*(plot.getAxis(name) for name in ("left", "bottom", "top", "right")), plot.titleLabel)
+    border = plot.vb.border  # pyqtgraph keeps a NoPen pen for "no border"
+    if border is None or border.style() == Qt.NoPen:
+        plot.vb.setFlag(QGraphicsItem.ItemHasNoContents, True)
+
+
+def skip_when_clean(*items) -> None:
+    """Clip each item's children to it, so a repaint that does not touch the item skips its
+    whole subtree: Qt otherwise asks every descendant (axes, title, images — each a Python
+    ``boundingRect``) whether it needs painting. Only for items whose children stay inside
+    them (image plots without axes, colour bars)."""
+    for item in items:
+        item.setFlag(QGraphicsItem.ItemClipsChildrenToShape, True)
+
+
+TEXT_SECONDS = 0.25  # while training runs, numbers in titles and labels change at most this often
+
+
+def running_snapshot(snap) -> bool:
+    """True for a snapshot published while training runs (it carries a measured speed)."""
+    return snap is not None and bool(getattr(snap, "steps_per_second", 0.0)) and not getattr(snap, "rewound", False)
+
+
+def text_due(owner, key: str, running: bool, seconds: float = TEXT_SECONDS) -> bool:
+    """May a text that changes every frame be set again? Always when training is paused;
+    while it runs, at most every ``seconds``: a new title re-lays-out its plot and a new
+    label text its whole window (Qt propagates the size hint up to the top), which at
+    30 frames a second costs more than the drawing — and nobody reads digits that fast."""
+    if not running:
+        return True
+    now = time.perf_counter()
+    last = owner.__dict__.setdefault("_text_at", {})
+    if now - last.get(key, -math.inf) < seconds:
+        return False
+    last[key] = now
+    return True
 
 
 def set_if_changed(owner, key: str, value, setter) -> None:

@@ -32,6 +32,15 @@ def _spin(cls, lo, hi, decimals=None, tip="", what=""):
     return s
 
 
+def _fix_size(label: QLabel, widest: str) -> None:
+    """Give a counter that changes every frame a fixed size that fits ``widest``: a label whose
+    size hint moves with its text makes Qt re-lay-out the whole window each frame."""
+    label.ensurePolished()  # the style sheet's font is applied from here on
+    m = label.fontMetrics()
+    label.setFixedSize(m.horizontalAdvance(widest) + 4, m.height() + 2)
+    label.setAutoFillBackground(True)  # opaque: a new number repaints the label, not the dock behind it
+
+
 class TrainingPanel(QWidget):
     """objectName ``trainingPanel``: buttons, counters, settings and plots."""
 
@@ -49,8 +58,10 @@ class TrainingPanel(QWidget):
         self.iteration_label = QLabel("iteration 0")
         self.epoch_label = QLabel("epoch 0")
         self.loss_label = QLabel("loss —")
-        for lab in (self.iteration_label, self.epoch_label, self.loss_label):
+        for lab, widest in ((self.iteration_label, "iteration 99,999,999"), (self.epoch_label, "epoch 9,999.99"),
+                            (self.loss_label, "loss 999.9999")):
             lab.setStyleSheet("font-size: 15px; font-weight: 600;")
+            _fix_size(lab, widest)
         self.iteration_label.setObjectName("iterationLabel")
         self.epoch_label.setObjectName("epochLabel")
         self.iteration_label.setToolTip("One iteration = one mini-batch (or one round of nudges)")
@@ -218,9 +229,13 @@ class TrainingPanel(QWidget):
         finally:
             self._updating = False
 
-    def show_counters(self, snap, steps_per_epoch: float, curves: bool = True):
+    def show_counters(self, snap, steps_per_epoch: float, curves: bool = True, alternate: bool | None = None):
+        """Counters always; the curves when ``curves``. ``alternate`` (default: while training runs,
+        i.e. the snapshot has a measured speed) redraws one of the two plots per call."""
         self.iteration_label.setText(f"iteration {snap.iteration:,}")
         self.epoch_label.setText(f"epoch {snap.epoch_progress:.2f}")
         self.loss_label.setText("loss —" if snap.loss != snap.loss else f"loss {snap.loss:.4f}")
         if curves:
-            self.plots.show_history(snap.history, steps_per_epoch, snap.generation)
+            if alternate is None:
+                alternate = bool(snap.steps_per_second) and not snap.rewound
+            self.plots.show_history(snap.history, steps_per_epoch, snap.generation, alternate=alternate)

@@ -11,7 +11,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from .palettes import colormap, draw_heatmap, lookup_table, set_if_changed
+from .palettes import (LutImageItem, colormap, draw_heatmap, lighten_plot, lookup_table, set_if_changed,
+                       skip_when_clean)
 
 
 def index_ticks(n: int, names=None) -> list[list[tuple[float, str]]]:
@@ -50,13 +51,16 @@ class MatrixStack(pg.GraphicsLayoutWidget):
             p.getAxis("left").setWidth(34)
             p.setLabel("left", "class" if names else f"to (layer {i + 1})", **{"font-size": "8pt"})
             p.setTitle(f"into layer {i + 1}: row = to, column = from layer {i}", size="8pt")
-            img, flags = pg.ImageItem(lut=lut), pg.ImageItem()  # flags: magenta over NaN/inf
+            img, flags = LutImageItem(lut=lut), pg.ImageItem()  # flags: magenta over NaN/inf
             flags.setVisible(False)
             p.addItem(img)
             p.addItem(flags)
             bar = pg.ColorBarItem(colorMap=cmap, interactive=False, width=10)
             bar.setImageItem(img)
             self.addItem(bar, row=i - 1, col=1)
+            lighten_plot(p)
+            lighten_plot(bar)
+            skip_when_clean(bar)
             self.plots.append(p)
             self.images.append(img)
             self.flags.append(flags)

@@ -21,8 +21,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
-from .palettes import (PALETTES, StableLevel, colormap, draw_heatmap, lookup_table, set_if_changed,
-                       style_image_plot)
+from .palettes import (PALETTES, LutImageItem, StableLevel, colormap, draw_heatmap, lighten_plot,
+                       lookup_table, running_snapshot, set_if_changed, skip_when_clean, style_image_plot,
+                       text_due)
 from .tiles import GAP, fit_grid, tile_at, tile_mosaic
 from .weight_matrices import MatrixStack
 
@@ -141,7 +142,7 @@ class WeightPanel(QWidget):
         self.mosaic_plot = self.view.addPlot(row=0, col=0)
         style_image_plot(self.mosaic_plot)
         self.mosaic_plot.vb.sigResized.connect(self._on_view_resized)
-        self.mosaic = pg.ImageItem(lut=lut)
+        self.mosaic = LutImageItem(lut=lut)
         self.mosaic_flags = pg.ImageItem()  # magenta over non-finite weights, usually hidden
         self.mosaic_flags.setVisible(False)
         self.select_box = pg.QtWidgets.QGraphicsRectItem()
@@ -153,14 +154,18 @@ class WeightPanel(QWidget):
         self.mosaic_bar.setImageItem(self.mosaic)
         self.view.addItem(self.mosaic_bar, row=0, col=1)
         self.view.ci.layout.setColumnFixedWidth(1, 48)  # room for the bar's numbers
+        lighten_plot(self.mosaic_plot)
+        lighten_plot(self.mosaic_bar)
+        skip_when_clean(self.mosaic_bar)
         self.matrix_view.build(sizes, self.class_names, self.palette_name)
         self.splitter.setSizes([520, 260 * (n_layers > 1), 150])  # relative: the mosaic gets most
         self.detail_view.clear()
         self.detail_plot = self.detail_view.addPlot()
         style_image_plot(self.detail_plot)
         self.detail_plot.setTitle("click a neuron", size="8pt")
-        self.detail = pg.ImageItem(lut=lut)
+        self.detail = LutImageItem(lut=lut)
         self.detail_plot.addItem(self.detail)
+        lighten_plot(self.detail_plot)
         self.detail_view.setMinimumHeight(110)
         self.detail_view.setMaximumHeight(170)
         self.nav.setVisible(sizes[1] > PAGE_FROM)
@@ -319,8 +324,11 @@ class WeightPanel(QWidget):
         self.detail.setImage(data, levels=(-self._lv[layer - 1], self._lv[layer - 1]), autoLevels=False)
         set_if_changed(self, "detail_fit", (layer, k, data.shape), lambda _: self._fit_detail(layer))
         b = self._biases[layer - 1][k] if len(self._biases) >= layer else 0.0
-        set_if_changed(self, "title", f"layer {layer} · neuron {k}{' · ΔW' * self.show_delta} · bias {b:+.3f}",
-                       lambda t: self.detail_plot.setTitle(t, size="8pt"))
+        title = f"layer {layer} · neuron {k}{' · ΔW' * self.show_delta} · bias {b:+.3f}"
+        # a new title re-lays-out the plot: while training runs, the bias is refreshed a few times a second
+        if self._last_set.get("title", "").split(" · bias")[0] != title.split(" · bias")[0] or text_due(
+                self, "title", running_snapshot(self._snapshot)):
+            set_if_changed(self, "title", title, lambda t: self.detail_plot.setTitle(t, size="8pt"))
 
     def _fit_detail(self, layer):
         self.detail_plot.setAspectLocked(layer == 1)  # a deeper neuron's row is a strip: fill the box

@@ -124,3 +124,77 @@ def test_how_a_neuron_is_made_adds_up(view_for, lesson, layer, neuron):
         np.testing.assert_allclose(img, d["products"].reshape(view.image_shape), rtol=1e-5)
     else:
         np.testing.assert_allclose(img[0], d["products"], rtol=1e-5, atol=1e-7)
+
+
+def _with_unit_killed(lesson, hidden, unit, bias):
+    """The lesson's trained snapshot, switched to ``hidden`` units, with unit ``unit`` of layer 1
+    given a bias so large (±) that no input moves it: dead for ReLU, saturated for sigmoid."""
+    from dataclasses import replace
+
+    from nnviz.model.network import Network
+
+    t, snaps = trained(lesson)
+    snap = snaps[-1]
+    biases = [np.array(b, copy=True) for b in snap.biases]
+    biases[0][unit] = bias
+    snap = replace(snap, hidden=hidden, biases=tuple(biases))
+    net = Network.from_parameters(snap.weights, snap.biases, hidden, snap.output, snap.bias)
+    return t.dataset, snap, net
+
+
+def _rim_colours(view, layer, unit):
+    """RGBA values the health overlay paints on ``unit``'s rim pixels (a set of tuples)."""
+    from nnviz.qt.tiles import cell_outline
+
+    m = view.maps[layer]
+    rim = cell_outline(m) & (m == unit)
+    return {tuple(int(c) for c in px) for px in view.health_items[layer].image[rim]}
+
+
+def test_a_dead_relu_unit_is_flagged_with_rim_title_legend_and_hover(qtbot):
+    from nnviz.model.health import network_health
+    from nnviz.qt.activation_view import DEAD_RGBA
+
+    ds, snap, net = _with_unit_killed("digits", "relu", unit=5, bias=-1e3)
+    view = ActivationView()
+    qtbot.addWidget(view)
+    view.set_layout(snap.sizes, ds.image_shape, ds.class_names, ds.task)
+    view.resize(820, 460)
+    view.show()
+    qtbot.waitExposed(view)
+    zs, acts = net.forward_full(ds.x_test[:1])
+    view.show_activations(zs, acts, snap)
+    health = network_health(net, ds.x_train[:256])
+    assert health[0].dead[5]
+    view.set_health(health)
+
+    assert view.health_items[1].isVisible()
+    assert _rim_colours(view, 1, 5) == {DEAD_RGBA}
+    for k in np.flatnonzero(~health[0].dead):  # units that fire keep no coloured rim
+        assert _rim_colours(view, 1, int(k)) == {(0, 0, 0, 0)}
+    assert f"{health[0].n_dead} dead" in view.plots[1].titleLabel.text
+    assert view.health_legend.isVisible() and "dead" in view.health_legend.text()
+    text = view.hover_text(1, 5)
+    assert "dead: never fires on the 256 sampled training images" in text
+
+    view.set_health(None)  # cleared: no rims, no legend, plain title
+    assert not view.health_items[1].isVisible() and not view.health_legend.isVisible()
+    assert "dead" not in view.plots[1].titleLabel.text and "dead" not in view.hover_text(1, 5)
+
+
+def test_a_saturated_sigmoid_unit_gets_the_other_colour(qtbot):
+    from nnviz.model.health import network_health
+    from nnviz.qt.activation_view import SATURATED_RGBA
+
+    ds, snap, net = _with_unit_killed("digits", "sigmoid", unit=2, bias=1e3)
+    view = ActivationView()
+    qtbot.addWidget(view)
+    view.set_layout(snap.sizes, ds.image_shape, ds.class_names, ds.task)
+    zs, acts = net.forward_full(ds.x_test[:1])
+    view.show_activations(zs, acts, snap)
+    health = network_health(net, ds.x_train[:256])
+    view.set_health(health)
+    assert health[0].saturated[2] and not health[0].dead.any()
+    assert _rim_colours(view, 1, 2) == {SATURATED_RGBA}
+    assert "saturated" in view.health_legend.text() and "dead" not in view.health_legend.text()
+    assert "saturated on 100% of the 256 sampled training images" in view.hover_text(1, 2)

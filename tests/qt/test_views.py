@@ -115,3 +115,32 @@ def test_preactivation_toggle_and_the_neuron_breakdown_add_up(qtbot, make_window
     d = win.activation_view.neuron_breakdown(1, 4)
     assert d["sum"] + d["bias"] == pytest.approx(d["z"], abs=1e-4)
     assert d["activation"] == pytest.approx(1 / (1 + np.exp(-d["z"])), abs=1e-5)
+
+
+def test_counters_have_room_for_long_numbers_and_never_resize(qtbot, make_window):
+    """The iteration/epoch/loss counters change every frame; a label that resized with its text
+    would re-lay-out the window each time."""
+    from types import SimpleNamespace
+
+    win = make_window("digits")
+    tp = win.training_panel
+    labels = (tp.iteration_label, tp.epoch_label, tp.loss_label)
+    sizes = [lab.size() for lab in labels]
+    big = SimpleNamespace(iteration=99_999_999, epoch_progress=9999.99, loss=999.9999, history={},
+                          generation=0, steps_per_second=0.0)
+    tp.show_counters(big, 100, curves=False)
+    for lab, size in zip(labels, sizes):
+        assert lab.size() == size
+        assert lab.fontMetrics().horizontalAdvance(lab.text()) <= lab.width()
+    assert tp.iteration_label.text() == "iteration 99,999,999"
+
+
+def test_output_bars_bounds_follow_the_heights(qtbot, make_window):
+    win = make_window("digits")
+    bars = win.activation_view.out_bars
+    k = len(bars.opts["height"])
+    bars.setOpts(height=np.full(k, 0.2))
+    low = bars.boundingRect()
+    assert bars.boundingRect() == low  # asked again: the same, cached rect
+    bars.setOpts(height=np.full(k, 0.9))
+    assert bars.boundingRect().height() > low.height() + 0.5
