@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ..model.datasets import SIGN
 from ..model.functions import FORMULAS
-from .palettes import (LutImageItem, StableLevel, cache_static, flag_overlay, lighten_plot, lookup_table,
+from .palettes import (LutImageItem, StableLevel, argb32, cache_static, flag_overlay, lighten_plot, lookup_table,
                        running_snapshot, set_if_changed, skip_when_clean, style_image_plot, text_due)
 from .tiles import GAP, cell_grid, cell_index_map, cell_outline, paint_cells
 
@@ -33,6 +33,25 @@ SQUASH = {"sigmoid": "σ", "relu": "ReLU", "tanh": "tanh", "linear": "", "softma
 ANSWER, OTHER = (40, 160, 70), (150, 160, 175)
 SELECTED_PEN = pg.mkPen(255, 190, 0, width=2.5, cosmetic=True)
 NO_PEN = pg.mkPen(None)
+
+
+class CellImage(LutImageItem):
+    """A layer's neurons: each disc's value through the lookup table, drawn together with the
+    dark backing between the discs and their light rims into ONE opaque image — three
+    pictures for Qt to blend per frame become one it copies. ``image`` keeps the values
+    (NaN off the discs), as for any ImageItem."""
+
+    def set_cells(self, index_map: np.ndarray) -> None:
+        self._rim = cell_outline(index_map)
+        self._backing, self._rim_colour = np.uint32(argb32(CELL_BACKING)), np.uint32(argb32(CELL_RIM))
+
+    def _finish(self, pixels, nan) -> bool:
+        if not hasattr(self, "_rim"):
+            return super()._finish(pixels, nan)
+        if nan is not None:
+            pixels[nan] = self._backing  # between the discs (and a diverged, NaN neuron: see the flags)
+        pixels[self._rim] = self._rim_colour
+        return True
 
 
 class Bars(pg.BarGraphItem):
@@ -137,18 +156,11 @@ class ActivationView(QWidget):
             else:
                 index_map = cell_index_map(sizes[layer], *cell_grid(sizes[layer]), size=CELL)
                 p.setTitle(f"layer {layer}: {sizes[layer]} neurons", size="9pt")
-            img, flags = LutImageItem(lut=GRAY), pg.ImageItem()
+            img, flags = (CellImage if layer else LutImageItem)(lut=GRAY), pg.ImageItem()
             flags.setVisible(False)
             if layer:  # 3Blue1Brown's look: discs with a light rim on a dark ground, so 0 and 1 both show
-                backing, rim = pg.ImageItem(), pg.ImageItem()
-                backing.setImage(np.full(index_map.shape + (4,), CELL_BACKING, np.uint8), levels=(0, 255))
-                ring = np.zeros(index_map.shape + (4,), np.uint8)
-                ring[cell_outline(index_map)] = CELL_RIM
-                rim.setImage(ring, levels=(0, 255))
-                rim.setZValue(1)
-                p.addItem(backing)
-                p.addItem(rim)
-                cache_static(backing, rim)  # never change: blitted from a pixmap, no Python paint call
+                img.set_cells(index_map)
+                flags.setZValue(1)  # magenta over NaN discs
             health = pg.ImageItem()  # coloured rims on dead / saturated units
             health.setZValue(1.5)
             health.setVisible(False)

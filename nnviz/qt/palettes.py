@@ -112,14 +112,26 @@ class LutImageItem(pg.ImageItem):
     Anything else (RGBA data, no levels, downsampling) goes the general way."""
 
     def render(self):
+        pixels = self._argb_pixels()
+        if pixels is None:
+            return super().render()
+        pixels, nan = pixels
+        opaque = self._finish(pixels, nan)
+        fmt = QImage.Format.Format_RGB32 if opaque else QImage.Format.Format_ARGB32_Premultiplied
+        self.qimage = pg.functions.ndarray_to_qimage(pixels, fmt)
+        self._renderRequired = False
+        self._unrenderable = False
+
+    def _argb_pixels(self):
+        """(pixels (h, w) uint32 0xAARRGGBB, NaN mask or None), or None if not the usual case."""
         img, lut, levels = self.image, self.lut, self.levels
         if (img is None or img.ndim != 2 or img.size == 0 or img.dtype.kind != "f" or levels is None
                 or not isinstance(lut, np.ndarray) or lut.shape not in ((256, 3), (256, 4)) or lut.dtype != np.uint8
                 or self.autoDownsample or self.axisOrder != "row-major"):
-            return super().render()
+            return None
         lo, hi = (float(v) for v in np.asarray(levels, dtype=np.float64).ravel()[:2])
         if not hi > lo:
-            return super().render()
+            return None
         if getattr(self, "_bgra_of", None) is not lut:  # Qt's native pixel: 0xAARRGGBB as one uint32
             bgra = np.full((256, 4), 255, np.uint8)
             bgra[:, :3] = lut[:, 2::-1]
@@ -129,17 +141,25 @@ class LutImageItem(pg.ImageItem):
         with np.errstate(invalid="ignore", over="ignore"):
             idx = (img - lo) * (256.0 / (hi - lo))  # float64, as pyqtgraph and lut_index compute it
             nan = np.isnan(idx)
-            has_nan = bool(nan.any())
-            if has_nan:
+            if nan.any():
                 idx[nan] = 0.0
+            else:
+                nan = None
             np.minimum(np.maximum(idx, 0.0, out=idx), 255.0, out=idx)
-        pixels = self._argb32[idx.astype(np.uint8)]
-        if has_nan:
-            pixels[nan] = 0  # premultiplied transparent
-        fmt = QImage.Format.Format_ARGB32_Premultiplied if has_nan else QImage.Format.Format_RGB32
-        self.qimage = pg.functions.ndarray_to_qimage(pixels, fmt)
-        self._renderRequired = False
-        self._unrenderable = False
+        return self._argb32[idx.astype(np.uint8)], nan
+
+    def _finish(self, pixels: np.ndarray, nan) -> bool:
+        """Last touch to the pixels; True when the result is opaque. Here: NaN → transparent."""
+        if nan is None:
+            return True
+        pixels[nan] = 0  # premultiplied transparent
+        return False
+
+
+def argb32(rgba) -> int:
+    """An (r, g, b, a) colour as the uint32 Qt stores for one ARGB32 pixel."""
+    r, g, b, a = (int(c) for c in rgba)
+    return (a << 24) | (r << 16) | (g << 8) | b
 
 
 class StableLevel:
