@@ -29,7 +29,7 @@ from .activation_view import ActivationView
 from .dataset_browser import DatasetBrowser
 from .explore_dock import ExploreTabs
 from .notice import NoticeBar
-from .palettes import PALETTES
+from .palettes import PALETTES, running_snapshot, text_due
 from .pixel_editor import PixelEditor
 from .prediction_readout import PredictionReadout
 from .timeline_bar import TimelineBar
@@ -452,6 +452,8 @@ class MainWindow(QMainWindow):
             self._refresh_explore()
 
     def _update_status(self, snap):
+        if not text_due(self, "status", running_snapshot(snap)):
+            return
         s, h = self.status, snap.history
         s["iteration"].setText(f"iteration {snap.iteration:,}")
         s["epoch"].setText(f"epoch {snap.epoch_progress:.2f}")
@@ -478,6 +480,8 @@ class MainWindow(QMainWindow):
             f"{self.training_panel.seed_spin.value()}).")
         if answer == QMessageBox.Yes:
             self.controller.rebuild(sizes, activation, self.training_panel.seed_spin.value())
+        elif (snap := self.controller.latest) is not None:  # cancelled: show the layers there are
+            self.training_panel.show_settings(snap.settings, snap.sizes, snap.hidden, snap.seed)
 
     @Slot(bool)
     def _on_running(self, running: bool):

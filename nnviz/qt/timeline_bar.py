@@ -10,6 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
+from .palettes import text_due
+
 
 class TimelineBar(QWidget):
     """objectName ``timelineBar``: slider over kept iterations, Live and Continue buttons."""
@@ -54,6 +56,8 @@ class TimelineBar(QWidget):
         rewound = snap.rewound
         if running or not snap.timeline:
             self.slider.setEnabled(False)
+            if running and not text_due(self, "label", True):
+                return
             self.label.setText(f"iteration {snap.iteration:,} — pause to rewind" if running
                                else f"iteration {snap.iteration:,}")
         else:
@@ -67,7 +71,9 @@ class TimelineBar(QWidget):
             self.slider.setEnabled(len(self.iterations) > 1)
             self.label.setText(f"viewing iteration {snap.iteration:,} of {self.live_iteration:,}" if rewound
                                else f"iteration {snap.iteration:,} (live) · {len(self.iterations):,} kept")
-        self.label.setStyleSheet("color: #8a4b00; font-weight: 600;" if rewound else "")
+        if rewound != getattr(self, "_styled_rewound", None):  # a new style sheet re-polishes the label
+            self._styled_rewound = rewound
+            self.label.setStyleSheet("color: #8a4b00; font-weight: 600;" if rewound else "")
         self.live_button.setEnabled(rewound)
         self.resume_button.setEnabled(rewound and not running)
 

@@ -192,9 +192,11 @@ class TrainingPanel(QWidget):
 
     def _emit(self, **change):
         if not self._updating:
+            self._shown_settings = None  # the worker's answer is shown even if it refuses the edit
             self.settingsEdited.emit(change)
 
     def _request_rebuild(self):
+        self._shown_settings = None  # a refused or cancelled rebuild shows the real layers again
         text = self.hidden_edit.text().strip()
         try:
             sizes = [int(s) for s in text.replace(";", ",").split(",") if s.strip()]
@@ -211,7 +213,15 @@ class TrainingPanel(QWidget):
         self.message_label.setText(text)
 
     def show_settings(self, settings: dict, sizes, hidden: str, seed: int):
-        """Reflect the worker's settings without echoing them back as edits."""
+        """Reflect the worker's settings without echoing them back as edits.
+
+        Skipped when nothing changed since the last call: setting ten widgets' values
+        every frame while training runs costs more than a millisecond of the GUI thread."""
+        key = (tuple(sorted(settings.items())), tuple(sizes), hidden, seed,
+               self.hidden_edit.hasFocus(), self.seed_spin.hasFocus())
+        if key == getattr(self, "_shown_settings", None):
+            return
+        self._shown_settings = key
         self._updating = True
         try:
             self.lr_spin.setValue(settings["learning_rate"])

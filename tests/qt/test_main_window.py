@@ -124,3 +124,29 @@ def test_curves_follow_the_history(qtbot, make_window):
     x, y = win.training_panel.plots.curve_data()["loss"]
     assert len(x) == 30 and x[0] == 1 and x[-1] == 30
     np.testing.assert_allclose(y, snap.history["loss"])
+
+
+def test_settings_shown_are_the_workers_even_when_an_edit_is_refused(qtbot, make_window):
+    """The panel skips re-showing unchanged settings each frame, but an edit the worker did not
+    take (here: it never arrives) is put back to the worker's value by the next snapshot."""
+    win = make_window("digits")
+    tp, snap = win.training_panel, win.controller.latest
+    lr = snap.settings["learning_rate"]
+    tp.settingsEdited.disconnect()  # the worker never hears of the edit, as if it refused it
+    tp.lr_spin.setValue(lr * 3)
+    tp.show_settings(snap.settings, snap.sizes, snap.hidden, snap.seed)
+    assert tp.lr_spin.value() == pytest.approx(lr)
+
+
+
+def test_a_cancelled_rebuild_shows_the_real_layers_again(qtbot, make_window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    win = make_window("digits")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.No)
+    tp = win.training_panel
+    tp.hidden_edit.setText("20")
+    tp.activation_combo.setCurrentText("tanh")
+    tp.rebuild_button.click()
+    assert tp.hidden_edit.text() == "128, 32" and tp.activation_combo.currentText() == "relu"
+    assert win.controller.latest.sizes == (64, 128, 32, 10)
