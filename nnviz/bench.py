@@ -104,30 +104,48 @@ def torch_samples_per_second(seconds=1.0) -> dict | None:
 
 
 def timeline_cost(lesson: str, seconds: float = 1.0, repeats: int = 3) -> dict:
-    """Trainer.step iterations/s on a lesson with and without recording every state in a Timeline.
+    """Trainer.step iterations/s on a lesson with no timeline, recording every state (as
+    stepping does) and recording checkpoints only (as a full-speed run does), plus the time
+    ``Timeline.fill`` then takes to recreate the newest ``recent`` states when it stops.
 
-    Off and on alternate (off, on, off, on, …) and the ratio is of the medians, so a
-    machine that gets busier during the run skews both sides alike.
+    The three alternate (off, every, checkpoints, off, …) and the ratios are of the
+    medians, so a machine that gets busier during the run skews all sides alike.
     """
     from .model.lessons import get_lesson
-    from .model.timeline import Timeline
+    from .model.timeline import CHECKPOINT_EVERY, Timeline
 
     t = get_lesson(lesson).build(seed=0)
-    line = Timeline()
+    every_line, sparse_line = Timeline(), Timeline()
 
-    def with_timeline(_):
+    def every(_):
         t.step()
-        line.record(t.state())
+        every_line.record(t.state())
 
-    off, on = [], []
+    def checkpoints(_):
+        t.step()
+        if t.iteration % CHECKPOINT_EVERY == 0:
+            sparse_line.record(t.state())
+
+    off, on, sparse = [], [], []
     for _ in range(repeats):
         off.append(time_loop(lambda _: t.step(), seconds / repeats))
-        on.append(time_loop(with_timeline, seconds / repeats))
+        on.append(time_loop(every, seconds / repeats))
+        sparse_line.clear()
+        sparse_line.record(t.state())
+        sparse.append(time_loop(checkpoints, seconds / repeats))
+    sparse_line.record(t.state())
+    fill_start = time.perf_counter()
+    filled = sparse_line.fill(t.replayer(), t.iteration)
+    fill_ms = 1000 * (time.perf_counter() - fill_start)
     state = t.state()
-    return {"off_iterations_per_second": float(np.median(off)), "on_iterations_per_second": float(np.median(on)),
-            "ratio": float(np.median(on) / np.median(off)), "state_bytes": state.nbytes,
-            "capacity_states": line.capacity, "bound_bytes": line.capacity * state.nbytes,
-            "kept_states": len(line), "kept_bytes": line.nbytes}
+    off_m = float(np.median(off))
+    return {"off_iterations_per_second": off_m, "on_iterations_per_second": float(np.median(on)),
+            "ratio": float(np.median(on)) / off_m,
+            "checkpoints_iterations_per_second": float(np.median(sparse)),
+            "checkpoints_ratio": float(np.median(sparse)) / off_m, "checkpoint_every": CHECKPOINT_EVERY,
+            "fill_states": filled, "fill_ms": fill_ms, "state_bytes": state.nbytes,
+            "capacity_states": every_line.capacity, "bound_bytes": every_line.capacity * state.nbytes,
+            "kept_states": len(every_line), "kept_bytes": every_line.nbytes}
 
 
 def run(seconds: float = 1.0) -> dict:
@@ -155,8 +173,10 @@ def format_table(results: dict) -> str:
     if not torch:
         lines.append("(PyTorch is not installed: no comparison column)")
     for lesson, r in (results.get("timeline") or {}).items():
-        lines.append(f"timeline on {lesson:<7} {r['on_iterations_per_second']:>9,.0f} it/s vs "
-                     f"{r['off_iterations_per_second']:,.0f} off = {r['ratio']:.0%}; bound "
+        lines.append(f"timeline on {lesson:<7} every state {r['on_iterations_per_second']:,.0f} it/s = "
+                     f"{r['ratio']:.0%} of {r['off_iterations_per_second']:,.0f} off; every "
+                     f"{r['checkpoint_every']}th (full speed) {r['checkpoints_ratio']:.0%}, then "
+                     f"{r['fill_states']} states filled in {r['fill_ms']:.0f} ms; bound "
                      f"{r['capacity_states']:,} states × {r['state_bytes'] / 1024:.0f} KB = "
                      f"{r['bound_bytes'] / 2**20:.0f} MB")
     return "\n".join(lines)

@@ -1,7 +1,16 @@
 """The timeline: trainer states kept as training runs, so any past iteration can be revisited.
 
-Every iteration is recorded. The newest ``recent`` states are all kept; older ones
-are thinned whenever the store is full: a state ``age`` iterations old survives only
+Stepping records every iteration. Running at full speed records only every
+``CHECKPOINT_EVERY``-th one — copying a state into memory that is not in the cache
+costs ~15% of an iteration, so recording all of them slowed training by that much —
+and ``fill`` recreates the rest of the newest ``recent`` when training stops, by
+replaying from the checkpoint before each gap: training is deterministic given a
+state (its weights, shuffle, random stream and optimizer memory), and each state
+names the settings and dataset its next iterations use, so the replay is exact.
+A change of settings or data records a state at once, so no gap spans two settings.
+
+The newest ``recent`` states are all kept (after ``fill``); older ones are thinned
+whenever the store is full: a state ``age`` iterations old survives only
 if its iteration is a multiple of ``base · 2^⌊log2(age/recent)+1⌋``, so spacing
 doubles with each doubling of age (powers of two: a state kept at one spacing is
 on the grid of every finer one) and ``base`` doubles when that is not enough.
@@ -23,6 +32,7 @@ import numpy as np
 DEFAULT_BUDGET = 64 * 2**20  # bytes
 DEFAULT_RECENT = 256  # the newest iterations, all kept
 MAX_STATES = 4096
+CHECKPOINT_EVERY = 8  # while running at full speed, record iterations that are multiples of this
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +42,8 @@ class TrainerState:
     weights[i]: (sizes[i+1], sizes[i]); biases[i]: (sizes[i+1],). ``order`` is the epoch's
     shuffled index array, shared rather than copied: the trainer never writes into it
     (a new epoch makes a new array). ``rng`` is the generator's bit_generator state.
+    ``settings`` (TrainSettings) and ``dataset`` are shared references to what the
+    following iterations use, so a gap after this state can be replayed (``fill``).
     """
 
     iteration: int
@@ -44,6 +56,8 @@ class TrainerState:
     optimizer: dict
     nudge_step: float
     loss: float
+    settings: object = None
+    dataset: object = None
 
     @property
     def nbytes(self) -> int:
@@ -104,6 +118,31 @@ class Timeline:
             return True
         stride = self._base << (int(age // self.recent).bit_length())  # base · 2^(⌊log2(age/recent)⌋+1)
         return iteration % stride == 0
+
+    def fill(self, replay, newest: int) -> int:
+        """Recreate the states missing among the ``recent`` iterations up to ``newest``.
+
+        ``replay(state, n)`` returns the n states after ``state``, recomputed. Each gap is
+        replayed from the kept state just before it, so only gaps that start inside the
+        window are filled (a replay never starts from a state older than ``recent``).
+        Returns the number of states added.
+        """
+        lo = newest - self.recent + 1
+        k = bisect_left(self._iters, lo)
+        anchors = [(self._states[j], (self._iters[j + 1] if j + 1 < len(self._iters) else newest + 1))
+                   for j in range(k, bisect_right(self._iters, newest))]
+        added = []
+        for state, nxt in anchors:
+            n = min(nxt, newest + 1) - state.iteration - 1
+            if n > 0:
+                added.extend(replay(state, n))
+        if added:
+            merged = sorted(zip(self._iters + [s.iteration for s in added], self._states + added),
+                            key=lambda p: p[0])
+            self._iters, self._states = [i for i, _ in merged], [s for _, s in merged]
+            if len(self._states) > self.capacity:
+                self._thin()
+        return len(added)
 
     def truncate_after(self, iteration: int) -> None:
         """Forget every state after ``iteration``."""

@@ -129,7 +129,34 @@ class Trainer:
             iteration=self.iteration, epoch=self.epoch, cursor=self._cursor, order=self._order,
             rng=self._rng.bit_generator.state, weights=tuple(w.copy() for w in net.weights),
             biases=tuple(b.copy() for b in net.biases), optimizer=self._optimizer.state(),
-            nudge_step=self._nudge, loss=self.last_loss)
+            nudge_step=self._nudge, loss=self.last_loss, settings=self.settings, dataset=self.dataset)
+
+    def replayer(self):
+        """A function ``replay(state, n)`` -> the n states after ``state`` (a TrainerState of this
+        trainer), recomputed on a scratch copy with that state's settings and dataset; this
+        trainer is untouched. The scratch trainer is built once and reused across calls."""
+        scratch = None
+
+        def replay(state: TrainerState, n: int) -> list[TrainerState]:
+            nonlocal scratch
+            settings, dataset = state.settings or self.settings, state.dataset or self.dataset
+            if scratch is None:
+                # evaluations only add to the scratch history, so they are skipped
+                scratch = Trainer(self.network.copy(), dataset, settings, self.seed, eval_every=2**62)
+            if scratch.dataset is not dataset:
+                scratch.set_dataset(dataset)
+            if scratch.settings != settings:
+                scratch.apply_settings(**settings.to_dict())
+            scratch.history = History()  # its history is not kept, and cutting a long one back is slow
+            scratch.restore(state)
+            out = []
+            with np.errstate(all="ignore"):  # replaying up to a divergence warns as the original did
+                for _ in range(n):
+                    scratch.step()
+                    out.append(scratch.state())
+            return out
+
+        return replay
 
     def restore(self, state: TrainerState) -> None:
         """Continue from ``state``: same weights, shuffle, optimizer memory and random stream,

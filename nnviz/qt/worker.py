@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 from ..model.errors import NNVizError
 from ..model.lessons import get_lesson
 from ..model.modelfile import SavedModel, load_model, save_model
-from ..model.timeline import Timeline
+from ..model.timeline import CHECKPOINT_EVERY, Timeline
 
 CHUNK_SECONDS = 0.008  # one chunk of training before returning to the event loop
 PUBLISH_SECONDS = 1 / 60  # coalesce snapshots to the display rate
@@ -53,12 +53,14 @@ class TrainingWorker(QObject):
         self.timeline = Timeline()
         self.record_timeline = True  # off only to measure what keeping it costs
         self._viewing = None  # iteration of a past state being shown, or None for live
+        self._gaps = False  # states were skipped at full speed; Timeline.fill recreates them
 
     def _new_trainer(self, trainer) -> None:
         """A different network or a fresh start: new generation, timeline from its first state."""
         self.trainer = trainer
         self.generation += 1
         self._viewing = None
+        self._gaps = False
         self.timeline.clear()
         self.timeline.record(trainer.state())
 
@@ -113,6 +115,7 @@ class TrainingWorker(QObject):
             self.trainer.apply_settings(**changes)
         except NNVizError as e:
             self.failed.emit(str(e))
+        self._checkpoint()
         self._publish()
 
     @Slot(object, str, object)
@@ -140,6 +143,7 @@ class TrainingWorker(QObject):
             self.trainer.set_dataset(dataset)
         except NNVizError as e:
             self.failed.emit(str(e))
+        self._checkpoint()
         self._publish()
 
     @Slot(float)
@@ -259,7 +263,28 @@ class TrainingWorker(QObject):
             self._timer.start(self._interval())
         else:
             self._timer.stop()
-        self.runningChanged.emit(running)
+        self.runningChanged.emit(running)  # before the ~40 ms fill, so the Run button flips at once
+        if not running:
+            self._complete_timeline()
+
+    def _checkpoint(self) -> None:
+        """Record the live state now (replacing one of the same iteration): the settings or data
+        changed, and a later replay of the gap before it must use the old ones."""
+        t = self.trainer
+        if self.record_timeline and (math.isfinite(t.last_loss) or t.iteration == 0):
+            self.timeline.record(t.state())
+
+    def _complete_timeline(self) -> None:
+        """After a full-speed run: keep the live state and replay the skipped recent ones."""
+        if not self._gaps or self.trainer is None:
+            return
+        self._gaps = False
+        t = self.trainer
+        finite = math.isfinite(t.last_loss)
+        its = self.timeline.iterations()
+        if finite and (not len(its) or its[-1] != t.iteration):
+            self.timeline.record(t.state())
+        self.timeline.fill(t.replayer(), t.iteration if finite else t.iteration - 1)
 
     def _tick(self) -> None:
         if not self._running:
@@ -280,12 +305,15 @@ class TrainingWorker(QObject):
             self._train_loop(t, line, n, deadline, record)
 
     def _train_loop(self, t, line, n, deadline, record) -> None:
+        # At full speed only checkpoints are recorded; stopping fills the gaps (Timeline docs).
+        every = CHECKPOINT_EVERY if self._running and self.speed <= 0 else 1
+        self._gaps = self._gaps or (record and every > 1)
         for _ in range(n):
             loss = t.step()
             if not math.isfinite(loss):
                 self._diverged(loss)
                 return
-            if record:
+            if record and t.iteration % every == 0:
                 line.record(t.state())
             if time.perf_counter() >= deadline:
                 return

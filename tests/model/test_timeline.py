@@ -79,3 +79,60 @@ def test_latest_finite_skips_diverged_states():
     good = line.latest_finite(before=t.iteration + 1)
     assert good is not None and all(np.isfinite(w).all() for w in good.weights)
     assert good.iteration >= 5
+
+
+@pytest.mark.parametrize("lesson, optimizer", [("digits", "adam"), ("mnist", "momentum"), ("smile", "sgd")])
+def test_checkpoints_then_fill_recreate_every_recent_state_exactly(lesson, optimizer):
+    """Full-speed recording (every 8th state, plus one at a settings change) filled in afterwards
+    equals recording every state — weights, optimizer memory, random stream and all."""
+    dense, sparse = (get_lesson(lesson).build(seed=5) for _ in range(2))
+    for t in (dense, sparse):
+        if lesson != "smile":
+            t.apply_settings(dropout=0.2)
+    full, line = {0: dense.state()}, Timeline(recent=64)
+    line.record(sparse.state())
+    for i in range(1, 101):
+        if i == 46:  # settings change off the checkpoint grid: the gap before it used the old ones
+            for t in (dense, sparse):
+                t.apply_settings(**({"optimizer": optimizer, "learning_rate": 0.05} if lesson != "smile"
+                                    else {"nudge_step": 0.5}))
+            line.record(sparse.state())
+        dense.step()
+        full[i] = dense.state()
+        sparse.step()
+        if i % 8 == 0:
+            line.record(sparse.state())
+    line.record(sparse.state())
+    assert len(line) < 20
+    added = line.fill(sparse.replayer(), newest=100)
+    its = line.iterations()
+    # the 64 newest are all kept from the first checkpoint among them (40) on
+    assert added == 51 and set(range(40, 101)) <= set(its.tolist()) and 39 not in its
+    for i in range(40, 101):
+        got, want = line.get(i), full[i]
+        for a, b in zip(got.weights + got.biases, want.weights + want.biases):
+            np.testing.assert_array_equal(a, b)
+        assert got.rng == want.rng and got.cursor == want.cursor and got.loss == want.loss
+    # the live trainer was not disturbed: it goes on exactly like the dense run
+    dense.step(), sparse.step()
+    for a, b in zip(sparse.network.weights, dense.network.weights):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fill_stops_at_newest_and_never_replays_from_outside_the_window():
+    t = get_lesson("digits").build(seed=0)
+    line = Timeline(recent=16)
+    line.record(t.state())
+    calls = []
+
+    def replay(state, n):
+        calls.append((state.iteration, n))
+        return t.replayer()(state, n)
+
+    for _ in range(40):
+        t.step()
+        if t.iteration % 8 == 0:
+            line.record(t.state())
+    assert line.fill(replay, newest=38) == 13  # 23..38 minus the kept 24 and 32; 23 has no anchor
+    assert calls == [(24, 7), (32, 6)]
+    assert line.iterations().tolist() == [0, 8, 16] + list(range(24, 39)) + [40]

@@ -71,3 +71,32 @@ def test_shutdown_while_running_joins_the_thread(qtbot):
     qtbot.waitUntil(lambda: c.latest.iteration > 10, timeout=10000)
     assert c.shutdown()
     assert not c.thread.isRunning()
+
+
+def test_a_full_speed_run_keeps_every_recent_iteration_exactly(qtbot, controller):
+    """At full speed only every 8th state is recorded; pausing replays the rest, so the
+    scrubber still offers each recent iteration, with exactly the weights training had."""
+    from nnviz.model.lessons import get_lesson
+    from nnviz.model.timeline import CHECKPOINT_EVERY, DEFAULT_RECENT
+
+    loaded(qtbot, controller, "digits")
+    controller.set_speed(0)
+    controller.run()
+    qtbot.waitUntil(lambda: controller.latest.iteration > 400, timeout=20000)
+    controller.pause()
+    qtbot.waitUntil(lambda: not controller.running and bool(controller.latest.timeline), timeout=5000)
+    snap = controller.latest
+    n, kept = snap.iteration, set(snap.timeline)
+    assert n in kept and set(range(n - DEFAULT_RECENT + CHECKPOINT_EVERY, n + 1)) <= kept
+    reference = get_lesson("digits").build(seed=snap.seed)
+    states = {}
+    for _ in range(n):
+        reference.step()
+        if reference.iteration >= n - 20:
+            states[reference.iteration] = [w.copy() for w in reference.network.weights]
+    for k in (n - 13, n - 1):  # off the checkpoint grid
+        controller.preview(k)
+        qtbot.waitUntil(lambda: controller.latest.iteration == k, timeout=5000)
+        for a, b in zip(controller.latest.weights, states[k]):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(controller.latest.update_w[0], states[k][0] - states[k - 1][0])
