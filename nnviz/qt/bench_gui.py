@@ -129,7 +129,7 @@ def _mouse_move_ms(app, win, repeats: int = 60) -> list[float]:
     return times
 
 
-REPEATS = 3
+REPEATS = 5
 
 
 def _spread(values) -> str:

@@ -29,7 +29,7 @@ from .activation_view import ActivationView
 from .dataset_browser import DatasetBrowser
 from .explore_dock import ExploreTabs
 from .notice import NoticeBar
-from .palettes import PALETTES, running_snapshot, text_due
+from .palettes import PALETTES, fix_label_size
 from .pixel_editor import PixelEditor
 from .prediction_readout import PredictionReadout
 from .timeline_bar import TimelineBar
@@ -43,6 +43,9 @@ CURVES_EVERY = 6  # while running, redraw the curves on every 6th frame (~5 Hz)
 MAX_RECENT = 8
 SESSION_AUTOSAVE_MS = 30_000
 HEALTH_SAMPLE = 256  # training images on which dead / saturated units are judged
+#: the widest text each status-bar field shows, so its size never changes
+STATUS_WIDEST = {"iteration": "iteration 99,999,999", "epoch": "epoch 9,999.99", "loss": "loss 999.9999",
+                 "accuracy": "test accuracy 100.0%", "speed": "99,999 steps/s"}
 
 
 class MainWindow(QMainWindow):
@@ -319,7 +322,7 @@ class MainWindow(QMainWindow):
         for key in ("iteration", "epoch", "loss", "accuracy", "speed"):
             lab = QLabel()
             lab.setObjectName(f"status_{key}")
-            lab.setMinimumWidth(110)
+            fix_label_size(lab, STATUS_WIDEST[key])  # they change every frame while training runs
             self.statusBar().addPermanentWidget(lab)
             self.status[key] = lab
 
@@ -452,8 +455,6 @@ class MainWindow(QMainWindow):
             self._refresh_explore()
 
     def _update_status(self, snap):
-        if not text_due(self, "status", running_snapshot(snap)):
-            return
         s, h = self.status, snap.history
         s["iteration"].setText(f"iteration {snap.iteration:,}")
         s["epoch"].setText(f"epoch {snap.epoch_progress:.2f}")

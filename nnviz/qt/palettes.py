@@ -15,7 +15,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QLabel
 
 #: name -> (negative end, neutral centre, positive end) as RGB
 PALETTES = {
@@ -248,6 +248,15 @@ def text_due(owner, key: str, running: bool, seconds: float = TEXT_SECONDS) -> b
         return False
     last[key] = now
     return True
+
+
+def fix_label_size(label: QLabel, widest: str) -> None:
+    """Give a counter that changes every frame a fixed size that fits ``widest``: a label whose
+    size hint moves with its text makes Qt re-lay-out the whole window each frame."""
+    label.ensurePolished()  # the style sheet's font is applied from here on
+    m = label.fontMetrics()
+    label.setFixedSize(m.horizontalAdvance(widest) + 4, m.height() + 2)
+    label.setAutoFillBackground(True)  # opaque: a new number repaints the label, not the dock behind it
 
 
 def set_if_changed(owner, key: str, value, setter) -> None:

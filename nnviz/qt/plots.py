@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from .palettes import lighten_plot
@@ -121,6 +122,12 @@ class TrainingPlots(QWidget):
                                             name="train")
         self.test_acc = self.acc_plot.plot(pen=pg.mkPen(CURVE_COLOURS["test"], width=2), symbol="o", symbolSize=4,
                                            name="test")
+        # the rewind cursor: where the iteration every view shows sits on the curves
+        # (in the scenes only while shown: every item there is asked for its bounds on each repaint)
+        self.cursors = [pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((138, 75, 0), width=2, style=Qt.DashLine))
+                        for _ in range(2)]
+        for line in self.cursors:
+            line.setZValue(10)
         # The grid is drawn by the axes across the whole plot: replaying it cost ~4 ms per axis on
         # every curve update. Cached, the axes repaint only when a range changes.
         for p in (self.loss_plot, self.acc_plot):
@@ -165,6 +172,20 @@ class TrainingPlots(QWidget):
         if on:
             self.loss_plot.enableAutoRange("y")
         self._drawn["loss"] = None  # redraw with the new axis on the next frame
+
+    def show_cursor(self, iteration: int | None) -> None:
+        """A dashed line at ``iteration`` on both plots (a rewound view), or none (``None``)."""
+        if iteration == getattr(self, "_cursor_at", None):
+            return
+        self._cursor_at = iteration
+        for plot, line in zip((self.loss_plot, self.acc_plot), self.cursors):
+            if iteration is None:
+                if line.scene() is not None:
+                    plot.removeItem(line)
+            else:
+                line.setPos(iteration)
+                if line.scene() is None:
+                    plot.addItem(line, ignoreBounds=True)
 
     def show_history(self, history: dict, iterations_per_epoch: float, generation: int,
                      alternate: bool = False) -> bool:

@@ -10,8 +10,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
 
-from .palettes import text_due
-
 
 class TimelineBar(QWidget):
     """objectName ``timelineBar``: slider over kept iterations, Live and Continue buttons."""
@@ -56,10 +54,8 @@ class TimelineBar(QWidget):
         rewound = snap.rewound
         if running or not snap.timeline:
             self.slider.setEnabled(False)
-            if running and not text_due(self, "label", True):
-                return
-            self.label.setText(f"iteration {snap.iteration:,} — pause to rewind" if running
-                               else f"iteration {snap.iteration:,}")
+            # while running, no number: the counters show it, and a label changing every frame costs
+            self.label.setText("training — pause to rewind" if running else f"iteration {snap.iteration:,}")
         else:
             self.iterations = tuple(snap.timeline)
             self._updating = True

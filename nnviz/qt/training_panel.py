@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
 from ..model.functions import HIDDEN_ACTIVATIONS
 from ..model.optimizers import OPTIMIZERS
 from ..model.settings import METHODS
+from .palettes import fix_label_size
 from .plots import TrainingPlots
 from .spinboxes import ClampingDoubleSpinBox, ClampingSpinBox
 
@@ -30,15 +31,6 @@ def _spin(cls, lo, hi, decimals=None, tip="", what=""):
     s.setKeyboardTracking(False)  # apply once typing is done, not on every keystroke
     s.setToolTip(tip)
     return s
-
-
-def _fix_size(label: QLabel, widest: str) -> None:
-    """Give a counter that changes every frame a fixed size that fits ``widest``: a label whose
-    size hint moves with its text makes Qt re-lay-out the whole window each frame."""
-    label.ensurePolished()  # the style sheet's font is applied from here on
-    m = label.fontMetrics()
-    label.setFixedSize(m.horizontalAdvance(widest) + 4, m.height() + 2)
-    label.setAutoFillBackground(True)  # opaque: a new number repaints the label, not the dock behind it
 
 
 class TrainingPanel(QWidget):
@@ -61,7 +53,7 @@ class TrainingPanel(QWidget):
         for lab, widest in ((self.iteration_label, "iteration 99,999,999"), (self.epoch_label, "epoch 9,999.99"),
                             (self.loss_label, "loss 999.9999")):
             lab.setStyleSheet("font-size: 15px; font-weight: 600;")
-            _fix_size(lab, widest)
+            fix_label_size(lab, widest)
         self.iteration_label.setObjectName("iterationLabel")
         self.epoch_label.setObjectName("epochLabel")
         self.iteration_label.setToolTip("One iteration = one mini-batch (or one round of nudges)")
@@ -245,6 +237,7 @@ class TrainingPanel(QWidget):
         self.iteration_label.setText(f"iteration {snap.iteration:,}")
         self.epoch_label.setText(f"epoch {snap.epoch_progress:.2f}")
         self.loss_label.setText("loss —" if snap.loss != snap.loss else f"loss {snap.loss:.4f}")
+        self.plots.show_cursor(snap.iteration if snap.rewound else None)
         if curves:
             if alternate is None:
                 alternate = bool(snap.steps_per_second) and not snap.rewound

@@ -6,7 +6,6 @@ from PySide6.QtCore import QSettings
 from PySide6.QtGui import QImage
 
 from nnviz.model.lessonfile import load_lesson_file
-from nnviz.qt.offscreen import scratch_settings
 from tests.qt.conftest import wait_iteration
 
 

@@ -196,3 +196,15 @@ def test_lighten_plot_caches_axes_and_title_and_empties_the_viewbox(qtbot):
     item = pg.TextItem("x")
     cache_static(item, None)
     assert item.cacheMode() == QGraphicsItem.DeviceCoordinateCache
+
+
+def test_the_rewind_cursor_marks_the_iteration_shown_and_goes_away_live(qtbot):
+    from nnviz.qt.plots import TrainingPlots
+
+    plots = TrainingPlots()
+    qtbot.addWidget(plots)
+    plots.show_cursor(120)
+    assert all(line.scene() is not None and line.value() == 120 for line in plots.cursors)
+    assert plots.cursors[0] in plots.loss_plot.getPlotItem().items
+    plots.show_cursor(None)
+    assert all(line.scene() is None for line in plots.cursors)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from nnviz.model.modelfile import load_model
 from tests.qt.conftest import wait_iteration
@@ -66,10 +66,14 @@ def test_rewind_shows_exactly_the_weights_of_that_iteration_and_continue_replays
     np.testing.assert_array_equal(win.weight_panel.layer_values(0) if hasattr(win.weight_panel, "layer_values")
                                   else past.weights[0], seen[5].weights[0])
     assert "viewing iteration 5 of 20" in bar.label.text()
+    cursor = win.training_panel.plots.cursors[0]  # the curves mark iteration 5 too
+    assert cursor.scene() is not None and cursor.value() == 5
     # continue from 5 with the same settings and seed: iteration 20 comes out identical
     qtbot.mouseClick(bar.resume_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not win.controller.latest.rewound, timeout=5000)
     assert win.controller.latest.iteration == 5 and win.controller.latest.live_iteration == 5
+    win.render_latest()
+    assert cursor.scene() is None
     win.controller.step(15)
     again = wait_iteration(qtbot, win, 20)
     for a, b in zip(again.weights, live.weights):
