@@ -387,11 +387,13 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def render_latest(self):
-        snap = self.controller.latest
-        if snap is None or snap is self._rendered or self.controller.dataset is None:
+        snap, ds = self.controller.latest, self.controller.dataset
+        if snap is None or snap is self._rendered or ds is None:
             return
+        lesson = self.controller.lesson
+        if (lesson is not None and snap.lesson and snap.lesson != lesson.name) or snap.sizes[0] != ds.n_inputs:
+            return  # the previous lesson's last snapshot, after the new lesson's data: wait for its first
         self._rendered = snap
-        ds = self.controller.dataset
         key = (snap.sizes, snap.hidden, ds.name)
         if key != self._layout_key:
             self.weight_panel.set_layout(list(snap.sizes), ds.image_shape, ds.class_names)
