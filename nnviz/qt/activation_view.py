@@ -19,7 +19,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from ..model.datasets import SIGN
 from ..model.functions import FORMULAS
 from .palettes import (LutImageItem, StableLevel, argb32, cache_static, flag_overlay, lighten_plot, lookup_table,
-                       running_snapshot, set_if_changed, skip_when_clean, style_image_plot, text_due)
+                       running_snapshot, set_if_changed, skip_when_clean, style_image_plot, text_due,
+                       visibly_unchanged)
 from .tiles import GAP, cell_grid, cell_index_map, cell_outline, paint_cells
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -238,6 +239,8 @@ class ActivationView(QWidget):
             else:  # sigmoid in 0..1; ReLU from 0 to its (stable) largest value
                 lut = "gray"
                 levels = (0, 1.0 if hidden == "sigmoid" else self._levels[layer].update(v))
+            if visibly_unchanged(self, f"layer{layer}", v, levels[1] - levels[0], (id(img), lut, levels)):
+                continue  # within half a colour step of the picture shown: keep it, skip the repaint
             set_if_changed(self, f"lut{layer}", lut,
                            lambda name: img.setLookupTable(GRAY if name == "gray" else lookup_table(name)))
             img.setImage(data, levels=levels, autoLevels=False)
@@ -334,9 +337,12 @@ class ActivationView(QWidget):
                 set_if_changed(self, "yrange", (0, 1.05), lambda r: self.out_plot.setYRange(*r))
         height = np.nan_to_num(out)
         if self._last_set.get("bar_colours") == (colours, sel):  # most frames: only the heights move
-            self.out_bars.setOpts(height=height)
+            span = float(np.abs(height).max(initial=0.0)) if self.show_pre else 1.0
+            if not visibly_unchanged(self, "out_bars", height, span, (id(self.out_bars), self.show_pre)):
+                self.out_bars.setOpts(height=height)
             return
         self._last_set["bar_colours"] = (colours, sel)
+        visibly_unchanged(self, "out_bars", height, 1.0, (id(self.out_bars), self.show_pre))  # drawn below
         brushes = [self._brush(c) for c in colours]
         pens = [SELECTED_PEN if i == sel else NO_PEN for i in range(len(out))]
         self.out_bars.setOpts(height=height, brushes=brushes, pens=pens)

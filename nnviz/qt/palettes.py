@@ -259,6 +259,29 @@ def fix_label_size(label: QLabel, widest: str) -> None:
     label.setAutoFillBackground(True)  # opaque: a new number repaints the label, not the dock behind it
 
 
+def visibly_unchanged(owner, key: str, values, span: float, context=None, allow: bool = True) -> bool:
+    """Would drawing ``values`` look the same as what was last drawn under ``key``?
+
+    True when ``context`` (levels, palette, …) is the same and every value is within half a
+    step of a 256-colour table spread over ``span`` of the values last *drawn* (so skipped
+    changes never add up past that). Late in training a fixed input's activations move by
+    less than that from frame to frame: skipping them saves the image, and its repaint.
+    A False answer records ``values`` as drawn, so call it only right before drawing.
+    ``allow=False`` (e.g. paused: draw every step) answers False and forgets the record.
+    """
+    last = owner.__dict__.setdefault("_drawn_values", {})
+    if not allow:
+        last.pop(key, None)
+        return False
+    v = np.asarray(values, dtype=np.float64)
+    prev = last.get(key)
+    if (prev is not None and prev[0] == context and prev[1].shape == v.shape and np.isfinite(v).all()
+            and np.isfinite(span) and np.abs(v - prev[1]).max(initial=0.0) < span / 512):
+        return True
+    last[key] = (context, v.copy())
+    return False
+
+
 def set_if_changed(owner, key: str, value, setter) -> None:
     """Call ``setter(value)`` only when ``value`` differs from the last one set under ``key``.
 

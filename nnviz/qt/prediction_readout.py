@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..model.datasets import SIGN
+from .palettes import visibly_unchanged
 
 
 class _Bars(QWidget):
@@ -95,8 +96,8 @@ class PredictionReadout(QWidget):
     def _show(self, headline: str, detail: str, values=None) -> None:
         self.headline.setText(headline)
         self.detail.setText(detail)
-        if values is not None:
-            self.bars.values = values
+        if values is not None and not visibly_unchanged(self, "bars", values, 1.0, len(values)):
+            self.bars.values = values  # probabilities; a change under 1/512 is not a pixel
             self.bars.update()
 
     def text(self) -> str:

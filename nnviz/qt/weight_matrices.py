@@ -12,7 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from .palettes import (LutImageItem, colormap, draw_heatmap, lighten_plot, lookup_table, set_if_changed,
-                       skip_when_clean)
+                       skip_when_clean, visibly_unchanged)
 
 
 def index_ticks(n: int, names=None) -> list[list[tuple[float, str]]]:
@@ -70,10 +70,12 @@ class MatrixStack(pg.GraphicsLayoutWidget):
         self.setVisible(n > 1)
         self.setMinimumHeight(110 * (n - 1))
 
-    def draw(self, matrices, levels) -> None:
-        """matrices: (to, from) float32 arrays; levels: L per matrix for (−L, L)."""
+    def draw(self, matrices, levels, skip_unchanged: bool = False) -> None:
+        """matrices: (to, from) float32 arrays; levels: L per matrix for (−L, L).
+        ``skip_unchanged``: keep a matrix whose picture would look the same (palettes.visibly_unchanged)."""
         for j, (img, flags, bar, m, L) in enumerate(zip(self.images, self.flags, self.bars, matrices, levels)):
-            draw_heatmap(img, flags, m, L, None if np.isfinite(m).all() else ~np.isfinite(m))
+            if not visibly_unchanged(self, f"m{j}", m, 2 * L, (id(img), L), allow=skip_unchanged):
+                draw_heatmap(img, flags, m, L, None if np.isfinite(m).all() else ~np.isfinite(m))
             set_if_changed(self, f"bar{j}", (-L, L), bar.setLevels)
 
     def fit(self) -> None:

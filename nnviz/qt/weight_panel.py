@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushB
 
 from .palettes import (PALETTES, LutImageItem, StableLevel, colormap, draw_heatmap, lighten_plot,
                        lookup_table, running_snapshot, set_if_changed, skip_when_clean, style_image_plot,
-                       text_due)
+                       text_due, visibly_unchanged)
 from .tiles import GAP, fit_grid, tile_at, tile_mosaic
 from .weight_matrices import MatrixStack
 
@@ -284,14 +284,20 @@ class WeightPanel(QWidget):
         first = np.asarray(src[0], dtype=np.float32).reshape(self.sizes[1], *self.image_shape)
         self._shown = [first] + [np.asarray(m, dtype=np.float32) for m in src[1:]]
         self._lv = [levels[i].update(a) for i, a in enumerate(self._shown)]
-        page = first[self.page_neurons()]
-        bad = None if np.isfinite(page).all() else tile_mosaic((~np.isfinite(page)).astype(np.float32),
-                                                                self.grid_cols) == 1
-        draw_heatmap(self.mosaic, self.mosaic_flags, tile_mosaic(page, self.grid_cols), self._lv[0], bad)
+        ids = self.page_neurons()
+        page = first[ids]
+        # While training runs, a picture within half a colour step of the one shown is kept
+        # (no new image, no repaint); paused, every step is drawn.
+        running = running_snapshot(snap)
+        if not visibly_unchanged(self, "mosaic", page, 2 * self._lv[0],
+                                 (id(self.mosaic), self._lv[0], ids.tobytes(), self.show_delta), allow=running):
+            bad = None if np.isfinite(page).all() else tile_mosaic((~np.isfinite(page)).astype(np.float32),
+                                                                    self.grid_cols) == 1
+            draw_heatmap(self.mosaic, self.mosaic_flags, tile_mosaic(page, self.grid_cols), self._lv[0], bad)
         if self._value_labels:
             self._update_value_labels(page)
         set_if_changed(self, "bar0", (-self._lv[0], self._lv[0]), self.mosaic_bar.setLevels)
-        self.matrix_view.draw(self._shown[1:], self._lv[1:])
+        self.matrix_view.draw(self._shown[1:], self._lv[1:], skip_unchanged=running)
         self._fit_views()
         self._update_detail()
 

@@ -150,3 +150,16 @@ def test_a_cancelled_rebuild_shows_the_real_layers_again(qtbot, make_window, mon
     tp.rebuild_button.click()
     assert tp.hidden_edit.text() == "128, 32" and tp.activation_combo.currentText() == "relu"
     assert win.controller.latest.sizes == (64, 128, 32, 10)
+
+
+def test_the_old_lessons_last_snapshot_is_not_drawn_with_the_new_lessons_data(qtbot, make_window):
+    """Switching lessons, the new lesson's data can arrive before its first snapshot: a frame in
+    between must not draw the old snapshot with the new data (784 weights into 8×8 tiles)."""
+    win = make_window("mnist")
+    old = win.controller.latest
+    win.choose_lesson("digits")
+    qtbot.waitUntil(lambda: win.controller.dataset.n_inputs == 64, timeout=10000)
+    win.controller.latest = old  # as if the display timer fired between the two signals
+    win._rendered = None
+    win.render_latest()  # must neither raise nor draw
+    assert win._rendered is None

@@ -149,3 +149,42 @@ def test_output_bars_bounds_follow_the_heights(qtbot, make_window):
     assert bars.boundingRect() == low  # asked again: the same, cached rect
     bars.setOpts(height=np.full(k, 0.9))
     assert bars.boundingRect().height() > low.height() + 0.5
+
+
+def test_visibly_unchanged_skips_sub_step_changes_without_letting_them_add_up():
+    from types import SimpleNamespace
+
+    from nnviz.qt.palettes import visibly_unchanged
+
+    owner, span = SimpleNamespace(), 1.0  # 256 colours over 0..1: a step is 1/256
+    v = np.linspace(0, 1, 16)
+    assert not visibly_unchanged(owner, "a", v, span)  # nothing drawn yet
+    assert visibly_unchanged(owner, "a", v + 0.001, span)  # under half a step: the same picture
+    assert visibly_unchanged(owner, "a", v + 0.0019, span)  # still measured from what was drawn ...
+    assert not visibly_unchanged(owner, "a", v + 0.0021, span)  # ... so creeping changes are drawn
+    assert visibly_unchanged(owner, "a", v + 0.0021, span)
+    assert not visibly_unchanged(owner, "a", v + 0.0021, span, context=("levels", 2))  # new levels
+    bad = v.copy()
+    bad[3] = np.nan
+    assert not visibly_unchanged(owner, "a", bad, span, context=("levels", 2))  # NaN is always drawn
+    assert not visibly_unchanged(owner, "a", bad, span, context=("levels", 2))
+
+
+def test_an_activation_that_moves_is_redrawn_and_one_that_barely_moves_is_not(qtbot, make_window):
+    win = make_window("digits")
+    av = win.activation_view
+    win.controller.step()
+    snap = wait_iteration(qtbot, win, 1)
+    x = win.controller.dataset.x_test[:1]
+    zs, acts = snap.network().forward_full(x)
+    av.show_activations(zs, acts, snap)
+    img = av.images[1]
+    before = img.image.copy()
+    nudged = [a.copy() for a in acts]
+    nudged[1] = nudged[1] + 1e-6  # far below one colour step
+    av.show_activations(zs, nudged, snap)
+    assert np.array_equal(img.image, before, equal_nan=True)
+    moved = [a.copy() for a in acts]
+    moved[1] = np.zeros_like(moved[1])  # every unit off: a different picture
+    av.show_activations(zs, moved, snap)
+    assert not np.array_equal(img.image, before, equal_nan=True)
