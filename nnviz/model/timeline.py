@@ -6,7 +6,8 @@ costs ~15% of an iteration, so recording all of them slowed training by that muc
 and ``fill`` recreates the rest of the newest ``recent`` when training stops, by
 replaying from the checkpoint before each gap: training is deterministic given a
 state (its weights, shuffle, random stream and optimizer memory), and each state
-names the settings and dataset its next iterations use, so the replay is exact.
+names the settings and dataset its next iterations use, so the replay is exact
+(states older than the window drop the dataset, so old versions can be freed).
 A change of settings or data records a state at once, so no gap spans two settings.
 
 The newest ``recent`` states are all kept (after ``fill``); older ones are thinned
@@ -16,7 +17,8 @@ doubles with each doubling of age (powers of two: a state kept at one spacing is
 on the grid of every finer one) and ``base`` doubles when that is not enough.
 Memory stays bounded:
 
-    memory ≤ capacity × state size, capacity = min(max_states, budget // state size)
+    memory ≤ capacity × state size,
+    capacity = max(1.25 · (recent + 2), min(max_states, budget // state size))
 
 For 784-16-16-10 with SGD a state is ~51 KB (weights + biases in float32), so the
 default 64 MB budget keeps 1,250 states; Adam's two moment arrays triple a state.
@@ -24,8 +26,10 @@ default 64 MB budget keeps 1,250 states; Adam's two moment arrays triple a state
 
 from __future__ import annotations
 
+import math
+import time
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,18 +100,30 @@ class Timeline:
         if self._iters and state.iteration <= self._iters[-1]:
             self.truncate_after(state.iteration - 1)
         if not self._states:
-            self.capacity = max(self.recent + 2, min(self.max_states, self.budget // max(1, state.nbytes)))
+            # room for the window and then some, or thinning (which keeps the window) never gets
+            # under 80%: a state too big for the budget raises the bound to ~1.25 windows
+            self.capacity = max(math.ceil(1.25 * (self.recent + 2)),
+                                min(self.max_states, self.budget // max(1, state.nbytes)))
         self._iters.append(state.iteration)
         self._states.append(state)
+        self._forget_replay_data()
         if len(self._states) > self.capacity:
             self._thin()
+
+    def _forget_replay_data(self) -> None:
+        """States older than the window are never replayed from: drop their dataset reference,
+        so an old version of the training set (a learner's examples edited since) can be freed."""
+        j = bisect_right(self._iters, self._iters[-1] - self.recent) - 1
+        while j >= 0 and self._states[j].dataset is not None:
+            self._states[j] = replace(self._states[j], dataset=None)
+            j -= 1
 
     def _thin(self) -> None:
         # Thin to ≤ 80% of capacity, so this O(n) pass runs once per many recordings.
         newest = self._iters[-1]
         while True:
             keep = [j for j, it in enumerate(self._iters) if self._survives(newest - it, it)]
-            if len(keep) <= 0.8 * self.capacity:
+            if len(keep) <= 0.8 * self.capacity or self._base > newest:
                 break
             self._base *= 2
         self._iters = [self._iters[j] for j in keep]
@@ -119,22 +135,25 @@ class Timeline:
         stride = self._base << (int(age // self.recent).bit_length())  # base · 2^(⌊log2(age/recent)⌋+1)
         return iteration % stride == 0
 
-    def fill(self, replay, newest: int) -> int:
+    def fill(self, replay, newest: int, deadline: float = math.inf) -> int:
         """Recreate the states missing among the ``recent`` iterations up to ``newest``.
 
         ``replay(state, n)`` returns the n states after ``state``, recomputed. Each gap is
         replayed from the kept state just before it, so only gaps that start inside the
         window are filled (a replay never starts from a state older than ``recent``).
-        Returns the number of states added.
+        Gaps are filled newest first until ``time.perf_counter()`` passes ``deadline``
+        (a run of very slow iterations leaves its older gaps). Returns the number added.
         """
         lo = newest - self.recent + 1
         k = bisect_left(self._iters, lo)
         anchors = [(self._states[j], (self._iters[j + 1] if j + 1 < len(self._iters) else newest + 1))
                    for j in range(k, bisect_right(self._iters, newest))]
         added = []
-        for state, nxt in anchors:
+        for state, nxt in reversed(anchors):
             n = min(nxt, newest + 1) - state.iteration - 1
             if n > 0:
+                if time.perf_counter() >= deadline:
+                    break
                 added.extend(replay(state, n))
         if added:
             merged = sorted(zip(self._iters + [s.iteration for s in added], self._states + added),

@@ -25,6 +25,8 @@ from ..model.timeline import CHECKPOINT_EVERY, Timeline
 
 CHUNK_SECONDS = 0.008  # one chunk of training before returning to the event loop
 PUBLISH_SECONDS = 1 / 60  # coalesce snapshots to the display rate
+FILL_SECONDS = 0.15  # at most this long replaying a run's skipped states when it stops (newest first)
+SPARSE_CHUNK = 16  # record only checkpoints when a chunk fits this many iterations (a state copy matters)
 
 
 class TrainingWorker(QObject):
@@ -54,6 +56,7 @@ class TrainingWorker(QObject):
         self.record_timeline = True  # off only to measure what keeping it costs
         self._viewing = None  # iteration of a past state being shown, or None for live
         self._gaps = False  # states were skipped at full speed; Timeline.fill recreates them
+        self._chunk_iterations = 0  # iterations the last chunk of training ran
 
     def _new_trainer(self, trainer) -> None:
         """A different network or a fresh start: new generation, timeline from its first state."""
@@ -74,7 +77,7 @@ class TrainingWorker(QObject):
         except (NNVizError, OSError) as e:
             self.failed.emit(f"Could not open the lesson {name!r}: {e}")
             return
-        self._set_running(False)
+        self._set_running(False, complete=False)  # a new timeline follows: no fill
         self.lesson = lesson
         self._new_trainer(trainer)
         self.lessonLoaded.emit(lesson, trainer.dataset)
@@ -102,7 +105,7 @@ class TrainingWorker(QObject):
     def reset(self, seed=None) -> None:
         if self.trainer is None:
             return
-        self._set_running(False)
+        self._set_running(False, complete=False)
         self.trainer.reset(self.trainer.seed if seed is None else int(seed))
         self._new_trainer(self.trainer)
         self._publish()
@@ -131,7 +134,7 @@ class TrainingWorker(QObject):
         except NNVizError as e:
             self.failed.emit(f"Could not rebuild the network: {e}")
             return
-        self._set_running(False)
+        self._set_running(False, complete=False)
         self._new_trainer(trainer)
         self._publish()
 
@@ -179,8 +182,10 @@ class TrainingWorker(QObject):
         """Make a SavedModel (from a model or lesson file) the live network, switching lesson if needed."""
         try:
             lesson = get_lesson(saved.lesson) if saved.lesson else self.lesson
+            same = self.trainer is not None and self.lesson is not None and lesson.name == self.lesson.name
             trainer = lesson.build(seed=saved.seed, hidden_sizes=tuple(saved.network.sizes[1:-1]),
-                                   hidden=saved.network.hidden)
+                                   hidden=saved.network.hidden,
+                                   data=self.trainer.dataset if same else None)  # keeps the user's examples
             if trainer.network.sizes != saved.network.sizes:
                 raise NNVizError(f"{path}: its {'-'.join(map(str, saved.network.sizes))} network does not "
                                  f"fit the {lesson.name} lesson's data")
@@ -190,7 +195,7 @@ class TrainingWorker(QObject):
         except (NNVizError, OSError) as e:
             self.failed.emit(str(e))
             return
-        self._set_running(False)
+        self._set_running(False, complete=False)
         trainer.iteration, trainer.epoch, trainer.history = saved.iteration, saved.epoch, saved.history
         changed_lesson = lesson is not self.lesson
         self.lesson = lesson
@@ -204,6 +209,7 @@ class TrainingWorker(QObject):
         """Snapshots of the kept iterations in [first, last], at most ``max_frames`` evenly picked."""
         if self.trainer is None:
             return
+        self._complete_timeline()  # a run's skipped states, so the animation has every frame
         its = [i for i in self.timeline.iterations().tolist() if first <= i <= last]
         if len(its) > max_frames:
             its = [its[round(k * (len(its) - 1) / (max_frames - 1))] for k in range(max_frames)]
@@ -233,10 +239,10 @@ class TrainingWorker(QObject):
         current settings kept. With unchanged settings the run repeats exactly."""
         if self.trainer is None:
             return
+        self._set_running(False)  # first: stopping fills the run's skipped states
         state = self.timeline.nearest(int(iteration))
         if state is None:
             return
-        self._set_running(False)
         self.trainer.restore(state)
         self.timeline.truncate_after(state.iteration)
         self._viewing = None
@@ -246,7 +252,7 @@ class TrainingWorker(QObject):
     @Slot()
     def stop(self) -> None:
         """Last command before the thread ends: stop training and leave the event loop."""
-        self._set_running(False)
+        self._set_running(False, complete=False)
         QThread.currentThread().quit()
 
     # -- running -------------------------------------------------------------------
@@ -254,7 +260,9 @@ class TrainingWorker(QObject):
     def _interval(self) -> int:
         return 0 if self.speed <= 0 else max(1, int(1000 / self.speed))
 
-    def _set_running(self, running: bool) -> None:
+    def _set_running(self, running: bool, complete: bool = True) -> None:
+        """Start or stop the chunk timer. Stopping fills the timeline's skipped states unless
+        ``complete`` is False (the caller is about to start a new timeline)."""
         if running == self._running:
             return
         self._running = running
@@ -263,15 +271,19 @@ class TrainingWorker(QObject):
             self._timer.start(self._interval())
         else:
             self._timer.stop()
-        self.runningChanged.emit(running)  # before the ~40 ms fill, so the Run button flips at once
-        if not running:
+        self.runningChanged.emit(running)  # before the fill, so the Run button flips at once
+        if not running and complete:
             self._complete_timeline()
+        elif not running:
+            self._gaps = False
 
     def _checkpoint(self) -> None:
         """Record the live state now (replacing one of the same iteration): the settings or data
         changed, and a later replay of the gap before it must use the old ones."""
         t = self.trainer
-        if self.record_timeline and (math.isfinite(t.last_loss) or t.iteration == 0):
+        # a state kept at this iteration (e.g. just installed, loss not yet known) is replaced;
+        # otherwise only a finite one is recorded (not the iteration that diverged)
+        if self.record_timeline and (math.isfinite(t.last_loss) or self.timeline.get(t.iteration) is not None):
             self.timeline.record(t.state())
 
     def _complete_timeline(self) -> None:
@@ -284,7 +296,8 @@ class TrainingWorker(QObject):
         its = self.timeline.iterations()
         if finite and (not len(its) or its[-1] != t.iteration):
             self.timeline.record(t.state())
-        self.timeline.fill(t.replayer(), t.iteration if finite else t.iteration - 1)
+        self.timeline.fill(t.replayer(), t.iteration if finite else t.iteration - 1,
+                           deadline=time.perf_counter() + FILL_SECONDS)
 
     def _tick(self) -> None:
         if not self._running:
@@ -306,17 +319,22 @@ class TrainingWorker(QObject):
 
     def _train_loop(self, t, line, n, deadline, record) -> None:
         # At full speed only checkpoints are recorded; stopping fills the gaps (Timeline docs).
-        every = CHECKPOINT_EVERY if self._running and self.speed <= 0 else 1
+        # Slow iterations (big batches) record every state: the copy is then a small share.
+        fast = self._running and self.speed <= 0 and self._chunk_iterations >= SPARSE_CHUNK
+        every = CHECKPOINT_EVERY if fast else 1
         self._gaps = self._gaps or (record and every > 1)
+        done = 0
         for _ in range(n):
             loss = t.step()
+            done += 1
             if not math.isfinite(loss):
                 self._diverged(loss)
                 return
             if record and t.iteration % every == 0:
                 line.record(t.state())
             if time.perf_counter() >= deadline:
-                return
+                break
+        self._chunk_iterations = done
 
     def _diverged(self, loss: float) -> None:
         """Pause at the first non-finite loss and go back to the newest finite weights kept."""

@@ -133,6 +133,28 @@ def test_fill_stops_at_newest_and_never_replays_from_outside_the_window():
         t.step()
         if t.iteration % 8 == 0:
             line.record(t.state())
+    assert line.fill(replay, newest=38, deadline=0.0) == 0  # out of time: nothing replayed
     assert line.fill(replay, newest=38) == 13  # 23..38 minus the kept 24 and 32; 23 has no anchor
-    assert calls == [(24, 7), (32, 6)]
+    assert calls == [(32, 6), (24, 7)]  # newest gap first: a deadline leaves the oldest
     assert line.iterations().tolist() == [0, 8, 16] + list(range(24, 39)) + [40]
+
+
+def test_states_older_than_the_window_let_go_of_their_dataset():
+    t = get_lesson("digits").build(seed=0)
+    line = Timeline(recent=16)
+    for _ in range(60):
+        t.step()
+        line.record(t.state())
+    old = [line.get(i) for i in range(1, 44)]
+    new = [line.get(i) for i in range(45, 61)]
+    assert all(s.dataset is None for s in old) and all(s.dataset is t.dataset for s in new)
+
+
+def test_a_state_too_big_for_the_budget_still_thins_and_stays_bounded():
+    t = get_lesson("digits").build(seed=0)
+    line = Timeline(budget=10 * t.state().nbytes, recent=32)  # the window alone exceeds the budget
+    for _ in range(400):
+        t.step()
+        line.record(t.state())
+    assert len(line) <= line.capacity == 43  # ⌈1.25 · (32 + 2)⌉
+    assert line.iterations().tolist()[-32:] == list(range(369, 401))

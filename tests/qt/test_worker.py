@@ -100,3 +100,63 @@ def test_a_full_speed_run_keeps_every_recent_iteration_exactly(qtbot, controller
         for a, b in zip(controller.latest.weights, states[k]):
             np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(controller.latest.update_w[0], states[k][0] - states[k - 1][0])
+
+
+def _full_speed(worker, until: int) -> None:
+    """Train as the running timer does, checkpoints only, then stop (which fills the gaps)."""
+    worker.speed = 0
+    worker._set_running(True)
+    worker._chunk_iterations = 10**6  # as after a chunk of fast iterations
+    while worker.trainer.iteration < until:
+        worker._train(until - worker.trainer.iteration, deadline=float("inf"))
+    worker._set_running(False)
+
+
+def test_settings_changed_right_after_installing_a_model_are_replayed_with_the_new_ones(qtbot):
+    """An installed model has no loss yet; a settings change then must still mark the gap's start."""
+    from nnviz.model.lessons import get_lesson
+    from nnviz.model.modelfile import SavedModel
+    from nnviz.qt.worker import TrainingWorker
+
+    base = get_lesson("digits").build(seed=3)
+    for _ in range(20):
+        base.step()
+    saved = SavedModel(base.network.copy(), "digits", iteration=1001, epoch=0, seed=3,
+                       settings=base.settings.to_dict())
+    sparse, dense = TrainingWorker(), TrainingWorker()
+    for w in (sparse, dense):
+        w.load_lesson("digits", 3)
+        w.install(saved)
+        w.change_settings({"learning_rate": 0.5})
+    _full_speed(sparse, 1060)
+    dense.step(59)
+    assert sparse.timeline.get(1001).settings.learning_rate == 0.5
+    for i in range(1002, 1061):
+        for a, b in zip(sparse.timeline.get(i).weights, dense.timeline.get(i).weights):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_installing_a_model_of_the_same_lesson_keeps_the_learners_examples(qtbot):
+    from nnviz.model.modelfile import SavedModel
+    from nnviz.qt.worker import TrainingWorker
+
+    w = TrainingWorker()
+    w.load_lesson("digits", 0)
+    ds = w.trainer.dataset
+    w.set_dataset(ds.with_train_examples(np.zeros((2, ds.n_inputs), np.float32), np.zeros(2, ds.y_train.dtype)))
+    n = len(w.trainer.dataset.x_train)
+    w.install(SavedModel(w.trainer.network.copy(), "digits", iteration=5, epoch=0, seed=0, settings={}))
+    assert w.trainer.iteration == 5 and len(w.trainer.dataset.x_train) == n == len(ds.x_train) + 2
+
+
+def test_continue_from_here_while_running_uses_the_iteration_asked_for(qtbot):
+    from nnviz.qt.worker import TrainingWorker
+
+    w = TrainingWorker()
+    w.load_lesson("digits", 0)
+    w.speed = 0
+    w._set_running(True)
+    w._chunk_iterations = 10**6
+    w._train(60, deadline=float("inf"))  # running: only 0, 8, …, 56 kept so far
+    w.resume_from(53)
+    assert not w._running and w.trainer.iteration == 53
