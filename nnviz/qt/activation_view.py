@@ -142,6 +142,7 @@ class ActivationView(QWidget):
         self._selected, self._shown = None, []
         self._levels = [StableLevel() for _ in sizes]
         self._last_set = {}  # new items: nothing has been set on them yet
+        self._drawn_values = {}  # ... nor drawn (an id() of a freed item can come back)
         self.view.clear()
         self.plots, self.images, self.flags, self.boxes, self.maps = [], [], [], [], []
         self.health_items, self.health = [], None

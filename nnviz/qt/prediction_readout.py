@@ -96,9 +96,14 @@ class PredictionReadout(QWidget):
     def _show(self, headline: str, detail: str, values=None) -> None:
         self.headline.setText(headline)
         self.detail.setText(detail)
-        if values is not None and not visibly_unchanged(self, "bars", values, 1.0, len(values)):
-            self.bars.values = values  # probabilities; a change under 1/512 is not a pixel
-            self.bars.update()
+        if values is not None:
+            self.bars.values = values  # any repaint shows the current answer
+            v = np.asarray(values, dtype=np.float64)
+            # what the bars print: the highlighted class and each label; heights under 1/512 are no pixel
+            shown = (len(v), int(np.argmax(v)) if len(v) else -1,
+                     tuple(f"{x:.0%}" if x >= 0.05 else "" for x in v))
+            if not visibly_unchanged(self, "bars", v, 1.0, shown):
+                self.bars.update()
 
     def text(self) -> str:
         return self.headline.text()

@@ -37,6 +37,7 @@ class MatrixStack(pg.GraphicsLayoutWidget):
         """sizes: activation layer sizes, input first; the last rows get class names."""
         self.clear()
         self._last_set = {}
+        self._drawn_values = {}  # new items: nothing drawn on them yet
         lut, cmap = lookup_table(palette), colormap(palette)
         self.plots, self.images, self.flags, self.bars = [], [], [], []
         n = len(sizes) - 1

@@ -137,6 +137,7 @@ class WeightPanel(QWidget):
         self._delta_levels = [StableLevel() for _ in range(n_layers)]
         self._selected, self._shown, self._lv, self.page = None, [], [], 0
         self._last_set = {}  # new items: nothing has been set on them yet
+        self._drawn_values = {}  # ... nor drawn (an id() of a freed item can come back)
         self.view.clear()
         lut, cmap = lookup_table(self.palette_name), colormap(self.palette_name)
         self.mosaic_plot = self.view.addPlot(row=0, col=0)
@@ -290,7 +291,8 @@ class WeightPanel(QWidget):
         # (no new image, no repaint); paused, every step is drawn.
         running = running_snapshot(snap)
         if not visibly_unchanged(self, "mosaic", page, 2 * self._lv[0],
-                                 (id(self.mosaic), self._lv[0], ids.tobytes(), self.show_delta), allow=running):
+                                 (id(self.mosaic), self._lv[0], ids.tobytes(), self.grid_cols, self.show_delta),
+                                 allow=running):
             bad = None if np.isfinite(page).all() else tile_mosaic((~np.isfinite(page)).astype(np.float32),
                                                                     self.grid_cols) == 1
             draw_heatmap(self.mosaic, self.mosaic_flags, tile_mosaic(page, self.grid_cols), self._lv[0], bad)

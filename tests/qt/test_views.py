@@ -188,3 +188,37 @@ def test_an_activation_that_moves_is_redrawn_and_one_that_barely_moves_is_not(qt
     moved[1] = np.zeros_like(moved[1])  # every unit off: a different picture
     av.show_activations(zs, moved, snap)
     assert not np.array_equal(img.image, before, equal_nan=True)
+
+
+def test_the_readout_bars_never_disagree_with_the_headline(qtbot):
+    from nnviz.qt.prediction_readout import PredictionReadout
+
+    r = PredictionReadout()
+    qtbot.addWidget(r)
+    r.set_labels([str(i) for i in range(3)], "classification")
+    r.set_output(np.array([0.4005, 0.3995, 0.2]))
+    r.set_output(np.array([0.3995, 0.4005, 0.2]))  # a tiny change that flips the answer
+    assert r.text().startswith("1 —") and int(np.argmax(r.bars.values)) == 1
+    r.set_output(np.array([0.4449, 0.3551, 0.2]))
+    r.set_output(np.array([0.4451, 0.3549, 0.2]))  # … or a printed percentage
+    assert "45%" in r.text() and f"{r.bars.values[0]:.0%}" == "45%"
+
+
+def test_a_regridded_weight_mosaic_is_redrawn_while_running(qtbot):
+    from dataclasses import replace
+
+    from nnviz.model.lessons import get_lesson
+    from nnviz.qt.weight_panel import WeightPanel
+
+    t = get_lesson("digits").build(seed=0)
+    snap = replace(t.snapshot(lesson="digits"), steps_per_second=1000.0)  # a frame while running
+    p = WeightPanel()
+    qtbot.addWidget(p)
+    p.set_layout(list(snap.sizes), t.dataset.image_shape, t.dataset.class_names)
+    p.show_snapshot(snap)
+    h = t.dataset.image_shape[0]
+    assert p.grid_rows > 1 and p.mosaic.image.shape[0] > h
+    p._fitting_grid = lambda: (1, p.per_page)  # the dock became wide and short
+    p._relayout_tiles(resort=False)
+    p.show_snapshot(snap)  # same weights, new tiling
+    assert p.mosaic.image.shape[0] == h  # one row of tiles, as the grid says
