@@ -142,7 +142,7 @@ class ActivationView(QWidget):
         self._selected, self._shown = None, []
         self._levels = [StableLevel() for _ in sizes]
         self._last_set = {}  # new items: nothing has been set on them yet
-        self._drawn_values = {}  # ... nor drawn (an id() of a freed item can come back)
+        self._drawn_values = {}  # ... nor drawn (palettes.visibly_unchanged)
         self.view.clear()
         self.plots, self.images, self.flags, self.boxes, self.maps = [], [], [], [], []
         self.health_items, self.health = [], None
@@ -229,9 +229,6 @@ class ActivationView(QWidget):
         hidden = snapshot.hidden
         for layer, (img, flags, index_map) in enumerate(zip(self.images, self.flags, self.maps)):
             v = shown[layer]
-            if layer == 0 and img.image is not None and np.array_equal(img.image.ravel(), v, equal_nan=True):
-                continue  # the input rarely changes while training runs: no new image, no repaint
-            data = paint_cells(v, index_map)
             if layer == 0:
                 lut, levels = "gray", (0, 1)
             elif self.show_pre or hidden in ("tanh", "linear"):  # signed: diverging around 0
@@ -240,11 +237,13 @@ class ActivationView(QWidget):
             else:  # sigmoid in 0..1; ReLU from 0 to its (stable) largest value
                 lut = "gray"
                 levels = (0, 1.0 if hidden == "sigmoid" else self._levels[layer].update(v))
-            if visibly_unchanged(self, f"layer{layer}", v, levels[1] - levels[0], (id(img), lut, levels)):
-                continue  # within half a colour step of the picture shown: keep it, skip the repaint
+            # the input rarely changes while training runs, and late in training the activations
+            # barely do: within half a colour step of the picture shown, keep it (no repaint)
+            if visibly_unchanged(self, f"layer{layer}", v, levels[1] - levels[0], (lut, levels)):
+                continue
             set_if_changed(self, f"lut{layer}", lut,
                            lambda name: img.setLookupTable(GRAY if name == "gray" else lookup_table(name)))
-            img.setImage(data, levels=levels, autoLevels=False)
+            img.setImage(paint_cells(v, index_map), levels=levels, autoLevels=False)
             self._flag(flags, v, index_map)
         self._show_output(shown[-1])
         self._update_detail()
@@ -337,13 +336,13 @@ class ActivationView(QWidget):
             else:
                 set_if_changed(self, "yrange", (0, 1.05), lambda r: self.out_plot.setYRange(*r))
         height = np.nan_to_num(out)
+        span = float(np.abs(height).max(initial=0.0)) if self.show_pre else 1.0
+        unchanged = visibly_unchanged(self, "out_bars", height, span, self.show_pre)
         if self._last_set.get("bar_colours") == (colours, sel):  # most frames: only the heights move
-            span = float(np.abs(height).max(initial=0.0)) if self.show_pre else 1.0
-            if not visibly_unchanged(self, "out_bars", height, span, (id(self.out_bars), self.show_pre)):
+            if not unchanged:
                 self.out_bars.setOpts(height=height)
             return
         self._last_set["bar_colours"] = (colours, sel)
-        visibly_unchanged(self, "out_bars", height, 1.0, (id(self.out_bars), self.show_pre))  # drawn below
         brushes = [self._brush(c) for c in colours]
         pens = [SELECTED_PEN if i == sel else NO_PEN for i in range(len(out))]
         self.out_bars.setOpts(height=height, brushes=brushes, pens=pens)

@@ -75,7 +75,7 @@ class MatrixStack(pg.GraphicsLayoutWidget):
         """matrices: (to, from) float32 arrays; levels: L per matrix for (−L, L).
         ``skip_unchanged``: keep a matrix whose picture would look the same (palettes.visibly_unchanged)."""
         for j, (img, flags, bar, m, L) in enumerate(zip(self.images, self.flags, self.bars, matrices, levels)):
-            if not visibly_unchanged(self, f"m{j}", m, 2 * L, (id(img), L), allow=skip_unchanged):
+            if not visibly_unchanged(self, f"m{j}", m, 2 * L, L, allow=skip_unchanged):
                 draw_heatmap(img, flags, m, L, None if np.isfinite(m).all() else ~np.isfinite(m))
             set_if_changed(self, f"bar{j}", (-L, L), bar.setLevels)
 

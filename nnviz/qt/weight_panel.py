@@ -137,7 +137,7 @@ class WeightPanel(QWidget):
         self._delta_levels = [StableLevel() for _ in range(n_layers)]
         self._selected, self._shown, self._lv, self.page = None, [], [], 0
         self._last_set = {}  # new items: nothing has been set on them yet
-        self._drawn_values = {}  # ... nor drawn (an id() of a freed item can come back)
+        self._drawn_values = {}  # ... nor drawn (palettes.visibly_unchanged)
         self.view.clear()
         lut, cmap = lookup_table(self.palette_name), colormap(self.palette_name)
         self.mosaic_plot = self.view.addPlot(row=0, col=0)
@@ -291,7 +291,7 @@ class WeightPanel(QWidget):
         # (no new image, no repaint); paused, every step is drawn.
         running = running_snapshot(snap)
         if not visibly_unchanged(self, "mosaic", page, 2 * self._lv[0],
-                                 (id(self.mosaic), self._lv[0], ids.tobytes(), self.grid_cols, self.show_delta),
+                                 (self._lv[0], ids.tobytes(), self.grid_cols, self.show_delta),
                                  allow=running):
             bad = None if np.isfinite(page).all() else tile_mosaic((~np.isfinite(page)).astype(np.float32),
                                                                     self.grid_cols) == 1
