@@ -102,61 +102,72 @@ def test_a_full_speed_run_keeps_every_recent_iteration_exactly(qtbot, controller
         np.testing.assert_array_equal(controller.latest.update_w[0], states[k][0] - states[k - 1][0])
 
 
-def _full_speed(worker, until: int) -> None:
-    """Train as the running timer does, checkpoints only, then stop (which fills the gaps)."""
-    worker.speed = 0
-    worker._set_running(True)
-    worker._chunk_iterations = 10**6  # as after a chunk of fast iterations
-    while worker.trainer.iteration < until:
-        worker._train(until - worker.trainer.iteration, deadline=float("inf"))
-    worker._set_running(False)
+def test_shutdown_deletes_the_worker_and_keeps_the_thread_object_usable(qtbot):
+    """thread.finished → worker.deleteLater runs in the ending thread; the QThread itself lives
+    on with the controller, so asking it isRunning() (or shutting down twice) stays safe."""
+    import shiboken6
+
+    c = TrainingController()
+    loaded(qtbot, c)
+    worker = c.worker
+    assert c.shutdown() and not c.thread.isRunning()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(worker), timeout=5000)
+    assert shiboken6.isValid(c.thread) and c.shutdown()
+    c.step()  # a command after the end goes nowhere, and nothing crashes
+    qtbot.wait(50)
+    assert c.latest.iteration == 0
 
 
-def test_settings_changed_right_after_installing_a_model_are_replayed_with_the_new_ones(qtbot):
-    """An installed model has no loss yet; a settings change then must still mark the gap's start."""
-    from nnviz.model.lessons import get_lesson
-    from nnviz.model.modelfile import SavedModel
+# The worker on the test's thread, no QThread: what the thread adds to the session's policy.
+
+
+def test_divergence_while_running_flips_running_before_the_fill_then_reports(qtbot):
+    from nnviz.model.timeline import CHECKPOINT_EVERY
     from nnviz.qt.worker import TrainingWorker
 
-    base = get_lesson("digits").build(seed=3)
-    for _ in range(20):
-        base.step()
-    saved = SavedModel(base.network.copy(), "digits", iteration=1001, epoch=0, seed=3,
-                       settings=base.settings.to_dict())
-    sparse, dense = TrainingWorker(), TrainingWorker()
-    for w in (sparse, dense):
-        w.load_lesson("digits", 3)
-        w.install(saved)
-        w.change_settings({"learning_rate": 0.5})
-    _full_speed(sparse, 1060)
-    dense.step(59)
-    assert sparse.timeline.get(1001).settings.learning_rate == 0.5
-    for i in range(1002, 1061):
-        for a, b in zip(sparse.timeline.get(i).weights, dense.timeline.get(i).weights):
-            np.testing.assert_array_equal(a, b)
+    w = TrainingWorker()
+    w.load_lesson("smile", 0)
+    w.change_settings({"method": "gradient", "learning_rate": 10.0})
+    events = []
+    w.runningChanged.connect(lambda r: events.append((r, w.timeline.iterations().tolist())))
+    w.diverged.connect(events.append)
+    w.session._chunk_iterations = 10**6  # as after a chunk of fast iterations: checkpoints only
+    w.run()
+    for _ in range(1000):  # the timer's ticks, by hand (no event loop runs here)
+        if not w._running:
+            break
+        w._tick()
+    (on, _), (off, kept_then), info = events
+    assert on is True and off is False and set(info) == {"iteration", "loss", "kept", "rollback"}
+    assert set(kept_then) <= set(range(0, info["iteration"], CHECKPOINT_EVERY))  # not filled yet
+    assert info["kept"] == info["iteration"] - 1 == w.trainer.iteration and w.generation == 2
 
 
-def test_installing_a_model_of_the_same_lesson_keeps_the_learners_examples(qtbot):
+def test_a_refused_install_is_reported_with_the_file_named_and_nothing_is_published(qtbot):
     from nnviz.model.modelfile import SavedModel
+    from nnviz.model.network import Network
     from nnviz.qt.worker import TrainingWorker
 
     w = TrainingWorker()
     w.load_lesson("digits", 0)
-    ds = w.trainer.dataset
-    w.set_dataset(ds.with_train_examples(np.zeros((2, ds.n_inputs), np.float32), np.zeros(2, ds.y_train.dtype)))
-    n = len(w.trainer.dataset.x_train)
-    w.install(SavedModel(w.trainer.network.copy(), "digits", iteration=5, epoch=0, seed=0, settings={}))
-    assert w.trainer.iteration == 5 and len(w.trainer.dataset.x_train) == n == len(ds.x_train) + 2
+    w.step(3)
+    out = []
+    for sig in (w.failed, w.snapshotReady, w.lessonLoaded, w.runningChanged):
+        sig.connect(lambda *a, sig=sig: out.append((sig, a)))
+    w.install(SavedModel(Network([12, 7, 10], hidden="relu", output="softmax"), "digits"), "wrong.npz")
+    assert len(out) == 1 and out[0][1][0].startswith("wrong.npz: its 12-7-10 network does not fit")
+    assert w.trainer.iteration == 3 and w.generation == 1
 
 
-def test_continue_from_here_while_running_uses_the_iteration_asked_for(qtbot):
+def test_commands_keep_their_order_and_a_refused_setting_still_publishes(qtbot):
     from nnviz.qt.worker import TrainingWorker
 
     w = TrainingWorker()
-    w.load_lesson("digits", 0)
-    w.speed = 0
-    w._set_running(True)
-    w._chunk_iterations = 10**6
-    w._train(60, deadline=float("inf"))  # running: only 0, 8, …, 56 kept so far
-    w.resume_from(53)
-    assert not w._running and w.trainer.iteration == 53
+    snaps, failed = [], []
+    w.snapshotReady.connect(snaps.append)
+    w.failed.connect(failed.append)
+    w.command("load_lesson", ("smile", 0))
+    w.command("step", (2,))
+    w.command("change_settings", ({"batch_size": 0},))
+    assert [s.iteration for s in snaps] == [0, 2, 2] and "batch size" in failed[0]
+    assert snaps[-1].timeline == (0, 1, 2) and w.record_timeline
