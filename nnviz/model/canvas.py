@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import math
 import operator
-from collections import deque
 
 import numpy as np
 
 from .errors import SettingsError
+from .undo import Undoable, UndoStack
 
 # Crossing parameters closer than this are one crossing (a stroke through a grid
 # corner crosses a row line and a column line "at once", up to rounding).
@@ -56,7 +56,7 @@ def cells_on_segment(r0: float, c0: float, r1: float, c1: float) -> tuple[list[i
     return rows, cols
 
 
-class Canvas:
+class Canvas(Undoable):
     """An editable (height, width) float32 image in [0, 1] with a brush and undo.
 
     * Soft mode (default, MNIST-like pen): a cell whose centre is within half a
@@ -94,8 +94,7 @@ class Canvas:
         self._binary = bool(binary)
         self._radius = 1.0
         self.brush_radius = brush_radius
-        self._undo: deque[np.ndarray] = deque(maxlen=history)
-        self._redo: deque[np.ndarray] = deque(maxlen=history)
+        self._history: UndoStack[np.ndarray] = UndoStack(history)  # full-image snapshots
         self._revision = 0
         # Stroke state: pen position, erase flag, and whether this stroke has
         # already pushed its (single) undo step.
@@ -145,14 +144,6 @@ class Canvas:
     @property
     def stroking(self) -> bool:
         return self._pen is not None
-
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._redo)
 
     # ---------------------------------------------------------------- strokes
 
@@ -222,33 +213,33 @@ class Canvas:
 
     def undo(self) -> bool:
         self.end_stroke()
-        if not self._undo:
+        if not self._history.undo(self._swap):
             return False
-        self._redo.append(self._img.copy())
-        self._img[...] = self._undo.pop()
         self._revision += 1
         return True
 
     def redo(self) -> bool:
         self.end_stroke()
-        if not self._redo:
+        if not self._history.redo(self._swap):
             return False
-        self._undo.append(self._img.copy())
-        self._img[...] = self._redo.pop()
         self._revision += 1
         return True
 
     def clear_history(self) -> None:
         """Forget all undo/redo steps (e.g. when a lesson loads a fresh grid)."""
-        self._undo.clear()
-        self._redo.clear()
+        self._history.clear()
 
     # -------------------------------------------------------------- internals
 
+    def _swap(self, img: np.ndarray) -> np.ndarray:
+        """Show ``img``; return the grid it replaces, the step back the other way."""
+        previous = self._img.copy()
+        self._img[...] = img
+        return previous
+
     def _push_undo(self) -> None:
         # Called just before a change: the snapshot is the state to go back to.
-        self._undo.append(self._img.copy())
-        self._redo.clear()
+        self._history.push(self._img.copy())
 
     def _replace(self, new: np.ndarray, record: bool) -> bool:
         self.end_stroke()

@@ -14,20 +14,20 @@ import numpy as np
 
 from .datasets import Dataset
 from .errors import DataFormatError
-from .modelfile import meta_array, meta_json, read_npz, write_npz
+from .npzfile import meta_array, meta_json, read_npz, write_npz
+from .undo import Undoable, UndoStack
 
 FORMAT = "nnviz-examples"
 VERSION = 1
 
 
 @dataclass
-class UserExamples:
+class UserExamples(Undoable):
     """Images (h*w,) float32 with class indices, plus an undo/redo history of edits."""
 
     images: list[np.ndarray] = field(default_factory=list)
     labels: list[int] = field(default_factory=list)
-    _undo: list[tuple] = field(default_factory=list, repr=False)
-    _redo: list[tuple] = field(default_factory=list, repr=False)
+    _history: UndoStack[tuple] = field(default_factory=UndoStack, repr=False, compare=False)  # (kind, i, x, y)
 
     def __len__(self) -> int:
         return len(self.images)
@@ -44,36 +44,18 @@ class UserExamples:
         for x, y in zip(xs, labels):
             self.add(x, y)
 
-    @property
-    def can_undo(self) -> bool:
-        return bool(self._undo)
-
-    @property
-    def can_redo(self) -> bool:
-        return bool(self._redo)
-
     def undo(self) -> bool:
-        if not self._undo:
-            return False
-        op = self._undo.pop()
-        self._apply(op, inverse=True)
-        self._redo.append(op)
-        return True
+        return self._history.undo(lambda op: self._apply(op, inverse=True))
 
     def redo(self) -> bool:
-        if not self._redo:
-            return False
-        op = self._redo.pop()
-        self._apply(op)
-        self._undo.append(op)
-        return True
+        return self._history.redo(self._apply)
 
     def _do(self, op) -> None:
         self._apply(op)
-        self._undo.append(op)
-        self._redo.clear()
+        self._history.push(op)
 
-    def _apply(self, op, inverse: bool = False) -> None:
+    def _apply(self, op, inverse: bool = False) -> tuple:
+        """Replay an edit (or take it back); returns it: an edit is its own undo step."""
         kind, i, x, y = op
         if (kind == "add") != inverse:
             self.images.insert(i, x)
@@ -81,6 +63,7 @@ class UserExamples:
         else:
             del self.images[i]
             del self.labels[i]
+        return op
 
     def appended_to(self, base: Dataset) -> Dataset:
         """``base`` with these examples at the end of its training split."""

@@ -79,7 +79,6 @@ DERIVATIVES = {
 
 HIDDEN_ACTIVATIONS = ("sigmoid", "relu", "tanh", "linear")
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear")
-LOSSES = ("cross_entropy", "mse")
 
 #: one-line explanations shown in the app next to the formula
 FORMULAS = {
@@ -108,6 +107,54 @@ def _log_sigmoid(z: np.ndarray) -> np.ndarray:
     return -np.logaddexp(0, -z)
 
 
+def _cross_entropy(output: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """softmax -> categorical CE (the fused gradient p - y); sigmoid -> per-output binary CE
+    (also a - y); linear -> the outputs are logits of a softmax, as in most libraries.
+    y: (n,) integer labels."""
+    n, k = a.shape
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError("cross_entropy needs integer class labels of shape (n,)")
+    rows = np.arange(n)
+    if output == "sigmoid":
+        t = one_hot(y, k, a.dtype)
+        value = -(t * _log_sigmoid(z) + (1 - t) * _log_sigmoid(-z)).sum() / n
+        return float(value), (a - t) / n
+    # softmax (or linear read as logits): log p = z - logsumexp(z)
+    zmax = z.max(axis=1, keepdims=True)
+    lse = zmax[:, 0] + np.log(np.exp(z - zmax).sum(axis=1))
+    value = (lse - z[rows, y]).mean()
+    p = a if output == "softmax" else ACTIVATIONS["softmax"](np.array(z, copy=True))
+    delta = p.copy()
+    delta[rows, y] -= 1
+    delta /= n
+    return float(value), delta
+
+
+def _mse(output: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """The mean over batch and outputs of (a - t)²; y: (n, k) targets, or (n,) integer labels
+    (one-hot encoded)."""
+    n, k = a.shape
+    t = _targets(y, k, a.dtype)
+    diff = a - t
+    value = float((diff * diff).mean())
+    delta = diff * (2.0 / (n * k))
+    if output == "softmax":
+        # Softmax couples its outputs: dL/dz = p * (g - <g, p>).
+        delta = a * (delta - (delta * a).sum(axis=1, keepdims=True))
+    else:
+        DERIVATIVES[output](a, delta)
+    return value, delta
+
+
+#: name -> loss(output activation, z, a, y) -> (batch-mean loss, dL/dz (n, k))
+LOSS_FUNCTIONS = {
+    "cross_entropy": _cross_entropy,
+    "mse": _mse,
+}
+LOSSES = tuple(LOSS_FUNCTIONS)
+
+
 def output_loss_and_delta(
     output: str, loss: str, z: np.ndarray, a: np.ndarray, y: np.ndarray
 ) -> tuple[float, np.ndarray]:
@@ -116,42 +163,12 @@ def output_loss_and_delta(
     z, a: (n, k) pre-activation and activation of the output layer.
     y: (n,) integer labels for ``cross_entropy``; for ``mse`` a (n, k) target array
     (integer labels are one-hot encoded). Returns (loss, delta (n, k) float like a).
-
-    Cross-entropy pairs: softmax -> categorical CE (the fused gradient p - y);
-    sigmoid -> per-output binary CE (also a - y); linear -> the outputs are
-    logits of a softmax, as in most libraries. MSE is the mean over batch and outputs.
+    How each loss pairs with the output activation: ``LOSS_FUNCTIONS[loss]``.
     """
-    n, k = a.shape
-    if loss == "cross_entropy":
-        y = np.asarray(y)
-        if y.ndim != 1:
-            raise ValueError("cross_entropy needs integer class labels of shape (n,)")
-        rows = np.arange(n)
-        if output == "sigmoid":
-            t = one_hot(y, k, a.dtype)
-            value = -(t * _log_sigmoid(z) + (1 - t) * _log_sigmoid(-z)).sum() / n
-            return float(value), (a - t) / n
-        # softmax (or linear read as logits): log p = z - logsumexp(z)
-        zmax = z.max(axis=1, keepdims=True)
-        lse = zmax[:, 0] + np.log(np.exp(z - zmax).sum(axis=1))
-        value = (lse - z[rows, y]).mean()
-        p = a if output == "softmax" else ACTIVATIONS["softmax"](np.array(z, copy=True))
-        delta = p.copy()
-        delta[rows, y] -= 1
-        delta /= n
-        return float(value), delta
-    if loss == "mse":
-        t = _targets(y, k, a.dtype)
-        diff = a - t
-        value = float((diff * diff).mean())
-        delta = diff * (2.0 / (n * k))
-        if output == "softmax":
-            # Softmax couples its outputs: dL/dz = p * (g - <g, p>).
-            delta = a * (delta - (delta * a).sum(axis=1, keepdims=True))
-        else:
-            DERIVATIVES[output](a, delta)
-        return value, delta
-    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    fn = LOSS_FUNCTIONS.get(loss)
+    if fn is None:
+        raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
+    return fn(output, z, a, y)
 
 
 def _targets(y: np.ndarray, k: int, dtype) -> np.ndarray:

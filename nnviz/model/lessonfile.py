@@ -1,7 +1,7 @@
 """``.nnviz`` lesson files: one file a teacher hands to a class.
 
-A lesson file is an ``.npz`` archive (the same machinery as model files, never
-pickles) holding:
+A lesson file is an ``.npz`` archive (``npzfile``, the container model files use too;
+never pickles) holding:
 
 - ``meta``: uint8 UTF-8 JSON ``{"format": "nnviz-lesson", "version": 1, "lesson",
   "title", "note", "seed", "iteration", "epoch", "settings", "architecture",
@@ -31,19 +31,14 @@ from .errors import DataFormatError, SettingsError
 from .history import History
 from .modelfile import (
     SavedModel,
-    counters,
     history_arrays,
     history_from_arrays,
     history_problem,
-    meta_array,
-    meta_json,
     network_arrays,
     network_from_arrays,
-    read_npz,
-    short_repr,
-    write_npz,
 )
 from .network import Network
+from .npzfile import counters, meta_array, meta_json, read_npz, short_repr, write_npz
 from .settings import TrainSettings
 
 FORMAT = "nnviz-lesson"

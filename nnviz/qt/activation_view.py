@@ -1,7 +1,7 @@
 """Every layer's response to the current input: the input image, each hidden layer's
 neurons as discs whose brightness is the activation (3Blue1Brown's circles), the
 outputs as labelled bars; and for a selected neuron, how its activation is made
-from weights and inputs.
+from weights and inputs (``neuron_panel.NeuronPanel``).
 
 Layer numbers count activations: input = 0, output = len(sizes) − 1. Each layer is
 one ImageItem updated in place, so a frame never rebuilds anything.
@@ -13,71 +13,27 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..model.datasets import SIGN
-from ..model.functions import FORMULAS
-from .palettes import (LutImageItem, StableLevel, argb32, cache_static, flag_overlay, lighten_plot, lookup_table,
-                       running_snapshot, set_if_changed, skip_when_clean, style_image_plot, text_due,
-                       visibly_unchanged)
+from ..model.neuron_math import neuron_breakdown
+from .cell_items import Bars, CellImage
+from .lut_image import LutImageItem, flag_overlay
+from .neuron_panel import NeuronPanel
+from .palettes import GRAY, StableLevel, lookup_table
+from .plot_style import cache_static, lighten_plot, skip_when_clean, style_image_plot
+from .redraw_memo import RedrawMemo, running_snapshot
 from .tiles import GAP, cell_grid, cell_index_map, cell_outline, paint_cells
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
-GRAY = np.stack([np.arange(256)] * 3 + [np.full(256, 255)], axis=1).astype(np.uint8)
 CELL = 9  # pixels per neuron disc in the layer image (enough for a round disc)
-CELL_BACKING, CELL_RIM = (28, 32, 48, 255), (150, 155, 170, 255)
 DEAD_RGBA, SATURATED_RGBA = (255, 140, 0, 255), (0, 215, 255, 255)  # rims of units that stopped learning
 DEAD_HTML, SATURATED_HTML = "#ff8c00", "#00a8cc"  # the same hues, readable as text on a light background
-SQUASH = {"sigmoid": "σ", "relu": "ReLU", "tanh": "tanh", "linear": "", "softmax": "softmax"}
 ANSWER, OTHER = (40, 160, 70), (150, 160, 175)
 SELECTED_PEN = pg.mkPen(255, 190, 0, width=2.5, cosmetic=True)
 NO_PEN = pg.mkPen(None)
-
-
-class CellImage(LutImageItem):
-    """A layer's neurons: each disc's value through the lookup table, drawn together with the
-    dark backing between the discs and their light rims into ONE opaque image — three
-    pictures for Qt to blend per frame become one it copies. ``image`` keeps the values
-    (NaN off the discs), as for any ImageItem."""
-
-    def set_cells(self, index_map: np.ndarray) -> None:
-        self._rim = cell_outline(index_map)
-        self._backing, self._rim_colour = np.uint32(argb32(CELL_BACKING)), np.uint32(argb32(CELL_RIM))
-
-    def _finish(self, pixels, nan) -> bool:
-        if not hasattr(self, "_rim"):
-            return super()._finish(pixels, nan)
-        if nan is not None:
-            pixels[nan] = self._backing  # between the discs (and a diverged, NaN neuron: see the flags)
-        pixels[self._rim] = self._rim_colour
-        return True
-
-
-class Bars(pg.BarGraphItem):
-    """BarGraphItem whose bounding rect is worked out once per change, not on each of the
-    several times Qt asks for it while painting (pyqtgraph recomputes it in Python, pixel
-    padding and all, every time)."""
-
-    _rect = None
-
-    def setOpts(self, **opts):
-        self._rect = None
-        super().setOpts(**opts)
-
-    def viewTransformChanged(self):
-        self._rect = None  # the pixel padding is in data units
-        super().viewTransformChanged()
-
-    def boundingRect(self):
-        if self._rect is None:
-            self._rect = super().boundingRect()
-        return self._rect
-
-
-def plural(n: int, word: str) -> str:
-    return f"{n} {word}{'s' * (n != 1)}"
 
 
 class ActivationView(QWidget):
@@ -88,7 +44,7 @@ class ActivationView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("activationView")
-        self._last_set = {}
+        self._memo = RedrawMemo()
         self.palette_name = "green-red"
         self.show_pre = False
         self.sizes: list[int] = []
@@ -104,20 +60,7 @@ class ActivationView(QWidget):
         self.info = QLabel("Hover over a neuron to read its activation; click it to see how it is made.")
         self.info.setWordWrap(True)
         self.info.setObjectName("activationInfo")
-        self.detail_view = pg.GraphicsLayoutWidget()
-        self.detail_view.setBackground((245, 245, 245))
-        self.detail_view.setMinimumSize(120, 100)
-        self.formula = QLabel("")
-        self.formula.setObjectName("neuronFormula")
-        self.formula.setWordWrap(True)
-        self.formula.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.formula.setStyleSheet("font-family: monospace; font-size: 11px;")
-        self.detail = QWidget()
-        detail = QHBoxLayout(self.detail)
-        detail.setContentsMargins(0, 0, 0, 0)
-        detail.addWidget(self.detail_view, 2)
-        detail.addWidget(self.formula, 3)
-        self.detail.setMaximumHeight(160)  # the network row gets the room
+        self.neuron_panel = NeuronPanel()  # how the selected neuron's activation is made
         self.health_legend = QLabel("")
         self.health_legend.setObjectName("healthLegend")
         self.health_legend.setVisible(False)
@@ -129,7 +72,7 @@ class ActivationView(QWidget):
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
         lay.addWidget(self.view, 3)
-        lay.addWidget(self.detail, 1)
+        lay.addWidget(self.neuron_panel, 1)
         self.view.scene().sigMouseMoved.connect(self._on_hover)
         self.view.scene().sigMouseClicked.connect(self._on_click)
 
@@ -141,8 +84,7 @@ class ActivationView(QWidget):
         self.class_names, self.task = tuple(class_names), task
         self._selected, self._shown = None, []
         self._levels = [StableLevel() for _ in sizes]
-        self._last_set = {}  # new items: nothing has been set on them yet
-        self._drawn_values = {}  # ... nor drawn (palettes.visibly_unchanged)
+        self._memo.forget()  # new items: nothing has been drawn or set on them yet
         self.view.clear()
         self.plots, self.images, self.flags, self.boxes, self.maps = [], [], [], [], []
         self.health_items, self.health = [], None
@@ -202,15 +144,9 @@ class ActivationView(QWidget):
             self.out_plot.setYRange(0, 1.05)
         for col in range(n_layers):
             self.view.ci.layout.setColumnStretchFactor(col, {n_layers - 1: 3}.get(col, 2))
-        self.detail_view.clear()
-        self.detail_plot = self.detail_view.addPlot()
-        style_image_plot(self.detail_plot)
-        self.detail_img = LutImageItem(lut=lookup_table(self.palette_name))
-        self.detail_plot.addItem(self.detail_img)
-        self.formula.setText("Click a neuron to see how its activation is made.")
+        self.neuron_panel.set_layout(self.image_shape, self.palette_name)
         self.out_plot.setMinimumWidth(150)
         lighten_plot(self.out_plot)
-        lighten_plot(self.detail_plot)
         if self.sizes[1:] == [1]:
             self._selected = (1, 0)  # one neuron (the smile): show how its output is made from the start
 
@@ -239,10 +175,10 @@ class ActivationView(QWidget):
                 levels = (0, 1.0 if hidden == "sigmoid" else self._levels[layer].update(v))
             # the input rarely changes while training runs, and late in training the activations
             # barely do: within half a colour step of the picture shown, keep it (no repaint)
-            if visibly_unchanged(self, f"layer{layer}", v, levels[1] - levels[0], (lut, levels)):
+            if self._memo.unchanged(f"layer{layer}", v, levels[1] - levels[0], (lut, levels)):
                 continue
-            set_if_changed(self, f"lut{layer}", lut,
-                           lambda name: img.setLookupTable(GRAY if name == "gray" else lookup_table(name)))
+            self._memo.set_if_changed(f"lut{layer}", lut,
+                                      lambda name: img.setLookupTable(GRAY if name == "gray" else lookup_table(name)))
             img.setImage(paint_cells(v, index_map), levels=levels, autoLevels=False)
             self._flag(flags, v, index_map)
         self._show_output(shown[-1])
@@ -277,16 +213,16 @@ class ActivationView(QWidget):
                     notes.append(f"<span style='color:{SATURATED_HTML}'>{int(h.saturated.sum())} saturated</span>")
                     kinds.add("saturated")
                 title = f"layer {layer}: {self.sizes[layer]} neurons" + (" · " + ", ".join(notes) if notes else "")
-                set_if_changed(self, f"title{layer}", title, lambda t, p=self.plots[layer]: p.setTitle(t, size="9pt"))
+                self._memo.set_if_changed(f"title{layer}", title,
+                                          lambda t, p=self.plots[layer]: p.setTitle(t, size="9pt"))
             if h is None or not (h.dead.any() or h.saturated.any()):
                 if item.isVisible():
                     item.setVisible(False)
-                self._last_set.pop(f"health{layer}", None)
+                self._memo.forget(f"health{layer}")
                 continue
             marks = (h.dead.tobytes(), h.saturated.tobytes())
-            if self._last_set.get(f"health{layer}") == marks and item.isVisible():
+            if not self._memo.changed(f"health{layer}", marks) and item.isVisible():
                 continue  # the same units as last time: keep the picture (and its cache)
-            self._last_set[f"health{layer}"] = marks
             index_map = self.maps[layer]
             rim = cell_outline(index_map)
             img = np.zeros(index_map.shape + (4,), np.uint8)
@@ -295,7 +231,7 @@ class ActivationView(QWidget):
                 img[hit] = colour
             item.setImage(img, levels=(0, 255))
             item.setVisible(True)
-        set_if_changed(self, "health_legend", tuple(sorted(kinds)), self._show_health_legend)
+        self._memo.set_if_changed("health_legend", tuple(sorted(kinds)), self._show_health_legend)
 
     def _show_health_legend(self, kinds) -> None:
         parts = []
@@ -319,30 +255,29 @@ class ActivationView(QWidget):
             name = pos if v > 0 else neg
             colours = (ANSWER if v > 0 else (210, 60, 60),)
             L = max(1.0, abs(v)) if np.isfinite(v) else 1.0
-            set_if_changed(self, "yrange", (-L, L), lambda r: self.out_plot.setYRange(*r))
-            if text_due(self, "answer", running_snapshot(self._state[2] if self._state else None)):
-                set_if_changed(self, "answer", f"output {v:+.2f} → {name}",
-                               lambda t: self.out_plot.setTitle(t, size="9pt"))
+            self._memo.set_if_changed("yrange", (-L, L), lambda r: self.out_plot.setYRange(*r))
+            if self._memo.text_due("answer", running_snapshot(self._state[2] if self._state else None)):
+                self._memo.set_if_changed("answer", f"output {v:+.2f} → {name}",
+                                          lambda t: self.out_plot.setTitle(t, size="9pt"))
         else:
             answer = int(np.nanargmax(out)) if np.isfinite(out).any() else -1
             colours = tuple(ANSWER if i == answer else OTHER for i in range(len(out)))
             title = f"answer: {self.class_names[answer]}" if answer >= 0 else "answer: —"
-            set_if_changed(self, "answer", title, lambda t: self.out_plot.setTitle(t, size="9pt"))
-            set_if_changed(self, "ylabel", "z" if self.show_pre else "probability",
-                           lambda t: self.out_plot.setLabel("left", t, **{"font-size": "8pt"}))
+            self._memo.set_if_changed("answer", title, lambda t: self.out_plot.setTitle(t, size="9pt"))
+            self._memo.set_if_changed("ylabel", "z" if self.show_pre else "probability",
+                                      lambda t: self.out_plot.setLabel("left", t, **{"font-size": "8pt"}))
             if self.show_pre:
                 self.out_plot.enableAutoRange("y")
-                self._last_set.pop("yrange", None)
+                self._memo.forget("yrange")
             else:
-                set_if_changed(self, "yrange", (0, 1.05), lambda r: self.out_plot.setYRange(*r))
+                self._memo.set_if_changed("yrange", (0, 1.05), lambda r: self.out_plot.setYRange(*r))
         height = np.nan_to_num(out)
         span = float(np.abs(height).max(initial=0.0)) if self.show_pre else 1.0
-        unchanged = visibly_unchanged(self, "out_bars", height, span, self.show_pre)
-        if self._last_set.get("bar_colours") == (colours, sel):  # most frames: only the heights move
+        unchanged = self._memo.unchanged("out_bars", height, span, self.show_pre)
+        if not self._memo.changed("bar_colours", (colours, sel)):  # most frames: only the heights move
             if not unchanged:
                 self.out_bars.setOpts(height=height)
             return
-        self._last_set["bar_colours"] = (colours, sel)
         brushes = [self._brush(c) for c in colours]
         pens = [SELECTED_PEN if i == sel else NO_PEN for i in range(len(out))]
         self.out_bars.setOpts(height=height, brushes=brushes, pens=pens)
@@ -383,51 +318,17 @@ class ActivationView(QWidget):
         return self._selected
 
     def neuron_breakdown(self, layer: int, neuron: int) -> dict:
-        """How neuron ``neuron`` of ``layer`` gets its value for the current input.
-
-        Returns products w·a (n_prev,), their sum, the bias, z, the activation and its name.
-        """
+        """How neuron ``neuron`` of ``layer`` gets its value for the current input
+        (see nnviz.model.neuron_math.neuron_breakdown)."""
         zs, acts, snap = self._state
-        w = np.asarray(snap.weights[layer - 1][neuron], dtype=np.float64)
-        a_prev = np.asarray(acts[layer - 1][0], dtype=np.float64)
-        products = w * a_prev
-        bias = float(snap.biases[layer - 1][neuron]) if snap.bias else 0.0
-        fname = snap.output if layer == len(self.sizes) - 1 else snap.hidden
-        return {"products": products, "sum": float(products.sum()), "bias": bias, "has_bias": bool(snap.bias),
-                "z": float(zs[layer - 1][0][neuron]), "activation": float(acts[layer][0][neuron]),
-                "function": fname}
+        return neuron_breakdown(snap, zs, acts, layer, neuron)
 
     def _update_detail(self, force: bool = False):
         if self._selected is None or self._state is None:
             return
         layer, k = self._selected
-        d = self.neuron_breakdown(layer, k)
-        prod = d["products"].astype(np.float32)
-        img = prod.reshape(self.image_shape) if layer == 1 else prod[None, :]
-        # levels fitted to this one neuron's products: the picture is about which inputs push, not how hard
-        L = max(float(np.nanmax(np.abs(prod))) if np.isfinite(prod).any() else 0.0, 1e-6)
-        self.detail_img.setImage(img, levels=(-L, L), autoLevels=False)
-        set_if_changed(self, "detail_shape", (layer, img.shape), lambda _: self._fit_detail(layer))
-        src = "input pixel" if layer == 1 else f"layer {layer - 1} neuron"
-        set_if_changed(self, "title", f"{src} × weight → neuron {k}",
-                       lambda t: self.detail_plot.setTitle(t, size="8pt"))
-        if not (force or text_due(self, "formula", running_snapshot(self._state[2]))):
-            return  # the picture above moved; the numbers follow a few times a second
-        up, down = int((prod > 0).sum()), int((prod < 0).sum())
-        f = d["function"]
-        out_line = {"softmax": f"softmax over all outputs → {d['activation']:.3f}",
-                    "linear": f"output = z = {d['activation']:.3f}"}.get(
-            f, f"{SQUASH[f]}({d['z']:.3f}) = {d['activation']:.3f}")
-        self.formula.setText(
-            f"neuron {k} of layer {layer}\n"
-            f"Σ wᵢ·aᵢ = {d['sum']:+.3f}   ({plural(up, 'input')} pushed it up, {down} pulled it down)\n"
-            + (f"z = Σ wᵢ·aᵢ + b = {d['sum']:+.3f} + ({d['bias']:+.3f}) = {d['z']:+.3f}\n" if d["has_bias"]
-               else f"z = Σ wᵢ·aᵢ = {d['z']:+.3f}   (no bias in this net)\n")
-            + f"{out_line}\n{FORMULAS[f]}")
-
-    def _fit_detail(self, layer):
-        self.detail_plot.setAspectLocked(layer == 1)  # a deeper neuron's inputs are a strip: fill the box
-        self.detail_plot.vb.autoRange(items=[self.detail_img], padding=0.02)
+        self.neuron_panel.show_breakdown(self.neuron_breakdown(layer, k), layer, k,
+                                         running_snapshot(self._state[2]), force)
 
     # -- settings ---------------------------------------------------------------------------
 
@@ -443,7 +344,7 @@ class ActivationView(QWidget):
     def set_palette(self, name: str) -> None:
         self.palette_name = name
         if self.sizes:
-            self.detail_img.setLookupTable(lookup_table(name))
+            self.neuron_panel.set_palette(name)
             if self._state is not None:
                 self.show_activations(*self._state)
 

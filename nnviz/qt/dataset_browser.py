@@ -8,28 +8,15 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QAbstractListModel, QElapsedTimer, QModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPixmap
+from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
     QApplication, QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget,
 )
 
 from ..model.datasets import SIGN
-from .pixel_editor import gray_image
+from .pixmaps import THUMB, thumbnail
 
-THUMB = 48
 MINE = "my examples"
-FRAME = QColor(118, 118, 118)  # grey around each image: its white ink must not melt into the view
-
-
-def thumbnail(values: np.ndarray) -> QPixmap:
-    """(h, w) image in [0, 1] -> a THUMB-sized pixmap, cells as crisp blocks, on a grey frame."""
-    img = gray_image(values).scaled(THUMB - 2, THUMB - 2, Qt.KeepAspectRatio, Qt.FastTransformation)
-    pix = QPixmap(THUMB, THUMB)
-    pix.fill(FRAME)
-    p = QPainter(pix)
-    p.drawImage((THUMB - img.width()) // 2, (THUMB - img.height()) // 2, img)
-    p.end()
-    return pix
 
 
 class ExamplesModel(QAbstractListModel):

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 from nnviz.model.history import QUANTILES
 
 from .explore import ExplorePanel
-from .palettes import PALETTES, StableLevel, color_for, set_if_changed
+from .palettes import PALETTES, StableLevel, color_for
+from .redraw_memo import RedrawMemo
 
 BINS = 41  # odd, so one bin is centred on 0
 LAYER_COLOURS = ((31, 90, 180), (150, 60, 170), (210, 120, 10), (20, 140, 150), (120, 80, 40),
@@ -130,6 +131,7 @@ class HealthView(ExplorePanel):
         self._generation = None
         self.levels: list[StableLevel] = []
         self.histograms: list[tuple[np.ndarray, np.ndarray, int]] = []
+        self._memo = RedrawMemo()
 
         self.header = QLabel("Open a lesson to see where learning happens.")
         self.header.setObjectName("healthHeader")
@@ -172,6 +174,7 @@ class HealthView(ExplorePanel):
 
     def _build(self, sizes) -> None:
         self.view.clear()
+        self._memo.forget()  # a new norm plot: no y range set on it yet
         L = len(sizes) - 1
         self._n_layers = L
         self._sizes = tuple(sizes)
@@ -297,8 +300,8 @@ class HealthView(ExplorePanel):
                 _set_curve(self.update_curves[i], it, positive_or_nan(u[:, i]), symbol="s" if dots else None,
                            symbolSize=5, symbolBrush=None, symbolPen=pg.mkPen(c))
             self.norm_plot.setXRange(0, x_end, padding=0.02)
-            set_if_changed(self, "norm_y", log_window(np.concatenate([g.ravel(), u.ravel()])),
-                           lambda r: self.norm_plot.setYRange(*r, padding=0))
+            self._memo.set_if_changed("norm_y", log_window(np.concatenate([g.ravel(), u.ravel()])),
+                                      lambda r: self.norm_plot.setYRange(*r, padding=0))
         self.norm_now.setValue(snap.iteration)
 
         quant = quantile_columns(history, L)

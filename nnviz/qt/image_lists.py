@@ -1,23 +1,13 @@
-"""Small image helpers the Explore tabs share: thumbnail lists and framed thumbnails."""
+"""The thumbnail list the Explore tabs share: a grid of images, optionally framed."""
 
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem
 
-from .dataset_browser import THUMB, thumbnail
-
-
-def framed(pix: QPixmap, color: QColor, width: int = 3) -> QPixmap:
-    """``pix`` inside a coloured border (e.g. green = called a smile, red = not)."""
-    out = QPixmap(pix.width() + 2 * width, pix.height() + 2 * width)
-    out.fill(color)
-    p = QPainter(out)
-    p.drawPixmap(width, width, pix)
-    p.end()
-    return out
+from .pixmaps import THUMB, framed, thumbnail
 
 
 class ImageList(QListWidget):

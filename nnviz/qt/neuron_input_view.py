@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QDoubleSpinBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
     QSpinBox, QToolTip, QVBoxLayout, QWidget,
@@ -24,8 +23,8 @@ from PySide6.QtWidgets import (
 from ..model.datasets import SIGN
 from ..model.neuron_input import maximize, saliency, top_output
 from .explore import ExplorePanel
-from .dataset_browser import FRAME
 from .palettes import PALETTES, lookup_table, lut_index, symmetric_level
+from .pixmaps import rgb_pixmap
 
 SIZE = 120  # pixels high of each picture
 MAX_OVERLAY = 0.85  # opacity of the strongest saliency colour over the drawing
@@ -54,22 +53,6 @@ def heat_rgb(values: np.ndarray, level: float, palette: str) -> np.ndarray:
     return lookup_table(palette)[lut_index(values, level)][..., :3].astype(np.float64)
 
 
-def rgb_pixmap(rgb: np.ndarray) -> QPixmap:
-    """(h, w, 3) 0..255 -> a SIZE-high pixmap of crisp cells inside a thin grey frame
-    (so black cells do not melt into a dark background)."""
-    h, w, _ = rgb.shape
-    data = np.ascontiguousarray(np.round(np.clip(rgb, 0, 255)).astype(np.uint8))
-    img = QImage(data.data, w, h, 3 * w, QImage.Format_RGB888).copy()
-    img = img.scaled(max(1, round((SIZE - 2 * FRAME_W) * w / h)), SIZE - 2 * FRAME_W, Qt.KeepAspectRatio,
-                     Qt.FastTransformation)
-    pix = QPixmap(img.width() + 2 * FRAME_W, img.height() + 2 * FRAME_W)
-    pix.fill(FRAME)
-    p = QPainter(pix)
-    p.drawImage(FRAME_W, FRAME_W, img)
-    p.end()
-    return pix
-
-
 class PixelPicture(QLabel):
     """An image of the input's shape, blown up with crisp cells; hovering shows each cell's
     numbers (``describe(row, col)`` -> text)."""
@@ -85,7 +68,7 @@ class PixelPicture(QLabel):
 
     def show_rgb(self, rgb: np.ndarray) -> None:
         self.shape = rgb.shape[:2]
-        self.setPixmap(rgb_pixmap(rgb))
+        self.setPixmap(rgb_pixmap(rgb, SIZE, FRAME_W))
 
     def clear(self) -> None:
         self.shape = None

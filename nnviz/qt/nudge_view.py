@@ -28,7 +28,8 @@ from nnviz.model.compare import Comparison, compare_snapshot, training_sample
 from nnviz.model.datasets import SIGN
 
 from .explore import ExplorePanel
-from .palettes import PALETTES, lookup_table, style_image_plot, symmetric_level
+from .palettes import PALETTES, lookup_table, symmetric_level
+from .plot_style import style_image_plot
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 

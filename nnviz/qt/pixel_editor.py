@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeySequence, QPainter, QPen, QPixmap
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
@@ -16,17 +16,9 @@ from PySide6.QtWidgets import (
 from ..model.canvas import Canvas
 from ..model.preprocess import mnist_preprocess
 from .actions import make_action
+from .pixmaps import gray_image
 
 GRID_LINES_UP_TO = 16  # cells per side; beyond this, lines would hide the drawing
-
-
-def gray_image(values: np.ndarray) -> QImage:
-    """(h, w) floats in [0, 1] -> 8-bit grayscale QImage, 1 = white (a copy: Qt owns its memory)."""
-    v = np.clip(np.nan_to_num(values), 0, 1)
-    g = np.round(v * 255)
-    g = np.ascontiguousarray(g.astype(np.uint8))
-    h, w = g.shape
-    return QImage(g.data, w, h, w, QImage.Format_Grayscale8).copy()
 
 
 class GridCanvas(QWidget):

@@ -5,7 +5,7 @@ NumPy to at most ``2·MAX_BUCKETS`` points that keep every bucket's lowest and h
 loss (so each spike still shows) — cheaper than pyqtgraph's own clip-to-view and
 downsampling, which also redo their work, and repaint, whenever the range moves. Axes
 (with the grid) are cached pixmaps, redrawn only when a range changes (see
-``palettes.cache_static``), and ranges grow in steps of ``RANGE_GROWTH``; the legends
+``plot_style.cache_static``), and ranges grow in steps of ``RANGE_GROWTH``; the legends
 are QLabels.
 """
 
@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from .palettes import lighten_plot
+from .plot_style import lighten_plot
 
 SMOOTH_WINDOW = 50
 MAX_SYMBOLS = 60

@@ -21,9 +21,9 @@ from ..model.lessons import LESSONS
 from ..model.population import (
     KIND_DESCRIPTIONS, KINDS, MOUTH_KIND, MOUTH_ROWS, run_population, sample_kinds,
 )
-from .dataset_browser import thumbnail
 from .explore import ExplorePanel
-from .image_lists import ImageList, framed
+from .image_lists import ImageList
+from .pixmaps import framed, thumbnail
 
 SMILE, NOT, MIXED = QColor(40, 170, 70), QColor(210, 50, 50), QColor(235, 160, 30)
 ALL = -1  # the kinds table's last row: every mouth

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..model.datasets import SIGN
-from .palettes import visibly_unchanged
+from .redraw_memo import RedrawMemo
 
 
 class _Bars(QWidget):
@@ -49,6 +49,7 @@ class PredictionReadout(QWidget):
         self.setObjectName("predictionReadout")
         self.task = "classification"
         self.class_names: tuple[str, ...] = ()
+        self._memo = RedrawMemo()
         self.headline = QLabel("—")
         f = QFont()
         f.setPointSize(15)
@@ -102,7 +103,7 @@ class PredictionReadout(QWidget):
             # what the bars print: the highlighted class and each label; heights under 1/512 are no pixel
             shown = (len(v), int(np.argmax(v)) if len(v) else -1,
                      tuple(f"{x:.0%}" if x >= 0.05 else "" for x in v))
-            if not visibly_unchanged(self, "bars", v, 1.0, shown):
+            if not self._memo.unchanged("bars", v, 1.0, shown):
                 self.bars.update()
 
     def text(self) -> str:

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
 from ..model.functions import HIDDEN_ACTIVATIONS
 from ..model.optimizers import OPTIMIZERS
 from ..model.settings import METHODS
-from .palettes import fix_label_size
+from .plot_style import fix_label_size
 from .plots import TrainingPlots
 from .spinboxes import ClampingDoubleSpinBox, ClampingSpinBox
 

@@ -11,8 +11,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from .palettes import (LutImageItem, colormap, draw_heatmap, lighten_plot, lookup_table, set_if_changed,
-                       skip_when_clean, visibly_unchanged)
+from .lut_image import LutImageItem, draw_heatmap
+from .palettes import colormap, lookup_table
+from .plot_style import lighten_plot, skip_when_clean
+from .redraw_memo import RedrawMemo
 
 
 def index_ticks(n: int, names=None) -> list[list[tuple[float, str]]]:
@@ -33,11 +35,14 @@ def index_ticks(n: int, names=None) -> list[list[tuple[float, str]]]:
 class MatrixStack(pg.GraphicsLayoutWidget):
     """Heatmaps of weights[1:], built once per architecture, redrawn in place."""
 
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._memo = RedrawMemo()
+
     def build(self, sizes, class_names, palette: str) -> None:
         """sizes: activation layer sizes, input first; the last rows get class names."""
         self.clear()
-        self._last_set = {}
-        self._drawn_values = {}  # new items: nothing drawn on them yet
+        self._memo.forget()  # new items: nothing drawn or set on them yet
         lut, cmap = lookup_table(palette), colormap(palette)
         self.plots, self.images, self.flags, self.bars = [], [], [], []
         n = len(sizes) - 1
@@ -73,11 +78,11 @@ class MatrixStack(pg.GraphicsLayoutWidget):
 
     def draw(self, matrices, levels, skip_unchanged: bool = False) -> None:
         """matrices: (to, from) float32 arrays; levels: L per matrix for (−L, L).
-        ``skip_unchanged``: keep a matrix whose picture would look the same (palettes.visibly_unchanged)."""
+        ``skip_unchanged``: keep a matrix whose picture would look the same (RedrawMemo.unchanged)."""
         for j, (img, flags, bar, m, L) in enumerate(zip(self.images, self.flags, self.bars, matrices, levels)):
-            if not visibly_unchanged(self, f"m{j}", m, 2 * L, L, allow=skip_unchanged):
+            if not self._memo.unchanged(f"m{j}", m, 2 * L, L, allow=skip_unchanged):
                 draw_heatmap(img, flags, m, L, None if np.isfinite(m).all() else ~np.isfinite(m))
-            set_if_changed(self, f"bar{j}", (-L, L), bar.setLevels)
+            self._memo.set_if_changed(f"bar{j}", (-L, L), bar.setLevels)
 
     def fit(self) -> None:
         for p, img in zip(self.plots, self.images):

@@ -21,9 +21,10 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter,
                                QVBoxLayout, QWidget)
 
-from .palettes import (PALETTES, LutImageItem, StableLevel, colormap, draw_heatmap, lighten_plot,
-                       lookup_table, running_snapshot, set_if_changed, skip_when_clean, style_image_plot,
-                       text_due, visibly_unchanged)
+from .lut_image import LutImageItem, draw_heatmap
+from .palettes import PALETTES, StableLevel, colormap, lookup_table
+from .plot_style import fit_image, lighten_plot, skip_when_clean, style_image_plot
+from .redraw_memo import RedrawMemo, running_snapshot
 from .tiles import GAP, fit_grid, tile_at, tile_mosaic
 from .weight_matrices import MatrixStack
 
@@ -56,6 +57,7 @@ class WeightPanel(QWidget):
         self._order = np.zeros(0, dtype=np.intp)  # neuron shown in each tile slot, all pages
         self.page, self.per_page = 0, 1
         self._needs_range = True
+        self._memo = RedrawMemo()
 
         self.legend = QLabel()
         self.legend.setStyleSheet("color: #444;")
@@ -136,8 +138,7 @@ class WeightPanel(QWidget):
         self._levels = [StableLevel() for _ in range(n_layers)]
         self._delta_levels = [StableLevel() for _ in range(n_layers)]
         self._selected, self._shown, self._lv, self.page = None, [], [], 0
-        self._last_set = {}  # new items: nothing has been set on them yet
-        self._drawn_values = {}  # ... nor drawn (palettes.visibly_unchanged)
+        self._memo.forget()  # new items: nothing has been drawn or set on them yet
         self.view.clear()
         lut, cmap = lookup_table(self.palette_name), colormap(self.palette_name)
         self.mosaic_plot = self.view.addPlot(row=0, col=0)
@@ -290,15 +291,15 @@ class WeightPanel(QWidget):
         # While training runs, a picture within half a colour step of the one shown is kept
         # (no new image, no repaint); paused, every step is drawn.
         running = running_snapshot(snap)
-        if not visibly_unchanged(self, "mosaic", page, 2 * self._lv[0],
-                                 (self._lv[0], ids.tobytes(), self.grid_cols, self.show_delta),
-                                 allow=running):
+        if not self._memo.unchanged("mosaic", page, 2 * self._lv[0],
+                                    (self._lv[0], ids.tobytes(), self.grid_cols, self.show_delta),
+                                    allow=running):
             bad = None if np.isfinite(page).all() else tile_mosaic((~np.isfinite(page)).astype(np.float32),
                                                                     self.grid_cols) == 1
             draw_heatmap(self.mosaic, self.mosaic_flags, tile_mosaic(page, self.grid_cols), self._lv[0], bad)
         if self._value_labels:
             self._update_value_labels(page)
-        set_if_changed(self, "bar0", (-self._lv[0], self._lv[0]), self.mosaic_bar.setLevels)
+        self._memo.set_if_changed("bar0", (-self._lv[0], self._lv[0]), self.mosaic_bar.setLevels)
         self.matrix_view.draw(self._shown[1:], self._lv[1:], skip_unchanged=running)
         self._fit_views()
         self._update_detail()
@@ -330,17 +331,14 @@ class WeightPanel(QWidget):
         layer, k = self._selected
         data = self._shown[0][k] if layer == 1 else self._shown[layer - 1][k][None, :]
         self.detail.setImage(data, levels=(-self._lv[layer - 1], self._lv[layer - 1]), autoLevels=False)
-        set_if_changed(self, "detail_fit", (layer, k, data.shape), lambda _: self._fit_detail(layer))
+        self._memo.set_if_changed("detail_fit", (layer, k, data.shape),  # a deeper neuron's row is a strip
+                                  lambda _: fit_image(self.detail_plot, self.detail, layer == 1))
         b = self._biases[layer - 1][k] if len(self._biases) >= layer else 0.0
         title = f"layer {layer} · neuron {k}{' · ΔW' * self.show_delta} · bias {b:+.3f}"
         # a new title re-lays-out the plot: while training runs, the bias is refreshed a few times a second
-        if self._last_set.get("title", "").split(" · bias")[0] != title.split(" · bias")[0] or text_due(
-                self, "title", running_snapshot(self._snapshot)):
-            set_if_changed(self, "title", title, lambda t: self.detail_plot.setTitle(t, size="8pt"))
-
-    def _fit_detail(self, layer):
-        self.detail_plot.setAspectLocked(layer == 1)  # a deeper neuron's row is a strip: fill the box
-        self.detail_plot.vb.autoRange(items=[self.detail], padding=0.02)
+        same_but_bias = self._memo.last("title", "").split(" · bias")[0] == title.split(" · bias")[0]
+        if not same_but_bias or self._memo.text_due("title", running_snapshot(self._snapshot)):
+            self._memo.set_if_changed("title", title, lambda t: self.detail_plot.setTitle(t, size="8pt"))
 
     # -- interaction ------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 import pytest
 
-from nnviz.model.functions import HIDDEN_ACTIVATIONS
+from nnviz.model.functions import HIDDEN_ACTIVATIONS, LOSS_FUNCTIONS, LOSSES, output_loss_and_delta
 from nnviz.model.network import Network
 
 PAIRS = [("softmax", "cross_entropy"), ("sigmoid", "cross_entropy"), ("linear", "cross_entropy"),
@@ -47,6 +47,14 @@ def test_backprop_matches_finite_differences(hidden, pair):
         np.testing.assert_allclose(g, numeric_gradient(net, X, Y, loss, w), rtol=1e-5, atol=1e-8)
     for b, g in zip(net.biases, db):
         np.testing.assert_allclose(g, numeric_gradient(net, X, Y, loss, b), rtol=1e-5, atol=1e-8)
+
+
+def test_every_loss_setting_is_a_registered_function_and_every_pairing_is_tested():
+    assert LOSSES == tuple(LOSS_FUNCTIONS) == ("cross_entropy", "mse")
+    assert {loss for _, loss in PAIRS} == set(LOSSES)
+    z = np.zeros((2, 3))
+    with pytest.raises(ValueError, match="unknown loss 'hinge'; choose one of cross_entropy, mse"):
+        output_loss_and_delta("softmax", "hinge", z, z, np.array([0, 1]))
 
 
 def test_mse_is_mean_over_batch_and_outputs():

@@ -10,8 +10,9 @@ from nnviz.model.errors import DataFormatError, SettingsError
 from nnviz.model.examples import UserExamples
 from nnviz.model.lessonfile import LessonFile, load_lesson_file, save_lesson_file, with_suffix
 from nnviz.model.lessons import get_lesson
-from nnviz.model.modelfile import SavedModel, read_npz, save_model
+from nnviz.model.modelfile import SavedModel, save_model
 from nnviz.model.network import Network
+from nnviz.model.npzfile import read_npz
 
 
 def _trained(name="digits", steps=25):

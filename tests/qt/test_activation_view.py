@@ -75,7 +75,7 @@ def test_smile_output_says_smile_or_not(view_for):
     v = float(snap.network().forward(x)[-1][0, 0])
     assert ("→ smile" if v > 0 else "→ not a smile") in view.out_plot.titleLabel.text
     assert view.selected_neuron() == (1, 0)  # one neuron: its breakdown is shown from the start
-    assert "no bias" in view.formula.text()
+    assert "no bias" in view.neuron_panel.formula.text()
 
 
 @pytest.mark.parametrize("layer,neuron", [(1, 5), (2, 11), (3, 7)])
@@ -115,11 +115,11 @@ def test_how_a_neuron_is_made_adds_up(view_for, lesson, layer, neuron):
         assert d["activation"] == pytest.approx(1 / (1 + np.exp(-d["z"])), abs=1e-5)
     elif d["function"] == "relu":
         assert d["activation"] == pytest.approx(max(0.0, d["z"]), abs=1e-6)
-    text = view.formula.text()
+    text = view.neuron_panel.formula.text()
     assert f"{d['sum']:+.3f} + ({d['bias']:+.3f}) = {d['z']:+.3f}" in text
     assert FORMULAS[d["function"]] in text
     # the product picture: input-shaped for layer 1, one strip over the previous layer otherwise
-    img = view.detail_img.image
+    img = view.neuron_panel.detail_img.image
     if layer == 1:
         np.testing.assert_allclose(img, d["products"].reshape(view.image_shape), rtol=1e-5)
     else:

@@ -151,23 +151,55 @@ def test_output_bars_bounds_follow_the_heights(qtbot, make_window):
     assert bars.boundingRect().height() > low.height() + 0.5
 
 
-def test_visibly_unchanged_skips_sub_step_changes_without_letting_them_add_up():
-    from types import SimpleNamespace
+def test_redraw_memo_skips_sub_step_changes_without_letting_them_add_up():
+    from nnviz.qt.redraw_memo import RedrawMemo
 
-    from nnviz.qt.palettes import visibly_unchanged
-
-    owner, span = SimpleNamespace(), 1.0  # 256 colours over 0..1: a step is 1/256
+    memo, span = RedrawMemo(), 1.0  # 256 colours over 0..1: a step is 1/256
     v = np.linspace(0, 1, 16)
-    assert not visibly_unchanged(owner, "a", v, span)  # nothing drawn yet
-    assert visibly_unchanged(owner, "a", v + 0.001, span)  # under half a step: the same picture
-    assert visibly_unchanged(owner, "a", v + 0.0019, span)  # still measured from what was drawn ...
-    assert not visibly_unchanged(owner, "a", v + 0.0021, span)  # ... so creeping changes are drawn
-    assert visibly_unchanged(owner, "a", v + 0.0021, span)
-    assert not visibly_unchanged(owner, "a", v + 0.0021, span, context=("levels", 2))  # new levels
+    assert not memo.unchanged("a", v, span)  # nothing drawn yet
+    assert memo.unchanged("a", v + 0.001, span)  # under half a step: the same picture
+    assert memo.unchanged("a", v + 0.0019, span)  # still measured from what was drawn ...
+    assert not memo.unchanged("a", v + 0.0021, span)  # ... so creeping changes are drawn
+    assert memo.unchanged("a", v + 0.0021, span)
+    assert not memo.unchanged("a", v + 0.0021, span, context=("levels", 2))  # new levels
     bad = v.copy()
     bad[3] = np.nan
-    assert not visibly_unchanged(owner, "a", bad, span, context=("levels", 2))  # NaN is always drawn
-    assert not visibly_unchanged(owner, "a", bad, span, context=("levels", 2))
+    assert not memo.unchanged("a", bad, span, context=("levels", 2))  # NaN is always drawn
+    assert not memo.unchanged("a", bad, span, context=("levels", 2))
+    assert not memo.unchanged("a", v, span) and memo.unchanged("a", v, span)
+    assert not memo.unchanged("a", v, span, allow=False)  # paused: always drawn, and the record dropped ...
+    assert not memo.unchanged("a", v, span)  # ... so the next frame draws too
+    memo.forget()  # new items: nothing drawn on them
+    assert not memo.unchanged("a", v, span)
+
+
+def test_redraw_memo_sets_only_changed_values_and_forgets_on_request():
+    from nnviz.qt.redraw_memo import RedrawMemo
+
+    memo, calls = RedrawMemo(), []
+    memo.set_if_changed("title", "a", calls.append)
+    memo.set_if_changed("title", "a", calls.append)
+    memo.set_if_changed("range", (0, 1), calls.append)
+    assert calls == ["a", (0, 1)] and memo.last("title") == "a" and memo.last("other", "-") == "-"
+    memo.forget("title")  # one key: the other stays
+    memo.set_if_changed("title", "a", calls.append)
+    memo.set_if_changed("range", (0, 1), calls.append)
+    assert calls == ["a", (0, 1), "a"]
+    assert not memo.changed("title", "a") and memo.changed("title", "b")
+    memo.forget()
+    assert memo.last("range") is None and memo.changed("range", (0, 1))
+
+
+def test_redraw_memo_lets_a_text_change_every_frame_only_when_paused():
+    from nnviz.qt.redraw_memo import TEXT_SECONDS, RedrawMemo
+
+    memo = RedrawMemo()
+    assert memo.text_due("t", running=False) and memo.text_due("t", running=False)
+    assert memo.text_due("t", running=True)  # the first time while running
+    assert not memo.text_due("t", running=True)  # then not again within TEXT_SECONDS ...
+    assert memo.text_due("u", running=True)  # ... per key
+    assert memo.text_due("t", running=True, seconds=0.0)
+    assert TEXT_SECONDS > 0
 
 
 def test_an_activation_that_moves_is_redrawn_and_one_that_barely_moves_is_not(qtbot, make_window):
