@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 from .model.errors import NNVizError
 
 EXIT_BAD_INPUT = 2
+EXIT_NO_DISPLAY = 3
 
 
 def _cmd_lessons(args) -> int:
@@ -81,6 +83,14 @@ def _cmd_evaluate(args) -> int:
 
 
 def _cmd_bench(args) -> int:
+    if args.startup:
+        from .startup_bench import format_startup, run_startup
+
+        result = run_startup(runs=args.runs)
+        print(format_startup(result))
+        if args.json:
+            print(json.dumps(result))
+        return 0
     if args.gui:
         from .qt.bench_gui import run_gui_bench
 
@@ -103,9 +113,49 @@ def _cmd_screenshot(args) -> int:
     return 0
 
 
-def _cmd_app(args) -> int:
-    from .qt.app import main
+def _invocation() -> str:
+    """How the learner started nnviz, to repeat it in advice (``.venv/bin/nnviz``, ``python -m nnviz``)."""
+    prog = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    if Path(prog).name != "nnviz":
+        return "python -m nnviz"
+    try:
+        rel = os.path.relpath(prog)
+    except ValueError:
+        rel = prog
+    return rel if not rel.startswith("..") else prog
 
+
+def display_problem(env=None, platform: str = sys.platform) -> str | None:
+    """One sentence saying why no window can open here, or None. Qt's own text for this is an
+    abort about the "xcb" plugin, which tells a learner nothing."""
+    env = os.environ if env is None else env
+    if not platform.startswith("linux"):
+        return None
+    qpa = env.get("QT_QPA_PLATFORM", "")
+    x11, wayland = bool(env.get("DISPLAY")), bool(env.get("WAYLAND_DISPLAY"))
+    wanted = qpa.split(":")[0].split(";")[0]
+    if wanted in ("", "xcb", "wayland") and not (x11 if wanted == "xcb" else wayland if wanted == "wayland"
+                                                 else x11 or wayland):
+        return ("nnviz opens a window, but no display was found (DISPLAY and WAYLAND_DISPLAY are not set): "
+                "run it from a terminal in your desktop session, or on a machine without a screen "
+                f"under a virtual one with `xvfb-run -a {_invocation()}`.")
+    return None
+
+
+def _cmd_app(args) -> int:
+    problem = display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_NO_DISPLAY
+    try:
+        from .qt.app import main
+    except ImportError as e:
+        if "cannot open shared object file" not in str(e):
+            raise
+        # a system library Qt links to is missing: say which, and where the list lives
+        print(f"nnviz: Qt could not load a system library ({e}); install the packages listed in "
+              f"the README's first command (sudo apt-get install ...).", file=sys.stderr)
+        return EXIT_NO_DISPLAY
     return main(lesson=args.lesson, model=args.model, quit_after=args.quit_after)
 
 
@@ -139,6 +189,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("bench", help="measure training speed (and the app's, with --gui)")
     s.add_argument("--json", action="store_true", help="print the numbers as JSON on the last line")
     s.add_argument("--gui", action="store_true", help="benchmark the desktop app offscreen")
+    s.add_argument("--startup", action="store_true",
+                   help="time from launching the app to its first painted window and first lesson frame")
+    s.add_argument("--runs", type=int, default=5, help="launches per lesson with --startup")
     s.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     s.set_defaults(func=_cmd_bench)
 
@@ -151,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if os.environ.get("NNVIZ_STARTUP_REPORT"):
+        from .qt.startup import mark
+
+        mark("python_ready")
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -78,3 +78,26 @@ def test_bench_prints_throughput_for_the_four_networks():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     sps = result["train_batch_samples_per_second"]
     assert len(sps) == 4 and all(v > 0 for v in sps.values())
+
+
+def test_the_app_without_a_display_says_how_to_run_it_in_one_sentence():
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = subprocess.run([sys.executable, "-m", "nnviz"], capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 3
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "xvfb-run -a python -m nnviz" in lines[0] and "desktop session" in lines[0]
+    assert "xcb" not in out.stderr and "Traceback" not in out.stderr
+
+
+def test_display_problem_knows_which_platform_needs_which_display():
+    from nnviz.cli import display_problem
+
+    assert display_problem({}) is not None
+    assert display_problem({"DISPLAY": ":0"}) is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}) is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}) is None
+    assert display_problem({"QT_QPA_PLATFORM": "wayland", "DISPLAY": ":0"}) is not None  # wants Wayland
+    assert display_problem({"QT_QPA_PLATFORM": "xcb", "WAYLAND_DISPLAY": "w"}) is not None
+    assert display_problem({}, platform="darwin") is None  # macOS and Windows always have a screen

@@ -27,7 +27,7 @@ def test_wheel_ships_resources_and_finds_them_when_installed(tmp_path):
     wheel = next(tmp_path.glob("nnviz-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for f in ("nnviz/resources/data/digits.npz", "nnviz/resources/data/mnist_5k.npz",
-              "nnviz/resources/ATTRIBUTION.md", "nnviz/model/network.py", "nnviz/qt/main_window.py"):
+              "nnviz/resources/ATTRIBUTION.md", "nnviz/model/core/network.py", "nnviz/qt/window/main_window.py"):
         assert f in names
     # unpack it somewhere else and import from there: the locator must find the wheel's copy
     site = tmp_path / "site"

@@ -27,16 +27,20 @@ def main(lesson: str | None = None, model=None, quit_after: float | None = None)
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from .main_window import MainWindow
+    from . import startup
+    from .window.main_window import MainWindow
 
+    startup.mark("imported")
     install_message_handler()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnviz")
     app.setOrganizationName("nnviz")
     win = MainWindow(lesson=lesson)
+    startup.mark("window_built")
     if model is not None:
-        win._open_model(str(model))
+        win.open_model(str(model))
     win.show()
+    startup.watch(app, win)
     if quit_after is not None:
         # for scripted smoke tests: start, train a little, then close like a user would
         QTimer.singleShot(int(quit_after * 500), win.controller.run)

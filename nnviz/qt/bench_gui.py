@@ -40,16 +40,16 @@ def _gui_run(app, win, seconds: float) -> dict:
     from PySide6.QtCore import Qt, QTimer
 
     frames = []
-    original = win.render_latest
+    original = win.frames.render_latest
 
     def counting_render():
-        before = win._rendered
+        before = win.frames.rendered
         original()
-        if win._rendered is not before:
+        if win.frames.rendered is not before:
             frames.append(time.perf_counter())
 
-    win._display.timeout.disconnect()
-    win._display.timeout.connect(counting_render)
+    win.frames.timer.timeout.disconnect()
+    win.frames.timer.timeout.connect(counting_render)
     gaps, last = [], [time.perf_counter()]
 
     def probe():
@@ -81,8 +81,8 @@ def _gui_run(app, win, seconds: float) -> dict:
     i1, t1 = win.controller.latest.iteration, time.perf_counter()
     win.controller.pause()
     wait_until(app, lambda: not win.controller.running, 10)
-    win._display.timeout.disconnect()
-    win._display.timeout.connect(original)
+    win.frames.timer.timeout.disconnect()
+    win.frames.timer.timeout.connect(original)
     rendered = [f for f in frames if f >= t0]
     return {"iterations_per_second": (i1 - i0) / (t1 - t0), "fps": len(rendered) / (t1 - t0),
             "longest_stall_ms": 1000 * max(gaps[1:] or [0.0]), "iterations": i1 - start_it}
@@ -92,7 +92,7 @@ def _refresh_ms(app, win, repeats: int = 30) -> list[float]:
     """Time to render every view from a new snapshot (forced by forgetting the last one)."""
     times = []
     for _ in range(repeats):
-        win._rendered = None
+        win.frames.rendered = None
         t = time.perf_counter()
         win.render_latest()
         app.processEvents()  # include the painting the update caused

@@ -11,7 +11,11 @@ thread:
   ``Snapshot`` (possibly a rewound past one), ``painted`` the editor's image as a
   float32 ``(n_inputs,)`` array;
 - ``select_neuron(layer, neuron)`` when the learner picks a neuron (layer ≥ 1 as in
-  the weight panel: ``weights[layer - 1][neuron]`` are its incoming weights).
+  the weight panel: ``weights[layer - 1][neuron]`` are its incoming weights);
+- ``set_palette(name)`` when the learner picks another palette.
+
+A panel is built the first time its tab is drawn, and is then given the current lesson,
+neuron and palette.
 
 Panels emit ``loadInput`` with an ``(n_inputs,)`` image to put into the editor
 and ``statusMessage`` for one-line feedback; they never talk to the worker.
@@ -42,3 +46,6 @@ class ExplorePanel(QWidget):
 
     def select_neuron(self, layer: int, neuron: int) -> None:
         """The learner selected a neuron elsewhere."""
+
+    def set_palette(self, name: str) -> None:
+        """The learner chose another diverging palette (see palettes.PALETTES)."""

@@ -1,11 +1,16 @@
-"""The Explore dock: the ExplorePanel tabs, refreshed only when visible and only as often as useful."""
+"""The Explore dock: the ExplorePanel tabs, refreshed only when visible and only as often as useful.
+
+A tab's panel is built the first time it is drawn on screen: the window then starts without
+paying for six panels of plots (about a quarter of a second) that most sessions open later."""
 
 from __future__ import annotations
 
 import time
 
+from typing import Callable
+
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QTabWidget
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from .explore import LIVE_HZ, ExplorePanel
 
@@ -16,18 +21,44 @@ class ExploreTabs(QTabWidget):
     loadInput = Signal(object)
     statusMessage = Signal(str)
 
-    def __init__(self, panels: list[ExplorePanel], parent=None):
+    def __init__(self, entries: list[tuple[str, Callable[[], ExplorePanel]]], parent=None):
+        """``entries``: (tab title, factory) per tab; a factory builds its panel on first show."""
         super().__init__(parent)
         self.setObjectName("exploreTabs")
         self.setDocumentMode(True)
-        self.panels = list(panels)
-        for p in self.panels:
-            self.addTab(p, p.title)
-            p.loadInput.connect(self.loadInput)
-            p.statusMessage.connect(self.statusMessage)
+        self._factories = [factory for _, factory in entries]
+        self._panels: list[ExplorePanel | None] = [None] * len(entries)
+        self._holders = []
+        for title, _ in entries:
+            holder = QWidget()
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self._holders.append(holder)
+            self.addTab(holder, title)
+        self._lesson = self._neuron = self._palette = None  # replayed into panels built later
         self._shown: dict[int, tuple] = {}  # panel index -> (snapshot, painted revision) last drawn
         self._last_live = 0.0
         self.currentChanged.connect(lambda _: self._shown.clear())
+
+    @property
+    def panels(self) -> list[ExplorePanel]:
+        """The panels built so far, in tab order."""
+        return [p for p in self._panels if p is not None]
+
+    def panel(self, i: int) -> ExplorePanel:
+        """Tab ``i``'s panel, built now if it was not yet (with the lesson, neuron and palette)."""
+        p = self._panels[i]
+        if p is None:
+            p = self._panels[i] = self._factories[i]()
+            p.loadInput.connect(self.loadInput)
+            p.statusMessage.connect(self.statusMessage)
+            if self._palette is not None:
+                p.set_palette(self._palette)
+            if self._lesson is not None:
+                p.set_lesson(self._lesson)
+            if self._neuron is not None:
+                p.select_neuron(*self._neuron)
+            self._holders[i].layout().addWidget(p)
+        return p
 
     def on_screen(self) -> bool:
         """Really visible: a dock behind another tab counts as visible to Qt but is moved off screen."""
@@ -35,20 +66,28 @@ class ExploreTabs(QTabWidget):
 
     def set_lesson(self, dataset) -> None:
         self._shown.clear()
+        self._lesson, self._neuron = dataset, None
         for p in self.panels:
             p.set_lesson(dataset)
 
     def select_neuron(self, layer: int, neuron: int) -> None:
         self._shown.clear()
+        self._neuron = (layer, neuron)
         for p in self.panels:
             p.select_neuron(layer, neuron)
+
+    def set_palette(self, name: str) -> None:
+        self._shown.clear()
+        self._palette = name
+        for p in self.panels:
+            p.set_palette(name)
 
     def refresh(self, snap, painted, painted_revision, running: bool) -> None:
         """Draw the current tab if it is on screen and its inputs changed (rate-limited while running)."""
         i = self.currentIndex()
         if i < 0 or snap is None or not self.on_screen():
             return
-        panel = self.panels[i]
+        panel = self.panel(i)
         key = (snap, painted_revision)
         if self._shown.get(i) == key:
             return

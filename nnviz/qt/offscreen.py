@@ -39,7 +39,7 @@ def wait_until(app, predicate, timeout: float = 30.0) -> None:
 def open_window(lesson: str, width: int = 1500, height: int = 950):
     """A shown MainWindow on ``lesson`` with its first snapshot rendered."""
     app = offscreen_app()
-    from .main_window import MainWindow
+    from .window.main_window import MainWindow
 
     win = MainWindow(lesson=lesson, settings=scratch_settings())
     win.resize(width, height)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from ..model.counters import counter_texts
 from ..model.functions import HIDDEN_ACTIVATIONS
 from ..model.optimizers import OPTIMIZERS
 from ..model.settings import METHODS
@@ -231,12 +232,20 @@ class TrainingPanel(QWidget):
         finally:
             self._updating = False
 
+    def seed(self) -> int:
+        """The seed Reset and Rebuild use."""
+        return self.seed_spin.value()
+
+    def step_n(self) -> int:
+        """How many iterations “Step ×N” runs."""
+        return self.step_n_spin.value()
+
     def show_counters(self, snap, steps_per_epoch: float, curves: bool = True, alternate: bool | None = None):
         """Counters always; the curves when ``curves``. ``alternate`` (default: while training runs,
         i.e. the snapshot has a measured speed) redraws one of the two plots per call."""
-        self.iteration_label.setText(f"iteration {snap.iteration:,}")
-        self.epoch_label.setText(f"epoch {snap.epoch_progress:.2f}")
-        self.loss_label.setText("loss —" if snap.loss != snap.loss else f"loss {snap.loss:.4f}")
+        texts = counter_texts(snap)
+        for key in ("iteration", "epoch", "loss"):
+            getattr(self, f"{key}_label").setText(texts[key])
         self.plots.show_cursor(snap.iteration if snap.rewound else None)
         if curves:
             if alternate is None:

@@ -6,7 +6,7 @@ from nnviz.qt.offscreen import scratch_settings
 @pytest.fixture
 def make_window(qtbot):
     """Open the real main window on a lesson, with throw-away settings; closed after the test."""
-    from nnviz.qt.main_window import MainWindow
+    from nnviz.qt.window.main_window import MainWindow
 
     windows = []
 

@@ -131,7 +131,7 @@ def test_the_browser_marks_mistakes_under_the_current_weights(qtbot, make_window
 
 
 def test_removing_an_example_is_undoable_and_examples_survive_a_restart(qtbot, make_window, tmp_path):
-    from nnviz.qt.main_window import MainWindow
+    from nnviz.qt.window.main_window import MainWindow
 
     win = make_window("smile")
     n = len(win.controller.dataset.x_train)
@@ -152,11 +152,11 @@ def test_removing_an_example_is_undoable_and_examples_survive_a_restart(qtbot, m
     assert len(ds.x_train) == n + 2
     np.testing.assert_array_equal(ds.x_train[-2], np.eye(4, 3).ravel())
     # export, then a fresh window on the same settings restores them from the autosave
-    win._import_examples(str(tmp_path / "missing.npz"))  # a bad file: clear message, nothing lost
+    win.examples.import_file(str(tmp_path / "missing.npz"))  # a bad file: clear message, nothing lost
     assert "missing.npz" in win.training_panel.message_label.text()
     assert len(win.controller.dataset.x_train) == n + 2
     again = MainWindow(lesson="smile", settings=win.settings)
     qtbot.addWidget(again)
-    qtbot.waitUntil(lambda: again.controller.dataset is not None and len(again.user_examples) == 2, timeout=10000)
+    qtbot.waitUntil(lambda: again.controller.dataset is not None and len(again.examples) == 2, timeout=10000)
     assert len(again.controller.dataset.x_train) == n + 2
     again.close()

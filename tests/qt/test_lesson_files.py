@@ -28,12 +28,12 @@ def test_a_lesson_file_carries_weights_history_and_examples_to_another_window(qt
     for a, b in zip(got.weights, snap.weights):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(got.history["loss"], snap.history["loss"])
-    qtbot.waitUntil(lambda: len(other.user_examples) == 1, timeout=5000)
-    assert other.user_examples.labels == [1]
+    qtbot.waitUntil(lambda: len(other.examples) == 1, timeout=5000)
+    assert other.examples.examples.labels == [1]
 
 
 def test_after_a_crash_the_autosaved_session_is_offered_and_restored(qtbot, make_window):
-    from nnviz.qt.main_window import MainWindow
+    from nnviz.qt.window.main_window import MainWindow
     win = make_window("digits")
     win.controller.step(7)
     snap = wait_iteration(qtbot, win, 7)
@@ -73,8 +73,8 @@ def test_panel_png_is_twice_the_size_and_the_gif_has_a_frame_per_iteration(qtbot
     qtbot.waitUntil(lambda: len(win.controller.latest.timeline) == 13, timeout=5000)
     gif = tmp_path / "w.gif"
     win.export_weights_gif(str(gif), 2, 9, fps=10)
-    qtbot.waitUntil(lambda: getattr(win, "gif_written", None) is not None, timeout=10000)
-    assert win.gif_written == (str(gif), 8)
+    qtbot.waitUntil(lambda: win.exports.gif_written is not None, timeout=10000)
+    assert win.exports.gif_written == (str(gif), 8)
     with Image.open(gif) as im:
         assert im.size == (panel.width(), panel.height())
         assert getattr(im, "n_frames", 1) >= 2  # identical neighbours may merge; most iterations differ

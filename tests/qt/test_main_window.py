@@ -22,7 +22,7 @@ def test_step_advances_exactly_one_iteration_and_changes_the_weights(qtbot, make
     assert win.controller.latest.iteration == 1  # exactly one, not more
     assert not np.array_equal(snap.weights[0], before.weights[0])
     assert "iteration 1" in win.training_panel.iteration_label.text()
-    assert win.status["iteration"].text() == "iteration 1"
+    assert win.frames.status.labels["iteration"].text() == "iteration 1"
 
 
 def test_right_arrow_steps_and_step_n_steps_n(qtbot, make_window):
@@ -160,6 +160,6 @@ def test_the_old_lessons_last_snapshot_is_not_drawn_with_the_new_lessons_data(qt
     win.choose_lesson("digits")
     qtbot.waitUntil(lambda: win.controller.dataset.n_inputs == 64, timeout=10000)
     win.controller.latest = old  # as if the display timer fired between the two signals
-    win._rendered = None
+    win.frames.rendered = None
     win.render_latest()  # must neither raise nor draw
-    assert win._rendered is None
+    assert win.frames.rendered is None

@@ -150,7 +150,7 @@ def test_examples_that_could_not_be_autosaved_prompt_before_quit(qtbot, make_win
     blocker.write_text("a file where the data folder should be")
     win.settings.setValue("dataDir", str(blocker))
     win.add_drawing_to_training_set(label=3)
-    assert win.examples_unsaved and "could not save your examples" in win.training_panel.message_label.text().lower()
+    assert win.examples.unsaved and "could not save your examples" in win.training_panel.message_label.text().lower()
     answers = []
 
     def answer(button_text):
@@ -174,7 +174,7 @@ def test_examples_that_could_not_be_autosaved_prompt_before_quit(qtbot, make_win
         QFileDialog.getSaveFileName = orig
     assert not win.controller.thread.isRunning()
     from nnviz.model.examples import load_examples
-    xs, ys = load_examples(out, win.base_dataset)
+    xs, ys = load_examples(out, win.examples.base)
     assert list(ys) == [3]
 
 

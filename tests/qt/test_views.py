@@ -126,18 +126,18 @@ def test_counters_have_room_for_long_numbers_and_never_resize(qtbot, make_window
     tp = win.training_panel
     labels = (tp.iteration_label, tp.epoch_label, tp.loss_label)
     sizes = [lab.size() for lab in labels]
-    labels += tuple(win.status.values())  # the status bar's fields change every frame too
+    labels += tuple(win.frames.status.labels.values())  # the status bar's fields change every frame too
     sizes = [lab.size() for lab in labels]
     big = SimpleNamespace(iteration=99_999_999, epoch_progress=9999.99, loss=999.9999,
                           history={"test_accuracy": [1.0]}, generation=0, steps_per_second=99_999.0,
                           rewound=False)
     tp.show_counters(big, 100, curves=False)
-    win._update_status(big)
+    win.frames.status.show(big)
     for lab, size in zip(labels, sizes):
         assert lab.size() == size
         assert lab.fontMetrics().horizontalAdvance(lab.text()) <= lab.width(), lab.text()
     assert tp.iteration_label.text() == "iteration 99,999,999"
-    assert win.status["speed"].text() == "99,999 steps/s"
+    assert win.frames.status.labels["speed"].text() == "99,999 steps/s"
 
 
 def test_output_bars_bounds_follow_the_heights(qtbot, make_window):

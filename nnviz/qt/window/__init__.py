@@ -1,0 +1,1 @@
+"""The main window and the small controllers it wires: frames, examples, files, exports, actions."""

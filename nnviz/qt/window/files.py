@@ -1,0 +1,181 @@
+"""Files: models, datasets, lesson and session files, the recent list and the last folder.
+
+Every "open" goes through ``open_with``: ask for a path (unless given), try, and on the
+project's error report one line through ``failed`` with nothing changed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from ...model.errors import NNVizError
+
+MAX_RECENT = 8
+SESSION_FILE = "session.nnviz"
+
+
+class FilesController(QObject):
+    message = Signal(str)
+    failed = Signal(str)
+    recentChanged = Signal(list)  # paths, newest first
+    noticeRequested = Signal(str)  # a lesson file's title and note, for the notice bar
+
+    def __init__(self, settings: QSettings, controller, parent_widget, parent=None):
+        super().__init__(parent)
+        self.settings, self.controller, self.widget = settings, controller, parent_widget
+        self.examples = None  # the ExamplesController, set by the window (lesson files carry examples)
+        self._autosaved_key = None
+
+    # -- folders and dialogs ---------------------------------------------------------------
+
+    def last_dir(self) -> Path:
+        return Path(self.settings.value("lastDir", str(Path.home())))
+
+    def remember_dir(self, path: str | Path) -> None:
+        self.settings.setValue("lastDir", str(Path(path).parent))
+
+    def data_dir(self) -> Path:
+        """Where autosaved examples and the session live (a test or script may point it elsewhere)."""
+        return Path(self.settings.value("dataDir") or QStandardPaths.writableLocation(QStandardPaths.AppDataLocation))
+
+    def ask_open(self, title: str, filters: str) -> str:
+        path, _ = QFileDialog.getOpenFileName(self.widget, title, str(self.last_dir()), filters)
+        return path
+
+    def ask_save(self, title: str, name: str, filters: str, suffix: str) -> str:
+        """A path to write (with ``suffix`` added if the learner left it off), or ''."""
+        path, _ = QFileDialog.getSaveFileName(self.widget, title, str(self.last_dir() / name), filters)
+        if path and not path.endswith(suffix):
+            path += suffix
+        if path:
+            self.remember_dir(path)
+        return path
+
+    def open_with(self, load, path: str | None, title: str, filters: str, busy: bool = False,
+                  prefix: str = "") -> bool:
+        """``load(path)`` on a given or chosen path; a NNVizError becomes one ``failed`` line
+        (``prefix`` + the error) and nothing else happens. True when it loaded."""
+        path = path or self.ask_open(title, filters)
+        if not path:
+            return False
+        if busy:
+            QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:
+            load(path)
+        except NNVizError as e:
+            self.failed.emit(f"{prefix}{e}")
+            return False
+        finally:
+            if busy:
+                QApplication.restoreOverrideCursor()
+        self.remember_dir(path)
+        return True
+
+    # -- recent models ----------------------------------------------------------------------
+
+    def recent(self) -> list[str]:
+        recent = self.settings.value("recent") or []
+        return [recent] if isinstance(recent, str) else list(recent)
+
+    def add_recent(self, path: str) -> None:
+        recent = [p for p in self.recent() if p != path]
+        self.settings.setValue("recent", ([path] + recent)[:MAX_RECENT])
+        self.recentChanged.emit(self.recent())
+
+    # -- models and datasets -------------------------------------------------------------
+
+    def open_model(self, path: str | None = None) -> None:
+        """Load a model file on the worker (it reports a bad file through ``failed``)."""
+        path = path or self.ask_open("Open model", "nnviz models (*.npz);;All files (*)")
+        if path:
+            self.remember_dir(path)
+            self.add_recent(path)
+            self.controller.load_model(path)
+
+    def save_model(self) -> None:
+        path = self.ask_save("Save model", "model.npz", "nnviz models (*.npz)", ".npz")
+        if path:
+            self.controller.save_model(path)
+
+    def open_dataset(self, path: str | None = None) -> bool:
+        """Replace the lesson's data with images from disk (same size and classes)."""
+        from ...model.dataset_files import open_dataset
+
+        ex = self.examples
+        if ex is None or ex.base is None:
+            return False
+
+        def load(p):
+            data = open_dataset(p, ex.base)
+            ex.set_base(data, f"Opened {Path(p).name}: {len(data.x_train):,} training and "
+                              f"{len(data.x_test):,} test images")
+
+        return self.open_with(load, path, "Open dataset (choose an IDX file of the pair, or an .npz)",
+                              "Datasets (*.npz *ubyte *ubyte.gz *.idx *.gz);;All files (*)", busy=True,
+                              prefix="Could not open the dataset: ")
+
+    # -- lesson files and the session ---------------------------------------------------------
+
+    def save_lesson_file(self, path: str | None = None) -> bool:
+        """Settings, seed, weights, history and the learner's examples in one .nnviz file."""
+        from ...model.lessonfile import LessonFile, save_lesson_file, with_suffix
+
+        snap = self.controller.latest
+        if snap is None:
+            return False
+        path = path or self.ask_save("Save lesson file", f"{snap.lesson}-{snap.iteration}.nnviz",
+                                     "nnviz lesson files (*.nnviz)", ".nnviz")
+        if not path:
+            return False
+        try:
+            out = save_lesson_file(with_suffix(path), LessonFile.from_snapshot(snap, self.examples.examples))
+        except (OSError, NNVizError) as e:
+            self.failed.emit(f"Could not save the lesson file {path}: {e}")
+            return False
+        self.remember_dir(out)
+        self.message.emit(f"Saved {out} (iteration {snap.iteration:,}, {len(self.examples)} of your examples)")
+        return True
+
+    def open_lesson_file(self, path: str | None = None) -> bool:
+        """Load a .nnviz file: its lesson, network and history; its examples join the learner's."""
+        from ...model.lessonfile import load_lesson_file
+
+        def load(p):
+            lf = load_lesson_file(p)
+            current = self.controller.lesson.name if self.controller.lesson else None
+            if lf.n_examples:
+                if lf.lesson == current:
+                    self.examples.add_from_lesson_file(lf.examples_x, lf.examples_labels)
+                else:
+                    self.examples.keep_for_lesson(lf.lesson, lf.examples_x, lf.examples_labels)
+            self.controller.install(lf.saved_model(), p)
+            if lf.title or lf.note:
+                self.noticeRequested.emit(f"<b>{lf.title or Path(p).name}</b><br>{lf.note}")
+            self.message.emit(f"Opened {Path(p).name}: {lf.lesson}, iteration {lf.iteration:,}")
+
+        return self.open_with(load, path, "Open lesson file", "nnviz lesson files (*.nnviz);;All files (*)")
+
+    def session_path(self) -> Path:
+        return self.data_dir() / SESSION_FILE
+
+    def autosave_session(self) -> bool:
+        """Save the live session for crash recovery if it changed since the last autosave."""
+        from ...model.lessonfile import LessonFile, save_lesson_file
+
+        snap = self.controller.latest
+        if snap is None or snap.rewound or not snap.lesson:
+            return False
+        key = (snap.generation, snap.live_iteration, len(self.examples), snap.lesson)
+        if key == self._autosaved_key:
+            return False
+        try:
+            path = self.session_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_lesson_file(path, LessonFile.from_snapshot(snap, self.examples.examples, title="Your last session"))
+        except (OSError, NNVizError):
+            return False  # crash insurance only: never bother the learner about it
+        self._autosaved_key = key
+        return True

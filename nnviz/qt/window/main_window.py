@@ -1,0 +1,506 @@
+"""The main window: the panels in docks, and the small controllers it wires together.
+
+Commands go to the training thread through the TrainingController; the FrameRenderer draws
+its latest snapshot; ExamplesController, FilesController and ExportsController own the
+learner's examples, the files and the exports. They talk through signals and never import
+this module: the window only builds and connects.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication, QComboBox, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QToolBar, QVBoxLayout, QWidget,
+)
+
+from ... import __version__
+from ...model.datasets import SIGN
+from ...model.lessons import DEFAULT_LESSON, LESSONS
+from ..activation_view import ActivationView
+from ..dataset_browser import DatasetBrowser
+from ..explore_dock import ExploreTabs
+from ..notice import NoticeBar
+from ..palettes import PALETTES
+from ..pixel_editor import PixelEditor
+from ..prediction_readout import PredictionReadout
+from ..timeline_bar import TimelineBar
+from ..training_panel import TrainingPanel
+from ..weight_panel import WeightPanel
+from ..worker import TrainingController
+from .actions import TOOLBAR, build_actions, build_menus, make_action
+from .examples import ExamplesController
+from .exports import ExportsController
+from .files import FilesController
+from .frames import FrameRenderer, StatusFields
+
+SESSION_AUTOSAVE_MS = 30_000
+STATUS_MS = 6000  # how long a one-line status message stays
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, lesson: str | None = None, settings: QSettings | None = None):
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("nnviz")
+        self.settings = settings or QSettings("nnviz", "nnviz")
+        self.controller = c = TrainingController(self)
+        # The training thread loads the lesson while the window is built (its first snapshot is
+        # delivered through the event loop, after the connections below exist).
+        start = lesson or self.settings.value("lesson", DEFAULT_LESSON)
+        self.choose_lesson(start if start in LESSONS else DEFAULT_LESSON)
+        self.files = FilesController(self.settings, c, self, self)
+        self.examples = ExamplesController(self.files, self, self)
+        self.files.examples = self.examples
+        self.actions = build_actions(self, self._slots())
+        self._build_panels()
+        self.frames = FrameRenderer(c, self._views(), StatusFields(self.statusBar()), self)
+        self.exports = ExportsController(self.files, c, self, self._exportable(), self.weight_panel, self.frames,
+                                         self)
+        self._build_menus()
+        self._wire()
+
+        self._session = QTimer(self)  # crash insurance: the session is saved every half minute if it changed
+        self._session.setInterval(SESSION_AUTOSAVE_MS)
+        self._session.timeout.connect(self.files.autosave_session)
+        self._session.start()
+        crashed = self.settings.value("running", False, type=bool)
+        self.settings.setValue("running", True)
+        self.frames.start()
+        self._restore_window()
+        if crashed and self.files.session_path().exists():
+            path = str(self.files.session_path())
+            self.notice.show_notice(
+                "nnviz did not close normally last time. Your session was saved automatically "
+                "(weights, history and examples).", [("Restore it", lambda: self.files.open_lesson_file(path))])
+
+    # -- construction ---------------------------------------------------------------
+
+    def _slots(self) -> dict:
+        c, f, ex = self.controller, self.files, self.examples
+        return {
+            "step": c.step, "step_n": lambda: c.step(self.training_panel.step_n()), "run": c.toggle_run,
+            "reset": self._reset, "open": lambda: f.open_model(), "save": f.save_model,
+            "open_data": lambda: f.open_dataset(), "export": lambda: self.exports.export_window(),
+            "save_lesson": lambda: f.save_lesson_file(), "open_lesson": lambda: f.open_lesson_file(),
+            "export_gif": lambda: self.exports.export_weights_gif(), "quit": self.close,
+            "add_example": lambda: self.add_drawing_to_training_set(),
+            "export_examples": lambda: ex.export(), "import_examples": lambda: ex.import_file(),
+            "remove_example": self.remove_selected_example, "undo_example": ex.undo, "redo_example": ex.redo,
+            "about": self._about, "shortcuts": self._show_shortcuts,
+        }
+
+    def _build_panels(self):
+        self.pixel_editor = PixelEditor()
+        self.readout = PredictionReadout()
+        self.browser = DatasetBrowser()
+        self.weight_panel = WeightPanel()
+        self.activation_view = ActivationView()
+        self.training_panel = TrainingPanel(self.actions)
+        self.explore = ExploreTabs(self._explore_panels())
+
+        self.lesson_label = QLabel()
+        self.lesson_label.setObjectName("lessonDescription")
+        self.lesson_label.setWordWrap(True)
+        self.lesson_label.setStyleSheet("padding: 4px 8px; color: #333; font-size: 11px;")
+        self.notice = NoticeBar()
+        self.timeline_bar = TimelineBar()
+        centre = QWidget()
+        lay = QVBoxLayout(centre)
+        lay.setContentsMargins(0, 0, 0, 0)
+        for widget, stretch in ((self.lesson_label, 0), (self.notice, 0), (self.activation_view, 1),
+                                (self.timeline_bar, 0)):
+            lay.addWidget(widget, stretch)
+        self.setCentralWidget(centre)
+
+        editor_box = QWidget()
+        el = QVBoxLayout(editor_box)
+        el.setContentsMargins(4, 4, 4, 4)
+        el.addWidget(self.pixel_editor, 3)
+        el.addWidget(self.readout, 1)
+        self.docks = {}
+        for key, title, widget, area in (
+            ("pixelEditor", "Paint an input", editor_box, Qt.LeftDockWidgetArea),
+            ("datasetBrowser", "Examples", self.browser, Qt.LeftDockWidgetArea),
+            ("weightPanel", "Weights", self.weight_panel, Qt.RightDockWidgetArea),
+            ("trainingPanel", "Training", self.training_panel, Qt.BottomDockWidgetArea),
+            ("explore", "Explore how it learns", self.explore, Qt.RightDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"{key}Dock")
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks[key] = dock
+        # weights take the full height on the right; training spans the rest of the bottom
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
+        self.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(self.docks["pixelEditor"], self.docks["datasetBrowser"])
+        self.docks["pixelEditor"].raise_()
+
+    def _views(self):
+        return SimpleNamespace(pixel_editor=self.pixel_editor, readout=self.readout, browser=self.browser,
+                               weight_panel=self.weight_panel, activation_view=self.activation_view,
+                               training_panel=self.training_panel, timeline_bar=self.timeline_bar,
+                               explore=self.explore)
+
+    def _exportable(self) -> dict:
+        panels = {key: dock.widget() for key, dock in self.docks.items()}
+        panels["activationView"] = self.activation_view
+        return panels
+
+    def _explore_panels(self) -> list:
+        """The Explore dock's tabs as (title, factory): each is built on first show (explore.py)."""
+        from ..confusion_view import ConfusionView
+        from ..health_view import HealthView
+        from ..lr_probe_view import LrProbeView
+        from ..neuron_input_view import NeuronInputView
+        from ..nudge_view import NudgeView
+        from ..population_view import PopulationView
+
+        def nudge_view():
+            view = NudgeView()
+            view.applyRequested.connect(self._train_one_by)
+            return view
+
+        return [(NudgeView.title, nudge_view)] + [(cls.title, cls) for cls in
+                                                  (HealthView, ConfusionView, NeuronInputView, PopulationView,
+                                                   LrProbeView)]
+
+    def _build_menus(self):
+        a = self.actions
+
+        def editor(menu):
+            ed = self.pixel_editor
+            menu.addActions([ed.undo_action, ed.redo_action, ed.clear_action, ed.invert_action])
+
+        def recent(menu):
+            self.recent_menu = menu.addMenu("Open &recent")
+            self._show_recent(self.files.recent())
+
+        def export_panel(menu):
+            sub = menu.addMenu("Export &panel as PNG (2×)")
+            for key, dock in self.docks.items():
+                sub.addAction(dock.windowTitle(), lambda k=key: self.exports.export_panel(k))
+            sub.addAction("Activations", lambda: self.exports.export_panel("activationView"))
+
+        def lessons(menu):
+            self.lesson_group, self.lesson_actions = QActionGroup(self), {}
+            for i, (name, lesson) in enumerate(LESSONS.items(), start=1):
+                act = make_action(self, lesson.title, lambda _=False, n=name: self.choose_lesson(n),
+                                  QKeySequence(f"Ctrl+{i}"), lesson.description[:120] + "…", checkable=True)
+                self.lesson_group.addAction(act)
+                menu.addAction(act)
+                self.lesson_actions[name] = act
+
+        def docks(menu):
+            menu.addActions([dock.toggleViewAction() for dock in self.docks.values()])
+
+        def palette(menu):
+            pm = menu.addMenu("&Palette")
+            self.palette_group, self.palette_actions = QActionGroup(self), {}
+            for name in PALETTES:
+                act = make_action(self, name, lambda _=False, n=name: self.set_palette(n), checkable=True)
+                self.palette_group.addAction(act)
+                pm.addAction(act)
+                self.palette_actions[name] = act
+
+        build_menus(self.menuBar(), a, {"editor": editor, "recent": recent, "export_panel": export_panel,
+                                        "lessons": lessons, "docks": docks, "palette": palette})
+        tb = QToolBar("Lesson and training", self)
+        tb.setObjectName("mainToolBar")
+        tb.addWidget(QLabel(" Lesson: "))
+        self.lesson_combo = QComboBox()
+        self.lesson_combo.setObjectName("lessonCombo")
+        for name, lesson in LESSONS.items():
+            self.lesson_combo.addItem(lesson.title, name)
+        self.lesson_combo.activated.connect(lambda i: self.choose_lesson(self.lesson_combo.itemData(i)))
+        tb.addWidget(self.lesson_combo)
+        tb.addSeparator()
+        tb.addActions([a[k] for k in TOOLBAR])
+        self.addToolBar(tb)
+        self.set_palette(self.settings.value("palette", "green-red"))
+
+    def _wire(self):
+        c, f, ex, fr, say = self.controller, self.files, self.examples, self.frames, self.show_status
+        c.lessonLoaded.connect(self._on_lesson_loaded)
+        c.runningChanged.connect(self._on_running)
+        c.failed.connect(self.show_error)
+        c.saved.connect(lambda p: (f.add_recent(p), say(f"Saved {p}")))
+        c.diverged.connect(self._on_diverged)
+        for source in (f, ex, self.exports):
+            source.message.connect(say)
+            source.failed.connect(self.show_error)
+        f.recentChanged.connect(self._show_recent)
+        f.noticeRequested.connect(self.notice.show_notice)
+        ex.datasetChanged.connect(self._on_training_set)
+        ex.browse.connect(lambda ds, n: self.browser.set_dataset(ds, user_count=n))
+        ex.undoStateChanged.connect(lambda u, r: (self.actions["undo_example"].setEnabled(u),
+                                                  self.actions["redo_example"].setEnabled(r)))
+        self.timeline_bar.previewRequested.connect(c.preview)
+        self.timeline_bar.resumeRequested.connect(c.resume_from)
+        self.explore.loadInput.connect(self._load_input)
+        self.explore.statusMessage.connect(say)
+        self.docks["explore"].visibilityChanged.connect(lambda vis: vis and fr.refresh_explore())
+        self.explore.currentChanged.connect(lambda _: fr.refresh_explore())
+        self.pixel_editor.imageChanged.connect(fr.update_inference)
+        self.browser.exampleChosen.connect(self._load_example)
+        self.browser.split_combo.currentTextChanged.connect(lambda _: fr.mark_predictions())
+        self.docks["datasetBrowser"].visibilityChanged.connect(lambda vis: vis and fr.mark_predictions())
+        self.weight_panel.neuronSelected.connect(self._select_neuron)
+        self.activation_view.neuronSelected.connect(self._select_neuron)
+        self.actions["delta"].toggled.connect(self.weight_panel.set_show_delta)
+        self.actions["pre"].toggled.connect(self._set_pre_activations)
+        tp = self.training_panel
+        tp.settingsEdited.connect(lambda ch: c.change_settings(**ch))
+        tp.rebuildRequested.connect(self._confirm_rebuild)
+        tp.speedChanged.connect(c.set_speed)
+
+    def _restore_window(self):
+        geo = self.settings.value("geometry")
+        self._tabify_pending = True
+        if geo is not None and self.restoreGeometry(geo):
+            state = self.settings.value("windowState")
+            if state is not None and self.restoreState(state):
+                self._tabify_pending = False
+            return
+        screen = QGuiApplication.primaryScreen()
+        avail = screen.availableGeometry() if screen else None
+        # Fit a 1366×768 laptop; on a 4K screen stay a comfortable size, not full-screen.
+        w = min(1600, int(avail.width() * 0.95)) if avail else 1340
+        h = min(1000, int(avail.height() * 0.92)) if avail else 720
+        self.resize(QSize(max(w, 1000), max(h, 640)))
+        # The activation view (centre) is the heart: give it the room, docks what they need.
+        self.resizeDocks([self.docks["pixelEditor"], self.docks["weightPanel"]],
+                         [int(self.width() * 0.24), int(self.width() * 0.34)], Qt.Horizontal)
+        self.resizeDocks([self.docks["trainingPanel"]], [int(self.height() * 0.34)], Qt.Vertical)
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        if self._tabify_pending:
+            # Qt 6 leaves a stray duplicate tab bar when a second dock group is tabified before
+            # the window is first shown, so the Explore tab joins the weights only now.
+            self._tabify_pending = False
+            QTimer.singleShot(0, self._tabify_explore)
+
+    def _tabify_explore(self):
+        self.tabifyDockWidget(self.docks["weightPanel"], self.docks["explore"])
+        self.docks["weightPanel"].raise_()
+
+    # -- what tools, scripts and tests call ----------------------------------------------
+
+    def render_latest(self):
+        """Draw the latest snapshot now (the display timer does this ~60 times a second)."""
+        self.frames.render_latest()
+
+    def open_model(self, path: str | None = None):
+        self.files.open_model(path)
+
+    def open_dataset_file(self, path: str | None = None):
+        return self.files.open_dataset(path)
+
+    def open_lesson_file(self, path: str | None = None):
+        return self.files.open_lesson_file(path)
+
+    def save_lesson_file(self, path: str | None = None):
+        return self.files.save_lesson_file(path)
+
+    def autosave_session(self) -> bool:
+        return self.files.autosave_session()
+
+    def export_panel_png(self, key: str, path: str | None = None, scale: float = 2.0):
+        return self.exports.export_panel(key, path, scale)
+
+    def export_weights_gif(self, path=None, first=None, last=None, fps: float = 8.0):
+        self.exports.export_weights_gif(path, first, last, fps)
+
+    def add_drawing_to_training_set(self, label: int | None = None):
+        """Append the painted input, with a label, to the lesson's training data."""
+        return self.examples.add(self.pixel_editor.image(), label)
+
+    def remove_selected_example(self):
+        mine = self.browser.split == "my examples"
+        self.examples.remove(self.browser.selected_example() if mine else None)
+
+    def show_status(self, message: str, ms: int = STATUS_MS):
+        self.statusBar().showMessage(message, ms)
+
+    @Slot(str)
+    def show_error(self, message: str):
+        self.training_panel.show_message(message, error=True)
+        self.statusBar().showMessage(message, 10000)
+
+    # -- lessons ---------------------------------------------------------------------------
+
+    def choose_lesson(self, name: str):
+        self.statusBar().showMessage(f"Loading the {name} lesson…")
+        self.controller.load_lesson(name)
+
+    @Slot(object, object)
+    def _on_lesson_loaded(self, lesson, dataset):
+        self.settings.setValue("lesson", lesson.name)
+        self.lesson_actions[lesson.name].setChecked(True)
+        self.lesson_combo.setCurrentIndex(self.lesson_combo.findData(lesson.name))
+        self.lesson_label.setText(f"<b>{lesson.title}</b> — {lesson.description}")
+        h, w = dataset.image_shape
+        self.pixel_editor.set_grid(h, w, binary=dataset.task == SIGN)
+        self.readout.set_labels(dataset.class_names, dataset.task)
+        self.explore.set_lesson(dataset)
+        self.frames.new_lesson()
+        self.examples.set_lesson(lesson.name, dataset)
+        self.show_status(f"{lesson.title}: {len(dataset.x_train):,} training and "
+                         f"{len(dataset.x_test):,} test examples")
+
+    @Slot(object)
+    def _on_training_set(self, dataset):
+        """The learner's examples changed the training set: the worker and the views follow."""
+        self.explore.set_lesson(dataset)
+        self.controller.set_dataset(dataset)
+
+    # -- commands -------------------------------------------------------------------------
+
+    def _reset(self):
+        self.controller.reset(self.training_panel.seed())
+
+    def _train_one_by(self, method: str):
+        """One real iteration with the given method (from the Nudge vs gradient tab)."""
+        self.controller.change_settings(method=method)
+        self.controller.step()
+
+    @Slot(list, str)
+    def _confirm_rebuild(self, sizes, activation):
+        desc = " → ".join(str(s) for s in sizes) or "no hidden layer"
+        seed = self.training_panel.seed()
+        answer = QMessageBox.question(
+            self, "Rebuild the network?",
+            f"Build a new network with hidden layers {desc} ({activation})?\n"
+            f"The current weights and training history will be replaced (seed {seed}).")
+        if answer == QMessageBox.Yes:
+            self.controller.rebuild(sizes, activation, seed)
+        elif (snap := self.controller.latest) is not None:  # cancelled: show the layers there are
+            self.training_panel.show_settings(snap.settings, snap.sizes, snap.hidden, snap.seed)
+
+    @Slot(bool)
+    def _on_running(self, running: bool):
+        self.actions["run"].setText("&Pause" if running else "&Run")
+        if running:
+            self.training_panel.show_message("")
+            self.notice.hide()
+
+    @Slot(dict)
+    def _on_diverged(self, info: dict):
+        """Training paused at a non-finite loss; the worker went back to the last finite weights."""
+        loss = "infinite" if info["loss"] in (float("inf"), float("-inf")) else "not a number (NaN)"
+        kept, back = info.get("kept"), info.get("rollback")
+        text = (f"<b>Training diverged at iteration {info['iteration']:,}</b>: the loss became {loss}, "
+                f"so training is paused. ")
+        text += (f"The weights shown are the last finite ones (iteration {kept:,}). " if kept is not None
+                 else "No finite weights were kept. ")
+        text += "The learning rate is probably too large: lower it, then roll back or reset."
+        actions = []
+        if back is not None and back != kept:
+            actions.append((f"Roll back to iteration {back:,} (lowest loss)",
+                            lambda: self.controller.resume_from(back)))
+        actions.append(("Reset", self._reset))
+        self.notice.show_notice(text, actions)
+        self.training_panel.show_message(f"Diverged at iteration {info['iteration']:,}: lower the learning "
+                                         f"rate.", error=True)
+        self.statusBar().showMessage(f"Training diverged at iteration {info['iteration']:,}", 10000)
+
+    def set_palette(self, name: str):
+        if name not in PALETTES:
+            name = "green-red"
+        self.settings.setValue("palette", name)
+        self.palette_actions[name].setChecked(True)
+        for view in (self.weight_panel, self.activation_view, self.explore):
+            view.set_palette(name)
+
+    def _set_pre_activations(self, on: bool):
+        self.activation_view.set_show_preactivations(on)
+        self.frames.update_inference()
+
+    @Slot(int, int)
+    def _select_neuron(self, layer: int, neuron: int):
+        for view in (self.weight_panel, self.activation_view):
+            if view.selected_neuron() != (layer, neuron):
+                view.select_neuron(layer, neuron)
+        self.explore.select_neuron(layer, neuron)
+        self.frames.refresh_explore()
+
+    @Slot(object, str)
+    def _load_example(self, x, label):
+        self.pixel_editor.set_image(np.asarray(x, dtype=np.float32))
+        self.docks["pixelEditor"].raise_()
+        self.show_status(f"Loaded an example labelled {label} into the editor")
+
+    @Slot(object)
+    def _load_input(self, x):
+        """An Explore tab chose an image (a mistake, a population member, a neuron's favourite)."""
+        h, w = self.pixel_editor.canvas.shape
+        x = np.asarray(x, dtype=np.float32).reshape(-1)
+        if x.size != h * w:
+            return
+        self.pixel_editor.set_image(x.reshape(h, w))
+        self.docks["pixelEditor"].raise_()
+        self.show_status("Loaded into the editor: paint on it and watch the answer change")
+
+    def _show_recent(self, paths: list):
+        self.recent_menu.clear()
+        for p in paths:
+            self.recent_menu.addAction(p, lambda p=p: self.files.open_model(p))
+        self.recent_menu.setEnabled(bool(paths))
+
+    # -- help ------------------------------------------------------------------------------
+
+    def _about(self):
+        QMessageBox.about(self, "About nnviz",
+                          f"<b>nnviz {__version__}</b><p>See a neural network learn: paint an input, watch "
+                          "every layer respond, see each neuron's weights, and step gradient descent.</p>"
+                          "<p>Lessons after Frontend Masters' <i>Hard Parts of AI</i>, 3Blue1Brown's "
+                          "<i>But what is a neural network?</i> and a 2018 meetup talk on TensorFlow. "
+                          "Data: UCI optical digits, MNIST (see resources/ATTRIBUTION.md).</p>")
+
+    def _show_shortcuts(self):
+        rows = []
+        for act in self.findChildren(QAction):
+            keys = ", ".join(k.toString(QKeySequence.NativeText) for k in act.shortcuts())
+            if keys and act.text():
+                rows.append(f"<tr><td>{act.text().replace('&', '')}</td><td><b>{keys}</b></td></tr>")
+        QMessageBox.information(self, "Keyboard shortcuts", "<table>" + "".join(sorted(set(rows))) + "</table>")
+
+    # -- shutdown ----------------------------------------------------------------------------
+
+    def _confirm_quit(self) -> bool:
+        """Ask before dropping examples that could not be autosaved; True to go on quitting."""
+        ex = self.examples
+        if not (ex.unsaved and len(ex)):
+            return True
+        box = QMessageBox(QMessageBox.Warning, "Unsaved examples",
+                          f"Your {len(ex)} examples could not be saved automatically. "
+                          "Export them to a file before quitting?", parent=self)
+        export = box.addButton("Export…", QMessageBox.AcceptRole)
+        box.addButton("Quit without saving", QMessageBox.DestructiveRole)
+        cancel = box.addButton(QMessageBox.Cancel)
+        box.setDefaultButton(export)
+        box.exec()
+        if box.clickedButton() is cancel:
+            return False
+        return ex.export() if box.clickedButton() is export else True
+
+    def closeEvent(self, event):
+        modal = QApplication.activeModalWidget()
+        if isinstance(modal, QDialog) and modal is not self:
+            modal.reject()  # e.g. the rebuild question
+        if not self._confirm_quit():
+            event.ignore()
+            return
+        self.frames.stop()
+        self._session.stop()
+        self.files.autosave_session()
+        self.settings.setValue("running", False)
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.controller.shutdown()
+        super().closeEvent(event)
