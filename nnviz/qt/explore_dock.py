@@ -98,3 +98,23 @@ class ExploreTabs(QTabWidget):
             self._last_live = now
         self._shown[i] = key
         panel.show_snapshot(snap, painted)
+
+
+def standard_tabs(train_one_by) -> list[tuple[str, Callable[[], ExplorePanel]]]:
+    """The six Explore tabs as (title, factory); ``train_one_by(method)`` runs one real iteration
+    (the Nudge vs gradient tab's buttons)."""
+    from .confusion_view import ConfusionView
+    from .health_view import HealthView
+    from .lr_probe_view import LrProbeView
+    from .neuron_input_view import NeuronInputView
+    from .nudge_view import NudgeView
+    from .population_view import PopulationView
+
+    def nudge_view():
+        view = NudgeView()
+        view.applyRequested.connect(train_one_by)
+        return view
+
+    return [(NudgeView.title, nudge_view)] + [(cls.title, cls) for cls in
+                                              (HealthView, ConfusionView, NeuronInputView, PopulationView,
+                                               LrProbeView)]

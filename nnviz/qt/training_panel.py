@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ..model.counters import counter_texts
+from ..model.messages import counter_texts
 from ..model.functions import HIDDEN_ACTIVATIONS
 from ..model.optimizers import OPTIMIZERS
 from ..model.settings import METHODS

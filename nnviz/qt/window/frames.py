@@ -15,7 +15,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from ...model.counters import counter_texts
+from ...model.messages import counter_texts
 from ...model.datasets import SIGN
 from ..plot_style import fix_label_size
 

@@ -11,18 +11,17 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-from PySide6.QtCore import QSettings, QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QActionGroup, QGuiApplication, QKeySequence
+from PySide6.QtCore import QSettings, QTimer, Slot
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDialog, QDockWidget, QLabel, QMainWindow, QMessageBox, QToolBar, QVBoxLayout, QWidget,
+    QApplication, QDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget,
 )
 
-from ... import __version__
 from ...model.datasets import SIGN
 from ...model.lessons import DEFAULT_LESSON, LESSONS
+from ...model.messages import divergence_message
 from ..activation_view import ActivationView
 from ..dataset_browser import DatasetBrowser
-from ..explore_dock import ExploreTabs
+from ..explore_dock import ExploreTabs, standard_tabs
 from ..notice import NoticeBar
 from ..palettes import PALETTES
 from ..pixel_editor import PixelEditor
@@ -31,7 +30,9 @@ from ..timeline_bar import TimelineBar
 from ..training_panel import TrainingPanel
 from ..weight_panel import WeightPanel
 from ..worker import TrainingController
-from .actions import TOOLBAR, build_actions, build_menus, make_action
+from .actions import build_actions
+from .docks import build_docks, restore_layout, tabify_explore
+from .menus import build_window_menus, show_about, show_shortcuts
 from .examples import ExamplesController
 from .exports import ExportsController
 from .files import FilesController
@@ -90,7 +91,7 @@ class MainWindow(QMainWindow):
             "add_example": lambda: self.add_drawing_to_training_set(),
             "export_examples": lambda: ex.export(), "import_examples": lambda: ex.import_file(),
             "remove_example": self.remove_selected_example, "undo_example": ex.undo, "redo_example": ex.redo,
-            "about": self._about, "shortcuts": self._show_shortcuts,
+            "about": lambda: show_about(self), "shortcuts": lambda: show_shortcuts(self),
         }
 
     def _build_panels(self):
@@ -100,7 +101,7 @@ class MainWindow(QMainWindow):
         self.weight_panel = WeightPanel()
         self.activation_view = ActivationView()
         self.training_panel = TrainingPanel(self.actions)
-        self.explore = ExploreTabs(self._explore_panels())
+        self.explore = ExploreTabs(standard_tabs(self._train_one_by))
 
         self.lesson_label = QLabel()
         self.lesson_label.setObjectName("lessonDescription")
@@ -121,24 +122,9 @@ class MainWindow(QMainWindow):
         el.setContentsMargins(4, 4, 4, 4)
         el.addWidget(self.pixel_editor, 3)
         el.addWidget(self.readout, 1)
-        self.docks = {}
-        for key, title, widget, area in (
-            ("pixelEditor", "Paint an input", editor_box, Qt.LeftDockWidgetArea),
-            ("datasetBrowser", "Examples", self.browser, Qt.LeftDockWidgetArea),
-            ("weightPanel", "Weights", self.weight_panel, Qt.RightDockWidgetArea),
-            ("trainingPanel", "Training", self.training_panel, Qt.BottomDockWidgetArea),
-            ("explore", "Explore how it learns", self.explore, Qt.RightDockWidgetArea),
-        ):
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"{key}Dock")
-            dock.setWidget(widget)
-            self.addDockWidget(area, dock)
-            self.docks[key] = dock
-        # weights take the full height on the right; training spans the rest of the bottom
-        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
-        self.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
-        self.tabifyDockWidget(self.docks["pixelEditor"], self.docks["datasetBrowser"])
-        self.docks["pixelEditor"].raise_()
+        self.docks = build_docks(self, {"pixelEditor": editor_box, "datasetBrowser": self.browser,
+                                        "weightPanel": self.weight_panel, "trainingPanel": self.training_panel,
+                                        "explore": self.explore})
 
     def _views(self):
         return SimpleNamespace(pixel_editor=self.pixel_editor, readout=self.readout, browser=self.browser,
@@ -151,76 +137,9 @@ class MainWindow(QMainWindow):
         panels["activationView"] = self.activation_view
         return panels
 
-    def _explore_panels(self) -> list:
-        """The Explore dock's tabs as (title, factory): each is built on first show (explore.py)."""
-        from ..confusion_view import ConfusionView
-        from ..health_view import HealthView
-        from ..lr_probe_view import LrProbeView
-        from ..neuron_input_view import NeuronInputView
-        from ..nudge_view import NudgeView
-        from ..population_view import PopulationView
-
-        def nudge_view():
-            view = NudgeView()
-            view.applyRequested.connect(self._train_one_by)
-            return view
-
-        return [(NudgeView.title, nudge_view)] + [(cls.title, cls) for cls in
-                                                  (HealthView, ConfusionView, NeuronInputView, PopulationView,
-                                                   LrProbeView)]
-
     def _build_menus(self):
-        a = self.actions
-
-        def editor(menu):
-            ed = self.pixel_editor
-            menu.addActions([ed.undo_action, ed.redo_action, ed.clear_action, ed.invert_action])
-
-        def recent(menu):
-            self.recent_menu = menu.addMenu("Open &recent")
-            self._show_recent(self.files.recent())
-
-        def export_panel(menu):
-            sub = menu.addMenu("Export &panel as PNG (2×)")
-            for key, dock in self.docks.items():
-                sub.addAction(dock.windowTitle(), lambda k=key: self.exports.export_panel(k))
-            sub.addAction("Activations", lambda: self.exports.export_panel("activationView"))
-
-        def lessons(menu):
-            self.lesson_group, self.lesson_actions = QActionGroup(self), {}
-            for i, (name, lesson) in enumerate(LESSONS.items(), start=1):
-                act = make_action(self, lesson.title, lambda _=False, n=name: self.choose_lesson(n),
-                                  QKeySequence(f"Ctrl+{i}"), lesson.description[:120] + "…", checkable=True)
-                self.lesson_group.addAction(act)
-                menu.addAction(act)
-                self.lesson_actions[name] = act
-
-        def docks(menu):
-            menu.addActions([dock.toggleViewAction() for dock in self.docks.values()])
-
-        def palette(menu):
-            pm = menu.addMenu("&Palette")
-            self.palette_group, self.palette_actions = QActionGroup(self), {}
-            for name in PALETTES:
-                act = make_action(self, name, lambda _=False, n=name: self.set_palette(n), checkable=True)
-                self.palette_group.addAction(act)
-                pm.addAction(act)
-                self.palette_actions[name] = act
-
-        build_menus(self.menuBar(), a, {"editor": editor, "recent": recent, "export_panel": export_panel,
-                                        "lessons": lessons, "docks": docks, "palette": palette})
-        tb = QToolBar("Lesson and training", self)
-        tb.setObjectName("mainToolBar")
-        tb.addWidget(QLabel(" Lesson: "))
-        self.lesson_combo = QComboBox()
-        self.lesson_combo.setObjectName("lessonCombo")
-        for name, lesson in LESSONS.items():
-            self.lesson_combo.addItem(lesson.title, name)
-        self.lesson_combo.activated.connect(lambda i: self.choose_lesson(self.lesson_combo.itemData(i)))
-        tb.addWidget(self.lesson_combo)
-        tb.addSeparator()
-        tb.addActions([a[k] for k in TOOLBAR])
-        self.addToolBar(tb)
+        self.recent_menu, self.lesson_actions, self.palette_actions, self.lesson_combo = build_window_menus(self)
+        self._show_recent(self.files.recent())
         self.set_palette(self.settings.value("palette", "green-red"))
 
     def _wire(self):
@@ -259,23 +178,7 @@ class MainWindow(QMainWindow):
         tp.speedChanged.connect(c.set_speed)
 
     def _restore_window(self):
-        geo = self.settings.value("geometry")
-        self._tabify_pending = True
-        if geo is not None and self.restoreGeometry(geo):
-            state = self.settings.value("windowState")
-            if state is not None and self.restoreState(state):
-                self._tabify_pending = False
-            return
-        screen = QGuiApplication.primaryScreen()
-        avail = screen.availableGeometry() if screen else None
-        # Fit a 1366×768 laptop; on a 4K screen stay a comfortable size, not full-screen.
-        w = min(1600, int(avail.width() * 0.95)) if avail else 1340
-        h = min(1000, int(avail.height() * 0.92)) if avail else 720
-        self.resize(QSize(max(w, 1000), max(h, 640)))
-        # The activation view (centre) is the heart: give it the room, docks what they need.
-        self.resizeDocks([self.docks["pixelEditor"], self.docks["weightPanel"]],
-                         [int(self.width() * 0.24), int(self.width() * 0.34)], Qt.Horizontal)
-        self.resizeDocks([self.docks["trainingPanel"]], [int(self.height() * 0.34)], Qt.Vertical)
+        self._tabify_pending = not restore_layout(self, self.settings, self.docks)
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -283,11 +186,7 @@ class MainWindow(QMainWindow):
             # Qt 6 leaves a stray duplicate tab bar when a second dock group is tabified before
             # the window is first shown, so the Explore tab joins the weights only now.
             self._tabify_pending = False
-            QTimer.singleShot(0, self._tabify_explore)
-
-    def _tabify_explore(self):
-        self.tabifyDockWidget(self.docks["weightPanel"], self.docks["explore"])
-        self.docks["weightPanel"].raise_()
+            QTimer.singleShot(0, lambda: tabify_explore(self, self.docks))
 
     # -- what tools, scripts and tests call ----------------------------------------------
 
@@ -392,21 +291,12 @@ class MainWindow(QMainWindow):
     @Slot(dict)
     def _on_diverged(self, info: dict):
         """Training paused at a non-finite loss; the worker went back to the last finite weights."""
-        loss = "infinite" if info["loss"] in (float("inf"), float("-inf")) else "not a number (NaN)"
+        text, short = divergence_message(info)
         kept, back = info.get("kept"), info.get("rollback")
-        text = (f"<b>Training diverged at iteration {info['iteration']:,}</b>: the loss became {loss}, "
-                f"so training is paused. ")
-        text += (f"The weights shown are the last finite ones (iteration {kept:,}). " if kept is not None
-                 else "No finite weights were kept. ")
-        text += "The learning rate is probably too large: lower it, then roll back or reset."
-        actions = []
-        if back is not None and back != kept:
-            actions.append((f"Roll back to iteration {back:,} (lowest loss)",
-                            lambda: self.controller.resume_from(back)))
-        actions.append(("Reset", self._reset))
-        self.notice.show_notice(text, actions)
-        self.training_panel.show_message(f"Diverged at iteration {info['iteration']:,}: lower the learning "
-                                         f"rate.", error=True)
+        actions = [(f"Roll back to iteration {back:,} (lowest loss)", lambda: self.controller.resume_from(back))
+                   ] if back is not None and back != kept else []
+        self.notice.show_notice(text, actions + [("Reset", self._reset)])
+        self.training_panel.show_message(short, error=True)
         self.statusBar().showMessage(f"Training diverged at iteration {info['iteration']:,}", 10000)
 
     def set_palette(self, name: str):
@@ -451,24 +341,6 @@ class MainWindow(QMainWindow):
         for p in paths:
             self.recent_menu.addAction(p, lambda p=p: self.files.open_model(p))
         self.recent_menu.setEnabled(bool(paths))
-
-    # -- help ------------------------------------------------------------------------------
-
-    def _about(self):
-        QMessageBox.about(self, "About nnviz",
-                          f"<b>nnviz {__version__}</b><p>See a neural network learn: paint an input, watch "
-                          "every layer respond, see each neuron's weights, and step gradient descent.</p>"
-                          "<p>Lessons after Frontend Masters' <i>Hard Parts of AI</i>, 3Blue1Brown's "
-                          "<i>But what is a neural network?</i> and a 2018 meetup talk on TensorFlow. "
-                          "Data: UCI optical digits, MNIST (see resources/ATTRIBUTION.md).</p>")
-
-    def _show_shortcuts(self):
-        rows = []
-        for act in self.findChildren(QAction):
-            keys = ", ".join(k.toString(QKeySequence.NativeText) for k in act.shortcuts())
-            if keys and act.text():
-                rows.append(f"<tr><td>{act.text().replace('&', '')}</td><td><b>{keys}</b></td></tr>")
-        QMessageBox.information(self, "Keyboard shortcuts", "<table>" + "".join(sorted(set(rows))) + "</table>")
 
     # -- shutdown ----------------------------------------------------------------------------
 
