@@ -49,10 +49,10 @@ def time_loop(fn, seconds: float) -> float:
 
 
 def numpy_samples_per_second(sizes, hidden, batch, output, loss, seconds=1.0) -> float:
-    from .model.datasets import Dataset
-    from .model.network import Network
-    from .model.settings import TrainSettings
-    from .model.trainer import Trainer
+    from .model.data.datasets import Dataset
+    from .model.core.network import Network
+    from .model.core.settings import TrainSettings
+    from .model.core.trainer import Trainer
 
     xs, ys = _batches(sizes, batch, loss)
     data = Dataset("bench", xs[0], ys[0], xs[0], ys[0], (1, sizes[0]), tuple("0123456789")[: sizes[-1]])
@@ -112,7 +112,7 @@ def timeline_cost(lesson: str, seconds: float = 1.0, repeats: int = 3) -> dict:
     medians, so a machine that gets busier during the run skews all sides alike.
     """
     from .model.lessons import get_lesson
-    from .model.timeline import CHECKPOINT_EVERY, Timeline
+    from .model.core.timeline import CHECKPOINT_EVERY, Timeline
 
     t = get_lesson(lesson).build(seed=0)
     every_line, sparse_line = Timeline(), Timeline()

@@ -36,7 +36,7 @@ def _progress(text: str, final: bool = False) -> None:
 
 def _cmd_train(args) -> int:
     from .model.lessons import get_lesson
-    from .model.modelfile import SavedModel, save_model
+    from .model.files.modelfile import SavedModel, save_model
 
     lesson = get_lesson(args.lesson)
     trainer = lesson.build(seed=args.seed)
@@ -72,7 +72,7 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_evaluate(args) -> int:
-    from .model.evaluate import evaluate_file
+    from .model.analysis.evaluate import evaluate_file
 
     result = evaluate_file(args.file, args.data)
     if args.json:

@@ -32,7 +32,7 @@ def test_train_smile_reaches_the_whole_sample_and_saves(tmp_path):
 
 
 def test_train_digits_one_epoch_then_evaluate_on_idx_files(tmp_path):
-    from nnviz.model.idx import write_idx
+    from nnviz.model.data.idx import write_idx
     from nnviz.model.lessons import load_dataset
 
     out = nnviz("train", "--lesson", "digits", "--epochs", "3", "--seed", "1", "--json",

@@ -7,11 +7,11 @@ from functools import lru_cache
 
 import numpy as np
 
-from .datasets import Dataset, smile
+from .data.datasets import Dataset, smile
 from .errors import SettingsError
-from .network import Network
-from .settings import TrainSettings
-from .trainer import Trainer
+from .core.network import Network
+from .core.settings import TrainSettings
+from .core.trainer import Trainer
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 
@@ -114,7 +114,7 @@ def load_dataset(name: str) -> Dataset:
         return smile()
     if name not in ("digits", "mnist"):
         raise SettingsError(f"no built-in dataset called {name!r}; choose smile, digits or mnist")
-    from .bundled import load_bundled
+    from .data.bundled import load_bundled
 
     raw = load_bundled(name)
     return images_to_dataset(name, raw["images"], raw["labels"], raw["test_index"],

@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from nnviz.model.lessons import get_lesson
-from nnviz.model.modelfile import SavedModel, save_model
+from nnviz.model.files.modelfile import SavedModel, save_model
 from tests.qt.conftest import wait_iteration
 
 COMMANDS = 3000

@@ -77,7 +77,7 @@ def test_a_full_speed_run_keeps_every_recent_iteration_exactly(qtbot, controller
     """At full speed only every 8th state is recorded; pausing replays the rest, so the
     scrubber still offers each recent iteration, with exactly the weights training had."""
     from nnviz.model.lessons import get_lesson
-    from nnviz.model.timeline import CHECKPOINT_EVERY, DEFAULT_RECENT
+    from nnviz.model.core.timeline import CHECKPOINT_EVERY, DEFAULT_RECENT
 
     loaded(qtbot, controller, "digits")
     controller.set_speed(0)
@@ -122,7 +122,7 @@ def test_shutdown_deletes_the_worker_and_keeps_the_thread_object_usable(qtbot):
 
 
 def test_divergence_while_running_flips_running_before_the_fill_then_reports(qtbot):
-    from nnviz.model.timeline import CHECKPOINT_EVERY
+    from nnviz.model.core.timeline import CHECKPOINT_EVERY
     from nnviz.qt.worker import TrainingWorker
 
     w = TrainingWorker()
@@ -144,8 +144,8 @@ def test_divergence_while_running_flips_running_before_the_fill_then_reports(qtb
 
 
 def test_a_refused_install_is_reported_with_the_file_named_and_nothing_is_published(qtbot):
-    from nnviz.model.modelfile import SavedModel
-    from nnviz.model.network import Network
+    from nnviz.model.files.modelfile import SavedModel
+    from nnviz.model.core.network import Network
     from nnviz.qt.worker import TrainingWorker
 
     w = TrainingWorker()

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from ...model.datasets import SIGN
+from ...model.data.datasets import SIGN
 from ...model.errors import NNVizError
-from ...model.examples import UserExamples, load_examples, save_examples
-from ..label_dialog import ask_label
+from ...model.data.examples import UserExamples, load_examples, save_examples
+from ..views.label_dialog import ask_label
 
 
 class ExamplesController(QObject):

@@ -32,7 +32,7 @@ class ExportsController(QObject):
 
     def export_panel(self, key: str, path: str | None = None, scale: float = 2.0):
         """A panel as a PNG at ``scale``× its size on screen; returns its (width, height) or None."""
-        from ..export import export_png
+        from ..render.export import export_png
 
         path = path or self.files.ask_save("Export panel as PNG", f"{key}.png", "PNG images (*.png)", ".png")
         if not path:
@@ -72,7 +72,7 @@ class ExportsController(QObject):
 
     @Slot(object)
     def _write_gif_frames(self, snaps) -> None:
-        from ..export import render_image, write_gif
+        from ..render.export import render_image, write_gif
 
         if self._gif_request is None:
             return

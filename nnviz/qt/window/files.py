@@ -102,7 +102,7 @@ class FilesController(QObject):
 
     def open_dataset(self, path: str | None = None) -> bool:
         """Replace the lesson's data with images from disk (same size and classes)."""
-        from ...model.dataset_files import open_dataset
+        from ...model.data.dataset_files import open_dataset
 
         ex = self.examples
         if ex is None or ex.base is None:
@@ -121,7 +121,7 @@ class FilesController(QObject):
 
     def save_lesson_file(self, path: str | None = None) -> bool:
         """Settings, seed, weights, history and the learner's examples in one .nnviz file."""
-        from ...model.lessonfile import LessonFile, save_lesson_file, with_suffix
+        from ...model.files.lessonfile import LessonFile, save_lesson_file, with_suffix
 
         snap = self.controller.latest
         if snap is None:
@@ -141,7 +141,7 @@ class FilesController(QObject):
 
     def open_lesson_file(self, path: str | None = None) -> bool:
         """Load a .nnviz file: its lesson, network and history; its examples join the learner's."""
-        from ...model.lessonfile import load_lesson_file
+        from ...model.files.lessonfile import load_lesson_file
 
         def load(p):
             lf = load_lesson_file(p)
@@ -163,7 +163,7 @@ class FilesController(QObject):
 
     def autosave_session(self) -> bool:
         """Save the live session for crash recovery if it changed since the last autosave."""
-        from ...model.lessonfile import LessonFile, save_lesson_file
+        from ...model.files.lessonfile import LessonFile, save_lesson_file
 
         snap = self.controller.latest
         if snap is None or snap.rewound or not snap.lesson:

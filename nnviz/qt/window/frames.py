@@ -15,9 +15,9 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from ...model.messages import counter_texts
-from ...model.datasets import SIGN
-from ..plot_style import fix_label_size
+from ...model.core.messages import counter_texts
+from ...model.data.datasets import SIGN
+from ..render.plot_style import fix_label_size
 
 DISPLAY_MS = 16  # ~60 Hz when stepping: every iteration shows at once
 RUNNING_DISPLAY_MS = 33  # ~30 Hz while running
@@ -148,7 +148,7 @@ class FrameRenderer(QObject):
 
     def _update_health(self, snap, ds) -> None:
         """Flag dead / saturated hidden units, judged on a fixed sample of training images."""
-        from ...model.health import network_health
+        from ...model.analysis.health import network_health
 
         view = self.v.activation_view
         if len(snap.sizes) < 3 or ds.n_inputs != snap.sizes[0]:

@@ -16,21 +16,21 @@ from PySide6.QtWidgets import (
     QApplication, QDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget,
 )
 
-from ...model.datasets import SIGN
+from ...model.data.datasets import SIGN
 from ...model.lessons import DEFAULT_LESSON, LESSONS
-from ...model.messages import divergence_message
-from ..activation_view import ActivationView
-from ..dataset_browser import DatasetBrowser
-from ..explore_dock import ExploreTabs, standard_tabs
-from ..notice import NoticeBar
-from ..palettes import PALETTES
-from ..pixel_editor import PixelEditor
-from ..prediction_readout import PredictionReadout
-from ..timeline_bar import TimelineBar
-from ..training_panel import TrainingPanel
-from ..weight_panel import WeightPanel
+from ...model.core.messages import divergence_message
+from ..views.activation_view import ActivationView
+from ..views.dataset_browser import DatasetBrowser
+from ..explore.tabs import ExploreTabs, standard_tabs
+from ..views.notice import NoticeBar
+from ..render.palettes import PALETTES
+from ..views.pixel_editor import PixelEditor
+from ..views.prediction_readout import PredictionReadout
+from ..views.timeline_bar import TimelineBar
+from ..views.training_panel import TrainingPanel
+from ..views.weight_panel import WeightPanel
 from ..worker import TrainingController
-from .actions import build_actions
+from .action_table import build_actions
 from .docks import build_docks, restore_layout, tabify_explore
 from .menus import build_window_menus, show_about, show_shortcuts
 from .examples import ExamplesController

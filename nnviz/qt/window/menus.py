@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolBar
 
 from ... import __version__
 from ...model.lessons import LESSONS
-from ..palettes import PALETTES
-from .actions import TOOLBAR, build_menus, make_action
+from ..render.palettes import PALETTES
+from .action_table import TOOLBAR, build_menus, make_action
 
 
 def build_window_menus(win):

@@ -1,0 +1,206 @@
+"""Nudge vs gradient: the smile lesson's method next to backpropagation, weight by weight.
+
+For one neuron's parameters (its incoming weights, plus its bias when the network has
+biases) at the current weights on a fixed batch (X, Y):
+
+- the **nudge** (the smile lesson's method, :mod:`nnviz.model.nudge`): the loss with
+  that one parameter moved by +step and by −step, all others held, and the change
+  the method keeps (+step, −step, or 0 when neither direction lowers the loss);
+- the **gradient** ∂L/∂p from backpropagation, and the step gradient descent would
+  take, −lr·∂L/∂p;
+- **apply all at once**: the loss before, after adding every chosen nudge together,
+  and after the gradient step — both moves touch only the compared parameters.
+
+In the smile lesson the output neuron's 12 incoming weights *are* the whole network
+(no bias), so comparing neuron (1, 0) compares the two methods on everything.
+Losses are the data loss the trainer reports (no L2 penalty, no dropout).
+
+Layers count activations as in the weight panel (input = 0): neuron k of layer l has
+incoming weights ``weights[l - 1][k]`` and bias ``biases[l - 1][k]``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..data.datasets import SIGN, Dataset
+from ..errors import SettingsError
+from ..core.network import Network
+from ..core.nudge import _choose, _probe
+
+#: the panels' fixed training samples are drawn with this seed, so they never change
+SAMPLE_SEED = 0
+
+
+def training_sample(dataset: Dataset, n: int, seed: int = SAMPLE_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed, seeded sample of at most ``n`` training examples (all of them when fewer).
+
+    Returns (X (m, n_inputs), Y (m,) or (m, 1)), in dataset order; the same call gives
+    the same sample, so numbers computed on it are comparable from frame to frame.
+    """
+    x, y = dataset.x_train, dataset.y_train
+    if len(x) <= n:
+        return x, y
+    idx = np.sort(np.random.default_rng(seed).choice(len(x), size=n, replace=False))
+    return x[idx], y[idx]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Per parameter of one neuron (P = its incoming weights, then its bias if any).
+
+    All per-parameter arrays are float64 ``(P,)``. ``nudge`` holds the change the nudge
+    method keeps; ``gradient_step`` is −learning_rate·gradient. ``agree`` is True where
+    the nudge moved and went the same way as −gradient; ``moved`` where the nudge moved.
+    """
+
+    layer: int
+    neuron: int
+    step: float
+    learning_rate: float
+    n_weights: int  # the first n_weights entries are weights, any rest is the bias
+    base_loss: float
+    loss_up: np.ndarray
+    loss_down: np.ndarray
+    nudge: np.ndarray
+    gradient: np.ndarray
+    gradient_step: np.ndarray
+    loss_after_nudges: float  # every chosen nudge applied at once
+    loss_after_gradient: float  # −lr·gradient applied to the same parameters
+
+    @property
+    def n_params(self) -> int:
+        return len(self.gradient)
+
+    @property
+    def has_bias(self) -> bool:
+        return self.n_params > self.n_weights
+
+    @property
+    def moved(self) -> np.ndarray:
+        return self.nudge != 0
+
+    @property
+    def agree(self) -> np.ndarray:
+        return self.moved & (np.sign(self.nudge) == -np.sign(self.gradient))
+
+    @property
+    def n_agree(self) -> int:
+        return int(self.agree.sum())
+
+    @property
+    def n_moved(self) -> int:
+        return int(self.moved.sum())
+
+    @property
+    def nudges_raise_loss(self) -> bool:
+        """Applying every nudge together made things worse (the trainer would undo it and
+        halve the step)."""
+        return self.loss_after_nudges > self.base_loss
+
+
+def check_neuron(net: Network, layer: int, neuron: int) -> None:
+    if not 1 <= layer < len(net.sizes):
+        raise SettingsError(f"layer {layer} has no incoming weights; choose 1 … {len(net.sizes) - 1}")
+    if not 0 <= neuron < net.sizes[layer]:
+        raise SettingsError(f"layer {layer} has {net.sizes[layer]} neurons; there is no neuron {neuron}")
+
+
+def compare_neuron(net: Network, X: np.ndarray, Y: np.ndarray, loss: str, layer: int, neuron: int,
+                   step: float, learning_rate: float) -> Comparison:
+    """Nudge vs gradient for neuron ``neuron`` of layer ``layer`` (≥ 1) on the batch (X, Y).
+
+    X: (n, sizes[0]); Y: labels (n,) or targets (n, k) as the loss wants. ``net`` is not
+    changed (the probing happens on a copy), so a snapshot's read-only network is fine.
+    """
+    check_neuron(net, layer, neuron)
+    if not (np.isfinite(step) and step > 0):
+        raise SettingsError(f"the nudge step must be a positive number (got {step})")
+    work = net.copy()
+    w_row = work.weights[layer - 1][neuron]  # views into the copy: probing writes through
+    b_one = work.biases[layer - 1][neuron:neuron + 1]
+    with np.errstate(all="ignore"):  # a diverged network compares as inf/NaN, not a warning storm
+        base, dW, db = work.gradients(X, Y, loss)
+        up, down = _probe(work, w_row, X, Y, loss, step)
+        parts_up, parts_down = [up], [down]
+        grad = [dW[layer - 1][neuron].astype(np.float64)]
+        if work.bias:
+            up_b, down_b = _probe(work, b_one, X, Y, loss, step)
+            parts_up.append(up_b), parts_down.append(down_b)
+            grad.append(db[layer - 1][neuron:neuron + 1].astype(np.float64))
+        loss_up, loss_down = np.concatenate(parts_up), np.concatenate(parts_down)
+        # the same rule the trainer's nudge iteration uses, on the same base loss
+        nudge = _choose(base, loss_up, loss_down, step, np.float64)
+        gradient = np.concatenate(grad)
+        gradient_step = -float(learning_rate) * gradient
+        after_nudges = _loss_after(work, X, Y, loss, layer, neuron, nudge)
+        after_gradient = _loss_after(work, X, Y, loss, layer, neuron, gradient_step)
+    return Comparison(layer, neuron, float(step), float(learning_rate), w_row.size, float(base),
+                      loss_up, loss_down, nudge, gradient, gradient_step,
+                      after_nudges, after_gradient)
+
+
+def _loss_after(work: Network, X, Y, loss: str, layer: int, neuron: int, change: np.ndarray) -> float:
+    """Loss with ``change`` (P,) added to the neuron's weights (and bias), then undone."""
+    w = work.weights[layer - 1]
+    b = work.biases[layer - 1]
+    old_w, old_b = w[neuron].copy(), b[neuron].copy()
+    n_w = w.shape[1]
+    w[neuron] += change[:n_w].astype(w.dtype)
+    if work.bias and len(change) > n_w:
+        b[neuron] += change[n_w].astype(b.dtype)
+    try:
+        return float(work.loss(X, Y, loss))
+    finally:
+        w[neuron], b[neuron] = old_w, old_b
+
+
+def compare_snapshot(snap, dataset: Dataset, layer: int = 1, neuron: int = 0, step: float | None = None,
+                     sample: int = 256) -> Comparison:
+    """:func:`compare_neuron` for a frozen snapshot and its lesson's training data.
+
+    The batch is the whole training set when it has at most ``sample`` examples (the
+    smile lesson's four faces), else a fixed seeded sample of ``sample`` examples. The
+    step defaults to the snapshot's ``nudge_step`` setting, the rate to its learning rate.
+    """
+    settings = snap.settings
+    X, Y = training_sample(dataset, sample)
+    step = float(settings.get("nudge_step", 1.0)) if step is None else float(step)
+    return compare_neuron(snap.network(), X, Y, settings.get("loss", "cross_entropy"), layer, neuron,
+                          step, float(settings.get("learning_rate", 0.01)))
+
+
+# -- names for what is compared (the Nudge vs gradient tab's labels) -------------------------
+
+def map_shape(layer: int, n_weights: int, image_shape) -> tuple[int, int]:
+    """How a neuron's incoming weights are laid out: the input image's shape for layer 1,
+    else the most square rows × cols that hold them exactly (a 1 × n strip for a prime n)."""
+    if layer == 1 and image_shape[0] * image_shape[1] == n_weights:
+        return tuple(image_shape)
+    for rows in range(int(math.isqrt(n_weights)), 0, -1):
+        if n_weights % rows == 0:
+            return (rows, n_weights // rows) if rows > 1 else (1, n_weights)
+    return (1, n_weights)
+
+
+def parameter_name(layer: int, j: int, n_weights: int, image_shape) -> str:
+    """'pixel (row r, column c)', 'from neuron j of layer l-1' or 'bias' for parameter j."""
+    if j >= n_weights:
+        return "bias"
+    if layer == 1 and image_shape[0] * image_shape[1] == n_weights:
+        r, c = divmod(j, image_shape[1])
+        return f"pixel row {r}, col {c}"
+    return f"from neuron {j} of layer {layer - 1}"
+
+
+def neuron_name(sizes, class_names, task, layer: int, neuron: int) -> str:
+    last = layer == len(sizes) - 1
+    if last and sizes[-1] == 1:
+        return "the output neuron"
+    if last:
+        name = class_names[neuron] if task != SIGN and neuron < len(class_names) else str(neuron)
+        return f"output neuron {neuron} (class {name})"
+    return f"hidden layer {layer}, neuron {neuron}"

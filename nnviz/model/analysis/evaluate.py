@@ -1,0 +1,39 @@
+"""Evaluate a saved model on a built-in dataset or a folder of IDX files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..data.datasets import correct
+from ..errors import DataFormatError
+from ..files.modelfile import load_model
+
+
+def evaluate_file(model_path: str | Path, data: str) -> dict:
+    """{"accuracy", "n", "data"} of the model at ``model_path`` on ``data``.
+
+    ``data`` is a built-in dataset name (its test split) or a folder of MNIST-format
+    IDX files (its t10k pair if present, else its train pair).
+    """
+    from ..lessons import load_dataset
+
+    saved = load_model(model_path)
+    net = saved.network
+    if data in ("smile", "digits", "mnist"):
+        ds = load_dataset(data)
+        x, y, task = ds.x_test, ds.y_test, ds.task
+    else:
+        from ..data.idx import find_idx_files, load_idx_pair
+
+        found = find_idx_files(data)
+        pair = found.get("test") or found.get("train")
+        images, labels = load_idx_pair(*pair)
+        x = images.reshape(len(images), -1).astype(np.float32) / 255.0
+        y, task = labels.astype(np.int64), "classification"
+    if x.shape[1] != net.sizes[0]:
+        raise DataFormatError(model_path, f"has {net.sizes[0]} inputs but the images of {data} have "
+                                          f"{x.shape[1]} pixels: it was trained for another dataset")
+    outputs = np.concatenate([net.predict(x[i:i + 4096]) for i in range(0, len(x), 4096)])
+    return {"accuracy": float(correct(task, outputs, y).mean()), "n": int(len(x)), "data": str(data)}

@@ -1,0 +1,150 @@
+"""What a neuron wants: how its activation depends on every input pixel.
+
+Backpropagation usually stops at the weights. Carried one layer further, to the
+input, it answers "if I brightened this pixel a little, how much would this neuron
+light up?" — the gradient d(activation)/d(input). Three uses:
+
+- ``neuron_gradient``: that gradient for any hidden or output neuron;
+- ``maximize``: follow it uphill, changing the *pixels* (never the weights) to find an
+  input that excites the neuron strongly — from a blank grid or from a drawing;
+- ``saliency``: for a drawing, which pixels push the network's top answer up (green)
+  or down (red).
+
+Layers are numbered as in the weight panel: layer ℓ ≥ 1 is the layer whose incoming
+weights are ``net.weights[ℓ - 1]``; its last value is the output layer. The maths
+runs in float64 on a copy, so finite differences can check it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.functions import DERIVATIVES
+
+
+def _float64(net):
+    from ..core.network import Network
+
+    return Network.from_parameters([np.asarray(w, dtype=np.float64) for w in net.weights],
+                                   [np.asarray(b, dtype=np.float64) for b in net.biases],
+                                   net.hidden, net.output, net.bias)
+
+
+def _check(net, layer: int, neuron: int) -> None:
+    if not 1 <= layer < len(net.sizes):
+        raise ValueError(f"layer {layer} is not a hidden or output layer (1..{len(net.sizes) - 1})")
+    if not 0 <= neuron < net.sizes[layer]:
+        raise ValueError(f"layer {layer} has {net.sizes[layer]} neurons, no neuron {neuron}")
+
+
+def neuron_gradient(net, x: np.ndarray, layer: int, neuron: int, pre: bool = False) -> tuple[float, np.ndarray]:
+    """(value, d value / d x (n_inputs,) float64) for one input x (n_inputs,).
+
+    value is the activation of ``neuron`` in ``layer`` (a probability for a softmax
+    output), or with ``pre=True`` its pre-activation score z = w·a + b (before the
+    squashing; for a softmax output, the logit).
+    """
+    _check(net, layer, neuron)
+    return _gradient(_float64(net), x, layer, neuron, pre)
+
+
+def _gradient(f, x, layer: int, neuron: int, pre: bool = False) -> tuple[float, np.ndarray]:
+    zs, acts = f.forward_full(np.asarray(x, dtype=np.float64).reshape(1, -1))
+    i = layer - 1
+    a = acts[layer]
+    g = np.zeros_like(a)  # d value / d z of layer `layer`, (1, sizes[layer])
+    if pre:
+        g[0, neuron] = 1.0
+        value = zs[i][0, neuron]
+    else:
+        value = a[0, neuron]
+        name = f.layer_activation(i)
+        if name == "softmax":  # d p_k / d z_j = p_k (δ_kj − p_j)
+            g[0] = -a[0, neuron] * a[0]
+            g[0, neuron] += a[0, neuron]
+        else:
+            g[0, neuron] = 1.0
+            DERIVATIVES[name](a, g)
+    for j in range(i, -1, -1):
+        g = g @ f.weights[j]  # to the activations of layer j
+        if j:
+            DERIVATIVES[f.hidden](acts[j], g)  # through layer j's squashing to its z
+    return float(value), g[0]
+
+
+def activation(net, x: np.ndarray, layer: int, neuron: int) -> float:
+    """The activation of ``neuron`` in ``layer`` for one input x (n_inputs,), in float64."""
+    _check(net, layer, neuron)
+    return float(_float64(net).forward(np.asarray(x, dtype=np.float64).reshape(1, -1))[layer][0, neuron])
+
+
+def _climb(f, x, layer: int, neuron: int) -> tuple[tuple[float, float], np.ndarray]:
+    """((activation, score z), the direction to climb) at x. The direction is the activation's
+    gradient, or — where that is flat because the neuron is off (a ReLU below 0) — the score's:
+    raising z is how an off neuron gets turned on."""
+    a, g = _gradient(f, x, layer, neuron)
+    z, gz = _gradient(f, x, layer, neuron, pre=True)
+    return (a, z), (g if np.abs(g).max() > 0 else gz)
+
+
+def maximize(net, layer: int, neuron: int, start: np.ndarray, steps: int = 100, step_size: float = 0.05,
+             lo: float = 0.0, hi: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Projected gradient ascent on the pixels: (x (n_inputs,) float32, trace (k + 1,) float64).
+
+    Each step moves the pixels along the activation's gradient, scaled so the pixel
+    that matters most moves by ``step_size`` (a brightness, whatever the gradient's
+    size), then clips them back into [lo, hi]. A step that would not raise the
+    activation is retried at half the size (up to 20 times); if none helps, the ascent
+    has reached a peak and stops early. A neuron that is off (a ReLU with z < 0 has a
+    flat activation, gradient 0) first climbs its score z until it turns on.
+
+    ``trace`` is the activation at the start and after each step taken: it never
+    decreases (it may sit at 0 while an off neuron's score rises), and ``x`` — the
+    last input — is the best found; ``trace[-1]`` is exactly its activation.
+    """
+    _check(net, layer, neuron)
+    f = _float64(net)
+    # pixels stay float32 numbers, so the trace is exactly the activation of the returned x
+    x = np.clip(np.asarray(start, dtype=np.float32).reshape(-1), lo, hi).astype(np.float64)
+    value, g = _climb(f, x, layer, neuron)
+    trace = [value[0]]
+    for _ in range(int(steps)):
+        scale = np.abs(g).max()
+        if not np.isfinite(scale) or scale == 0:
+            break
+        size, found = float(step_size), None
+        for _ in range(21):
+            x_new = np.clip(x + (size / scale) * g, lo, hi).astype(np.float32).astype(np.float64)
+            if np.array_equal(x_new, x):  # every pixel that would help is already at lo or hi
+                break
+            v_new, g_new = _climb(f, x_new, layer, neuron)
+            if v_new > value:  # higher activation, or the same (0) with a higher score
+                found = x_new, v_new, g_new
+                break
+            size /= 2  # overshot the peak along this direction
+        if found is None:
+            break
+        x, value, g = found
+        trace.append(value[0])
+    return x.astype(np.float32), np.array(trace)
+
+
+def top_output(net, x: np.ndarray) -> int:
+    """The output neuron of the network's answer for x: the brightest one (0 for a single output)."""
+    out = net.predict(np.asarray(x, dtype=net.dtype).reshape(1, -1))[0]
+    return 0 if len(out) == 1 else int(np.argmax(out))
+
+
+def saliency(net, x: np.ndarray, target: int | None = None) -> tuple[int, np.ndarray]:
+    """(target output neuron, d score / d x (n_inputs,) float64) for one input x.
+
+    target: an output neuron, default the top answer (``top_output``). score is that
+    output's **pre-softmax score** z (the logit; for the smile lesson's linear output,
+    the output itself): positive entries are pixels that would raise the answer if
+    brightened (green), negative ones lower it (red). The score, not the probability,
+    because a confident probability saturates near 1 and its gradient fades to
+    nothing exactly when the network is surest; the score's gradient stays readable.
+    """
+    target = top_output(net, x) if target is None else int(target)
+    return target, neuron_gradient(net, x, len(net.sizes) - 1, target, pre=True)[1]
+

@@ -1,0 +1,297 @@
+"""The training session: the live trainer, its lesson and timeline, and which iteration is shown.
+
+What each command does to the trainer and the timeline lives here, as plain calls, so
+it is tested without a display; the Qt worker (nnviz.qt.worker) owns one session and
+adds only the thread's side — the timer that runs it in chunks, the measured rate,
+the coalescing of snapshots, and signals.
+
+Timeline policy (nnviz.model.timeline): stepping records every state; a full-speed
+run records only every CHECKPOINT_EVERY-th and ``complete_timeline`` replays the
+skipped ones when it stops; a change of settings or data records a checkpoint, so no
+gap spans two settings. A new network (lesson, reset, rebuild, install) starts a new
+timeline and a new ``generation``, and so does cutting the history back (divergence,
+resume_from): a view seeing a new generation redraws its curves from scratch.
+
+Commands that cannot be carried out raise NNVizError with a message for the user and
+leave the session as it was (a refused setting or dataset still records a checkpoint).
+Before a lesson is loaded, the commands that need a trainer do nothing.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from ..errors import NNVizError
+from ..lessons import get_lesson
+from ..files.modelfile import SavedModel, load_model, save_model
+from .snapshot import Snapshot
+from .timeline import CHECKPOINT_EVERY, Timeline
+
+FILL_SECONDS = 0.15  # at most this long replaying a run's skipped states when it stops (newest first)
+SPARSE_CHUNK = 16  # record only checkpoints when a chunk fits this many iterations (a state copy matters)
+
+
+class TrainingSession:
+    """Owns the trainer, lesson, timeline and generation; ``viewing`` is the past iteration
+    shown instead of the live one (None: live)."""
+
+    def __init__(self, timeline: Timeline | None = None):
+        self.trainer = None
+        self.lesson = None
+        self.generation = 0
+        self.timeline = Timeline() if timeline is None else timeline
+        self.record_timeline = True  # off only to measure what keeping it costs
+        self.viewing = None
+        self._gaps = False  # states were skipped at full speed; complete_timeline recreates them
+        self._chunk_iterations = 0  # iterations the last call of step ran (without diverging)
+
+    def _new_trainer(self, trainer) -> None:
+        """A different network or a fresh start: new generation, timeline from its first state."""
+        self.trainer = trainer
+        self.generation += 1
+        self.viewing = None
+        self._gaps = False
+        self.timeline.clear()
+        self.timeline.record(trainer.state())
+
+    # -- commands that replace the network ----------------------------------------------
+
+    def load_lesson(self, name: str, seed=None) -> None:
+        """A lesson's fresh network on its own dataset."""
+        try:
+            lesson = get_lesson(name)
+            trainer = lesson.build(seed=seed)
+        except (NNVizError, OSError) as e:
+            raise NNVizError(f"Could not open the lesson {name!r}: {e}") from e
+        self.lesson = lesson
+        self._new_trainer(trainer)
+
+    def reset(self, seed=None) -> None:
+        """Start over with fresh weights (the same seed unless ``seed`` is given)."""
+        if self.trainer is None:
+            return
+        self.trainer.reset(self.trainer.seed if seed is None else int(seed))
+        self._new_trainer(self.trainer)
+
+    def rebuild(self, hidden_sizes, hidden: str, seed=None) -> None:
+        """New architecture (same lesson, dataset and settings), freshly seeded."""
+        if self.trainer is None:
+            return
+        try:
+            trainer = self.lesson.build(seed=self.trainer.seed if seed is None else seed,
+                                        hidden_sizes=tuple(hidden_sizes), hidden=hidden,
+                                        data=self.trainer.dataset)
+            trainer.apply_settings(**self.trainer.settings.to_dict())
+        except NNVizError as e:
+            raise NNVizError(f"Could not rebuild the network: {e}") from e
+        self._new_trainer(trainer)
+
+    def install(self, saved: SavedModel, path: str = "") -> bool:
+        """Make a SavedModel (from a model or lesson file) the live network, switching lesson if
+        it names another; True when the lesson changed. ``path`` names the file in errors."""
+        try:
+            lesson = get_lesson(saved.lesson) if saved.lesson else self.lesson
+            same = self.trainer is not None and self.lesson is not None and lesson.name == self.lesson.name
+            trainer = lesson.build(seed=saved.seed, hidden_sizes=tuple(saved.network.sizes[1:-1]),
+                                   hidden=saved.network.hidden,
+                                   data=self.trainer.dataset if same else None)  # keeps the user's examples
+            if trainer.network.sizes != saved.network.sizes:
+                raise NNVizError(f"{path}: its {'-'.join(map(str, saved.network.sizes))} network does not "
+                                 f"fit the {lesson.name} lesson's data")
+            trainer.network.set_parameters(saved.network.weights, saved.network.biases)
+            if saved.settings:
+                trainer.apply_settings(**{k: v for k, v in saved.settings.items()})
+        except OSError as e:
+            raise NNVizError(str(e)) from e
+        trainer.iteration, trainer.epoch, trainer.history = saved.iteration, saved.epoch, saved.history
+        changed_lesson = lesson is not self.lesson
+        self.lesson = lesson
+        self._new_trainer(trainer)
+        return changed_lesson
+
+    def load_model(self, path: str) -> bool:
+        """Install the model file at ``path``; True when the lesson changed."""
+        try:
+            saved = load_model(path)
+        except OSError as e:
+            raise NNVizError(str(e)) from e
+        return self.install(saved, path)
+
+    def save_model(self, path: str) -> None:
+        """Write the live network, its lesson, counters, settings and history to ``path``."""
+        t = self.trainer
+        if t is None:
+            return
+        try:
+            save_model(path, SavedModel(t.network.copy(), self.lesson.name, t.iteration, t.epoch, t.seed,
+                                        t.settings.to_dict(), t.history))
+        except (OSError, NNVizError) as e:
+            raise NNVizError(f"Could not save {path}: {e}") from e
+
+    # -- commands between two iterations -------------------------------------------------
+
+    def change_settings(self, changes: dict) -> None:
+        """Apply setting changes (keys of TrainSettings) and checkpoint, even when refused."""
+        if self.trainer is None:
+            return
+        try:
+            self.trainer.apply_settings(**changes)
+        except NNVizError:
+            self.checkpoint()
+            raise
+        self.checkpoint()
+
+    def set_dataset(self, dataset) -> None:
+        """Train on ``dataset`` (same shape, e.g. with the learner's examples) from now on."""
+        if self.trainer is None:
+            return
+        try:
+            self.trainer.set_dataset(dataset)
+        except NNVizError:
+            self.checkpoint()
+            raise
+        self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """Record the live state now (replacing one of the same iteration): the settings or data
+        changed, and a later replay of the gap before it must use the old ones."""
+        t = self.trainer
+        if t is None:
+            return
+        # a state kept at this iteration (e.g. just installed, loss not yet known) is replaced;
+        # otherwise only a finite one is recorded (not the iteration that diverged)
+        if self.record_timeline and (math.isfinite(t.last_loss) or self.timeline.get(t.iteration) is not None):
+            self.timeline.record(t.state())
+
+    # -- training ------------------------------------------------------------------------
+
+    def step(self, n: int = 1, deadline: float = math.inf, fast: bool = False, stopping=None) -> dict | None:
+        """Train ``n`` iterations, or fewer once ``time.perf_counter()`` passes ``deadline``.
+
+        ``fast``: running at full speed, so when the previous call ran SPARSE_CHUNK iterations or
+        more only checkpoints are recorded (``complete_timeline`` replays the rest when it stops).
+        At the first non-finite loss training stops: ``stopping()`` is called first (the worker
+        flips its Run button before the fill), the timeline is completed and the newest finite
+        state kept is restored. Returns then {"iteration", "loss", "kept", "rollback"}: the
+        iteration that diverged, its loss, the iteration restored and the one with the lowest
+        loss kept (None when there is none); otherwise None.
+        """
+        if self.trainer is None:
+            return None
+        self.viewing = None  # training always continues from the live network
+        with np.errstate(over="ignore", invalid="ignore"):  # near divergence; caught below
+            return self._train(self.trainer, self.timeline, n, deadline, fast, stopping)
+
+    def _train(self, t, line, n, deadline, fast, stopping) -> dict | None:
+        # At full speed only checkpoints are recorded; stopping fills the gaps (Timeline docs).
+        # Slow iterations (big batches) record every state: the copy is then a small share.
+        record = self.record_timeline
+        every = CHECKPOINT_EVERY if fast and self._chunk_iterations >= SPARSE_CHUNK else 1
+        self._gaps = self._gaps or (record and every > 1)
+        done = 0
+        for _ in range(n):
+            loss = t.step()
+            done += 1
+            if not math.isfinite(loss):
+                return self._diverged(loss, stopping)
+            if record and t.iteration % every == 0:
+                line.record(t.state())
+            if time.perf_counter() >= deadline:
+                break
+        self._chunk_iterations = done
+        return None
+
+    def _diverged(self, loss: float, stopping) -> dict:
+        """Go back to the newest finite weights kept; the info for the learner."""
+        t = self.trainer
+        if stopping is not None:
+            stopping()
+        self.complete_timeline()
+        at = t.iteration
+        kept = self.timeline.latest_finite(before=at)
+        if kept is not None:
+            t.restore(kept)
+            self.timeline.truncate_after(kept.iteration)
+            self.generation += 1
+        finite = [s for s in (self.timeline.get(i) for i in self.timeline.iterations())
+                  if s is not None and math.isfinite(s.loss)]
+        best = min(finite, key=lambda s: (s.loss, -s.iteration)) if finite else None
+        return {"iteration": at, "loss": float(loss),
+                "kept": None if kept is None else kept.iteration,
+                "rollback": None if best is None else best.iteration}
+
+    def complete_timeline(self, deadline: float | None = None, replay: bool = True) -> None:
+        """After a full-speed run: keep the live state and replay the skipped recent ones, newest
+        first, until ``deadline`` (default FILL_SECONDS from now). ``replay=False`` forgets them
+        instead (a new timeline follows)."""
+        if not replay:
+            self._gaps = False
+        if not self._gaps or self.trainer is None:
+            return
+        self._gaps = False
+        t = self.trainer
+        finite = math.isfinite(t.last_loss)
+        its = self.timeline.iterations()
+        if finite and (not len(its) or its[-1] != t.iteration):
+            self.timeline.record(t.state())
+        self.timeline.fill(t.replayer(), t.iteration if finite else t.iteration - 1,
+                           deadline=time.perf_counter() + FILL_SECONDS if deadline is None else deadline)
+
+    # -- the past --------------------------------------------------------------------------
+
+    def preview(self, iteration: int) -> None:
+        """Show the kept state nearest ``iteration`` without touching training (the scrubber)."""
+        if self.trainer is None:
+            return
+        self.complete_timeline()
+        state = self.timeline.nearest(int(iteration))
+        if state is None or state.iteration == self.trainer.iteration:
+            self.viewing = None
+        else:
+            self.viewing = state.iteration
+
+    def resume_from(self, iteration: int) -> bool:
+        """Continue from the kept state nearest ``iteration``: the later states are dropped, the
+        current settings kept. With unchanged settings the run repeats exactly. False when
+        nothing is kept (nothing changed)."""
+        if self.trainer is None:
+            return False
+        self.complete_timeline()  # first: the run's skipped states are candidates too
+        state = self.timeline.nearest(int(iteration))
+        if state is None:
+            return False
+        self.trainer.restore(state)
+        self.timeline.truncate_after(state.iteration)
+        self.viewing = None
+        self.generation += 1  # the history was cut back: curves redraw from scratch
+        return True
+
+    def frames(self, first: int, last: int, max_frames: int) -> list[Snapshot]:
+        """Snapshots of the kept iterations in [first, last], at most ``max_frames`` evenly picked."""
+        if self.trainer is None:
+            return []
+        self.complete_timeline()  # a run's skipped states, so the animation has every frame
+        its = [i for i in self.timeline.iterations().tolist() if first <= i <= last]
+        if len(its) > max_frames:
+            its = [its[round(k * (len(its) - 1) / (max_frames - 1))] for k in range(max_frames)]
+        return [self.trainer.snapshot_at(self.timeline.get(i), self.timeline.previous(i),
+                                         lesson=self.lesson.name, generation=self.generation) for i in its]
+
+    def snapshot(self, running: bool = False, rate: float = 0.0) -> Snapshot | None:
+        """The state to show: the past one being viewed, else the live one. ``timeline`` lists the
+        kept iterations when paused (empty while ``running``); ``rate`` is iterations/s."""
+        t = self.trainer
+        if t is None:
+            return None
+        past = self.timeline.get(self.viewing) if self.viewing is not None else None
+        if past is not None:
+            snap = t.snapshot_at(past, self.timeline.previous(past.iteration), lesson=self.lesson.name,
+                                 generation=self.generation)
+        else:
+            snap = t.snapshot(lesson=self.lesson.name, generation=self.generation)
+        kept = tuple(self.timeline.iterations().tolist()) if not running else ()
+        return replace(snap, steps_per_second=rate, timeline=kept, live_iteration=t.iteration)

@@ -1,0 +1,1 @@
+"""Datasets: the built-in ones, IDX files, opened datasets, the learner's examples, preprocessing."""

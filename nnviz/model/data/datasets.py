@@ -1,0 +1,131 @@
+"""The lessons' datasets as one small type, plus the smile lesson's 3×4 images.
+
+Inputs are float32 rows in [0, 1] (``(n, height*width)``, row-major like the image);
+classification labels are int64 ``(n,)``; the smile lesson's targets are float32
+``(n, 1)`` holding +1 (smile) or −1 (not a smile).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from ..errors import SettingsError
+
+CLASSIFICATION = "classification"  # labels 0..k-1, answer = brightest output
+SIGN = "sign"  # one output, target ±1, answer = sign of the output
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A train/test split of images with labels, and how to read them.
+
+    x_train: (n, h*w) float32 in [0, 1]; y_train: (n,) int64 or (n, 1) float32 (SIGN).
+    """
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    image_shape: tuple[int, int]
+    class_names: tuple[str, ...]
+    task: str = CLASSIFICATION
+    source: str = ""
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        h, w = self.image_shape
+        for split, x, y in (("train", self.x_train, self.y_train), ("test", self.x_test, self.y_test)):
+            if x.ndim != 2 or x.shape[1] != h * w:
+                raise SettingsError(f"{self.name} {split} inputs {x.shape} do not fit images of {h}×{w}")
+            if len(y) != len(x):
+                raise SettingsError(f"{self.name} {split}: {len(x)} images but {len(y)} labels")
+
+    @property
+    def n_inputs(self) -> int:
+        return self.image_shape[0] * self.image_shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        return 1 if self.task == SIGN else len(self.class_names)
+
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y) of "train" or "test"."""
+        return (self.x_train, self.y_train) if name == "train" else (self.x_test, self.y_test)
+
+    def label_name(self, y) -> str:
+        """Readable label of one target (an int class, or ±1 for SIGN)."""
+        if self.task == SIGN:
+            return self.class_names[1] if float(np.ravel(y)[0]) > 0 else self.class_names[0]
+        return self.class_names[int(y)]
+
+    def target_for(self, label: int) -> np.ndarray:
+        """The y entry for class index ``label`` (for SIGN: 0 -> −1, 1 -> +1)."""
+        if self.task == SIGN:
+            return np.array([1.0 if label else -1.0], dtype=np.float32)
+        return np.int64(label)
+
+    def with_train_examples(self, x: np.ndarray, y: np.ndarray) -> "Dataset":
+        """A copy whose training split ends with the given extra examples. x: (m, h*w)."""
+        x = np.asarray(x, dtype=np.float32).reshape(-1, self.n_inputs)
+        y = np.asarray(y, dtype=self.y_train.dtype).reshape((-1,) + self.y_train.shape[1:])
+        return replace(self, x_train=np.concatenate([self.x_train, x]),
+                       y_train=np.concatenate([self.y_train, y]))
+
+
+def correct(task: str, outputs: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Boolean (n,) — is each answer right? outputs: (n, k) network outputs."""
+    if task == SIGN:
+        # An output of exactly 0 is no answer at all, so it counts as wrong.
+        return np.sign(outputs[:, 0]) == np.sign(np.asarray(y).reshape(-1))
+    return outputs.argmax(axis=1) == y
+
+
+# --- the smile lesson: 3 wide × 4 tall, 1 where "something is going on" ------------
+
+SMILE_SHAPE = (4, 3)
+
+
+def face(*rows: str) -> np.ndarray:
+    """A 3×4 image from four 3-character rows ('#' = 1), flattened to (12,) float32."""
+    if len(rows) != 4 or any(len(r) != 3 for r in rows):
+        raise ValueError("a smile-lesson face is 4 rows of 3 characters")
+    return np.array([[c == "#" for c in r] for r in rows], dtype=np.float32).reshape(-1)
+
+
+# Chosen so that one nudge iteration from zero weights re-enacts the lesson: three
+# outputs hit their targets and the grin gives 3 where 1 was wanted.
+SMILE_TRAIN = (
+    (face("#.#", "...", "#.#", ".#."), +1),  # smile: corners up, middle down
+    (face("#.#", "...", "#.#", "###"), +1),  # big grin
+    (face("#.#", "...", "###", "..."), -1),  # straight mouth
+    (face("#..", "...", "###", "..."), -1),  # straight mouth, one eye shut
+)
+SMILE_TEST = (
+    (face("...", "...", "#.#", ".#."), +1),  # smile, eyes closed
+    (face("#..", "...", "#.#", ".#."), +1),  # winking smile
+    (face("#.#", "...", ".#.", "#.#"), -1),  # frown
+    (face("#.#", "...", ".#.", ".#."), -1),  # surprised "o"
+    (face("#.#", "...", "...", "###"), -1),  # flat mouth, low: unlike any training face
+)
+
+
+def smile() -> Dataset:
+    """The 3×4 smile detector's four training images and five test images."""
+    def stack(pairs):
+        x = np.stack([p for p, _ in pairs])
+        y = np.array([[t] for _, t in pairs], dtype=np.float32)
+        return x, y
+
+    x_tr, y_tr = stack(SMILE_TRAIN)
+    x_te, y_te = stack(SMILE_TEST)
+    return Dataset("smile", x_tr, y_tr, x_te, y_te, SMILE_SHAPE, ("not a smile", "smile"), SIGN,
+                   source="Hard Parts of AI: Neural Networks (Frontend Masters) — 3×4 smile detector")
+
+
+def smile_population() -> np.ndarray:
+    """All 2^12 = 4,096 possible 3×4 binary images, (4096, 12) float32; image i has bit j of i at pixel j."""
+    i = np.arange(4096)[:, None]
+    return ((i >> np.arange(12)) & 1).astype(np.float32)

@@ -1,0 +1,1 @@
+"""Files: the safe npz container, model and lesson files, atomic writes."""

@@ -1,0 +1,188 @@
+"""Model files: ``.npz`` arrays plus one JSON metadata entry, never pickles.
+
+Layout: ``meta`` (a uint8 array holding UTF-8 JSON: format, version, architecture,
+lesson, iteration, epoch, seed, settings), ``W0..Wn`` and ``b0..bn`` (float32),
+and ``history/<column>`` arrays. Loading validates everything against the
+metadata and raises DataFormatError naming the file and the problem.
+
+The container itself is :mod:`nnviz.model.npzfile`. This module maps a network and
+a training history to and from a file's arrays (:func:`network_arrays`,
+:func:`network_from_arrays`, :func:`history_arrays`, :func:`history_from_arrays`),
+which lesson files share.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from ..errors import DataFormatError
+from ..core.functions import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ..core.history import EVAL_COLUMNS, HEALTH_COLUMNS, ROW_ARRAYS, STEP_COLUMNS, History
+from ..core.network import Network
+from .npzfile import counters, meta_array, meta_json, read_npz, short_repr, write_npz
+
+FORMAT = "nnviz-model"
+VERSION = 1
+MAX_LAYERS = 64
+MAX_LAYER_SIZE = 100_000
+
+_HISTORY_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
+#: history columns History itself reads as one number per row
+_SCALAR_COLUMNS = tuple(c for c in STEP_COLUMNS + EVAL_COLUMNS + HEALTH_COLUMNS if c not in ROW_ARRAYS)
+
+
+@dataclass
+class SavedModel:
+    """What a model file holds, ready to drive a trainer again."""
+
+    network: Network
+    lesson: str = ""
+    iteration: int = 0
+    epoch: int = 0
+    seed: int = 0
+    settings: dict = field(default_factory=dict)
+    history: History = field(default_factory=History)
+
+
+def save_model(path: str | Path, model: SavedModel) -> Path:
+    """Write ``model`` to ``path`` atomically (temp file + rename).
+
+    A diverged loss of ±inf in the history is stored as NaN ("no number").
+    """
+    net = model.network
+    meta = {
+        "format": FORMAT, "version": VERSION, "architecture": net.architecture(),
+        "lesson": model.lesson, "iteration": int(model.iteration), "epoch": int(model.epoch),
+        "seed": int(model.seed), "settings": model.settings,
+    }
+    arrays = {"meta": meta_array(meta), **network_arrays(net)}
+    for k, v in history_arrays(model.history).items():
+        arrays[f"history/{k}"] = v
+    return write_npz(path, arrays)
+
+
+def load_model(path: str | Path) -> SavedModel:
+    """Read a model file written by :func:`save_model`; DataFormatError on anything else."""
+    path = Path(path)
+    arrays = read_npz(path, "an nnviz model file")
+    meta = meta_json(path, arrays, "an nnviz model")
+    if meta.get("format") != FORMAT:
+        _fail(path, "is not an nnviz model file (wrong format tag)")
+    if meta.get("version") != VERSION:
+        _fail(path, f"was written by an nnviz model format version {meta.get('version')!r}; "
+                    f"this nnviz reads version {VERSION}")
+    net = network_from_arrays(path, meta.get("architecture"), arrays)
+    hist = history_from_arrays(path, arrays)
+    ints = counters(path, meta, ("iteration", "epoch", "seed"))
+    settings = meta.get("settings") or {}
+    if not isinstance(settings, dict):
+        _fail(path, "has invalid training settings")
+    lesson = meta.get("lesson", "")
+    if not isinstance(lesson, str):
+        _fail(path, f"has an invalid lesson name {short_repr(lesson)}")
+    return SavedModel(net, lesson, ints["iteration"], ints["epoch"], ints["seed"],
+                      settings, History.from_arrays(hist))
+
+
+# --- a network and a training history as a file's arrays ---------------------------------------
+
+def _fail(path, problem):
+    raise DataFormatError(path, problem)
+
+
+def network_arrays(net: Network) -> dict[str, np.ndarray]:
+    """``W0..Wn``, ``b0..bn`` of ``net``, as stored in a file."""
+    arrays = {}
+    for i, (w, b) in enumerate(zip(net.weights, net.biases)):
+        arrays[f"W{i}"], arrays[f"b{i}"] = np.asarray(w), np.asarray(b)
+    return arrays
+
+
+def network_from_arrays(path: Path, arch, arrays: Mapping[str, np.ndarray]) -> Network:
+    """A Network from a file's ``architecture`` metadata and its ``W<i>``/``b<i>`` arrays.
+
+    Checks the layer sizes, the activation names, the bias flag, every weight and
+    bias shape against the sizes, that they are finite floating point numbers, and
+    that there are no extra layers.
+    """
+    if not isinstance(arch, dict):
+        _fail(path, "has no architecture in its metadata")
+    sizes = arch.get("sizes")
+    if (not isinstance(sizes, list) or not 2 <= len(sizes) <= MAX_LAYERS
+            or not all(type(s) is int and 1 <= s <= MAX_LAYER_SIZE for s in sizes)):
+        _fail(path, f"has an invalid architecture (layer sizes {short_repr(sizes)})")
+    if arch.get("hidden") not in HIDDEN_ACTIVATIONS or arch.get("output") not in OUTPUT_ACTIVATIONS:
+        _fail(path, "names an activation function nnviz does not know")
+    bias = arch.get("bias", True)
+    if not isinstance(bias, bool):
+        _fail(path, f"has an invalid bias flag {short_repr(bias)} in its architecture")
+    n = len(sizes) - 1
+    weights, biases = [], []
+    for i in range(n):
+        w, b = arrays.get(f"W{i}"), arrays.get(f"b{i}")
+        if w is None or b is None:
+            _fail(path, f"is missing the weights of layer {i + 1}")
+        if w.shape != (sizes[i + 1], sizes[i]) or b.shape != (sizes[i + 1],):
+            _fail(path, f"layer {i + 1} has weights {w.shape} and biases {b.shape}, but the architecture "
+                        f"{'-'.join(map(str, sizes))} needs {(sizes[i + 1], sizes[i])} and {(sizes[i + 1],)}")
+        if w.dtype.kind != "f" or b.dtype.kind != "f":
+            _fail(path, f"layer {i + 1} holds {w.dtype} numbers, not floating point weights")
+        if not (np.isfinite(w).all() and np.isfinite(b).all()):
+            _fail(path, f"layer {i + 1} has weights that are not numbers (NaN or infinity)")
+        weights.append(w)
+        biases.append(b)
+    if f"W{n}" in arrays or f"b{n}" in arrays:
+        _fail(path, "has more weight layers than its architecture says")
+    net = Network(sizes, hidden=arch["hidden"], output=arch["output"], bias=bias, init="zeros")
+    net.set_parameters(weights, biases)
+    return net
+
+
+def history_arrays(history) -> dict[str, np.ndarray]:
+    """A History (or a mapping of columns) as independent arrays for a file.
+
+    Generic: every column is kept whatever its shape (``loss`` (n,), ``grad_norm``
+    (m, L), ``weight_quantiles`` (k, L, 7), columns added later). A loss that
+    diverged to ±inf is stored as NaN, the history's "no number".
+    """
+    items = history.to_arrays() if isinstance(history, History) else dict(history)
+    out = {}
+    for k, v in items.items():
+        a = np.array(v)
+        if a.dtype.kind == "f":
+            a[np.isinf(a)] = np.nan
+        out[str(k)] = a
+    return out
+
+
+def history_problem(columns: Mapping[str, np.ndarray]) -> str | None:
+    """Why ``columns`` is not a history nnviz can use, or None.
+
+    Names are short identifiers; values are integer or floating arrays of 1 to 4
+    dimensions whose floats are finite or NaN; the columns History reads as one
+    number per row are 1-D.
+    """
+    for k, v in columns.items():
+        if not isinstance(k, str) or not _HISTORY_NAME.match(k):
+            return f"has a training-history column with an invalid name {short_repr(k)}"
+        if not isinstance(v, np.ndarray) or v.dtype.kind not in "iuf" or not 1 <= v.ndim <= 4:
+            return f"has a damaged training history (column {k!r})"
+        if k in _SCALAR_COLUMNS and v.ndim != 1:
+            return f"has a damaged training history (column {k!r} should be one number per row)"
+        if v.dtype.kind == "f" and np.isinf(v).any():
+            return f"has a damaged training history (column {k!r} holds infinities)"
+    return None
+
+
+def history_from_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The ``history/<column>`` arrays of a file, validated (see :func:`history_problem`)."""
+    hist = {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith("history/")}
+    problem = history_problem(hist)
+    if problem:
+        _fail(path, problem)
+    return hist

@@ -1,0 +1,1 @@
+"""The Explore dock: its tab widget, the panel protocol and the six tabs."""

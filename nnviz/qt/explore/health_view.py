@@ -1,0 +1,361 @@
+"""Explore tab "Where learning happens": which layers get big gradients and move.
+
+Three rows of small charts, one column per weight layer:
+
+1. gradient size ‖∇[W, b]‖ (solid) and the size of the change actually applied
+   (dashed) per layer over iterations, log scale — from ``history["grad_norm"]`` and
+   ``history["update_norm"]`` at ``history["health_iteration"]``;
+2. each layer's weight distribution over time as quantile bands (min–max dotted,
+   5–95 % light, 25–75 % dark, median line) from ``history["weight_quantiles"]`` at
+   the evaluation iterations ``history["iteration"]``;
+3. the histogram of each layer's weights in the snapshot now, bars coloured by sign.
+
+It draws whatever snapshot it is given — a rewound past one included (its history
+ends there); a vertical line marks the snapshot's iteration. Missing history keys
+(older files, a trainer that does not record them) read as "no data yet".
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QLabel, QVBoxLayout
+
+from ...model.core.history import QUANTILES
+
+from .panel import ExplorePanel
+from ..render.palettes import PALETTES, StableLevel, color_for
+from ..render.redraw_memo import RedrawMemo
+
+BINS = 41  # odd, so one bin is centred on 0
+LAYER_COLOURS = ((31, 90, 180), (150, 60, 170), (210, 120, 10), (20, 140, 150), (120, 80, 40),
+                 (90, 90, 90))
+NO_DATA = "no data yet"
+MAX_SYMBOLS = 40  # dots on each recorded point while there are few (one point draws no line)
+
+
+def layer_colour(i: int) -> tuple[int, int, int]:
+    return LAYER_COLOURS[i % len(LAYER_COLOURS)]
+
+
+def positive_or_nan(a: np.ndarray) -> np.ndarray:
+    """Values a log axis can show; 0, negatives, inf and NaN become NaN (gaps)."""
+    a = np.asarray(a, dtype=np.float64)
+    return np.where(np.isfinite(a) & (a > 0), a, np.nan)
+
+
+def log_window(values: np.ndarray, min_decades: float = 2.0) -> tuple[float, float]:
+    """(low, high) in log10 units for a log axis over the positive finite values: at least
+    ``min_decades`` wide (fewer crowd the axis with minor-tick labels), snapped to quarter
+    decades so the axis does not re-lay-out every frame."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v) & (v > 0)]
+    if not v.size:
+        return (-1.0, 1.0)
+    lo, hi = math.log10(v.min()), math.log10(v.max())
+    if hi - lo < min_decades:
+        mid = 0.5 * (lo + hi)
+        lo, hi = mid - min_decades / 2, mid + min_decades / 2
+    return math.floor(lo * 4 - 0.5) / 4, math.ceil(hi * 4 + 0.5) / 4
+
+
+def _title(plot, text: str) -> None:
+    """A chart title that never widens its column (a narrow dock clips it instead of overflowing)."""
+    if plot.titleLabel.text != text:
+        plot.setTitle(text, size="9pt")
+    plot.titleLabel.setMinimumWidth(0)
+    plot.titleLabel.item.setTextWidth(-1)
+
+
+def _set_curve(curve, x, y, **opts) -> None:
+    """setData, or an empty curve when y holds no number at all (a nudge lesson's gradient)."""
+    if np.isfinite(y).any():
+        curve.setData(x, y, **opts)
+    else:
+        curve.setData([], [])
+
+
+def health_columns(history: dict, n_layers: int):
+    """(iterations (m,), grad_norm (m, L), update_norm (m, L)) or None when absent or malformed."""
+    it, g, u = (history.get(k) for k in ("health_iteration", "grad_norm", "update_norm"))
+    if it is None or g is None or u is None:
+        return None
+    it, g, u = np.asarray(it, dtype=np.float64), np.asarray(g, dtype=np.float64), np.asarray(u, dtype=np.float64)
+    m = len(it)
+    if m == 0 or g.shape != (m, n_layers) or u.shape != (m, n_layers):
+        return None
+    return it, g, u
+
+
+def quantile_columns(history: dict, n_layers: int):
+    """(iterations (k,), quantiles (k, L, len(QUANTILES))) of the rows that hold numbers, or None."""
+    it, q = history.get("iteration"), history.get("weight_quantiles")
+    if it is None or q is None:
+        return None
+    it, q = np.asarray(it, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    if q.ndim != 3 or q.shape[0] != len(it) or q.shape[1:] != (n_layers, len(QUANTILES)):
+        return None
+    rows = np.isfinite(q).any(axis=(1, 2))
+    if not rows.any():
+        return None
+    return it[rows], q[rows]
+
+
+def weight_histogram(w: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """(counts (BINS,), edges (BINS+1,), number of non-finite weights) over (−level, +level).
+
+    Weights beyond ±level (none, while the level is fitted) fall outside the bars."""
+    w = np.asarray(w, dtype=np.float64).ravel()
+    finite = np.isfinite(w)
+    counts, edges = np.histogram(w[finite], bins=BINS, range=(-level, level))
+    return counts, edges, int((~finite).sum())
+
+
+class HealthView(ExplorePanel):
+    """objectName ``healthView``."""
+
+    title = "Where learning happens"
+    live = True  # a few setData calls per refresh
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("healthView")
+        self.palette_name = "green-red"
+        self.dataset = None
+        self._snap = None
+        self._drawn = None
+        self._n_layers = 0
+        self._sizes = None
+        self._generation = None
+        self.levels: list[StableLevel] = []
+        self.histograms: list[tuple[np.ndarray, np.ndarray, int]] = []
+        self._memo = RedrawMemo()
+
+        self.header = QLabel("Open a lesson to see where learning happens.")
+        self.header.setObjectName("healthHeader")
+        self.header.setWordWrap(True)
+        self.header.setStyleSheet("color: #444;")
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        self.stats = QLabel("")
+        self.stats.setObjectName("healthStats")
+        self.stats.setWordWrap(True)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.header)
+        lay.addWidget(self.view, 1)
+        lay.addWidget(self.stats)
+        self.norm_plot = None
+        self.band_plots: list[pg.PlotItem] = []
+        self.hist_plots: list[pg.PlotItem] = []
+
+    # -- hooks --------------------------------------------------------------------
+
+    def set_lesson(self, dataset) -> None:
+        self.dataset = dataset
+        self._drawn = None
+        self._sizes = None  # rebuild the charts for the lesson's network
+
+    def show_snapshot(self, snap, painted=None) -> None:
+        if snap is None or snap is self._drawn:
+            return
+        self._snap = snap
+        self._draw(snap)
+
+    def set_palette(self, name: str) -> None:
+        if name in PALETTES and name != self.palette_name:
+            self.palette_name = name
+            if self._snap is not None:
+                self._drawn = None
+                self._draw(self._snap)
+
+    # -- building -----------------------------------------------------------------
+
+    def _build(self, sizes) -> None:
+        self.view.clear()
+        self._memo.forget()  # a new norm plot: no y range set on it yet
+        L = len(sizes) - 1
+        self._n_layers = L
+        self._sizes = tuple(sizes)
+        self.levels = [StableLevel() for _ in range(L)]
+        self.norm_plot = self.view.addPlot(row=0, col=0, colspan=L)
+        p = self.norm_plot
+        p.setLogMode(y=True)
+        p.showGrid(x=True, y=True, alpha=0.25)
+        p.setLabel("bottom", "iteration")
+        p.setLabel("left", "size (log)")
+        p.setMenuEnabled(False)
+        p.hideButtons()
+        p.setClipToView(True)
+        p.setDownsampling(auto=True, mode="peak")
+        p.getAxis("left").enableAutoSIPrefix(False)
+        self.norm_text = self._no_data_text(p)
+        self.grad_curves, self.update_curves = [], []
+        for i in range(L):
+            c = layer_colour(i)
+            self.grad_curves.append(p.plot(pen=pg.mkPen(c, width=2), connect="finite",
+                                           name=f"layer {i + 1} gradient"))
+            self.update_curves.append(p.plot(pen=pg.mkPen(c, width=1.5, style=pg.QtCore.Qt.DashLine),
+                                             connect="finite", name=f"layer {i + 1} change"))
+        self.norm_now = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
+        p.addItem(self.norm_now)
+
+        self.band_plots, self.hist_plots, self.bands, self.hist_bars = [], [], [], []
+        for i in range(L):
+            c = layer_colour(i)
+            bp = self.view.addPlot(row=1, col=i)
+            bp.showGrid(x=True, y=True, alpha=0.2)
+            bp.setMenuEnabled(False)
+            bp.hideButtons()
+            bp.getAxis("left").enableAutoSIPrefix(False)
+            curves = {q: bp.plot(pen=pg.mkPen(c, width=1, style=pg.QtCore.Qt.DotLine)) for q in (0, 6)}
+            for q in (1, 5):
+                curves[q] = bp.plot(pen=pg.mkPen((*c, 90), width=1))
+            for q in (2, 4):
+                curves[q] = bp.plot(pen=pg.mkPen((*c, 150), width=1))
+            curves[3] = bp.plot(pen=pg.mkPen(c, width=2))
+            fills = [pg.FillBetweenItem(curves[1], curves[5], brush=(*c, 45)),
+                     pg.FillBetweenItem(curves[2], curves[4], brush=(*c, 90))]
+            for f in fills:
+                bp.addItem(f)
+            zero = pg.InfiniteLine(pos=0, angle=0, movable=False, pen=pg.mkPen((150, 150, 150), width=1))
+            bp.addItem(zero)
+            now = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
+            bp.addItem(now)
+            self.band_plots.append(bp)
+            self.bands.append({"curves": curves, "fills": fills, "now": now, "text": self._no_data_text(bp)})
+
+            hp = self.view.addPlot(row=2, col=i)
+            hp.setMenuEnabled(False)
+            hp.hideButtons()
+            hp.setLabel("bottom", "weight")
+            hp.getAxis("bottom").enableAutoSIPrefix(False)
+            bars = pg.BarGraphItem(x0=[0], x1=[0], height=[0], pen=None)
+            hp.addItem(bars)
+            hp.addItem(pg.InfiniteLine(pos=0, angle=90, movable=False, pen=pg.mkPen((150, 150, 150), width=1)))
+            self.hist_plots.append(hp)
+            self.hist_bars.append(bars)
+        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(1, 3)
+        self.view.ci.layout.setRowStretchFactor(2, 2)
+
+    @staticmethod
+    def _no_data_text(plot) -> pg.TextItem:
+        t = pg.TextItem(NO_DATA, color=(140, 140, 140), anchor=(0.5, 0.5))
+        t.setVisible(False)
+        plot.addItem(t, ignoreBounds=True)
+        return t
+
+    def _show_no_data(self, plot, text: pg.TextItem, x_end: float, log_y: bool) -> None:
+        """Empty chart with "no data yet" in its middle and calm axes (0 … the iteration)."""
+        plot.setXRange(0, x_end, padding=0.02)
+        plot.setYRange(-1, 1, padding=0)  # log axis: 0.1 … 10; linear: −1 … 1
+        text.setPos(x_end / 2, 0)
+        text.setVisible(True)
+
+    def _layer_key(self) -> str:
+        """The norm chart's title: which colour is which layer, solid vs dashed."""
+        keys = "  ".join(f"<span style='color: rgb{layer_colour(i)}'>■ layer {i + 1}</span>"
+                         for i in range(self._n_layers))
+        return f"{keys} — solid ‖∇‖, dashed ‖Δ‖"
+
+    # -- drawing --------------------------------------------------------------------
+
+    def _draw(self, snap) -> None:
+        L = len(snap.weights)
+        if tuple(snap.sizes) != self._sizes:
+            self._build(snap.sizes)
+        if snap.generation != self._generation:
+            self._generation = snap.generation
+            for lv in self.levels:
+                lv.reset()
+        self._drawn = snap
+        history = snap.history or {}
+        sizes = snap.sizes
+        nudge = snap.settings.get("method") == "nudge"
+        self.header.setText(
+            f"Iteration {snap.iteration}. <b>Top</b>: per layer, how big its gradient is (solid, ‖∇‖) and how "
+            "far its weights actually moved (dashed, ‖Δ‖), over iterations, log scale. <b>Middle</b>: each "
+            "layer's weights over iterations — median line, dark band the middle half, light band 5–95 %, "
+            "dotted min and max. <b>Bottom</b>: the weights now (count per value), green positive, red "
+            "negative. A gap in a line is an iteration that changed nothing (a log axis has no 0)."
+            + (" This lesson trains by nudging: there is no gradient, only the change." if nudge else ""))
+
+        x_end = float(max(snap.iteration, 1))
+        health = health_columns(history, L)
+        _title(self.norm_plot, self._layer_key())
+        if health is None:
+            for c in self.grad_curves + self.update_curves:
+                c.setData([], [])
+            self._show_no_data(self.norm_plot, self.norm_text, x_end, log_y=True)
+        else:
+            it, g, u = health
+            self.norm_text.setVisible(False)
+            dots = len(it) <= MAX_SYMBOLS
+            for i in range(L):
+                c = layer_colour(i)
+                _set_curve(self.grad_curves[i], it, positive_or_nan(g[:, i]), symbol="o" if dots else None,
+                           symbolSize=5, symbolBrush=c, symbolPen=None)
+                _set_curve(self.update_curves[i], it, positive_or_nan(u[:, i]), symbol="s" if dots else None,
+                           symbolSize=5, symbolBrush=None, symbolPen=pg.mkPen(c))
+            self.norm_plot.setXRange(0, x_end, padding=0.02)
+            self._memo.set_if_changed("norm_y", log_window(np.concatenate([g.ravel(), u.ravel()])),
+                                      lambda r: self.norm_plot.setYRange(*r, padding=0))
+        self.norm_now.setValue(snap.iteration)
+
+        quant = quantile_columns(history, L)
+        for i, (bp, band) in enumerate(zip(self.band_plots, self.bands)):
+            _title(bp, f"layer {i + 1} ({sizes[i]}→{sizes[i + 1]})")
+            if quant is None:
+                for c in band["curves"].values():
+                    c.setData([], [])
+                self._show_no_data(bp, band["text"], x_end, log_y=False)
+            else:
+                it, q = quant
+                band["text"].setVisible(False)
+                dots = len(it) <= MAX_SYMBOLS
+                for k, c in band["curves"].items():
+                    _set_curve(c, it, q[:, i, k])
+                _set_curve(band["curves"][3], it, q[:, i, 3], symbol="o" if dots else None, symbolSize=5,
+                           symbolBrush=layer_colour(i), symbolPen=None)
+                bp.setXRange(0, x_end, padding=0.02)
+                bp.enableAutoRange("y")
+            band["now"].setValue(snap.iteration)
+
+        self.histograms = []
+        stats = []
+        for i, (hp, bars) in enumerate(zip(self.hist_plots, self.hist_bars)):
+            w = snap.weights[i]
+            level = self.levels[i].update(w)
+            counts, edges, bad = weight_histogram(w, level)
+            self.histograms.append((counts, edges, bad))
+            centres = 0.5 * (edges[:-1] + edges[1:])
+            brushes = [color_for(float(x), level, self.palette_name) for x in centres]
+            bars.setOpts(x0=edges[:-1], x1=edges[1:], height=counts, brushes=brushes, pen=None)
+            finite = w[np.isfinite(w)]
+            spread = (f"from {finite.min():+.3g} to {finite.max():+.3g}, median {np.median(finite):+.3g}"
+                      if finite.size else "no finite weights")
+            flagged = f", <b style='color:#c0c'>{bad} not a number</b>" if bad else ""
+            stats.append(f"<span style='color: rgb{layer_colour(i)}'>■</span> layer {i + 1}: {w.size} weights "
+                         f"{spread}{flagged}")
+            _title(hp, f"layer {i + 1} now")
+            hp.setXRange(-level, level, padding=0.02)
+            hp.setYRange(0, max(1, int(counts.max())) * 1.05, padding=0)
+        self.stats.setText("Weights now: " + "; ".join(stats) + ".")
+
+    # -- reading back (tests) ---------------------------------------------------------
+
+    def norm_curve_data(self, layer: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+        """((x, gradient), (x, change)) as given to the curves of weight layer ``layer`` (0-based)."""
+        g, u = self.grad_curves[layer], self.update_curves[layer]
+        return (g.xData, g.yData), (u.xData, u.yData)
+
+    def band_data(self, layer: int) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """{quantile index: (x, y)} drawn for weight layer ``layer`` (0-based)."""
+        return {k: (c.xData, c.yData) for k, c in self.bands[layer]["curves"].items()}
+
+    def histogram_bars(self, layer: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(x0, x1, height) of the bars drawn for weight layer ``layer``."""
+        o = self.hist_bars[layer].opts
+        return np.asarray(o["x0"]), np.asarray(o["x1"]), np.asarray(o["height"])

@@ -1,0 +1,429 @@
+"""Explore tab "Nudge vs gradient": the smile lesson's nudge method next to backprop.
+
+For the selected neuron (default: layer 1, neuron 0 — the smile's single output
+neuron, whose 12 weights are the whole network; elsewhere the first hidden neuron)
+it shows, per incoming weight and the bias: the loss after nudging that one weight
+up and down, the change the nudge method keeps, the gradient from backpropagation
+and the step gradient descent would take. Three maps in the input's shape show the
+nudge, the gradient step and where they disagree; a table lists every number.
+
+Everything is computed on a copy of the snapshot's network (nnviz.model.compare);
+the panel never touches the trainer. ``applyRequested("nudge" | "gradient")`` asks
+the main window for one real iteration of that method.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
+                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
+
+from ...model.analysis.compare import (Comparison, compare_snapshot, map_shape, neuron_name, parameter_name,
+                                       training_sample)
+
+from .panel import ExplorePanel
+from ..render.palettes import PALETTES, lookup_table, symmetric_level
+from ..render.plot_style import style_image_plot
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+SAMPLE = 256  # training examples the comparison uses (all of them when fewer: the smile's 4)
+VALUES_UP_TO = 48  # weights per map small enough to print their numbers (the smile's 12)
+BACKGROUND = (235, 235, 235)
+COLUMNS = ("weight", "loss +step", "loss −step", "nudge keeps", "∂L/∂w", "−lr·∂L/∂w", "agree?")
+TOOLTIPS = ("which weight (or the bias)", "the loss with this one weight moved up by the step",
+            "the loss with this one weight moved down by the step",
+            "the change the nudge method keeps: the direction that lowered the loss, or 0",
+            "the gradient from backpropagation: how fast the loss rises as this weight grows",
+            "the step gradient descent takes: −learning rate × ∂L/∂w",
+            "did the nudge go the same way as the gradient step?")
+AGREE_ROW = QColor(214, 240, 214)  # the nudge went the way −gradient points
+DISAGREE_ROW = QColor(255, 214, 170)  # the nudge went the other way
+#: the agreement map: stayed put (neutral dark), same way (light), opposite ways (yellow)
+AGREEMENT_LUT = np.array([[24, 24, 24, 255], [225, 225, 225, 255], [255, 200, 0, 255]], dtype=np.uint8)
+STAYED, SAME, OPPOSITE = 0, 1, 2
+AGREEMENT_MARKS = ("", "✓", "✗")
+
+
+def _num(v: float) -> str:
+    """A loss: five decimals while it is of ordinary size, so nudged losses can be compared."""
+    if not math.isfinite(v):
+        return str(v)
+    return f"{v:.5f}" if abs(v) < 1000 else f"{v:.6g}"
+
+
+def _signed(v: float) -> str:
+    if v == 0:
+        return "0"
+    return f"{v:+.4g}" if math.isfinite(v) else str(v)
+
+
+class NudgeView(ExplorePanel):
+    """objectName ``nudgeView``."""
+
+    title = "Nudge vs gradient"
+    live = False  # probing a 784-weight neuron takes a few tenths of a second: only when paused
+
+    applyRequested = Signal(str)  # "nudge" or "gradient": one real iteration of that method
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("nudgeView")
+        self.dataset = None
+        self.layer, self.neuron = 1, 0
+        self.comparison: Comparison | None = None
+        self.palette_name = "green-red"
+        self._snap = None
+        self._computed_for = None
+        self._lesson_step = None
+        self._revealed = False
+        self._map_shape = None
+        self._value_items: list[list[pg.TextItem]] = []
+
+        self.header = QLabel("Open a lesson and pause training to compare.")
+        self.header.setObjectName("nudgeHeader")
+        self.header.setWordWrap(True)
+        self.explain = QLabel(
+            "<b>Nudge</b> (the smile lesson's method): move one weight by ±step, all others held, and keep "
+            "the direction that lowers the loss. <b>Gradient</b>: backpropagation says how steeply the loss "
+            "rises with each weight (∂L/∂w); gradient descent moves every weight by −lr·∂L/∂w.")
+        self.explain.setWordWrap(True)
+        self.explain.setStyleSheet("color: #444;")
+
+        self.step_box = QDoubleSpinBox()
+        self.step_box.setDecimals(4)
+        self.step_box.setRange(1e-4, 100.0)
+        self.step_box.setSingleStep(0.1)
+        self.step_box.setValue(1.0)
+        self.step_box.setToolTip("How far each weight is nudged up and down. Starts at the lesson's nudge "
+                                 "step; change it to see how the choice depends on the step.")
+        self.step_box.valueChanged.connect(lambda _: self._refresh())
+        self.apply_button = QPushButton("Apply all nudges at once")
+        self.apply_button.setToolTip("Add every chosen nudge together (on a copy) and evaluate again — "
+                                     "next to one gradient step on the same weights")
+        self.apply_button.clicked.connect(self.reveal_apply_all)
+        self.real_nudge = QPushButton("Train 1 iteration by nudging")
+        self.real_gradient = QPushButton("Train 1 gradient step")
+        for b, method in ((self.real_nudge, "nudge"), (self.real_gradient, "gradient")):
+            b.setToolTip(f"Ask the trainer for one real iteration of the {method} method on the whole "
+                         "network (the next mini-batch)")
+            b.clicked.connect(lambda _=False, m=method: self.applyRequested.emit(m))
+        controls = QHBoxLayout()
+        controls.addWidget(QLabel("nudge step ±"))
+        controls.addWidget(self.step_box)
+        controls.addWidget(self.apply_button)
+        controls.addStretch(1)
+        real = QHBoxLayout()
+        real.addWidget(QLabel("For real:"))
+        real.addWidget(self.real_nudge)
+        real.addWidget(self.real_gradient)
+        real.addStretch(1)
+        self.apply_label = QLabel("")
+        self.apply_label.setObjectName("applyAllResult")
+        self.apply_label.setWordWrap(True)
+        self.summary = QLabel("")
+        self.summary.setObjectName("nudgeSummary")
+        self.summary.setWordWrap(True)
+
+        self.maps = pg.GraphicsLayoutWidget()
+        self.maps.setBackground(BACKGROUND)
+        self.maps.setMinimumHeight(150)
+        self.map_plots, self.map_images = [], []
+        for col in range(3):
+            p = self.maps.addPlot(row=0, col=col)
+            style_image_plot(p)
+            img = pg.ImageItem()
+            p.addItem(img)
+            self.map_plots.append(p)
+            self.map_images.append(img)
+        self.map_images[2].setLookupTable(AGREEMENT_LUT)
+        for col in range(3):  # three equal columns, whatever the titles' lengths
+            self.maps.ci.layout.setColumnStretchFactor(col, 1)
+            self.maps.ci.layout.setColumnPreferredWidth(col, 10)
+        self.map_legend = QLabel()
+        self.map_legend.setWordWrap(True)
+        self.map_legend.setStyleSheet("color: #444;")
+        self._set_map_titles()
+        self.maps.scene().sigMouseMoved.connect(self._on_hover)
+        self.hover = QLabel("Hover over a map to read one weight.")
+        self.hover.setObjectName("nudgeHover")
+        self.hover.setWordWrap(True)
+        self.hover.setStyleSheet("color: #444;")
+
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setObjectName("nudgeTable")
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        for col, tip in enumerate(TOOLTIPS):
+            self.table.horizontalHeaderItem(col).setToolTip(tip)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setAlternatingRowColors(False)
+        self.table.setWordWrap(False)
+
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        tl.addWidget(self.map_legend)
+        tl.addWidget(self.maps, 1)
+        tl.addWidget(self.hover)
+        self.table_note = QLabel("")
+        self.table_note.setStyleSheet("color: #444;")
+        tl.addWidget(self.table_note)
+        split = QSplitter(Qt.Vertical)
+        split.addWidget(top)
+        split.addWidget(self.table)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
+        split.setChildrenCollapsible(False)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.header)
+        lay.addWidget(self.explain)
+        lay.addLayout(controls)
+        lay.addLayout(real)
+        lay.addWidget(self.apply_label)
+        lay.addWidget(self.summary)
+        lay.addWidget(split, 1)
+
+    # -- hooks --------------------------------------------------------------------
+
+    def set_lesson(self, dataset) -> None:
+        self.dataset = dataset
+        self.layer, self.neuron = 1, 0
+        self.comparison = None
+        self._computed_for = None
+        self._lesson_step = None
+        self._revealed = False
+        self.apply_label.setText("")
+        if self._on_screen():  # hidden: the next show_snapshot computes (2·P loss evaluations are not free)
+            self._refresh()
+
+    def show_snapshot(self, snap, painted=None) -> None:
+        self._snap = snap
+        self._refresh()
+
+    def select_neuron(self, layer: int, neuron: int) -> None:
+        if layer < 1:
+            return  # input pixels have no incoming weights
+        self.layer, self.neuron = int(layer), int(neuron)
+        if self._on_screen():
+            self._refresh()
+
+    def _on_screen(self) -> bool:
+        # a tab behind another dock tab is "visible" to Qt but moved off screen
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def set_palette(self, name: str) -> None:
+        if name in PALETTES:
+            self.palette_name = name
+            self._set_map_titles()
+            if self.comparison is not None:
+                self._draw_maps(self.comparison)
+
+    # -- computing ----------------------------------------------------------------
+
+    def _fits(self, snap) -> bool:
+        d = self.dataset
+        return (d is not None and snap is not None and snap.sizes[0] == d.n_inputs
+                and snap.sizes[-1] == d.n_outputs)
+
+    def _refresh(self) -> None:
+        snap = self._snap
+        if not self._fits(snap):
+            self.header.setText("Waiting for the lesson's network…" if self.dataset is not None
+                                else "Open a lesson to compare the nudge with the gradient.")
+            return
+        if not (1 <= self.layer < len(snap.sizes) and 0 <= self.neuron < snap.sizes[self.layer]):
+            self.layer, self.neuron = 1, 0
+        lesson_step = float(getattr(snap, "nudge_step_now", None) or snap.settings.get("nudge_step", 1.0))
+        if lesson_step != self._lesson_step:  # the lesson's step changed: follow it
+            self._lesson_step = lesson_step
+            self.step_box.blockSignals(True)
+            self.step_box.setValue(lesson_step)
+            self.step_box.blockSignals(False)
+        step = self.step_box.value()
+        key = (self.layer, self.neuron, step)
+        if self._computed_for is not None and self._computed_for[0] is snap and self._computed_for[1] == key:
+            return
+        self._computed_for = (snap, key)
+        self.comparison = compare_snapshot(snap, self.dataset, self.layer, self.neuron, step, sample=SAMPLE)
+        self._draw(snap, self.comparison)
+
+    def reveal_apply_all(self) -> None:
+        """Show the loss before → after applying every nudge at once (and the gradient step)."""
+        self._revealed = True
+        self._update_apply_label()
+
+    # -- drawing ------------------------------------------------------------------
+
+    def _draw(self, snap, c: Comparison) -> None:
+        d = self.dataset
+        n_sample = len(training_sample(d, SAMPLE)[0])
+        batch = (f"all {n_sample} training examples" if n_sample == len(d.x_train)
+                 else f"a fixed sample of {n_sample} of the {len(d.x_train)} training examples")
+        what = f"{c.n_weights} incoming weights" + (" + its bias" if c.has_bias else "")
+        whole = " — the whole network" if len(snap.sizes) == 2 and snap.sizes[-1] == 1 else ""
+        who = neuron_name(snap.sizes, d.class_names, d.task, c.layer, c.neuron)
+        self.header.setText(
+            f"<b>{who[0].upper() + who[1:]}</b>: {what}{whole}. "
+            f"Batch: {batch}. Iteration {snap.iteration}; {snap.settings.get('loss', '')} loss now "
+            f"<b>{_num(c.base_loss)}</b>; learning rate {c.learning_rate:g}. "
+            f"Click a neuron in the weight panel to compare another.")
+        stayed = c.n_params - c.n_moved
+        disagree = c.n_moved - c.n_agree
+        opposite = (f" and the <b>opposite</b> way for <b>{disagree}</b> (yellow: over a step this big the loss "
+                    "curve bends, so the far nudge and the local slope can differ)" if disagree else "")
+        self.summary.setText(
+            f"The nudge moved <b>{c.n_moved}</b> of {c.n_params} parameters; it went the way the gradient "
+            f"points for <b>{c.n_agree}</b>{opposite}"
+            + (f"; {stayed} stayed put (neither +step nor −step lowered the loss)." if stayed else "."))
+        self._update_apply_label()
+        self._draw_maps(c)
+        self._fill_table(c)
+
+    def _update_apply_label(self) -> None:
+        c = self.comparison
+        if c is None or not self._revealed:
+            self.apply_label.setText("")
+            return
+        verdict = ("worse: the trainer would undo this and halve the step" if c.nudges_raise_loss
+                   else "better" if c.loss_after_nudges < c.base_loss else "no better, no worse")
+        self.apply_label.setText(
+            f"All {c.n_moved} nudges at once: loss <b>{_num(c.base_loss)} → {_num(c.loss_after_nudges)}</b> "
+            f"({verdict}). One gradient step (lr {c.learning_rate:g}) on the same parameters: "
+            f"<b>{_num(c.base_loss)} → {_num(c.loss_after_gradient)}</b>.")
+
+    def _set_map_titles(self) -> None:
+        pos, neg = ("green", "red") if self.palette_name == "green-red" else ("blue", "orange")
+        for p, t in zip(self.map_plots, ("nudge keeps", "gradient step", "do they agree?")):
+            p.setTitle(t, size="9pt")
+        # equal minimum widths keep the three maps the same size whatever their titles
+        widest = max(p.titleLabel.minimumWidth() for p in self.map_plots)
+        for p in self.map_plots:
+            p.setMinimumWidth(widest)
+            p.setPreferredWidth(widest)
+        self.map_legend.setText(
+            f"Gradient step = −lr·∂L/∂w. Left and middle: <b>{pos}</b> = the weight goes up, "
+            f"<b>{neg}</b> = down, dark = stays. "
+            "Right: <b>light</b> = both go the same way, <b style='color:#b08000'>yellow</b> = opposite ways, "
+            "dark = the nudge stayed put.")
+
+    def agreement(self, c: Comparison) -> np.ndarray:
+        """(P,) STAYED / SAME / OPPOSITE per parameter, as the third map shows it."""
+        out = np.full(c.n_params, STAYED, dtype=np.intp)
+        out[c.agree] = SAME
+        out[c.moved & ~c.agree] = OPPOSITE
+        return out
+
+    def _draw_maps(self, c: Comparison) -> None:
+        shape = map_shape(c.layer, c.n_weights, self.dataset.image_shape)
+        n = c.n_weights
+        lut = lookup_table(self.palette_name)
+        nudge = c.nudge[:n].reshape(shape).astype(np.float32)
+        grad_step = c.gradient_step[:n].reshape(shape).astype(np.float32)
+        self._levels = (c.step, symmetric_level(grad_step))
+        for img, data, level in ((self.map_images[0], nudge, c.step),
+                                 (self.map_images[1], grad_step, self._levels[1])):
+            img.setLookupTable(lut)
+            img.setImage(np.nan_to_num(data, nan=0.0, posinf=level, neginf=-level),
+                         levels=(-level, level), autoLevels=False)
+        agree = self.agreement(c)[:n].reshape(shape).astype(np.float32)
+        self.map_images[2].setImage(agree, levels=(0, 2), autoLevels=False)
+        if shape != self._map_shape:
+            self._map_shape = shape
+            self._make_value_items(shape if n <= VALUES_UP_TO else None)
+            for p in self.map_plots:
+                p.setRange(xRange=(0, shape[1]), yRange=(0, shape[0]), padding=0.02)
+        if self._value_items:
+            for items, values in ((self._value_items[0], nudge), (self._value_items[1], grad_step)):
+                for t, v in zip(items, values.ravel()):
+                    t.setText(_signed(float(v)))
+            for t, a in zip(self._value_items[2], agree.ravel()):
+                t.setText(AGREEMENT_MARKS[int(a)])
+
+    def _make_value_items(self, shape) -> None:
+        for p, items in zip(self.map_plots, self._value_items):
+            for t in items:
+                p.removeItem(t)
+        self._value_items = []
+        if shape is None:
+            return
+        for i, p in enumerate(self.map_plots):
+            items = []
+            for y in range(shape[0]):
+                for x in range(shape[1]):
+                    t = pg.TextItem("", color=(40, 40, 40) if i == 2 else (255, 255, 255), anchor=(0.5, 0.5))
+                    t.setPos(x + 0.5, y + 0.5)
+                    p.addItem(t)
+                    items.append(t)
+            self._value_items.append(items)
+
+    def _fill_table(self, c: Comparison) -> None:
+        t = self.table
+        t.setSortingEnabled(False)
+        t.setRowCount(c.n_params)
+        # a big neuron (784 weights) lists its steepest weights first; a small one in order
+        order = (np.arange(c.n_params) if c.n_params <= VALUES_UP_TO
+                 else np.argsort(-np.nan_to_num(np.abs(c.gradient), nan=np.inf), kind="stable"))
+        self.table_note.setText("Every parameter, in order:" if c.n_params <= VALUES_UP_TO else
+                                f"All {c.n_params} parameters, steepest gradient (largest |∂L/∂w|) first:")
+        agree = self.agreement(c)
+        shape = self.dataset.image_shape
+        for row, j in enumerate(order):
+            values = (c.loss_up[j], c.loss_down[j], c.nudge[j], c.gradient[j], c.gradient_step[j])
+            texts = (parameter_name(c.layer, j, c.n_weights, shape), _num(values[0]), _num(values[1]),
+                     _signed(values[2]), _signed(values[3]), _signed(values[4]),
+                     ("✓ same way" if agree[j] == SAME else "✗ opposite" if agree[j] == OPPOSITE
+                      else "— stayed"))
+            colour = AGREE_ROW if agree[j] == SAME else DISAGREE_ROW if agree[j] == OPPOSITE else None
+            for col, text in enumerate(texts):
+                item = t.item(row, col)
+                if item is None:
+                    item = QTableWidgetItem()
+                    t.setItem(row, col, item)
+                item.setText(text)
+                item.setData(Qt.UserRole, int(j))
+                if 1 <= col <= 5:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                item.setBackground(QBrush(colour) if colour is not None else QBrush())
+
+    # -- reading back (tests, hover) ----------------------------------------------
+
+    def table_rows(self) -> list[tuple[int, list[str]]]:
+        """(parameter index, the row's texts) for every table row, top to bottom."""
+        t = self.table
+        return [(t.item(r, 0).data(Qt.UserRole), [t.item(r, c).text() for c in range(t.columnCount())])
+                for r in range(t.rowCount())]
+
+    def _on_hover(self, pos) -> None:
+        c = self.comparison
+        if c is None or self._map_shape is None:
+            return
+        h, w = self._map_shape
+        for p in self.map_plots:
+            if not p.sceneBoundingRect().contains(pos):
+                continue
+            pt = p.vb.mapSceneToView(pos)
+            x, y = int(math.floor(pt.x())), int(math.floor(pt.y()))
+            if 0 <= x < w and 0 <= y < h:
+                self.hover.setText(self.describe(y * w + x))
+            return
+
+    def describe(self, j: int) -> str:
+        """One parameter's numbers in a sentence."""
+        c = self.comparison
+        name = parameter_name(c.layer, j, c.n_weights, self.dataset.image_shape)
+        a = self.agreement(c)[j]
+        how = ("same way as the gradient" if a == SAME else "opposite to the gradient" if a == OPPOSITE
+               else "neither direction lowered the loss, so it stays")
+        return (f"{name}: loss {_num(c.loss_up[j])} if +{c.step:g}, {_num(c.loss_down[j])} if −{c.step:g} "
+                f"(now {_num(c.base_loss)}) → nudge keeps {_signed(c.nudge[j])}; "
+                f"∂L/∂w = {_signed(c.gradient[j])}, "
+                f"gradient step {_signed(c.gradient_step[j])} — {how}.")

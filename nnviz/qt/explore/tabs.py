@@ -1,0 +1,120 @@
+"""The Explore dock: the ExplorePanel tabs, refreshed only when visible and only as often as useful.
+
+A tab's panel is built the first time it is drawn on screen: the window then starts without
+paying for six panels of plots (about a quarter of a second) that most sessions open later."""
+
+from __future__ import annotations
+
+import time
+
+from typing import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+
+from .panel import LIVE_HZ, ExplorePanel
+
+
+class ExploreTabs(QTabWidget):
+    """objectName ``exploreTabs``: one tab per ExplorePanel; forwards their signals."""
+
+    loadInput = Signal(object)
+    statusMessage = Signal(str)
+
+    def __init__(self, entries: list[tuple[str, Callable[[], ExplorePanel]]], parent=None):
+        """``entries``: (tab title, factory) per tab; a factory builds its panel on first show."""
+        super().__init__(parent)
+        self.setObjectName("exploreTabs")
+        self.setDocumentMode(True)
+        self._factories = [factory for _, factory in entries]
+        self._panels: list[ExplorePanel | None] = [None] * len(entries)
+        self._holders = []
+        for title, _ in entries:
+            holder = QWidget()
+            QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
+            self._holders.append(holder)
+            self.addTab(holder, title)
+        self._lesson = self._neuron = self._palette = None  # replayed into panels built later
+        self._shown: dict[int, tuple] = {}  # panel index -> (snapshot, painted revision) last drawn
+        self._last_live = 0.0
+        self.currentChanged.connect(lambda _: self._shown.clear())
+
+    @property
+    def panels(self) -> list[ExplorePanel]:
+        """The panels built so far, in tab order."""
+        return [p for p in self._panels if p is not None]
+
+    def panel(self, i: int) -> ExplorePanel:
+        """Tab ``i``'s panel, built now if it was not yet (with the lesson, neuron and palette)."""
+        p = self._panels[i]
+        if p is None:
+            p = self._panels[i] = self._factories[i]()
+            p.loadInput.connect(self.loadInput)
+            p.statusMessage.connect(self.statusMessage)
+            if self._palette is not None:
+                p.set_palette(self._palette)
+            if self._lesson is not None:
+                p.set_lesson(self._lesson)
+            if self._neuron is not None:
+                p.select_neuron(*self._neuron)
+            self._holders[i].layout().addWidget(p)
+        return p
+
+    def on_screen(self) -> bool:
+        """Really visible: a dock behind another tab counts as visible to Qt but is moved off screen."""
+        return self.isVisible() and not self.visibleRegion().isEmpty()
+
+    def set_lesson(self, dataset) -> None:
+        self._shown.clear()
+        self._lesson, self._neuron = dataset, None
+        for p in self.panels:
+            p.set_lesson(dataset)
+
+    def select_neuron(self, layer: int, neuron: int) -> None:
+        self._shown.clear()
+        self._neuron = (layer, neuron)
+        for p in self.panels:
+            p.select_neuron(layer, neuron)
+
+    def set_palette(self, name: str) -> None:
+        self._shown.clear()
+        self._palette = name
+        for p in self.panels:
+            p.set_palette(name)
+
+    def refresh(self, snap, painted, painted_revision, running: bool) -> None:
+        """Draw the current tab if it is on screen and its inputs changed (rate-limited while running)."""
+        i = self.currentIndex()
+        if i < 0 or snap is None or not self.on_screen():
+            return
+        panel = self.panel(i)
+        key = (snap, painted_revision)
+        if self._shown.get(i) == key:
+            return
+        if running:
+            now = time.perf_counter()
+            if not panel.live or now - self._last_live < 1.0 / LIVE_HZ:
+                return
+            self._last_live = now
+        self._shown[i] = key
+        panel.show_snapshot(snap, painted)
+
+
+def standard_tabs(train_one_by) -> list[tuple[str, Callable[[], ExplorePanel]]]:
+    """The six Explore tabs as (title, factory); ``train_one_by(method)`` runs one real iteration
+    (the Nudge vs gradient tab's buttons)."""
+    from .confusion_view import ConfusionView
+    from .health_view import HealthView
+    from .lr_probe_view import LrProbeView
+    from .neuron_input_view import NeuronInputView
+    from .nudge_view import NudgeView
+    from .population_view import PopulationView
+
+    def nudge_view():
+        view = NudgeView()
+        view.applyRequested.connect(train_one_by)
+        return view
+
+    return [(NudgeView.title, nudge_view)] + [(cls.title, cls) for cls in
+                                              (HealthView, ConfusionView, NeuronInputView, PopulationView,
+                                               LrProbeView)]

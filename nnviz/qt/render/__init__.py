@@ -1,0 +1,1 @@
+"""Drawing helpers the views share: palettes, image items, plot styling, redraw skipping, tiles, pixmaps, export."""

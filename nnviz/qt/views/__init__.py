@@ -1,0 +1,1 @@
+"""The panels: editor, activation view, weight panel, readout, browser, training panel, plots, timeline."""

@@ -1,0 +1,182 @@
+"""Thumbnails of the lesson's training and test examples; click one to paint on it.
+
+A list model renders each thumbnail only when the view asks for it, so 4,000
+MNIST images cost nothing until scrolled into sight.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QAbstractListModel, QElapsedTimer, QModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QPixmap
+from PySide6.QtWidgets import (
+    QApplication, QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget,
+)
+
+from ...model.data.datasets import SIGN
+from ..render.pixmaps import THUMB, thumbnail
+
+MINE = "my examples"
+
+
+class ExamplesModel(QAbstractListModel):
+    def __init__(self):
+        super().__init__()
+        self.x = np.zeros((0, 1), np.float32)
+        self.labels: list[str] = []
+        self.marks: list[str] = []
+        self.rows = np.zeros(0, dtype=np.int64)  # which examples are shown (after filtering)
+        self.shape = (1, 1)
+        self._cache: dict[int, QPixmap] = {}
+
+    def set_examples(self, x, labels, shape, marks=None, rows=None):
+        marks = marks or [""] * len(labels)
+        rows = np.arange(len(x)) if rows is None else rows
+        if x is self.x and shape == self.shape and np.array_equal(rows, self.rows):
+            # Only the right/wrong marks changed (after a training step): update them in
+            # place, so the view keeps its scroll position and its thumbnails.
+            self.labels, self.marks = labels, marks
+            if len(rows):
+                self.dataChanged.emit(self.index(0), self.index(len(rows) - 1),
+                                      [Qt.DisplayRole, Qt.ForegroundRole, Qt.ToolTipRole])
+            return
+        self.beginResetModel()
+        if x is not self.x or shape != self.shape:
+            self._cache = {}
+        self.x, self.labels, self.shape, self.marks, self.rows = x, labels, shape, marks, rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self.rows)
+
+    def data(self, index, role=Qt.DisplayRole):
+        i = int(self.rows[index.row()])
+        if role == Qt.DisplayRole:
+            return f"{self.labels[i]} {self.marks[i]}".strip()
+        if role == Qt.DecorationRole:
+            if i not in self._cache:
+                self._cache[i] = thumbnail(self.x[i].reshape(self.shape))
+            return self._cache[i]
+        if role == Qt.ForegroundRole and self.marks[i]:
+            return QColor(30, 130, 50) if self.marks[i] == "✓" else QColor(190, 30, 30)
+        if role == Qt.ToolTipRole:
+            return f"example {i}: label {self.labels[i]}" + (" — predicted right" if self.marks[i] == "✓"
+                                                             else " — predicted wrong" if self.marks[i] else "")
+        if role == Qt.UserRole:
+            return i
+        return None
+
+
+class DatasetBrowser(QWidget):
+    """objectName ``datasetBrowser``; emits ``exampleChosen(x (h, w) float32, label name)``."""
+
+    exampleChosen = Signal(object, str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("datasetBrowser")
+        self.dataset = None
+        self.predictions: dict[str, np.ndarray] = {}
+        self._labels: dict[str, list[str]] = {}
+        self._last_choice = None  # (split, example) and a timer: one click may also "activate"
+        self._choice_timer = QElapsedTimer()
+        self.split_combo = QComboBox()
+        self.split_combo.addItems(["train", "test", MINE])
+        self.user_count = 0  # the last user_count training examples are the learner's own
+        self.split_combo.setToolTip("Which examples to browse")
+        self.mistakes_box = QCheckBox("mistakes only")
+        self.mistakes_box.setToolTip("Show only examples the network currently gets wrong "
+                                     "(available once the examples are marked ✓/✗)")
+        self.mistakes_box.setEnabled(False)
+        self.count_label = QLabel()
+        self.model = ExamplesModel()
+        self.view = QListView()
+        self.view.setViewMode(QListView.IconMode)
+        self.view.setIconSize(QSize(THUMB, THUMB))
+        self.view.setGridSize(QSize(THUMB + 16, THUMB + 22))
+        self.view.setResizeMode(QListView.Adjust)
+        self.view.setUniformItemSizes(True)
+        self.view.setMovement(QListView.Static)
+        self.view.setLayoutMode(QListView.Batched)
+        self.view.setModel(self.model)
+        self.view.clicked.connect(self._chosen)
+        self.view.activated.connect(self._chosen)
+        self.split_combo.currentTextChanged.connect(lambda _: self._refresh())
+        self.mistakes_box.toggled.connect(lambda _: self._refresh())
+        top = QHBoxLayout()
+        top.addWidget(self.split_combo)
+        top.addWidget(self.mistakes_box)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(QLabel("Click an example to load it into the editor."))
+        lay.addWidget(self.view, 1)
+
+    @property
+    def split(self) -> str:
+        return self.split_combo.currentText()
+
+    def arrays(self):
+        """(x, y) of what is browsed: a split, or the learner's own examples."""
+        if self.split == MINE:
+            n = self.user_count
+            return self.dataset.x_train[len(self.dataset.x_train) - n:], self.dataset.y_train[len(self.dataset.y_train) - n:]
+        return self.dataset.split(self.split)
+
+    def selected_example(self) -> int | None:
+        """Row (within the browsed set) of the current item, or None."""
+        index = self.view.currentIndex()
+        return None if not index.isValid() else self.model.data(index, Qt.UserRole)
+
+    def set_dataset(self, dataset, user_count: int = 0) -> None:
+        self.user_count = user_count
+        self.dataset = dataset
+        self.predictions = {}
+        self._labels = {}
+        self._refresh()
+
+    def set_predictions(self, split: str, predicted) -> None:
+        """Mark each example of ``split`` right (✓) or wrong (✗); predicted: (n,) labels or ±1."""
+        self.predictions[split] = np.asarray(predicted)
+        if split == self.split:
+            self._refresh()
+
+    def _refresh(self):
+        ds = self.dataset
+        if ds is None:
+            return
+        x, y = self.arrays()
+        if self.split not in self._labels:
+            self._labels[self.split] = [ds.label_name(t) for t in y]
+        labels = self._labels[self.split]
+        pred = self.predictions.get(self.split)
+        marks, rows = None, None
+        if pred is not None and len(pred) == len(y):
+            truth = np.sign(y.reshape(-1)) if ds.task == SIGN else y
+            right = np.sign(pred.reshape(-1)) == truth if ds.task == SIGN else pred == truth
+            marks = ["✓" if r else "✗" for r in right]
+            if self.mistakes_box.isChecked():
+                rows = np.flatnonzero(~right)
+        self.mistakes_box.setEnabled(marks is not None)
+        # wide enough for the longest label ("not a smile ✗"), never elided
+        longest = max(ds.class_names, key=len) + " ✗"
+        width = max(THUMB + 16, self.view.fontMetrics().horizontalAdvance(longest) + 10)
+        if self.view.gridSize().width() != width:  # a new grid size relays out (and scrolls) the view
+            self.view.setGridSize(QSize(width, THUMB + 22))
+        self.model.set_examples(x, labels, ds.image_shape, marks, rows)
+        shown = self.model.rowCount()
+        self.count_label.setText(f"{shown:,} of {len(x):,}")
+
+    def _chosen(self, index):
+        i = self.model.data(index, Qt.UserRole)
+        # Styles that activate on a single click emit clicked and activated for one click.
+        choice = (self.split, i)
+        if choice == self._last_choice and self._choice_timer.elapsed() < QApplication.doubleClickInterval():
+            return
+        self._last_choice = choice
+        self._choice_timer.start()
+        x, y = self.arrays()
+        self.exampleChosen.emit(x[i].reshape(self.dataset.image_shape).astype(np.float32),
+                                self.dataset.label_name(y[i]))

@@ -1,0 +1,288 @@
+"""The pixel-grid editor: the network's input layer made touchable.
+
+The widget only maps mouse positions to continuous cell coordinates; strokes,
+the soft brush and undo live in the Qt-free ``nnviz.model.canvas.Canvas``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
+)
+
+from ...model.canvas import Canvas
+from ...model.data.preprocess import mnist_preprocess
+from .actions import make_action
+from ..render.pixmaps import gray_image
+
+GRID_LINES_UP_TO = 16  # cells per side; beyond this, lines would hide the drawing
+
+
+class GridCanvas(QWidget):
+    """Draws the grid scaled to fit with square cells, and turns drags into strokes."""
+
+    edited = Signal()
+    hovered = Signal(str)
+
+    def __init__(self, editor: "PixelEditor"):
+        super().__init__(editor)
+        self.editor = editor
+        self.setMouseTracking(True)
+        self.setMinimumSize(160, 160)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setCursor(Qt.CrossCursor)
+        # A click must focus the grid: the editor's shortcuts (Delete, Ctrl+Z…) are
+        # WidgetWithChildrenShortcut and only fire with the focus inside the editor.
+        self.setFocusPolicy(Qt.StrongFocus)
+        self._press_cell = None
+        self._pending = None  # binary mode: press position until the drag leaves the cell
+
+    # geometry: widget pixels <-> continuous cell coordinates
+    def cell_size(self) -> float:
+        h, w = self.editor.canvas.shape
+        return max(1.0, min(self.width() / w, self.height() / h))
+
+    def origin(self) -> QPointF:
+        h, w = self.editor.canvas.shape
+        s = self.cell_size()
+        return QPointF((self.width() - w * s) / 2, (self.height() - h * s) / 2)
+
+    def to_cell(self, pos) -> tuple[float, float]:
+        o, s = self.origin(), self.cell_size()
+        return (pos.y() - o.y()) / s, (pos.x() - o.x()) / s
+
+    def cell_center(self, row: int, col: int) -> QPoint:
+        o, s = self.origin(), self.cell_size()
+        return QPoint(round(o.x() + (col + 0.5) * s), round(o.y() + (row + 0.5) * s))
+
+    def paintEvent(self, _):
+        ed = self.editor
+        h, w = ed.canvas.shape
+        s, o = self.cell_size(), self.origin()
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor(70, 70, 70))
+        target = QRectF(o.x(), o.y(), w * s, h * s)
+        p.drawImage(target, gray_image(ed.canvas.image))  # 1 = bright, as in every view
+        if max(h, w) <= GRID_LINES_UP_TO:
+            p.setPen(QPen(QColor(118, 118, 118), 1))  # mid grey: visible on white and black cells
+            for r in range(h + 1):
+                p.drawLine(QPointF(o.x(), o.y() + r * s), QPointF(o.x() + w * s, o.y() + r * s))
+            for c in range(w + 1):
+                p.drawLine(QPointF(o.x() + c * s, o.y()), QPointF(o.x() + c * s, o.y() + h * s))
+        p.end()
+
+    def _cell_int(self, rc):
+        h, w = self.editor.canvas.shape
+        r, c = int(np.floor(rc[0])), int(np.floor(rc[1]))
+        return (r, c) if 0 <= r < h and 0 <= c < w else None
+
+    def mousePressEvent(self, ev):
+        if ev.button() not in (Qt.LeftButton, Qt.RightButton):
+            return
+        rc = self.to_cell(ev.position())
+        erase = ev.button() == Qt.RightButton
+        cv = self.editor.canvas
+        if cv.binary and not erase:
+            # a click toggles; the stroke starts only once the drag leaves the cell
+            self._pending = rc
+            self._press_cell = self._cell_int(rc)
+            return
+        if cv.begin_stroke(*rc, erase=erase):
+            self.edited.emit()
+
+    def mouseMoveEvent(self, ev):
+        rc = self.to_cell(ev.position())
+        cell = self._cell_int(rc)
+        if cell is not None:
+            v = self.editor.canvas.image[cell]
+            self.hovered.emit(f"row {cell[0]}, column {cell[1]}: {v:.2f}")
+        if not ev.buttons() & (Qt.LeftButton | Qt.RightButton):
+            return
+        cv = self.editor.canvas
+        if self._pending is not None:
+            if cell == self._press_cell:
+                return
+            cv.begin_stroke(*self._pending, erase=False)
+            self._pending = None
+        if cv.stroking and cv.stroke_to(*rc):
+            self.update()
+            self.edited.emit()
+
+    def mouseReleaseEvent(self, ev):
+        cv = self.editor.canvas
+        if self._pending is not None:
+            self._pending = None
+            if self._press_cell is not None and cv.toggle(*self._press_cell):
+                self.update()
+                self.edited.emit()
+            return
+        if cv.stroking:
+            cv.end_stroke()
+            self.editor._sync_actions()
+
+    def leaveEvent(self, _):
+        self.hovered.emit("")
+
+
+class PixelEditor(QWidget):
+    """objectName ``pixelEditor``: paint the input; ``image()`` is what the network sees."""
+
+    imageChanged = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("pixelEditor")
+        self.canvas = Canvas(28, 28, binary=False, brush_radius=1.2)
+        self._preprocess = False
+        self._last_revision = -1
+        self._cached = None
+
+        self.grid = GridCanvas(self)
+        self.canvas_widget = self.grid
+        self.grid.edited.connect(self._on_edit)
+        ctx = Qt.WidgetWithChildrenShortcut
+        self.clear_action = make_action(self, "&Clear drawing", self.clear, QKeySequence.Delete,
+                                        "Erase the whole grid")
+        self.invert_action = make_action(self, "&Invert drawing", self.invert, QKeySequence("I"),
+                                         "Swap ink and background (1 − x)")
+        self.undo_action = make_action(self, "&Undo stroke", self.undo, QKeySequence.Undo, "Undo the last edit")
+        self.redo_action = make_action(self, "&Redo stroke", self.redo,
+                                       [QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo], "Redo")
+        bar = QHBoxLayout()
+        for act, short in ((self.undo_action, "Undo"), (self.redo_action, "Redo"),
+                           (self.clear_action, "Clear"), (self.invert_action, "Invert")):
+            act.setIconText(short)  # short on the buttons, the full text in the Edit menu
+            act.setShortcutContext(ctx)
+            self.addAction(act)
+            b = QToolButton()
+            b.setDefaultAction(act)
+            b.setToolButtonStyle(Qt.ToolButtonTextOnly)
+            bar.addWidget(b)
+        self.brush_spin = QDoubleSpinBox()
+        self.brush_spin.setRange(0.5, 4.0)
+        self.brush_spin.setSingleStep(0.25)
+        self.brush_spin.setValue(1.2)
+        self.brush_spin.setPrefix("brush ")
+        self.brush_spin.setToolTip("Brush radius in cells (soft edge, like a pen stroke in MNIST)")
+        self.brush_spin.valueChanged.connect(self.set_brush_radius)
+        bar.addWidget(self.brush_spin)
+        bar.addStretch(1)
+        self.preprocess_box = QCheckBox("MNIST preprocessing")
+        self.preprocess_box.setToolTip("Crop to the ink, scale to 20×20 and centre by centre of mass in "
+                                       "28×28 — how MNIST's digits were prepared")
+        self.preprocess_box.toggled.connect(self.set_preprocess)
+        self.preview = QLabel()
+        self.preview.setFixedSize(84, 84)
+        self.preview.setToolTip("What the network sees after preprocessing")
+        self.preview_note = QLabel("network sees →\n(cropped to the ink,\nscaled to 20×20,\ncentred by mass)")
+        self.preview_note.setStyleSheet("color: #555; font-size: 11px;")
+        self.hint = QLabel("Left button paints, right button erases.")
+        self.hint.setStyleSheet("color: #555;")
+        self.grid.hovered.connect(lambda t: self.hint.setText(t or self._default_hint()))
+        pre_row = QHBoxLayout()
+        pre_row.addWidget(self.preprocess_box)
+        pre_row.addStretch(1)
+        pre_row.addWidget(self.preview_note)
+        pre_row.addWidget(self.preview)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addLayout(bar)
+        lay.addWidget(self.grid, 1)
+        lay.addWidget(self.hint)
+        lay.addLayout(pre_row)
+        self.set_grid(28, 28, binary=False)
+
+    # -- API -------------------------------------------------------------------------
+
+    def set_grid(self, height: int, width: int, binary: bool) -> None:
+        """A fresh, empty grid for a lesson's input shape (undo history starts over)."""
+        self.canvas = Canvas(height, width, binary=binary, brush_radius=self.brush_spin.value())
+        self._cached = None  # the new canvas counts revisions from 0 again
+        self.brush_spin.setVisible(not binary)
+        self.preprocess_box.setVisible(self._mnist_grid())
+        if not self._mnist_grid():
+            self.preprocess_box.setChecked(False)
+            self._preprocess = False
+        self._update_preview()
+        self.hint.setText(self._default_hint())
+        self._on_edit()
+
+    def image(self) -> np.ndarray:
+        """The network input, (height, width) float32: preprocessed when that is switched on."""
+        if not self._preprocess:
+            return self.canvas.image
+        if self._cached is None or self._last_revision != self.canvas.revision:
+            self._cached = mnist_preprocess(self.canvas.image).astype(np.float32)
+            self._last_revision = self.canvas.revision
+        return self._cached.copy()
+
+    def raw_image(self) -> np.ndarray:
+        return self.canvas.image
+
+    def cell_center(self, row: int, col: int) -> QPoint:
+        """Centre of a cell in this widget's coordinates (for tests and benchmarks)."""
+        return self.grid.mapTo(self, self.grid.cell_center(row, col))
+
+    def set_image(self, arr) -> None:
+        arr = np.asarray(arr, dtype=np.float32).reshape(self.canvas.shape)
+        if self.canvas.set_image(np.clip(arr, 0, 1)):
+            self._on_edit()
+
+    def clear(self):
+        self._apply(self.canvas.clear)
+
+    def invert(self):
+        self._apply(self.canvas.invert)
+
+    def undo(self):
+        self._apply(self.canvas.undo)
+
+    def redo(self):
+        self._apply(self.canvas.redo)
+
+    def set_brush_radius(self, radius: float):
+        self.canvas.brush_radius = float(radius)
+        if self.brush_spin.value() != radius:
+            self.brush_spin.setValue(radius)
+
+    def set_preprocess(self, on: bool):
+        """MNIST preprocessing of the network input; only meaningful (and allowed) on 28×28."""
+        self._preprocess = bool(on) and self._mnist_grid()
+        if self.preprocess_box.isChecked() != self._preprocess:
+            self.preprocess_box.setChecked(self._preprocess)
+        self._on_edit()
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _mnist_grid(self) -> bool:
+        return self.canvas.shape == (28, 28) and not self.canvas.binary
+
+    def _default_hint(self):
+        if self.canvas.binary:
+            return "Click a cell to switch it on or off; drag to paint, right-drag to erase."
+        return "Left button paints, right button erases."
+
+    def _apply(self, op):
+        if op():
+            self._on_edit()
+
+    def _on_edit(self):
+        self.grid.update()
+        self._sync_actions()
+        self._update_preview()
+        self.imageChanged.emit()
+
+    def _sync_actions(self):
+        self.undo_action.setEnabled(self.canvas.can_undo)
+        self.redo_action.setEnabled(self.canvas.can_redo)
+
+    def _update_preview(self):
+        show = self._preprocess
+        self.preview.setVisible(show)
+        self.preview_note.setVisible(show)
+        if show:
+            img = gray_image(self.image()).scaled(84, 84, Qt.IgnoreAspectRatio, Qt.FastTransformation)
+            self.preview.setPixmap(QPixmap.fromImage(img))

@@ -1,0 +1,288 @@
+"""Live training curves: loss per iteration (raw and smoothed) and train/test accuracy.
+
+Curves are redrawn only when the history grew. Long loss histories are reduced in
+NumPy to at most ``2·MAX_BUCKETS`` points that keep every bucket's lowest and highest
+loss (so each spike still shows) — cheaper than pyqtgraph's own clip-to-view and
+downsampling, which also redo their work, and repaint, whenever the range moves. Axes
+(with the grid) are cached pixmaps, redrawn only when a range changes (see
+``plot_style.cache_static``), and ranges grow in steps of ``RANGE_GROWTH``; the legends
+are QLabels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ..render.plot_style import lighten_plot
+
+SMOOTH_WINDOW = 50
+MAX_SYMBOLS = 60
+LEFT_AXIS_WIDTH = 52  # pixels: room for tick labels like 0.0001 and the axis title
+RANGE_GROWTH = 2.0  # the iteration axis grows to this many times the iterations so far
+MAX_BUCKETS = 768  # a longer loss history is drawn as this many (min, max) pairs
+SMOOTH_POINTS = 512  # the smoothed loss needs no more points than this to look smooth
+
+
+def peak_decimate(x: np.ndarray, y: np.ndarray, buckets: int = MAX_BUCKETS) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of n points → at most 2·buckets points: for each run of ⌈n / buckets⌉ consecutive
+    points, its lowest then its highest y at the run's first x. Unchanged when n ≤ 2·buckets."""
+    n = len(y)
+    if n <= 2 * buckets:
+        return x, y
+    b = -(-n // buckets)
+    m = n // b
+    runs = y[: m * b].reshape(m, b)
+    lo, hi, xs = runs.min(axis=1), runs.max(axis=1), x[: m * b: b]
+    if m * b < n:  # the last, shorter run
+        lo, hi = np.append(lo, y[m * b:].min()), np.append(hi, y[m * b:].max())
+        xs = np.append(xs, x[m * b])
+    return np.repeat(xs, 2), np.column_stack([lo, hi]).ravel()
+
+
+def thin(x: np.ndarray, y: np.ndarray, buckets: int = MAX_BUCKETS) -> tuple[np.ndarray, np.ndarray]:
+    """Every k-th point of a smooth curve (and its last), at most about 2·buckets points."""
+    n = len(y)
+    if n <= 2 * buckets:
+        return x, y
+    k = -(-n // (2 * buckets))
+    idx = np.append(np.arange(0, n - 1, k), n - 1)
+    return x[idx], y[idx]
+
+
+def smoothed(y: np.ndarray, window: int = SMOOTH_WINDOW) -> np.ndarray:
+    """Trailing moving average (n,) -> (n,), exact over the first window-1 points too."""
+    if len(y) == 0:
+        return y
+    c = np.cumsum(np.nan_to_num(y, nan=0.0, posinf=0.0, neginf=0.0))
+    out = c.copy()
+    out[window:] = c[window:] - c[:-window]
+    counts = np.minimum(np.arange(1, len(y) + 1), window)
+    return out / counts
+
+
+class EpochAxis(pg.AxisItem):
+    """A top axis labelling iteration positions with the epoch they fall in."""
+
+    def __init__(self):
+        super().__init__("top")
+        self.iterations_per_epoch = 0.0
+
+    def tickStrings(self, values, scale, spacing):
+        if self.iterations_per_epoch <= 0:
+            return ["" for _ in values]
+        return [f"{v / self.iterations_per_epoch:.3g}" for v in values]
+
+
+CURVE_COLOURS = {"loss": (150, 170, 220), "smoothed": (20, 60, 170), "train": (30, 130, 60), "test": (200, 110, 20)}
+
+
+def legend_html(entries) -> str:
+    """A legend as rich text for a QLabel: a coloured dash before each name."""
+    return "&nbsp;&nbsp;".join(f"<span style='color: rgb{CURVE_COLOURS[key]}; font-weight: 900;'>━</span> {name}"
+                               for key, name in entries)
+
+
+class TrainingPlots(QWidget):
+    """Loss and accuracy against iterations, with an epoch axis on top and hover readout.
+
+    The legends are QLabels above the plots rather than pyqtgraph LegendItems: items in a
+    plot's scene are asked for their bounds on every repaint of the curves, each a call
+    into Python that waits for the trainer to hand over the GIL.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("trainingPlots")
+        self._generation = None
+        self._drawn = {"loss": None, "accuracy": None}  # (generation, length) each curve pair shows
+        self._last_part = "accuracy"
+        pg.setConfigOptions(antialias=False)
+
+        self.loss_plot = pg.PlotWidget(axisItems={"top": EpochAxis()})
+        self.acc_plot = pg.PlotWidget()
+        for p, title in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy")):
+            p.setBackground("w")
+            p.showGrid(x=True, y=True, alpha=0.25)
+            p.setLabel("left", title)
+            p.setLabel("bottom", "iteration")
+            # fixed: an axis that fits its width to the tick labels re-lays-out the plot (and
+            # repaints it all, twice) whenever a label gets a digit longer
+            p.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+        self.loss_plot.showAxis("top")
+        self.loss_plot.setLabel("top", "epoch")
+        self.acc_plot.setYRange(0, 1.02)
+        self.acc_plot.setXLink(self.loss_plot)
+        self.raw = self.loss_plot.plot(pen=pg.mkPen(CURVE_COLOURS["loss"], width=1), name="loss (each iteration)")
+        self.smooth = self.loss_plot.plot(pen=pg.mkPen(CURVE_COLOURS["smoothed"], width=2),
+                                          name=f"smoothed ({SMOOTH_WINDOW})")
+        self.train_acc = self.acc_plot.plot(pen=pg.mkPen(CURVE_COLOURS["train"], width=2), symbol="o", symbolSize=4,
+                                            name="train")
+        self.test_acc = self.acc_plot.plot(pen=pg.mkPen(CURVE_COLOURS["test"], width=2), symbol="o", symbolSize=4,
+                                           name="test")
+        # the rewind cursor: where the iteration every view shows sits on the curves
+        # (in the scenes only while shown: every item there is asked for its bounds on each repaint)
+        self.cursors = [pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((138, 75, 0), width=2, style=Qt.DashLine))
+                        for _ in range(2)]
+        for line in self.cursors:
+            line.setZValue(10)
+        # The grid is drawn by the axes across the whole plot: replaying it cost ~4 ms per axis on
+        # every curve update. Cached, the axes repaint only when a range changes.
+        for p in (self.loss_plot, self.acc_plot):
+            lighten_plot(p.getPlotItem())
+        self.loss_legend = QLabel(legend_html([("loss", "loss (each iteration)"),
+                                               ("smoothed", f"smoothed ({SMOOTH_WINDOW})")]))
+        self.acc_legend = QLabel(legend_html([("train", "train accuracy"), ("test", "test accuracy")]))
+        for lab in (self.loss_legend, self.acc_legend):
+            lab.setObjectName("plotLegend")
+            lab.setStyleSheet("color: #444;")
+        self.readout = QLabel("Hover over a curve to read its values.")
+        self.readout.setObjectName("plotReadout")
+        self.log_box = QCheckBox("log scale")
+        self.log_box.setToolTip("Show the loss on a logarithmic axis, readable as it falls")
+        self.log_box.toggled.connect(self._set_log)
+        self._hover_proxies = [pg.SignalProxy(p.scene().sigMouseMoved, rateLimit=30,
+                                              slot=lambda ev, p=p: self._hover(p, ev[0]))
+                               for p in (self.loss_plot, self.acc_plot)]
+
+        top = QHBoxLayout()
+        top.addWidget(self.readout, 1)
+        top.addWidget(self.log_box)
+        legends = QHBoxLayout()
+        legends.addWidget(self.loss_legend)
+        legends.addStretch(1)
+        legends.addWidget(self.acc_legend)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addLayout(top)
+        lay.addLayout(legends)
+        lay.addWidget(self.loss_plot, 3)
+        lay.addWidget(self.acc_plot, 2)
+        self._history = None
+        self._xlim = self._ylim = 0.0
+        self._fitting, self._per_epoch = False, 0.0
+        self.loss_plot.getPlotItem().vb.sigXRangeChanged.connect(self._on_x_range)
+
+    def _set_log(self, on: bool) -> None:
+        self.loss_plot.setLogMode(y=on)
+        self._ylim = 0.0
+        if on:
+            self.loss_plot.enableAutoRange("y")
+        self._drawn["loss"] = None  # redraw with the new axis on the next frame
+
+    def show_cursor(self, iteration: int | None) -> None:
+        """A dashed line at ``iteration`` on both plots (a rewound view), or none (``None``)."""
+        if iteration == getattr(self, "_cursor_at", None):
+            return
+        self._cursor_at = iteration
+        for plot, line in zip((self.loss_plot, self.acc_plot), self.cursors):
+            if iteration is None:
+                if line.scene() is not None:
+                    plot.removeItem(line)
+            else:
+                line.setPos(iteration)
+                if line.scene() is None:
+                    plot.addItem(line, ignoreBounds=True)
+
+    def show_history(self, history: dict, iterations_per_epoch: float, generation: int,
+                     alternate: bool = False) -> bool:
+        """Update curves from a snapshot's history; returns False when nothing changed.
+
+        ``alternate``: redraw at most one of the two plots per call — the loss first, then the
+        accuracy on the next call — so that while training runs no single frame pays for both
+        (each repaint of a plot is a long run of GIL hand-overs with the trainer)."""
+        n_steps, n_evals = len(history["loss"]), len(history["iteration"])
+        want = {"loss": (generation, n_steps), "accuracy": (generation, n_evals)}
+        stale = [part for part in ("loss", "accuracy") if self._drawn[part] != want[part]]
+        if not stale:
+            return False
+        if generation != self._generation:
+            self._xlim = self._ylim = 0.0
+            self._drawn = {"loss": None, "accuracy": None}
+            stale = ["loss", "accuracy"]
+        if alternate and len(stale) == 2:  # both behind: take turns, loss first after a restart
+            stale = ["accuracy" if self._last_part == "loss" and self._drawn["loss"] is not None else "loss"]
+        elif alternate:
+            stale = stale[:1]
+        self._generation, self._history = generation, history
+        if "loss" in stale:
+            self._draw_loss(history, iterations_per_epoch)
+        if "accuracy" in stale:
+            self._draw_accuracy(history, n_evals)
+        for part in stale:
+            self._drawn[part] = want[part]
+            self._last_part = part
+        return True
+
+    def _draw_loss(self, history: dict, iterations_per_epoch: float) -> None:
+        self._per_epoch = iterations_per_epoch
+        self.loss_plot.getAxis("top").iterations_per_epoch = iterations_per_epoch
+        n_steps = len(history["loss"])
+        x = np.arange(1, n_steps + 1, dtype=np.float64)
+        loss = np.asarray(history["loss"], dtype=np.float64)
+        finite = np.isfinite(loss)
+        if finite.all():
+            xf, lf, sf = x, loss, smoothed(loss)
+        else:
+            xf, lf, sf = x[finite], loss[finite], smoothed(loss)[finite]
+        self._fitting = True
+        try:
+            self._fit_ranges(n_steps, lf)
+        finally:
+            self._fitting = False
+        # only what is in view, so zooming in on a long run shows every iteration again
+        lo, hi = self.loss_plot.getPlotItem().vb.viewRange()[0]
+        i0, i1 = np.searchsorted(xf, lo, side="left"), np.searchsorted(xf, hi, side="right")
+        i0, i1 = max(0, i0 - 1), min(len(xf), i1 + 1)
+        self.raw.setData(*peak_decimate(xf[i0:i1], lf[i0:i1]))
+        self.smooth.setData(*thin(xf[i0:i1], sf[i0:i1], SMOOTH_POINTS // 2))
+
+    def _on_x_range(self, *_):
+        """The learner zoomed or panned: re-cut the loss curve to what is now in view."""
+        if not self._fitting and self._history is not None and len(self._history["loss"]) > 2 * MAX_BUCKETS:
+            self._draw_loss(self._history, self._per_epoch)
+
+    def _draw_accuracy(self, history: dict, n_evals: int) -> None:
+        ex = np.asarray(history["iteration"], dtype=np.float64)
+        # Dots mark each evaluation while they are few; hundreds of symbols paint slowly.
+        symbol = "o" if n_evals <= MAX_SYMBOLS else None
+        self.train_acc.setData(ex, np.nan_to_num(history["train_accuracy"]), symbol=symbol)
+        self.test_acc.setData(ex, np.nan_to_num(history["test_accuracy"]), symbol=symbol)
+
+    def _fit_ranges(self, n_steps: int, loss: np.ndarray) -> None:
+        # Ranges grow in steps instead of following every new point: a changed range
+        # re-draws the cached axes and grids of both plots, which costs more than the curves.
+        if n_steps > self._xlim:
+            self._xlim = max(10.0, RANGE_GROWTH * n_steps)
+            self.loss_plot.setXRange(0, self._xlim, padding=0.01)
+        top = float(loss.max()) if loss.size else 0.0
+        if self.log_box.isChecked():
+            self.loss_plot.enableAutoRange("y")
+        elif top > self._ylim:
+            self._ylim = 1.15 * top
+            self.loss_plot.setYRange(0, self._ylim, padding=0)
+
+    def curve_data(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """What each curve holds (x, y), for tests and export: every iteration up to
+        2·MAX_BUCKETS of them, the (min, max) pairs of ``peak_decimate`` beyond."""
+        return {name: c.getData() for name, c in (("loss", self.raw), ("smoothed", self.smooth),
+                                                    ("train_accuracy", self.train_acc),
+                                                    ("test_accuracy", self.test_acc))}
+
+    def _hover(self, plot: pg.PlotWidget, pos) -> None:
+        h = self._history
+        if h is None or not plot.sceneBoundingRect().contains(pos):
+            return
+        x = plot.getPlotItem().vb.mapSceneToView(pos).x()
+        if plot is self.loss_plot and len(h["loss"]):
+            i = int(np.clip(round(x), 1, len(h["loss"])))
+            self.readout.setText(f"iteration {i}: loss {h['loss'][i - 1]:.4g}, "
+                                 f"smoothed {smoothed(np.asarray(h['loss'][:i]))[-1]:.4g}")
+        elif len(h["iteration"]):
+            j = int(np.argmin(np.abs(np.asarray(h["iteration"]) - x)))
+            self.readout.setText(f"iteration {int(h['iteration'][j])} (epoch {h['epoch'][j]:.2f}): "
+                                 f"train accuracy {h['train_accuracy'][j]:.1%}, "
+                                 f"test accuracy {h['test_accuracy'][j]:.1%}")

@@ -1,0 +1,253 @@
+"""Training controls (step, step ×N, run/pause, speed, reset with seed, settings,
+architecture) and the live curves. Widgets only emit intentions; the main window
+turns them into commands for the training thread."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QPushButton, QSpinBox, QVBoxLayout, QWidget,
+)
+
+from ...model.core.messages import counter_texts
+from ...model.core.functions import HIDDEN_ACTIVATIONS
+from ...model.core.optimizers import OPTIMIZERS
+from ...model.core.settings import METHODS
+from ..render.plot_style import fix_label_size
+from .plots import TrainingPlots
+from .spinboxes import ClampingDoubleSpinBox, ClampingSpinBox
+
+#: speed choices: label -> iterations per second (0 = as fast as possible)
+SPEEDS = {"1 / s": 1, "2 / s": 2, "5 / s": 5, "10 / s": 10, "30 / s": 30, "100 / s": 100, "max": 0}
+
+
+def _spin(cls, lo, hi, decimals=None, tip="", what=""):
+    s = {QSpinBox: ClampingSpinBox, QDoubleSpinBox: ClampingDoubleSpinBox}[cls]()
+    s.what = what or tip.split(":")[0].lower() or "this value"
+    s.setRange(lo, hi)
+    if decimals is not None:
+        s.setDecimals(decimals)
+        s.setStepType(QDoubleSpinBox.AdaptiveDecimalStepType)
+    s.setKeyboardTracking(False)  # apply once typing is done, not on every keystroke
+    s.setToolTip(tip)
+    return s
+
+
+class TrainingPanel(QWidget):
+    """objectName ``trainingPanel``: buttons, counters, settings and plots."""
+
+    settingsEdited = Signal(dict)
+    rebuildRequested = Signal(list, str)
+    resetRequested = Signal(int)
+    speedChanged = Signal(float)
+
+    def __init__(self, actions: dict, parent=None):
+        super().__init__(parent)
+        self.setObjectName("trainingPanel")
+        self._updating = False
+
+        # counters: iteration and epoch both visible, big
+        self.iteration_label = QLabel("iteration 0")
+        self.epoch_label = QLabel("epoch 0")
+        self.loss_label = QLabel("loss —")
+        for lab, widest in ((self.iteration_label, "iteration 99,999,999"), (self.epoch_label, "epoch 9,999.99"),
+                            (self.loss_label, "loss 999.9999")):
+            lab.setStyleSheet("font-size: 15px; font-weight: 600;")
+            fix_label_size(lab, widest)
+        self.iteration_label.setObjectName("iterationLabel")
+        self.epoch_label.setObjectName("epochLabel")
+        self.iteration_label.setToolTip("One iteration = one mini-batch (or one round of nudges)")
+        self.message_label = QLabel("")
+        self.message_label.setWordWrap(True)
+        self.message_label.setObjectName("trainingMessage")
+
+        buttons = QHBoxLayout()
+        for key in ("step", "step_n", "run", "reset"):
+            b = QPushButton()
+            b.setObjectName(f"{key}Button")
+            a = actions[key]
+            b.setText(a.text().replace("&", ""))
+            b.setToolTip(a.toolTip())
+            b.clicked.connect(a.trigger)
+            a.changed.connect(lambda b=b, a=a: (b.setText(a.text().replace("&", "")), b.setEnabled(a.isEnabled())))
+            setattr(self, f"{key}_button", b)
+            buttons.addWidget(b)
+        self.step_n_spin = _spin(QSpinBox, 2, 100000, tip="How many iterations “Step ×N” runs", what="N")
+        self.step_n_spin.setValue(10)
+        self.step_n_spin.setObjectName("stepNSpin")
+        self.step_n_spin.setPrefix("N = ")
+        buttons.insertWidget(2, self.step_n_spin)
+
+        self.speed_combo = QComboBox()
+        self.speed_combo.setObjectName("speedCombo")
+        self.speed_combo.addItems(list(SPEEDS))
+        self.speed_combo.setCurrentText("max")
+        self.speed_combo.setToolTip("Iterations per second while running: slow motion to watch each step, "
+                                    "or as fast as possible")
+        self.speed_combo.currentTextChanged.connect(lambda t: self.speedChanged.emit(float(SPEEDS[t])))
+        self.seed_spin = _spin(QSpinBox, 0, 2**31 - 1, tip="Random seed: Reset with the same seed replays "
+                                                            "the same run exactly", what="the seed")
+        self.seed_spin.setObjectName("seedSpin")
+        row2 = QHBoxLayout()
+        row2.addWidget(QLabel("speed"))
+        row2.addWidget(self.speed_combo)
+        row2.addSpacing(12)
+        row2.addWidget(QLabel("seed"))
+        row2.addWidget(self.seed_spin)
+        row2.addStretch(1)
+
+        # settings, applied between two iterations without a reset
+        self.lr_spin = _spin(QDoubleSpinBox, 1e-5, 10.0, 5, "Learning rate: how far each step moves "
+                             "against the gradient (arrow keys step on a log scale)", what="the learning rate")
+        self.lr_spin.setObjectName("learningRateSpin")
+        self.batch_spin = _spin(QSpinBox, 1, 4096, tip="Examples per mini-batch (per iteration)",
+                                what="the batch size")
+        self.batch_spin.setObjectName("batchSizeSpin")
+        self.optimizer_combo = QComboBox()
+        self.optimizer_combo.addItems(list(OPTIMIZERS))
+        self.optimizer_combo.setObjectName("optimizerCombo")
+        self.l2_spin = _spin(QDoubleSpinBox, 0.0, 1.0, 5, "L2 regularization: a penalty on large weights",
+                             what="L2")
+        self.dropout_spin = _spin(QDoubleSpinBox, 0.0, 0.9, 2, "Dropout: share of hidden units dropped at "
+                                  "each training step", what="dropout")
+        self.method_combo = QComboBox()
+        self.method_combo.addItems(list(METHODS))
+        self.method_combo.setObjectName("methodCombo")
+        self.method_combo.setToolTip("gradient: backpropagation; nudge: try each weight ±step on its own, "
+                                     "then apply all at once (the smile lesson)")
+        self.nudge_spin = _spin(QDoubleSpinBox, 1e-4, 10.0, 4, "Step size of the nudge method",
+                                what="the nudge step")
+        for spin in (self.step_n_spin, self.seed_spin, self.lr_spin, self.batch_spin, self.l2_spin,
+                     self.dropout_spin, self.nudge_spin):
+            spin.clamped.connect(lambda m: self.show_message(m, error=True))
+        form = QFormLayout()
+        form.setVerticalSpacing(2)
+        form.addRow("learning rate", self.lr_spin)
+        form.addRow("batch size", self.batch_spin)
+        form.addRow("optimizer", self.optimizer_combo)
+        form.addRow("L2", self.l2_spin)
+        form.addRow("dropout", self.dropout_spin)
+        form.addRow("method", self.method_combo)
+        form.addRow("nudge step", self.nudge_spin)
+        self.lr_spin.valueChanged.connect(lambda v: self._emit(learning_rate=v))
+        self.batch_spin.valueChanged.connect(lambda v: self._emit(batch_size=v))
+        self.optimizer_combo.currentTextChanged.connect(lambda v: self._emit(optimizer=v))
+        self.l2_spin.valueChanged.connect(lambda v: self._emit(l2=v))
+        self.dropout_spin.valueChanged.connect(lambda v: self._emit(dropout=v))
+        self.method_combo.currentTextChanged.connect(lambda v: self._emit(method=v))
+        self.nudge_spin.valueChanged.connect(lambda v: self._emit(nudge_step=v))
+        settings_box = QGroupBox("Settings (apply between iterations)")
+        settings_box.setLayout(form)
+
+        self.hidden_edit = QLineEdit()
+        self.hidden_edit.setObjectName("hiddenSizesEdit")
+        self.hidden_edit.setPlaceholderText("e.g. 16, 16 (empty: no hidden layer)")
+        self.hidden_edit.setToolTip("Hidden layer sizes, comma separated")
+        self.activation_combo = QComboBox()
+        self.activation_combo.addItems(list(HIDDEN_ACTIVATIONS))
+        self.rebuild_button = QPushButton("Rebuild…")
+        self.rebuild_button.setToolTip("Build a new network with these hidden layers (fresh weights, seeded)")
+        self.rebuild_button.clicked.connect(self._request_rebuild)
+        arch = QGridLayout()
+        arch.addWidget(QLabel("hidden"), 0, 0)
+        arch.addWidget(self.hidden_edit, 0, 1)
+        arch.addWidget(self.activation_combo, 1, 1)
+        arch.addWidget(self.rebuild_button, 2, 1)
+        arch_box = QGroupBox("Architecture")
+        arch_box.setLayout(arch)
+
+        self.plots = TrainingPlots()
+
+        counters = QHBoxLayout()
+        counters.addWidget(self.iteration_label)
+        counters.addSpacing(16)
+        counters.addWidget(self.epoch_label)
+        counters.addSpacing(16)
+        counters.addWidget(self.loss_label)
+        counters.addStretch(1)
+        left = QVBoxLayout()
+        left.addLayout(counters)
+        left.addLayout(buttons)
+        left.addLayout(row2)
+        left.addWidget(self.message_label)
+        boxes = QHBoxLayout()
+        boxes.addWidget(settings_box)
+        boxes.addWidget(arch_box, 0, Qt.AlignTop)
+        left.addLayout(boxes)
+        left.addStretch(1)
+        left_w = QWidget()
+        left_w.setLayout(left)
+        left_w.setMaximumWidth(560)
+        lay = QHBoxLayout(self)
+        lay.addWidget(left_w)
+        lay.addWidget(self.plots, 1)
+
+    def _emit(self, **change):
+        if not self._updating:
+            self._shown_settings = None  # the worker's answer is shown even if it refuses the edit
+            self.settingsEdited.emit(change)
+
+    def _request_rebuild(self):
+        self._shown_settings = None  # a refused or cancelled rebuild shows the real layers again
+        text = self.hidden_edit.text().strip()
+        try:
+            sizes = [int(s) for s in text.replace(";", ",").split(",") if s.strip()]
+        except ValueError:
+            self.show_message(f"“{text}” is not a list of whole numbers, e.g. 16, 16")
+            return
+        if any(s < 1 or s > 4096 for s in sizes):
+            self.show_message("Each hidden layer needs between 1 and 4096 neurons.")
+            return
+        self.rebuildRequested.emit(sizes, self.activation_combo.currentText())
+
+    def show_message(self, text: str, error: bool = False):
+        self.message_label.setStyleSheet("color: #b00020;" if error else "color: #444;")
+        self.message_label.setText(text)
+
+    def show_settings(self, settings: dict, sizes, hidden: str, seed: int):
+        """Reflect the worker's settings without echoing them back as edits.
+
+        Skipped when nothing changed since the last call: setting ten widgets' values
+        every frame while training runs costs more than a millisecond of the GUI thread."""
+        key = (tuple(sorted(settings.items())), tuple(sizes), hidden, seed,
+               self.hidden_edit.hasFocus(), self.seed_spin.hasFocus())
+        if key == getattr(self, "_shown_settings", None):
+            return
+        self._shown_settings = key
+        self._updating = True
+        try:
+            self.lr_spin.setValue(settings["learning_rate"])
+            self.batch_spin.setValue(settings["batch_size"])
+            self.optimizer_combo.setCurrentText(settings["optimizer"])
+            self.l2_spin.setValue(settings["l2"])
+            self.dropout_spin.setValue(settings["dropout"])
+            self.method_combo.setCurrentText(settings["method"])
+            self.nudge_spin.setValue(settings["nudge_step"])
+            if not self.hidden_edit.hasFocus():
+                self.hidden_edit.setText(", ".join(str(s) for s in sizes[1:-1]))
+            self.activation_combo.setCurrentText(hidden)
+            if not self.seed_spin.hasFocus():
+                self.seed_spin.setValue(seed)
+        finally:
+            self._updating = False
+
+    def seed(self) -> int:
+        """The seed Reset and Rebuild use."""
+        return self.seed_spin.value()
+
+    def step_n(self) -> int:
+        """How many iterations “Step ×N” runs."""
+        return self.step_n_spin.value()
+
+    def show_counters(self, snap, steps_per_epoch: float, curves: bool = True, alternate: bool | None = None):
+        """Counters always; the curves when ``curves``. ``alternate`` (default: while training runs,
+        i.e. the snapshot has a measured speed) redraws one of the two plots per call."""
+        texts = counter_texts(snap)
+        for key in ("iteration", "epoch", "loss"):
+            getattr(self, f"{key}_label").setText(texts[key])
+        self.plots.show_cursor(snap.iteration if snap.rewound else None)
+        if curves:
+            if alternate is None:
+                alternate = bool(snap.steps_per_second) and not snap.rewound
+            self.plots.show_history(snap.history, steps_per_epoch, snap.generation, alternate=alternate)

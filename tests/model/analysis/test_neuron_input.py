@@ -1,0 +1,125 @@
+"""What a neuron wants: input gradients against finite differences, gradient ascent that climbs."""
+
+import numpy as np
+import pytest
+
+from nnviz.model.lessons import get_lesson
+from nnviz.model.core.network import Network
+from nnviz.model.analysis.neuron_input import activation, maximize, neuron_gradient, saliency, top_output
+
+
+def reference(net, x, layer, neuron, pre=False):
+    """The neuron's value straight from the network's own forward pass (float64 network)."""
+    zs, acts = net.forward_full(np.asarray(x, dtype=np.float64)[None])
+    return (zs[layer - 1] if pre else acts[layer])[0, neuron]
+
+
+def finite_differences(net, x, layer, neuron, pre=False, eps=1e-6):
+    num = np.zeros(len(x))
+    for j in range(len(x)):
+        xp, xm = x.copy(), x.copy()
+        xp[j] += eps
+        xm[j] -= eps
+        num[j] = (reference(net, xp, layer, neuron, pre) - reference(net, xm, layer, neuron, pre)) / (2 * eps)
+    return num
+
+
+def small_net(hidden, output, seed=3):
+    net = Network([7, 6, 5, 4], hidden=hidden, output=output, seed=seed, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    for b in net.biases:
+        b += rng.normal(0, 0.3, b.shape)
+    return net
+
+
+@pytest.mark.parametrize("hidden", ["sigmoid", "relu", "tanh", "linear"])
+@pytest.mark.parametrize("output", ["softmax", "linear", "sigmoid"])
+@pytest.mark.parametrize("pre", [False, True])
+def test_gradient_equals_finite_differences(hidden, output, pre):
+    net = small_net(hidden, output)
+    rng = np.random.default_rng(1)
+    for _ in range(3):
+        x = rng.random(7)
+        for layer in (1, 2, 3):
+            for neuron in range(net.sizes[layer]):
+                value, g = neuron_gradient(net, x, layer, neuron, pre=pre)
+                assert value == pytest.approx(reference(net, x, layer, neuron, pre), rel=1e-12, abs=1e-12)
+                np.testing.assert_allclose(g, finite_differences(net, x, layer, neuron, pre), rtol=1e-5, atol=1e-8)
+
+
+def test_gradient_of_a_float32_lesson_network():
+    t = get_lesson("mnist").build(seed=0)
+    for _ in range(30):
+        t.step()
+    x = t.dataset.x_test[0].astype(np.float64)
+    net64 = Network.from_parameters([w.astype(np.float64) for w in t.network.weights],
+                                    [b.astype(np.float64) for b in t.network.biases], "sigmoid", "softmax")
+    idx = np.argsort(-np.abs(neuron_gradient(t.network, x, 1, 4)[1]))[:20]  # the pixels that matter most
+    for layer, neuron in ((1, 4), (2, 9), (3, 7)):
+        _, g = neuron_gradient(t.network, x, layer, neuron)
+        num = finite_differences(net64, x, layer, neuron)
+        np.testing.assert_allclose(g[idx], num[idx], rtol=1e-5, atol=1e-9)
+
+
+def test_smile_saliency_is_the_weights():
+    """One linear output, no bias: d output / d pixel is that pixel's weight, wherever you start."""
+    t = get_lesson("smile").build(seed=0)
+    for _ in range(6):
+        t.step()
+    for x in t.dataset.x_test:
+        target, s = saliency(t.network, x)
+        assert target == 0
+        np.testing.assert_allclose(s, t.network.weights[0][0], rtol=1e-6)
+
+
+def test_saliency_is_the_top_scores_gradient_and_brightening_along_it_raises_that_score():
+    t = get_lesson("digits").build(seed=0)
+    for _ in range(200):
+        t.step()
+    net64 = Network.from_parameters([w.astype(np.float64) for w in t.network.weights],
+                                    [b.astype(np.float64) for b in t.network.biases], "relu", "softmax")
+    for x in t.dataset.x_test[:5]:
+        target, s = saliency(t.network, x)
+        assert target == int(t.network.predict(x[None])[0].argmax()) == top_output(t.network, x)
+        np.testing.assert_allclose(s, finite_differences(net64, x.astype(np.float64), 3, target, pre=True),
+                                   rtol=1e-5, atol=1e-7)
+        score = lambda v: reference(net64, v, 3, target, pre=True)
+        assert score(x + 1e-3 * np.sign(s)) > score(x) > score(x - 1e-3 * np.sign(s))
+    other, s2 = saliency(t.network, t.dataset.x_test[0], target=3)
+    assert other == 3 and not np.allclose(s2, saliency(t.network, t.dataset.x_test[0])[1])
+
+
+@pytest.mark.parametrize("lesson, layer, neuron, blank", [
+    ("mnist", 1, 3, True), ("mnist", 2, 5, False), ("mnist", 3, 7, True), ("mnist", 3, 2, False),
+    ("digits", 1, 3, True), ("digits", 2, 5, True), ("digits", 3, 7, False), ("smile", 1, 0, True),
+])
+def test_maximizing_raises_the_activation(lesson, layer, neuron, blank):
+    t = get_lesson(lesson).build(seed=0)
+    for _ in range(12 if lesson == "smile" else 150):
+        t.step()
+    n = t.network.sizes[0]
+    start = np.zeros(n, np.float32) if blank else t.dataset.x_test[1]
+    x, trace = maximize(t.network, layer, neuron, start, steps=60, step_size=0.05)
+    assert x.dtype == np.float32 and x.shape == (n,) and x.min() >= 0 and x.max() <= 1
+    assert np.all(np.diff(trace) >= 0)  # never goes down
+    assert trace[0] == pytest.approx(activation(t.network, start, layer, neuron), abs=1e-12)
+    assert trace[-1] == activation(t.network, x, layer, neuron)  # the trace ends at the returned input
+    assert trace[-1] > trace[0]
+
+
+def test_an_off_relu_neuron_is_switched_on_from_blank():
+    net = Network([4, 3, 2], hidden="relu", output="softmax", seed=0, dtype=np.float64)
+    net.weights[0][0] = [1.0, -1.0, 2.0, 0.5]
+    net.biases[0][0] = -1.5  # off on a blank grid: z = -1.5, activation 0, gradient 0
+    assert neuron_gradient(net, np.zeros(4), 1, 0)[1].tolist() == [0.0] * 4
+    x, trace = maximize(net, 1, 0, np.zeros(4), steps=200, step_size=0.1)
+    assert trace[0] == 0 and trace[-1] == pytest.approx(2.0)  # 1 + 2 + 0.5 - 1.5 with x = (1, 0, 1, 1)
+    np.testing.assert_allclose(x, [1, 0, 1, 1])
+
+
+def test_a_bad_layer_or_neuron_is_refused():
+    net = small_net("relu", "softmax")
+    with pytest.raises(ValueError):
+        neuron_gradient(net, np.zeros(7), 0, 0)
+    with pytest.raises(ValueError):
+        maximize(net, 2, 5, np.zeros(7))

@@ -1,0 +1,121 @@
+"""HealthView draws the trainer's recorded sizes and quantiles and the snapshot's own weights."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from nnviz.model.core.history import QUANTILES
+from nnviz.model.lessons import get_lesson
+from nnviz.qt.explore.health_view import NO_DATA, HealthView, log_window, positive_or_nan
+from nnviz.qt.render.palettes import color_for
+
+from tests.qt.conftest import shown
+
+_cache = {}
+
+
+def trained(lesson, steps):
+    """Snapshots after every step (the timeline's rewound snapshots look just like these)."""
+    if (lesson, steps) not in _cache:
+        t = get_lesson(lesson).build(seed=0)
+        snaps = []
+        for _ in range(steps):
+            t.step()
+            snaps.append(t.snapshot(lesson=lesson))
+        _cache[lesson, steps] = (t, snaps)
+    return _cache[lesson, steps]
+
+
+@pytest.fixture
+def view(qtbot):
+    return shown(qtbot, HealthView(), 800, 700)
+
+
+def test_curves_equal_the_recorded_history_and_bars_the_weights(view):
+    t, snaps = trained("mnist", 70)
+    snap = snaps[-1]
+    view.set_lesson(t.dataset)
+    view.show_snapshot(snap, None)
+    h = snap.history
+    assert len(h["health_iteration"]) > 5 and h["grad_norm"].shape[1] == 3
+    for i in range(3):
+        (gx, gy), (ux, uy) = view.norm_curve_data(i)
+        np.testing.assert_array_equal(gx, h["health_iteration"])
+        np.testing.assert_array_equal(gy, h["grad_norm"][:, i])
+        np.testing.assert_array_equal(uy, h["update_norm"][:, i])
+        bands = view.band_data(i)
+        for k in range(len(QUANTILES)):
+            np.testing.assert_array_equal(bands[k][0], h["iteration"])
+            np.testing.assert_array_equal(bands[k][1], h["weight_quantiles"][:, i, k])
+        # the recorded quantiles are this layer's at that evaluation: the last one is now
+        if h["iteration"][-1] == snap.iteration:
+            np.testing.assert_allclose(h["weight_quantiles"][-1, i], np.quantile(snap.weights[i], QUANTILES))
+        x0, x1, height = view.histogram_bars(i)
+        edges = np.append(x0, x1[-1])
+        ref, _ = np.histogram(snap.weights[i], bins=edges)
+        np.testing.assert_array_equal(height, ref)
+        assert height.sum() == snap.weights[i].size  # every weight is in a bar
+        assert edges[0] == pytest.approx(-edges[-1])  # symmetric: 0 is the middle
+        # bars coloured by sign, as the weight heatmaps are
+        brushes = view.hist_bars[i].opts["brushes"]
+        level = edges[-1]
+        c = 0.5 * (x0[0] + x1[0])
+        assert brushes[0].rgb() == color_for(c, level, "green-red").rgb()
+        assert brushes[0].red() > brushes[0].green() and brushes[-1].green() > brushes[-1].red()
+    assert not view.norm_text.isVisible()
+    assert f"{snap.weights[0].size} weights" in view.stats.text()
+
+
+def test_a_rewound_snapshot_is_drawn_as_it_was(view):
+    t, snaps = trained("mnist", 70)
+    view.set_lesson(t.dataset)
+    view.show_snapshot(snaps[-1], None)
+    past = snaps[34]
+    view.show_snapshot(past, None)
+    (gx, gy), _ = view.norm_curve_data(0)
+    np.testing.assert_array_equal(gx, past.history["health_iteration"])
+    assert gx.max() <= past.iteration == 35
+    assert view.norm_now.value() == 35 and view.bands[0]["now"].value() == 35
+    x0, x1, height = view.histogram_bars(1)
+    np.testing.assert_array_equal(height, np.histogram(past.weights[1], bins=np.append(x0, x1[-1]))[0])
+
+
+def test_nudge_lesson_has_no_gradient_curve_and_zero_changes_are_gaps(view):
+    t, snaps = trained("smile", 6)
+    snap = snaps[-1]
+    view.set_lesson(t.dataset)
+    view.show_snapshot(snap, None)
+    h = snap.history
+    assert np.isnan(h["grad_norm"]).all() and (h["update_norm"] == 0).any()  # one nudge was undone
+    (gx, gy), (ux, uy) = view.norm_curve_data(0)
+    assert gy is None or len(gy) == 0
+    np.testing.assert_array_equal(uy, positive_or_nan(h["update_norm"][:, 0]))
+    assert np.isnan(uy[h["update_norm"][:, 0] == 0]).all()
+    assert "nudging" in view.header.text()
+    lo, hi = view.norm_plot.vb.viewRange()[1]
+    assert hi - lo >= 2  # at least two decades: a calm log axis
+
+
+def test_missing_or_malformed_history_reads_no_data_yet(view):
+    t, snaps = trained("smile", 6)
+    snap = snaps[-1]
+    view.set_lesson(t.dataset)
+    bare = replace(snap, history={"loss": snap.history["loss"]})
+    view.show_snapshot(bare, None)
+    assert view.norm_text.isVisible() and view.norm_text.textItem.toPlainText() == NO_DATA
+    assert view.bands[0]["text"].isVisible()
+    x0, x1, height = view.histogram_bars(0)
+    assert height.sum() == 12  # the weights are still drawn
+    odd = dict(snap.history, weight_quantiles=np.full(len(snap.history["iteration"]), np.nan))
+    view.show_snapshot(replace(snap, history=odd), None)
+    assert view.bands[0]["text"].isVisible() and not view.norm_text.isVisible()
+    view.show_snapshot(snap, None)
+    assert not view.bands[0]["text"].isVisible()
+
+
+def test_log_window_is_wide_enough_and_snapped():
+    assert log_window(np.array([0.1, 0.2])) == (-2.0, 0.5)  # 0.1…0.2 widened to 2 decades around them
+    assert log_window(np.array([np.nan, 0.0])) == (-1.0, 1.0)
+    lo, hi = log_window(np.array([1e-4, 10.0]))
+    assert lo <= -4 and hi >= 1

@@ -1,0 +1,140 @@
+"""What a neuron wants: the tab shows the model's ascent and saliency numbers; its button loads the result."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from nnviz.model.lessons import get_lesson
+from nnviz.model.analysis.neuron_input import activation, maximize, saliency
+from nnviz.qt.explore.neuron_input_view import NeuronInputView
+from tests.qt.conftest import shown
+
+
+def trained(lesson, n):
+    t = get_lesson(lesson).build(seed=0)
+    for _ in range(n):
+        t.step()
+    return t, t.snapshot(lesson=lesson)
+
+
+@pytest.fixture
+def digits():
+    return trained("digits", 200)
+
+
+def test_default_neuron_is_the_top_answer_and_from_blank_climbs(qtbot, digits):
+    t, snap = digits
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    painted = t.dataset.x_test[3]
+    v.show_snapshot(snap, painted)
+    top = int(snap.network().predict(painted[None])[0].argmax())
+    assert v.target() == (3, top)
+    assert f"output “{top}”" in v.header.text()
+    v.steps.setValue(40)
+    v.step_size.setValue(0.05)
+    qtbot.mouseClick(v.from_blank, Qt.LeftButton)
+    r = v.result
+    x, trace = maximize(snap.network(), 3, top, np.zeros(64, np.float32), 40, 0.05)
+    np.testing.assert_array_equal(r["x"], x)
+    np.testing.assert_array_equal(r["trace"], trace)
+    before = activation(snap.network(), np.zeros(64), 3, top)
+    after = activation(snap.network(), x, 3, top)
+    assert after > before
+    assert f"activation {before:.3f}" in v.start_caption.text()
+    assert f"activation {after:.3f}" in v.best_caption.text()
+    assert f"{before:.3f} → {after:.3f}" in v.result_text.text()
+    xs, ys = v.trace_curve.getData()
+    np.testing.assert_array_equal(ys, trace)
+    assert not v.best_pic.pixmap().isNull()
+
+
+def test_a_selected_neuron_from_the_drawing_and_load_into_editor(qtbot, digits):
+    t, snap = digits
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    painted = t.dataset.x_test[0]
+    v.show_snapshot(snap, painted)
+    v.select_neuron(2, 7)
+    v.show_snapshot(snap, painted)
+    assert v.target() == (2, 7) and "neuron 7 of hidden layer 2 (relu)" in v.header.text()
+    assert v.top_button.isEnabled()
+    v.steps.setValue(30)
+    qtbot.mouseClick(v.from_drawing, Qt.LeftButton)
+    x, trace = maximize(snap.network(), 2, 7, painted, 30, v.step_size.value())
+    np.testing.assert_array_equal(v.result["x"], x)
+    np.testing.assert_array_equal(v.result["start"], painted)
+    assert v.result["trace"][-1] == activation(snap.network(), x, 2, 7) > activation(snap.network(), painted, 2, 7)
+    got = []
+    v.loadInput.connect(got.append)
+    assert v.load.isEnabled()
+    qtbot.mouseClick(v.load, Qt.LeftButton)
+    np.testing.assert_array_equal(got[0], x)
+    assert got[0].dtype == np.float32 and got[0].shape == (64,)
+    # back to the top answer; selecting an input pixel (layer 0) changes nothing
+    qtbot.mouseClick(v.top_button, Qt.LeftButton)
+    v.select_neuron(0, 5)
+    assert v.chosen is None and v.target()[0] == 3 and v.result is None and not v.load.isEnabled()
+
+
+def test_saliency_is_the_models_and_drawn_green_where_brightening_helps(qtbot, digits):
+    t, snap = digits
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    painted = t.dataset.x_test[5]
+    v.show_snapshot(snap, painted)
+    top, g = saliency(snap.network(), painted)
+    assert v.saliency_target == top
+    np.testing.assert_allclose(v.saliency, g)
+    assert f"“{top}”" in v.sal_text.text()
+    # the pure heatmap: the most positive pixel is drawn green, the most negative red
+    img = v.heat_pic.pixmap().toImage()
+    h, w = t.dataset.image_shape
+    inner_w, inner_h = img.width() - 4, img.height() - 4
+
+    def color_of(k):
+        r, c = divmod(int(k), w)
+        return img.pixelColor(2 + int((c + 0.5) * inner_w / w), 2 + int((r + 0.5) * inner_h / h))
+
+    up, down = color_of(np.argmax(g)), color_of(np.argmin(g))
+    assert up.green() > 150 and up.red() < 100
+    assert down.red() > 150 and down.green() < 100
+    # hovering a cell names its number
+    r, c = divmod(int(np.argmax(g)), w)
+    assert f"{0.1 * g[np.argmax(g)]:+.3f}" in v._describe_saliency(r, c)
+    pic = v.heat_pic
+    pix = pic.pixmap()
+    pos = QPoint(int((pic.width() - pix.width()) / 2 + 2 + (c + 0.5) * inner_w / w),
+                 int((pic.height() - pix.height()) / 2 + 2 + (r + 0.5) * inner_h / h))
+    assert pic.cell_at(pos) == (r, c)
+
+
+def test_smile_wants_the_positive_weights(qtbot):
+    t, snap = trained("smile", 12)
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snap, t.dataset.x_test[0])
+    assert v.target() == (1, 0) and "smile output" in v.header.text()
+    np.testing.assert_allclose(v.saliency, snap.weights[0][0], rtol=1e-6)
+    v.steps.setValue(500)
+    v.step_size.setValue(0.1)
+    v.run(blank=True)
+    x = v.result["x"]
+    w = np.asarray(snap.weights[0][0])
+    np.testing.assert_array_equal(x, (w > 0).astype(np.float32))  # every helpful pixel lit, nothing else
+    assert v.result["trace"][-1] == pytest.approx(w[w > 0].sum())
+    assert "stopped early at a peak" in v.result_text.text()
+
+
+def test_a_neuron_that_cannot_climb_says_so(qtbot):
+    t = get_lesson("digits").build(seed=0)
+    # a first-layer ReLU with only negative weights (and bias 0) never switches on for pixels in [0, 1]
+    t.network.weights[0][0] = -np.abs(t.network.weights[0][0]) - 0.01
+    snap = t.snapshot(lesson="digits")
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snap, np.zeros(64, np.float32))
+    v.select_neuron(1, 0)
+    v.run(blank=True)
+    assert len(v.result["trace"]) == 1 and v.result["trace"][0] == 0
+    assert "Could not climb" in v.result_text.text()

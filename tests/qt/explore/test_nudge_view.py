@@ -1,0 +1,146 @@
+"""NudgeView shows exactly what nnviz.model.compare computes, on a copy, for the chosen neuron."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from nnviz.model.analysis.compare import compare_neuron, training_sample
+from nnviz.model.lessons import get_lesson
+from nnviz.model.analysis.compare import map_shape, parameter_name
+from nnviz.qt.explore.nudge_view import AGREE_ROW, DISAGREE_ROW, NudgeView
+
+from tests.qt.conftest import shown
+
+_cache = {}
+
+
+def trained(lesson, steps):
+    if (lesson, steps) not in _cache:
+        t = get_lesson(lesson).build(seed=0)
+        snaps = []
+        for _ in range(steps):
+            t.step()
+            snaps.append(t.snapshot(lesson=lesson))
+        _cache[lesson, steps] = (t, snaps)
+    return _cache[lesson, steps]
+
+
+@pytest.fixture
+def view_for(qtbot):
+    def make(lesson, steps, snap_index=-1):
+        t, snaps = trained(lesson, steps)
+        v = shown(qtbot, NudgeView(), 700, 800)
+        v.set_lesson(t.dataset)
+        v.show_snapshot(snaps[snap_index], None)
+        return v, t, snaps[snap_index]
+    return make
+
+
+def test_smile_table_and_maps_equal_the_comparison_of_all_twelve_weights(view_for):
+    v, t, snap = view_for("smile", 1)
+    d = t.dataset
+    ref = compare_neuron(snap.network(), d.x_train, d.y_train, "mse", 1, 0, 1.0, 0.1)
+    c = v.comparison
+    assert (c.layer, c.neuron, c.n_params) == (1, 0, 12)
+    for name in ("loss_up", "loss_down", "nudge", "gradient", "gradient_step"):
+        np.testing.assert_array_equal(getattr(c, name), getattr(ref, name))
+    rows = v.table_rows()
+    assert [j for j, _ in rows] == list(range(12))  # a small neuron is listed in order
+    for j, texts in rows:
+        assert texts[0] == parameter_name(1, j, 12, (4, 3))
+        assert float(texts[1]) == pytest.approx(ref.loss_up[j], abs=1e-5)
+        assert float(texts[2]) == pytest.approx(ref.loss_down[j], abs=1e-5)
+        assert float(texts[3]) == ref.nudge[j]
+        assert float(texts[4]) == pytest.approx(ref.gradient[j], rel=1e-3)
+        assert float(texts[5]) == pytest.approx(-0.1 * ref.gradient[j], rel=1e-3)
+        colour = v.table.item([r for r, (k, _) in enumerate(rows) if k == j][0], 0).background().color()
+        if ref.nudge[j] == 0:
+            assert texts[6] == "— stayed" and colour != AGREE_ROW
+        else:  # in the smile lesson the nudge always goes the gradient's way
+            assert texts[6] == "✓ same way" and colour == AGREE_ROW
+    np.testing.assert_array_equal(v.map_images[0].image, ref.nudge.reshape(4, 3))
+    np.testing.assert_allclose(v.map_images[1].image, ref.gradient_step.reshape(4, 3), rtol=1e-6)
+    assert v.map_images[0].levels.tolist() == [-1.0, 1.0]  # ±step: 0 is the neutral colour
+    assert "The output neuron" in v.header.text() and "all 4 training examples" in v.header.text()
+
+
+def test_apply_all_shows_before_and_after_on_a_copy_and_asks_for_real_steps(view_for, qtbot):
+    v, t, snap = view_for("smile", 1)
+    weights = t.network.weights[0].copy()
+    assert v.apply_label.text() == ""
+    qtbot.mouseClick(v.apply_button, Qt.LeftButton)
+    c = v.comparison
+    text = v.apply_label.text()
+    # by hand: all nudges at once on the four faces, and the gradient step
+    X, y = t.dataset.x_train.astype(float), t.dataset.y_train[:, 0]
+    w = snap.weights[0][0].astype(float)
+    after = np.mean((X @ (w + c.nudge) - y) ** 2)
+    after_g = np.mean((X @ (w + c.gradient_step) - y) ** 2)
+    assert f"{c.base_loss:.5f} → {after:.5f}" in text
+    assert f"{c.base_loss:.5f} → {after_g:.5f}" in text
+    assert ("worse" in text) == (after > c.base_loss)
+    np.testing.assert_array_equal(t.network.weights[0], weights)  # never touched the trainer
+    with qtbot.waitSignal(v.applyRequested) as sig:
+        qtbot.mouseClick(v.real_nudge, Qt.LeftButton)
+    assert sig.args == ["nudge"]
+    with qtbot.waitSignal(v.applyRequested) as sig:
+        qtbot.mouseClick(v.real_gradient, Qt.LeftButton)
+    assert sig.args == ["gradient"]
+
+
+def test_selected_neuron_in_mnist_uses_a_fixed_sample_and_lists_steepest_first(view_for):
+    v, t, snap = view_for("mnist", 5)
+    assert (v.comparison.layer, v.comparison.neuron) == (1, 0)  # the first hidden neuron by default
+    assert v.comparison.n_params == 785
+    v.select_neuron(2, 3)
+    c = v.comparison
+    X, Y = training_sample(t.dataset, 256)
+    _, dW, db = snap.network().gradients(X, Y, "cross_entropy")
+    np.testing.assert_allclose(c.gradient, np.append(dW[1][3], db[1][3]), rtol=1e-6)
+    assert c.learning_rate == 0.5 and c.step == 1.0
+    rows = v.table_rows()
+    # 16 weights + bias: few enough to list in order; every row's colour follows the comparison
+    assert [j for j, _ in rows] == list(range(17)) and rows[-1][1][0] == "bias"
+    assert rows[3][1][0] == "from neuron 3 of layer 1"
+    for r, (j, texts) in enumerate(rows):
+        colour = v.table.item(r, 0).background().color()
+        if c.agree[j]:
+            assert colour == AGREE_ROW
+        elif c.moved[j]:
+            assert colour == DISAGREE_ROW and texts[6] == "✗ opposite"
+    assert map_shape(2, 16, (28, 28)) == (4, 4) and v.map_images[0].image.shape == (4, 4)
+    assert "Hidden layer 2, neuron 3" in v.header.text()
+    v.select_neuron(1, 7)
+    rows = v.table_rows()
+    grads = np.abs(v.comparison.gradient)
+    assert [j for j, _ in rows] == list(np.argsort(-grads, kind="stable"))  # steepest first
+    assert v.map_images[0].image.shape == (28, 28)
+
+
+def test_step_box_recomputes_and_follows_the_lesson_and_same_snapshot_is_not_recomputed(view_for):
+    v, t, snap = view_for("smile", 1)
+    first = v.comparison
+    v.show_snapshot(snap, np.zeros(12, np.float32))  # a new painting alone changes nothing here
+    assert v.comparison is first
+    v.step_box.setValue(0.5)
+    d = t.dataset
+    ref = compare_neuron(snap.network(), d.x_train, d.y_train, "mse", 1, 0, 0.5, 0.1)
+    np.testing.assert_array_equal(v.comparison.nudge, ref.nudge)
+    assert set(np.abs(v.comparison.nudge)) <= {0.0, 0.5}
+    # when the trainer's own step changes (halved after an undone combined move), the view follows it
+    t2, snaps = trained("smile", 3)
+    assert snaps[-1].nudge_step_now != snap.nudge_step_now
+    v.show_snapshot(snaps[-1], None)
+    assert v.comparison.step == snaps[-1].nudge_step_now
+
+
+def test_a_snapshot_of_another_lesson_waits_instead_of_failing(view_for, qtbot):
+    v, t, snap = view_for("smile", 1)
+    _, mnist = trained("mnist", 5)
+    v.show_snapshot(mnist[-1], None)  # the lesson switch is on its way
+    assert "Waiting" in v.header.text()
+    v.select_neuron(0, 3)  # an input pixel has no incoming weights: ignored
+    v.select_neuron(3, 9)  # out of range for the smile net: back to the default
+    v.show_snapshot(snap, None)
+    assert (v.comparison.layer, v.comparison.neuron) == (1, 0)
+    v.grab()

@@ -1,0 +1,240 @@
+"""WeightPanel on its own, fed real snapshots of briefly trained lessons: what is drawn
+equals the weights, colours and levels are honest, hover/click name the right weight."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from nnviz.model.lessons import get_lesson
+from nnviz.qt.render.palettes import lookup_table, lut_index
+from nnviz.qt.views.weight_panel import WeightPanel
+
+SHAPES = {"mnist": (28, 28), "digits": (8, 8), "smile": (4, 3)}
+STEPS = {"mnist": 30, "digits": 30, "smile": 3}
+_cache = {}
+
+
+def trained(lesson, steps=None):
+    """(trainer, [snapshots after each of the last two steps]) — computed once per lesson."""
+    key = (lesson, steps)
+    if key not in _cache:
+        t = get_lesson(lesson).build()
+        snaps = []
+        for _ in range(steps or STEPS[lesson]):
+            t.step()
+            snaps.append(t.snapshot(lesson=lesson))
+        _cache[key] = (t, snaps)
+    return _cache[key]
+
+
+@pytest.fixture
+def panel_for(qtbot):
+    def make(lesson, snap=None, size=(460, 650)):
+        t, snaps = trained(lesson)
+        snap = snap or snaps[-1]
+        ds = t.dataset
+        panel = WeightPanel()
+        qtbot.addWidget(panel)
+        panel.set_layout(snap.sizes, ds.image_shape, ds.class_names)
+        panel.resize(*size)
+        panel.show()
+        qtbot.waitExposed(panel)
+        panel.show_snapshot(snap)
+        qtbot.wait(20)  # let the deferred fit after the resize run
+        return panel, snap
+
+    return make
+
+
+def drawn_colour(img, x, y):
+    """RGB pyqtgraph paints for pixel (x, y) of an ImageItem."""
+    img.render()
+    c = img.qimage.pixelColor(x, y)
+    return c.red(), c.green(), c.blue()
+
+
+@pytest.mark.parametrize("lesson", ["mnist", "digits", "smile"])
+def test_displayed_weights_are_each_neurons_row_in_the_input_shape(panel_for, lesson):
+    panel, snap = panel_for(lesson)
+    shown = panel.displayed_weights()
+    n = snap.sizes[1]
+    assert shown[0].shape == (n, *SHAPES[lesson])
+    for k in range(n):
+        np.testing.assert_array_equal(shown[0][k], snap.weights[0][k].reshape(SHAPES[lesson]))
+    assert len(shown) == len(snap.weights)
+    for a, w in zip(shown[1:], snap.weights[1:]):
+        np.testing.assert_array_equal(a, w)
+    # and the mosaic on screen holds those values in each tile
+    h, w = SHAPES[lesson]
+    for k in panel.page_neurons()[:5]:
+        y, x = panel.tile_origin(int(k))
+        np.testing.assert_array_equal(panel.mosaic.image[y:y + h, x:x + w], shown[0][k])
+
+
+def test_positive_weight_is_drawn_green_and_zero_neutral(panel_for):
+    panel, snap = panel_for("smile")
+    w = np.asarray(snap.weights[0][0]).reshape(4, 3)
+    assert (w == 0).any() and (w > 0).any() and (w < 0).any()
+    level = panel.levels()[0]
+    assert tuple(panel.mosaic.levels) == (-level, level)
+    lut = lookup_table("green-red")
+    neutral = tuple(lut[128][:3])
+    assert tuple(lut[127][:3]) == neutral  # both entries either side of 0 are the neutral colour
+    y0, x0 = panel.tile_origin(0)
+    for (r, c), v in np.ndenumerate(w):
+        expected = tuple(int(u) for u in lut[lut_index(v, level)][:3])
+        assert drawn_colour(panel.mosaic, x0 + c, y0 + r) == expected
+        red, green, _ = expected
+        if v > 0.05 * level:
+            assert green > red
+        elif v < -0.05 * level:
+            assert red > green
+        elif v == 0:
+            assert expected == neutral
+
+
+def test_colour_blind_palette_swaps_the_colours_but_keeps_zero_neutral(panel_for):
+    panel, snap = panel_for("mnist")
+    panel.set_palette("blue-orange")
+    w = panel.displayed_weights()[0][0]
+    r, c = np.unravel_index(np.argmax(w), w.shape)
+    y0, x0 = panel.tile_origin(0)
+    red, green, blue = drawn_colour(panel.mosaic, x0 + c, y0 + r)
+    assert blue > red and blue > green
+    assert tuple(lookup_table("blue-orange")[128][:3]) == tuple(lookup_table("green-red")[128][:3])
+
+
+def test_levels_hold_between_frames_and_move_when_the_range_does(panel_for):
+    t, snaps = trained("mnist")
+    panel, _ = panel_for("mnist", snaps[-2])
+    before = panel.levels()
+    panel.show_snapshot(snaps[-1])
+    assert panel.levels() == before  # one iteration later: same colour for the same weight
+    big = replace(snaps[-1], weights=tuple(np.asarray(w) * 3 for w in snaps[-1].weights))
+    panel.show_snapshot(big)
+    assert all(a > 2 * b for a, b in zip(panel.levels(), before))
+    for L, w in zip(panel.levels(), big.weights):
+        assert L >= np.abs(w).max()  # nothing clipped
+
+
+def test_hover_names_the_input_pixel_and_the_exact_weight(panel_for, qtbot):
+    panel, snap = panel_for("mnist")
+    text = panel.hover_text_at(1, 5, 10, 17)
+    assert "neuron 5" in text and "row 10, column 17" in text
+    assert f"{snap.weights[0][5, 10 * 28 + 17]:+.4f}" in text
+    widget, point = panel.view_point(1, 5, 10, 17)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "row 10, column 17" in panel.info.text(), timeout=2000)
+    assert "neuron 5" in panel.info.text()
+
+
+def test_hover_on_a_matrix_names_both_neurons(panel_for, qtbot):
+    panel, snap = panel_for("mnist")
+    widget, point = panel.view_point(3, 7, 4)  # into output class 7 from layer-2 neuron 4
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "class 7" in panel.info.text(), timeout=2000)
+    assert "from neuron 4 of layer 2" in panel.info.text()
+    assert f"{snap.weights[2][7, 4]:+.4f}" in panel.info.text()
+
+
+def test_clicking_a_tile_or_a_matrix_row_selects_that_neuron(panel_for, qtbot):
+    panel, snap = panel_for("mnist")
+    widget, point = panel.view_point(1, 9, 14, 14)
+    with qtbot.waitSignal(panel.neuronSelected) as sig:
+        qtbot.mouseClick(widget.viewport(), Qt.LeftButton, pos=point)
+    assert sig.args == [1, 9] and panel.selected_neuron() == (1, 9)
+    np.testing.assert_array_equal(panel.detail.image, snap.weights[0][9].reshape(28, 28))
+    assert panel.select_box.isVisible()
+    widget, point = panel.view_point(2, 3, 0)
+    with qtbot.waitSignal(panel.neuronSelected) as sig:
+        qtbot.mouseClick(widget.viewport(), Qt.LeftButton, pos=point)
+    assert sig.args == [2, 3]  # row 3 of weights[1] is neuron 3 of activation layer 2
+    np.testing.assert_array_equal(panel.detail.image[0], snap.weights[1][3])
+
+
+def test_delta_view_is_the_difference_of_two_consecutive_snapshots(panel_for):
+    t, snaps = trained("digits")
+    panel, _ = panel_for("digits", snaps[-1])
+    panel.set_show_delta(True)
+    assert panel.delta_box.isChecked()
+    shown = panel.displayed_weights()
+    first, second = snaps[-2], snaps[-1]
+    np.testing.assert_allclose(shown[0], (second.weights[0] - first.weights[0]).reshape(-1, 8, 8), atol=1e-6)
+    for a, w1, w0 in zip(shown[1:], second.weights[1:], first.weights[1:]):
+        np.testing.assert_allclose(a, w1 - w0, atol=1e-6)
+    assert all(L < 0.5 for L in panel.levels())  # ΔW has its own levels, not the weights'
+    panel.set_show_delta(False)
+    np.testing.assert_array_equal(panel.displayed_weights()[0][0], second.weights[0][0].reshape(8, 8))
+
+
+def test_delta_view_before_any_update_is_zero(panel_for):
+    _, snaps = trained("mnist")
+    panel, _ = panel_for("mnist", replace(snaps[-1], update_w=None))
+    panel.set_show_delta(True)
+    assert all((a == 0).all() for a in panel.displayed_weights())
+    assert all(np.isfinite(L) and L > 0 for L in panel.levels())
+
+
+def test_nan_and_inf_weights_are_flagged_and_do_not_move_the_levels(panel_for):
+    _, snaps = trained("mnist")
+    panel, snap = panel_for("mnist")
+    clean = panel.levels()
+    bad0 = np.array(snap.weights[0])
+    bad0[2, 3 * 28 + 4] = np.nan
+    bad0[2, 5] = np.inf
+    bad2 = np.array(snap.weights[2])
+    bad2[1, 1] = -np.inf
+    panel.show_snapshot(replace(snap, weights=(bad0, snap.weights[1], bad2)))
+    assert panel.levels() == clean
+    assert panel.mosaic_flags.isVisible() and panel.matrix_view.flags[1].isVisible()
+    y, x = panel.tile_origin(2)
+    assert np.isnan(panel.mosaic.image[y + 3, x + 4]) and np.isnan(panel.mosaic.image[y, x + 5])
+    assert tuple(panel.mosaic_flags.image[y + 3, x + 4]) == (255, 0, 255, 255)
+    assert panel.mosaic_flags.image[y + 1, x + 1, 3] == 0  # finite weights are not covered
+    panel.show_snapshot(snap)
+    assert not panel.mosaic_flags.isVisible()
+
+
+def test_digits_128_tiles_are_paged_and_can_be_sorted(panel_for, qtbot):
+    panel, snap = panel_for("digits")
+    assert panel.displayed_weights()[0].shape == (128, 8, 8)
+    assert len(panel.page_neurons()) == 32 and panel.pages == 4
+    panel.select_neuron(1, 100)  # on page 3: the panel turns there
+    assert panel.page == 100 // 32 and panel.tile_origin(100) is not None
+    widget, point = panel.view_point(1, 70, 3, 3)
+    with qtbot.waitSignal(panel.neuronSelected) as sig:
+        qtbot.mouseClick(widget.viewport(), Qt.LeftButton, pos=point)
+    assert sig.args == [1, 70]
+    panel.sort_box.setChecked(True)
+    norms = np.linalg.norm(np.asarray(snap.weights[0]), axis=1)
+    assert panel.page_neurons()[0] == np.argmax(norms) or panel.page != 0
+    panel.set_page(0)
+    assert panel.page_neurons()[0] == np.argmax(norms)
+    panel.page_combo.setCurrentIndex(1)  # all on one page
+    assert len(panel.page_neurons()) == 128 and panel.pages == 1
+
+
+def test_smile_is_one_tile_with_its_numbers_printed(panel_for):
+    panel, snap = panel_for("smile")
+    assert panel.displayed_weights()[0].shape == (1, 4, 3)
+    assert panel.selected_neuron() == (1, 0)  # the only neuron is shown without a click
+    texts = [t.textItem.toPlainText() for t in panel._value_labels]
+    assert len(texts) == 12
+    w = np.asarray(snap.weights[0][0])
+    for text, v in zip(texts, w):
+        assert text == ("0" if v == 0 else f"{v:+.2f}")
+
+
+def test_a_reshaped_panel_regrids_the_tiles_and_clicks_still_hit_the_right_neuron(panel_for, qtbot):
+    panel, _ = panel_for("mnist", size=(460, 650))
+    tall = (panel.grid_rows, panel.grid_cols)
+    panel.resize(1100, 420)
+    qtbot.waitUntil(lambda: (panel.grid_rows, panel.grid_cols) != tall, timeout=2000)
+    assert panel.grid_cols > tall[1]  # a wide view gets more tiles per row: bigger tiles
+    widget, point = panel.view_point(1, 13, 27, 0)  # bottom-left pixel of neuron 13
+    with qtbot.waitSignal(panel.neuronSelected) as sig:
+        qtbot.mouseClick(widget.viewport(), Qt.LeftButton, pos=point)
+    assert sig.args == [1, 13]
+    assert "row 27, column 0" in panel.hover_text_at(1, 13, 27, 0)
