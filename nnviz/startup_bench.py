@@ -28,6 +28,8 @@ def launch_once(lesson: str, timeout: float = 60.0) -> dict[str, float]:
         report = Path(home) / "startup.json"
         env = dict(os.environ, NNVIZ_STARTUP_REPORT=str(report), XDG_CONFIG_HOME=home,
                    XDG_DATA_HOME=home, HOME=home)
+        # a learner's shell lets Python cache compiled modules (some CI and sandbox shells do not)
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         if not (env.get("DISPLAY") or env.get("WAYLAND_DISPLAY")):
             env["QT_QPA_PLATFORM"] = env.get("QT_QPA_PLATFORM") or "offscreen"
         t0 = time.time()

@@ -36,6 +36,10 @@ class ExploreTabs(QTabWidget):
             self.addTab(holder, title)
         self._lesson = self._neuron = self._palette = None  # replayed into panels built later
         self._shown: dict[int, tuple] = {}  # panel index -> (snapshot, painted revision) last drawn
+        # True while the window is still placing this dock: on a first start it shows beside the
+        # weights for one event-loop pass before it is tabbed behind them, and drawing a tab then
+        # (building it, comparing every weight's nudge) cost ~0.7 s before the first paint
+        self.held = False
         self._last_live = 0.0
         self.currentChanged.connect(lambda _: self._shown.clear())
 
@@ -85,7 +89,7 @@ class ExploreTabs(QTabWidget):
     def refresh(self, snap, painted, painted_revision, running: bool) -> None:
         """Draw the current tab if it is on screen and its inputs changed (rate-limited while running)."""
         i = self.currentIndex()
-        if i < 0 or snap is None or not self.on_screen():
+        if i < 0 or snap is None or self.held or not self.on_screen():
             return
         panel = self.panel(i)
         key = (snap, painted_revision)

@@ -91,7 +91,7 @@ class ActivationView(QWidget):
         self.health_legend.setVisible(False)
         n_layers = len(sizes)
         for layer in range(n_layers - 1):
-            p = self.view.addPlot(row=0, col=layer)
+            p = self.view.addPlot(row=0, col=layer, enableMenu=False)
             style_image_plot(p)
             if layer == 0:
                 h, w = self.image_shape
@@ -125,7 +125,7 @@ class ActivationView(QWidget):
             self.boxes.append(box)
             self.maps.append(index_map)
         # outputs as bars
-        self.out_plot = self.view.addPlot(row=0, col=n_layers - 1)
+        self.out_plot = self.view.addPlot(row=0, col=n_layers - 1, enableMenu=False)
         self.out_plot.setMenuEnabled(False)
         self.out_plot.hideButtons()
         self.out_plot.setMouseEnabled(False, False)

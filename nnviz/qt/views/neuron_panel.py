@@ -53,7 +53,7 @@ class NeuronPanel(QWidget):
         self.image_shape = tuple(image_shape)
         self._memo.forget()  # new items: nothing has been set on them yet
         self.detail_view.clear()
-        self.detail_plot = self.detail_view.addPlot()
+        self.detail_plot = self.detail_view.addPlot(enableMenu=False)
         style_image_plot(self.detail_plot)
         self.detail_img = LutImageItem(lut=lookup_table(palette))
         self.detail_plot.addItem(self.detail_img)

@@ -48,7 +48,7 @@ class MatrixStack(pg.GraphicsLayoutWidget):
         n = len(sizes) - 1
         for i in range(1, n):
             names = list(class_names) if i == n - 1 and len(class_names) == sizes[-1] else None
-            p = self.addPlot(row=i - 1, col=0)
+            p = self.addPlot(row=i - 1, col=0, enableMenu=False)
             p.setMenuEnabled(False)
             p.hideButtons()
             p.invertY(True)  # row 0 on top, as in the matrix

@@ -141,7 +141,7 @@ class WeightPanel(QWidget):
         self._memo.forget()  # new items: nothing has been drawn or set on them yet
         self.view.clear()
         lut, cmap = lookup_table(self.palette_name), colormap(self.palette_name)
-        self.mosaic_plot = self.view.addPlot(row=0, col=0)
+        self.mosaic_plot = self.view.addPlot(row=0, col=0, enableMenu=False)
         style_image_plot(self.mosaic_plot)
         self.mosaic_plot.vb.sigResized.connect(self._on_view_resized)
         self.mosaic = LutImageItem(lut=lut)
@@ -162,7 +162,7 @@ class WeightPanel(QWidget):
         self.matrix_view.build(sizes, self.class_names, self.palette_name)
         self.splitter.setSizes([520, 260 * (n_layers > 1), 150])  # relative: the mosaic gets most
         self.detail_view.clear()
-        self.detail_plot = self.detail_view.addPlot()
+        self.detail_plot = self.detail_view.addPlot(enableMenu=False)
         style_image_plot(self.detail_plot)
         self.detail_plot.setTitle("click a neuron", size="8pt")
         self.detail = LutImageItem(lut=lut)

@@ -178,7 +178,7 @@ class MainWindow(QMainWindow):
         tp.speedChanged.connect(c.set_speed)
 
     def _restore_window(self):
-        self._tabify_pending = not restore_layout(self, self.settings, self.docks)
+        self._tabify_pending = self.explore.held = not restore_layout(self, self.settings, self.docks)
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -186,7 +186,11 @@ class MainWindow(QMainWindow):
             # Qt 6 leaves a stray duplicate tab bar when a second dock group is tabified before
             # the window is first shown, so the Explore tab joins the weights only now.
             self._tabify_pending = False
-            QTimer.singleShot(0, lambda: tabify_explore(self, self.docks))
+            QTimer.singleShot(0, self._tabify_explore)
+
+    def _tabify_explore(self):
+        tabify_explore(self, self.docks)
+        self.explore.held = False
 
     # -- what tools, scripts and tests call ----------------------------------------------
 
