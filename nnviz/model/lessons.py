@@ -33,6 +33,7 @@ class Lesson:
     epochs: int  # what `nnviz train` runs by default
     seed: int = 0
     source: str = ""
+    speed: float = 0.0  # iterations per second Run starts at (0: as fast as possible)
     notes: dict = field(default_factory=dict)
 
     def sizes(self, data: Dataset) -> list[int]:
@@ -53,7 +54,7 @@ class Lesson:
 LESSONS: dict[str, Lesson] = {
     "smile": Lesson(
         name="smile",
-        title="Smile detector (3×4 pixels)",
+        title="Smile detector (3 wide × 4 tall)",
         description=(
             "Twelve pixels, twelve weights, no bias: output = Σ wᵢ·xᵢ, +1 means smile, −1 not. "
             "Every weight starts at 0. One iteration nudges each weight up and down by the step on "
@@ -64,15 +65,17 @@ LESSONS: dict[str, Lesson] = {
                                nudge_step=1.0, loss="mse"),
         epochs=12,
         source="Hard Parts of AI: Neural Networks (Frontend Masters)",
+        speed=2.0,  # two nudge rounds a second: each one can be read
     ),
     "mnist": Lesson(
         name="mnist",
         title="3Blue1Brown's digit network (28×28 → 16 → 16 → 10)",
         description=(
             "784 input neurons hold a 28×28 digit's brightness (0 black … 1 white). Two hidden layers "
-            "of 16 sigmoid neurons, then 10 outputs: the brightest is the answer. Each neuron computes "
-            "σ(w·a + b); its 784 incoming weights are shown as a 28×28 image — green positive, red "
-            "negative. 13,002 knobs in all, learned by gradient descent on mini-batches."),
+            "of 16 neurons, each computing σ(w·a + b), then 10 outputs (a softmax, so they add up to 1): "
+            "the brightest is the answer. A hidden neuron's 784 incoming weights are shown as a 28×28 "
+            "image — green positive, red negative. 13,002 knobs in all, learned by gradient descent "
+            "on mini-batches."),
         dataset="mnist", hidden_sizes=(16, 16), hidden="sigmoid", output="softmax", bias=True,
         init="auto",
         # Sigmoid nets want a large plain-SGD step; 20 epochs is where test accuracy peaks
@@ -80,6 +83,7 @@ LESSONS: dict[str, Lesson] = {
         settings=TrainSettings(learning_rate=0.5, batch_size=32, optimizer="sgd", loss="cross_entropy"),
         epochs=20,
         source="3Blue1Brown, But what is a neural network? (Deep Learning, chapter 1)",
+        speed=40.0,  # an epoch (125 mini-batches) in about three seconds
     ),
     "digits": Lesson(
         name="digits",
@@ -94,6 +98,7 @@ LESSONS: dict[str, Lesson] = {
         settings=TrainSettings(learning_rate=0.01, batch_size=16, optimizer="sgd", loss="cross_entropy"),
         epochs=80,
         source="Tensorflow, what is it that you see? (2018 meetup talk)",
+        speed=30.0,  # an epoch (90 mini-batches) in about three seconds
     ),
 }
 

@@ -75,6 +75,31 @@ class Dataset:
                        y_train=np.concatenate([self.y_train, y]))
 
 
+def answer_name(task: str, class_names, output) -> str:
+    """What the network says for one output vector (k,): the brightest class, or for SIGN the
+    sign's class — an output of exactly 0 is no answer ("undecided"), as ``correct`` counts it."""
+    out = np.ravel(output)
+    if task == SIGN:
+        v = float(out[0])
+        return class_names[1] if v > 0 else class_names[0] if v < 0 else "undecided"
+    return str(class_names[int(np.argmax(out))])
+
+
+EXACT_TOL = 5e-4  # "exactly": equal to three significant digits, the precision the app prints
+
+
+def exactly_right(outputs: np.ndarray, y: np.ndarray, tol: float = EXACT_TOL) -> np.ndarray:
+    """Boolean (n,) for SIGN tasks: is each output its target (±1), as the smile lesson counts —
+    not just on the right side of 0? outputs: (n, 1); y: (n,) or (n, 1) of ±1. The nudge method
+    halves its step after an undone round, so outputs approach ±1 rather than land on it."""
+    return np.abs(np.asarray(outputs, np.float64).reshape(-1) - np.asarray(y, np.float64).reshape(-1)) <= tol
+
+
+def signed(v: float) -> str:
+    """+3, −1, 0.5 with a real minus sign (it reads better than a hyphen)."""
+    return "0" if v == 0 else f"{float(v):+.3g}".replace("-", "−")
+
+
 def correct(task: str, outputs: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Boolean (n,) — is each answer right? outputs: (n, k) network outputs."""
     if task == SIGN:

@@ -10,10 +10,10 @@ import numpy as np
 from PySide6.QtCore import QAbstractListModel, QElapsedTimer, QModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QPixmap
 from PySide6.QtWidgets import (
-    QApplication, QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QVBoxLayout, QWidget,
+    QApplication, QCheckBox, QComboBox, QHBoxLayout, QLabel, QListView, QSizePolicy, QVBoxLayout, QWidget,
 )
 
-from ...model.data.datasets import SIGN
+from ...model.data.datasets import SIGN, exactly_right, signed
 from ..render.pixmaps import THUMB, thumbnail
 
 MINE = "my examples"
@@ -25,12 +25,14 @@ class ExamplesModel(QAbstractListModel):
         self.x = np.zeros((0, 1), np.float32)
         self.labels: list[str] = []
         self.marks: list[str] = []
+        self.details: list[str] = []  # a second line per example (smile: "+3, wanted +1")
         self.rows = np.zeros(0, dtype=np.int64)  # which examples are shown (after filtering)
         self.shape = (1, 1)
         self._cache: dict[int, QPixmap] = {}
 
-    def set_examples(self, x, labels, shape, marks=None, rows=None):
+    def set_examples(self, x, labels, shape, marks=None, rows=None, details=None):
         marks = marks or [""] * len(labels)
+        self.details = details or []
         rows = np.arange(len(x)) if rows is None else rows
         if x is self.x and shape == self.shape and np.array_equal(rows, self.rows):
             # Only the right/wrong marks changed (after a training step): update them in
@@ -52,7 +54,8 @@ class ExamplesModel(QAbstractListModel):
     def data(self, index, role=Qt.DisplayRole):
         i = int(self.rows[index.row()])
         if role == Qt.DisplayRole:
-            return f"{self.labels[i]} {self.marks[i]}".strip()
+            line = f"{self.labels[i]} {self.marks[i]}".strip()
+            return line + f"\n{self.details[i]}" if i < len(self.details) else line
         if role == Qt.DecorationRole:
             if i not in self._cache:
                 self._cache[i] = thumbnail(self.x[i].reshape(self.shape))
@@ -89,6 +92,8 @@ class DatasetBrowser(QWidget):
                                      "(available once the examples are marked ✓/✗)")
         self.mistakes_box.setEnabled(False)
         self.count_label = QLabel()
+        # the count grows a summary on the smile lesson: it must never widen the dock
+        self.count_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         self.model = ExamplesModel()
         self.view = QListView()
         self.view.setViewMode(QListView.IconMode)
@@ -152,22 +157,28 @@ class DatasetBrowser(QWidget):
             self._labels[self.split] = [ds.label_name(t) for t in y]
         labels = self._labels[self.split]
         pred = self.predictions.get(self.split)
-        marks, rows = None, None
+        marks, rows, details, summary = None, None, None, ""
         if pred is not None and len(pred) == len(y):
             truth = np.sign(y.reshape(-1)) if ds.task == SIGN else y
             right = np.sign(pred.reshape(-1)) == truth if ds.task == SIGN else pred == truth
             marks = ["✓" if r else "✗" for r in right]
+            if ds.task == SIGN:  # the lesson counts an output right only when it is the target exactly
+                exact = exactly_right(pred, y)
+                details = [f"{signed(o)}, wanted {signed(t)}" for o, t in zip(pred.reshape(-1), y.reshape(-1))]
+                summary = f" · {int(exact.sum())} exactly right, {int(right.sum())} by sign"
             if self.mistakes_box.isChecked():
                 rows = np.flatnonzero(~right)
         self.mistakes_box.setEnabled(marks is not None)
         # wide enough for the longest label ("not a smile ✗"), never elided
-        longest = max(ds.class_names, key=len) + " ✗"
+        longest = max([max(ds.class_names, key=len) + " ✗"] + (["−0.125, wanted +1"] if ds.task == SIGN else []),
+                      key=self.view.fontMetrics().horizontalAdvance)
         width = max(THUMB + 16, self.view.fontMetrics().horizontalAdvance(longest) + 10)
-        if self.view.gridSize().width() != width:  # a new grid size relays out (and scrolls) the view
-            self.view.setGridSize(QSize(width, THUMB + 22))
-        self.model.set_examples(x, labels, ds.image_shape, marks, rows)
+        height = THUMB + (36 if ds.task == SIGN else 22)  # SIGN: a second line with the output
+        if self.view.gridSize() != QSize(width, height):  # a new grid size relays out (and scrolls) the view
+            self.view.setGridSize(QSize(width, height))
+        self.model.set_examples(x, labels, ds.image_shape, marks, rows, details)
         shown = self.model.rowCount()
-        self.count_label.setText(f"{shown:,} of {len(x):,}")
+        self.count_label.setText(f"{shown:,} of {len(x):,}{summary}")
 
     def _chosen(self, index):
         i = self.model.data(index, Qt.UserRole)

@@ -136,7 +136,9 @@ class PixelEditor(QWidget):
         super().__init__(parent)
         self.setObjectName("pixelEditor")
         self.canvas = Canvas(28, 28, binary=False, brush_radius=1.2)
-        self._preprocess = False
+        # 28×28 lessons paint through MNIST's preprocessing by default: the network was trained on
+        # digits cropped, scaled and centred that way, and reads raw strokes badly (a 7 as "2")
+        self._preprocess = True
         self._last_revision = -1
         self._cached = None
 
@@ -173,11 +175,12 @@ class PixelEditor(QWidget):
         self.preprocess_box = QCheckBox("MNIST preprocessing")
         self.preprocess_box.setToolTip("Crop to the ink, scale to 20×20 and centre by centre of mass in "
                                        "28×28 — how MNIST's digits were prepared")
+        self.preprocess_box.setChecked(True)
         self.preprocess_box.toggled.connect(self.set_preprocess)
         self.preview = QLabel()
         self.preview.setFixedSize(84, 84)
         self.preview.setToolTip("What the network sees after preprocessing")
-        self.preview_note = QLabel("network sees →\n(cropped to the ink,\nscaled to 20×20,\ncentred by mass)")
+        self.preview_note = QLabel()
         self.preview_note.setStyleSheet("color: #555; font-size: 11px;")
         self.hint = QLabel("Left button paints, right button erases.")
         self.hint.setStyleSheet("color: #555;")
@@ -203,9 +206,7 @@ class PixelEditor(QWidget):
         self._cached = None  # the new canvas counts revisions from 0 again
         self.brush_spin.setVisible(not binary)
         self.preprocess_box.setVisible(self._mnist_grid())
-        if not self._mnist_grid():
-            self.preprocess_box.setChecked(False)
-            self._preprocess = False
+        self._preprocess = self.preprocess_box.isChecked() and self._mnist_grid()
         self._update_preview()
         self.hint.setText(self._default_hint())
         self._on_edit()
@@ -280,9 +281,12 @@ class PixelEditor(QWidget):
         self.redo_action.setEnabled(self.canvas.can_redo)
 
     def _update_preview(self):
-        show = self._preprocess
+        # on 28×28 the preview is always there (ticking the box must not resize the editor)
+        show = self._mnist_grid()
         self.preview.setVisible(show)
         self.preview_note.setVisible(show)
         if show:
+            self.preview_note.setText("network sees →\n(cropped to the ink,\nscaled to 20×20,\ncentred by mass)"
+                                      if self._preprocess else "network sees →\n(your drawing\nas it is)")
             img = gray_image(self.image()).scaled(84, 84, Qt.IgnoreAspectRatio, Qt.FastTransformation)
             self.preview.setPixmap(QPixmap.fromImage(img))

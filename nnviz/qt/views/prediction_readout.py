@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ...model.data.datasets import SIGN
+from ...model.data.datasets import SIGN, answer_name, signed
 from ..render.redraw_memo import RedrawMemo
 
 
@@ -34,10 +34,9 @@ class _Bars(QWidget):
             p.fillRect(QRectF(i * slot + 3, h - 16 - bar_h, slot - 6, bar_h), color)
             p.setPen(QColor(30, 30, 30))
             p.drawText(QRectF(i * slot, h - 16, slot, 16), Qt.AlignCenter, lab)
-            if v >= 0.05:  # the numbers of the bars that matter; tiny ones would be clutter
-                p.setPen(QColor(90, 90, 90))
-                p.drawText(QRectF(i * slot, h - 34 - bar_h, slot, 16), Qt.AlignHCenter | Qt.AlignBottom,
-                           f"{v:.0%}")
+            p.setPen(QColor(90, 90, 90))  # every bar's number: a 3% second guess matters too
+            p.drawText(QRectF(i * slot, h - 34 - bar_h, slot, 16), Qt.AlignHCenter | Qt.AlignBottom,
+                       f"{v:.0%}" if v >= 0.005 else "<1%" if v > 0 else "0%")
         p.end()
 
 
@@ -49,6 +48,7 @@ class PredictionReadout(QWidget):
         self.setObjectName("predictionReadout")
         self.task = "classification"
         self.class_names: tuple[str, ...] = ()
+        self.blank = False
         self._memo = RedrawMemo()
         self.headline = QLabel("—")
         f = QFont()
@@ -72,14 +72,16 @@ class PredictionReadout(QWidget):
         self.bars.labels = list(class_names)
         self._show("—", "", np.zeros(0))
 
-    def set_output(self, output: np.ndarray) -> None:
+    def set_output(self, output: np.ndarray, blank: bool = False) -> None:
+        """The answer for one output vector (k,); ``blank``: the painted input is empty."""
+        self.blank = blank
         out = np.asarray(output, dtype=np.float64).ravel()
+        blank = self.blank
         if self.task == SIGN:
             v = float(out[0])
-            answer = "smile" if v > 0 else "not a smile" if v < 0 else "undecided (output 0)"
-            value = f"{v:+.3g}".replace("-", "−")  # a real minus sign reads better than a hyphen
-            self._show(f"{answer}  (output {value})",
-                       "output = Σ wᵢ·xᵢ; its sign is the answer (+ smile, − not a smile)")
+            answer = answer_name(SIGN, self.class_names, out)
+            self._show(("nothing painted: " if blank else "") + f"{answer}  (output {signed(v)})",
+                       "output = Σ wᵢ·xᵢ; its sign is the answer (+ smile, − not a smile, 0 no answer)")
             return
         if not np.all(np.isfinite(out)):
             self._show("no answer (the outputs are not finite)", "the weights have diverged", np.zeros(0))
@@ -88,6 +90,10 @@ class PredictionReadout(QWidget):
         total = out.sum()
         p = out / total if total > 0 and abs(total - 1) > 1e-3 else out  # sigmoid outputs: normalise
         second = int(np.argsort(p)[-2]) if len(p) > 1 else k
+        if blank:  # an empty grid still gets an answer; say it is not about a drawing
+            self._show("nothing painted yet", f"paint a digit; for an empty image the network says "
+                       f"{self._name(k)} ({p[k]:.0%})", p)
+            return
         self._show(f"{self._name(k)} — {p[k]:.0%}",
                    f"the brightest output neuron; next: {self._name(second)} ({p[second]:.0%})", p)
 
@@ -101,8 +107,7 @@ class PredictionReadout(QWidget):
             self.bars.values = values  # any repaint shows the current answer
             v = np.asarray(values, dtype=np.float64)
             # what the bars print: the highlighted class and each label; heights under 1/512 are no pixel
-            shown = (len(v), int(np.argmax(v)) if len(v) else -1,
-                     tuple(f"{x:.0%}" if x >= 0.05 else "" for x in v))
+            shown = (len(v), int(np.argmax(v)) if len(v) else -1, tuple(f"{x:.0%}" for x in v))
             if not self._memo.unchanged("bars", v, 1.0, shown):
                 self.bars.update()
 

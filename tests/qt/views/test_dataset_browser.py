@@ -83,8 +83,14 @@ def test_sign_marks(browser):
     browser.set_dataset(ds)
     outputs = ds.y_train[:, 0] * np.array([2.0, 0.5, 3.0, -1.0])  # the last one has the wrong sign
     browser.set_predictions("train", outputs)
-    marks = [browser.model.data(browser.model.index(i, 0))[-1] for i in range(4)]
-    assert marks == ["✓", "✓", "✓", "✗"]
+    lines = [browser.model.data(browser.model.index(i, 0)).split("\n") for i in range(4)]
+    assert [first[-1] for first, _ in lines] == ["✓", "✓", "✓", "✗"]
+    # the lesson's moment: each output beside its target, and "exactly right" beside the sign count
+    assert list(ds.y_train[:, 0]) == [1, 1, -1, -1]
+    assert [second for _, second in lines] == ["+2, wanted +1", "+0.5, wanted +1", "−3, wanted −1", "+1, wanted −1"]
+    assert "0 exactly right, 3 by sign" in browser.count_label.text()
+    browser.set_predictions("train", ds.y_train[:, 0] * np.array([1.0, 1.0, 3.0, 1.0]))  # lesson, iteration 1
+    assert "3 exactly right, 4 by sign" in browser.count_label.text()
 
 
 def test_new_marks_keep_the_scroll_position(qtbot, browser):

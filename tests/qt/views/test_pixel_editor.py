@@ -58,7 +58,7 @@ def test_a_drag_on_mnist_inks_the_line_fully_and_stays_in_range(editor):
     editor.set_grid(28, 28, binary=False)
     editor.set_brush_radius(1.5)
     drag(editor, [(4, 14), (23, 14)])  # a fast vertical stroke: two mouse positions only
-    img = editor.image()
+    img = editor.raw_image()  # the painting (image() is what the network sees after preprocessing)
     assert img.shape == (28, 28) and img.dtype == np.float32
     np.testing.assert_array_equal(img[4:24, 14], 1.0)  # no gaps along the path
     assert img.min() >= 0 and img.max() <= 1
@@ -178,7 +178,23 @@ def test_preprocessing_centres_the_input_and_shows_a_preview(editor):
     assert np.flatnonzero(img.any(axis=1)).size == 20  # scaled so the tall side is 20 cells
     editor.set_preprocess(False)
     np.testing.assert_array_equal(editor.image(), raw)
-    assert not editor.preview.isVisible()
+    assert editor.preview.isVisible() and "as it is" in editor.preview_note.text()  # both always shown
+
+
+def test_28x28_paints_through_mnist_preprocessing_by_default_and_toggling_keeps_the_size(editor):
+    editor.set_grid(28, 28, binary=False)
+    assert editor.preprocess_box.isChecked()
+    editor.set_brush_radius(0.5)
+    drag(editor, [(1, 2), (6, 2)])
+    assert not np.array_equal(editor.image(), editor.raw_image())  # the network sees it centred
+    before = editor.minimumSizeHint()
+    editor.preprocess_box.setChecked(False)
+    assert editor.minimumSizeHint() == before
+    np.testing.assert_array_equal(editor.image(), editor.raw_image())
+    editor.set_grid(8, 8, binary=False)  # another lesson: no preprocessing there …
+    assert not editor.preprocess_box.isVisible() and editor.image().shape == (8, 8)
+    editor.set_grid(28, 28, binary=False)  # … and the learner's choice is kept for 28×28
+    assert not editor.preprocess_box.isChecked()
 
 
 def test_preprocessing_is_only_for_28x28(editor):

@@ -60,3 +60,41 @@ def test_non_finite_outputs_say_so(readout):
     readout.set_labels(DIGITS, "classification")
     readout.set_output(np.full(10, np.nan))
     assert "not finite" in readout.text()
+
+
+def test_output_zero_is_undecided_said_once(readout):
+    readout.set_labels(("not a smile", "smile"), "sign")
+    readout.set_output(np.array([0.0]))
+    assert readout.text() == "undecided  (output 0)"  # not "undecided (output 0) (output +0)"
+
+
+def test_a_blank_canvas_says_nothing_is_painted_but_keeps_the_bars(readout):
+    readout.set_labels(tuple(str(d) for d in range(10)), "classification")
+    out = np.full(10, 0.01)
+    out[7] = 0.91
+    readout.set_output(out, blank=True)
+    assert readout.text() == "nothing painted yet" and "7 (91%)" in readout.detail.text()
+    assert readout.bars.values[7] == pytest.approx(0.91)
+    readout.set_output(out)
+    assert readout.text().startswith("7 — 91%")
+
+
+def test_every_bar_has_its_percentage_even_a_small_one(readout, qtbot):
+    readout.set_labels(("a", "b", "c"), "classification")
+    readout.resize(300, 200)
+    readout.show()
+    drawn = []
+    from PySide6.QtGui import QPainter
+    original = QPainter.drawText
+
+    def spy(self, *args):
+        drawn.append(args[-1])
+        return original(self, *args)
+
+    QPainter.drawText = spy
+    try:
+        readout.set_output(np.array([0.94, 0.03, 0.03]))
+        readout.bars.repaint()
+    finally:
+        QPainter.drawText = original
+    assert "3%" in drawn and "94%" in drawn
