@@ -25,6 +25,7 @@ from .functions import (
     OUTPUT_ACTIVATIONS,
     output_loss_and_delta,
 )
+from .layers import dense_spec
 
 INITS = ("auto", "zeros")
 
@@ -102,6 +103,25 @@ class Network:
         net.dtype = np.dtype(weights[0].dtype)
         net.weights, net.biases = list(weights), list(biases)
         return net
+
+    @classmethod
+    def from_spec(cls, spec, seed: int = 0, dtype=np.float32, init: str = "auto"):
+        """Any layer stack from a JSON-able spec (format and rules: ``layers.py``).
+
+        A stack of dense layers with one hidden activation comes back as a plain
+        ``Network`` — equal to ``Network(sizes, hidden, output, …)`` with the same seed —
+        anything else (conv, maxpool, flatten, mixed activations) as a ``LayerNetwork``.
+        """
+        from .layer_network import build_network  # it imports this module
+
+        return build_network(spec, seed=seed, dtype=dtype, init=init)
+
+    @property
+    def spec(self) -> dict:
+        """This network as a normalised layer-stack spec: ``Network.from_spec(net.spec)``
+        rebuilds it. The input shape is the one from_spec was given, else ``[sizes[0]]``."""
+        shape = self.__dict__.get("_input_shape") or [self.sizes[0]]
+        return dense_spec(shape, self.sizes[1:], self.hidden, self.output, self.bias)
 
     def layer_activation(self, i: int) -> str:
         """Name of the function applied after weight layer i (0-based)."""

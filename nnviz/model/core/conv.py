@@ -1,0 +1,169 @@
+"""Convolution and max-pooling maths in plain NumPy: im2col forward, col2im backward.
+
+Layouts are PyTorch's at the interface, so weights trained there drop in: maps are
+``(batch, C, H, W)``, conv weights ``(filters, C, k, k)``, and a conv is a
+cross-correlation (no kernel flip).
+
+Output sizes follow PyTorch's floor rule, for convolution and pooling alike:
+``out = (in + 2·padding − kernel) // stride + 1``. Rows or columns that do not fill a
+whole window at the far edge are skipped, and get a zero gradient.
+
+Cost model (see the design notes): for maps this small a step costs NumPy *calls* and
+memory traffic, so
+
+- the forward pass is one window copy (``sliding_window_view`` → im2col matrix) plus
+  ONE matrix product per layer; the backward pass is two matrix products plus k×k
+  strided adds (col2im). Pooling loops over the size×size window offsets. No Python
+  loop runs over pixels or over the batch.
+- maps are stored **batch-last** in memory — ``(C, H, W, B)``, handed out as
+  ``(B, C, H, W)`` transposed views. Then the im2col columns are (i, j, b), every
+  product writes its result straight into that layout, and each strided add or
+  pooling pass moves runs of W·B (or B) contiguous numbers instead of runs of a few.
+- ``work``: an optional dict the caller keeps per layer. Scratch arrays (padded
+  input, im2col matrix, products, pooling masks, col2im buffer) are reused from it
+  when their shape matches: allocating several fresh MB per step costs page faults
+  that outweigh the arithmetic. Arrays returned while using ``work`` are overwritten
+  by the next call with the same dict. With ``work=None`` everything is fresh.
+
+Measured on the 28×28 lesson (batch 32, one BLAS thread, 2 cores): batch-first with
+fresh arrays ~12 ms a step; batch-last ~8.6 ms; plus scratch reuse ~3.7 ms.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+
+def window_count(n: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
+    """How many windows fit along an edge of n pixels (PyTorch's floor rule); < 1 if none."""
+    return (n + 2 * padding - kernel) // stride + 1
+
+
+def _scratch(work: dict | None, key: str, shape: tuple[int, ...], dtype, zeros: bool = False) -> np.ndarray:
+    """A scratch array from `work` when it holds one of this shape and dtype, else a new one
+    (kept in `work`). ``zeros`` only zeroes a *new* array: callers rely on it solely for
+    cells they never write (padding borders, pixels the floor rule skips)."""
+    if work is not None:
+        a = work.get(key)
+        if a is not None and a.shape == shape and a.dtype == dtype:
+            return a
+    a = np.zeros(shape, dtype) if zeros else np.empty(shape, dtype)
+    if work is not None:
+        work[key] = a
+    return a
+
+
+def _batch_last(a: np.ndarray) -> np.ndarray:
+    """(B, C, H, W) view of a new batch-last (C, H, W, B) array."""
+    return a.transpose(3, 0, 1, 2)
+
+
+def conv_forward(
+    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, stride: int, padding: int, work: dict | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pre-activations of a 2-D convolution.
+
+    x: (B, C, H, W), any memory layout; w: (F, C, k, k); b: (F,) or None (no bias).
+    Returns (z, cols): z is (B, F, Ho, Wo), a batch-last view of the (F, Ho·Wo·B)
+    product; cols is the im2col matrix (C·k·k, Ho·Wo·B) that the backward pass needs —
+    rows in w's (c, u, v) order, columns in (i, j, b) order.
+    """
+    n, c, h, wd = x.shape
+    f, _, k, _ = w.shape
+    xt = x.transpose(1, 2, 3, 0)  # (C, H, W, B): free when x is batch-last already
+    if padding or not xt.flags.c_contiguous:
+        # Borders stay zero (only the interior is ever written); np.pad costs dozens of calls.
+        xp = _scratch(work, "xp", (c, h + 2 * padding, wd + 2 * padding, n), x.dtype, zeros=True)
+        xp[:, padding:padding + h, padding:padding + wd] = xt
+    else:
+        xp = xt
+    win = sliding_window_view(xp, (k, k), axis=(1, 2))  # (C, H', W', B, k, k), a view
+    if stride > 1:
+        win = win[:, ::stride, ::stride]
+    ho, wo = win.shape[1], win.shape[2]
+    cols = _scratch(work, "cols", (c * k * k, ho * wo * n), x.dtype)
+    np.copyto(cols.reshape(c, k, k, ho, wo, n), win.transpose(0, 4, 5, 1, 2, 3))  # the one big copy
+    z = np.matmul(w.reshape(f, c * k * k), cols, out=_scratch(work, "z", (f, ho * wo * n), x.dtype))
+    if b is not None:
+        z += b[:, None]
+    return _batch_last(z.reshape(f, ho, wo, n)), cols
+
+
+def conv_backward(
+    dz: np.ndarray, cols: np.ndarray, w: np.ndarray, x_shape: tuple[int, ...],
+    stride: int, padding: int, need_dx: bool = True, work: dict | None = None,
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Gradients of a convolution from dL/dz.
+
+    dz: (B, F, Ho, Wo), any layout; cols: from conv_forward; w: (F, C, k, k);
+    x_shape: (B, C, H, W). Returns (dx (B, C, H, W) batch-last, or None when need_dx is
+    False; dw like w, fresh; db (F,), fresh). dx is col2im: every kernel offset (u, v)
+    adds its block of columns back onto the pixels it read — one strided add per offset.
+    """
+    n, c, h, wd = x_shape
+    f, _, k, _ = w.shape
+    ho, wo = dz.shape[2], dz.shape[3]
+    d2 = dz.transpose(1, 2, 3, 0).reshape(f, ho * wo * n)  # free when dz is batch-last
+    dw = (d2 @ cols.T).reshape(w.shape)
+    db = d2.sum(axis=1)
+    if not need_dx:
+        return None, dw, db
+    dcols = np.matmul(w.reshape(f, c * k * k).T, d2, out=_scratch(work, "dcols", cols.shape, cols.dtype))
+    dcols = dcols.reshape(c, k, k, ho, wo, n)
+    dxp = _scratch(work, "dxp", (c, h + 2 * padding, wd + 2 * padding, n), dz.dtype)
+    dxp.fill(0)
+    for u in range(k):
+        for v in range(k):
+            dxp[:, u:u + stride * (ho - 1) + 1:stride, v:v + stride * (wo - 1) + 1:stride] += dcols[:, u, v]
+    return _batch_last(dxp[:, padding:padding + h, padding:padding + wd]), dw, db
+
+
+def maxpool_forward(x: np.ndarray, size: int, work: dict | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Max over non-overlapping size×size windows (stride = size, floor rule at the edges).
+
+    x: (B, C, H, W), any layout. Returns (out (B, C, H//size, W//size) batch-last,
+    argmax of the same shape, unsigned ints: the winner's index u·size + v inside its
+    window). On a tie the first maximum in row-major order wins and alone gets the
+    gradient, as in PyTorch. Four calls per window offset, none per pixel.
+    """
+    n, c, h, wd = x.shape
+    ho, wo = h // size, wd // size
+    shape = (c, ho, wo, n)
+    offsets = [x[:, :, u:ho * size:size, v:wo * size:size] for u in range(size) for v in range(size)]
+    out = _batch_last(_scratch(work, "out", shape, x.dtype))
+    np.copyto(out, offsets[0])
+    kind = np.min_scalar_type(size * size - 1)
+    arg = _batch_last(_scratch(work, "arg", shape, kind))
+    arg.fill(0)
+    won = _batch_last(_scratch(work, "won", shape, np.bool_))
+    won_q = _batch_last(_scratch(work, "won_q", shape, kind))
+    for q, view in enumerate(offsets[1:], 1):
+        # Strictly greater, so on a tie the earlier offset keeps the max. Updates come in
+        # increasing q, so the winner is the largest q that updated: arg = max(arg, q·won)
+        # (copyto(where=) / putmask are ~8× slower than these arithmetic passes).
+        np.greater(view, out, out=won)
+        np.multiply(won, kind.type(q), out=won_q)
+        np.maximum(arg, won_q, out=arg)
+        np.maximum(out, view, out=out)
+    return out, arg
+
+
+def maxpool_backward(
+    dout: np.ndarray, arg: np.ndarray, x_shape: tuple[int, ...], size: int, work: dict | None = None
+) -> np.ndarray:
+    """Route each window's gradient to its (single) maximum; every other input gets 0.
+
+    dout, arg: (B, C, Ho, Wo) as from maxpool_forward; x_shape: (B, C, H, W).
+    Returns dx (B, C, H, W), batch-last; rows/columns the floor rule skipped get 0.
+    """
+    n, c, h, wd = x_shape
+    ho, wo = arg.shape[2], arg.shape[3]
+    # Every covered pixel is written below on every call; the skipped ones stay zero.
+    dx = _batch_last(_scratch(work, "dx", (c, h, wd, n), dout.dtype, zeros=True))
+    mask = _batch_last(_scratch(work, "mask", (c, ho, wo, n), np.bool_))
+    for u in range(size):
+        for v in range(size):
+            np.equal(arg, u * size + v, out=mask)
+            np.multiply(dout, mask, out=dx[:, :, u:ho * size:size, v:wo * size:size])
+    return dx

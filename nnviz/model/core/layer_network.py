@@ -1,0 +1,273 @@
+"""A network of any layer stack (conv, maxpool, flatten, dense) built from a JSON-able spec.
+
+``build_network(spec)`` (also ``Network.from_spec``) returns the plain ``Network`` for a
+stack of dense layers with one hidden activation — bit for bit the MLP the app trains
+today — and a ``LayerNetwork`` for everything else. Both speak the same API:
+
+- ``weights`` / ``biases``: one entry per layer *with parameters*, in order, in PyTorch
+  layouts (conv ``(filters, C, k, k)``, dense ``(units, inputs)``), so weights trained
+  there drop in (a torch ``nn.Sequential``'s state_dict, in order).
+- Inputs are flat rows ``(batch, C·H·W)`` in C, H, W order (``(batch, C, H, W)`` is
+  accepted too). ``forward(X)`` returns every layer's output, the (flat) input first:
+  conv and maxpool outputs are ``(batch, C, H, W)``, flatten and dense ``(batch, n)``.
+- ``gradients(X, Y, loss)`` -> ``(loss, dW, db)`` aligned with weights/biases; no
+  gradient is computed for the input.
+
+The spec's rules (defaults, floor sizes, pooling ties, where flatten is needed) are in
+``layers.py``; the convolution and pooling maths in ``conv.py``.
+
+Threads: ``gradients`` reuses per-network scratch arrays between steps (fresh
+multi-MB arrays per step cost page faults), so one LayerNetwork is trained from one
+thread at a time — as the worker does; ``copy()`` never shares scratch. ``forward``,
+``predict`` and ``loss`` allocate fresh arrays.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from ..errors import SettingsError
+from .functions import ACTIVATIONS, DERIVATIVES, LOSSES, output_loss_and_delta
+from .layers import Dense, Layer, normal_spec, parse_spec
+from .network import INITS, Network
+
+EVAL_CHUNK = 1024  # rows per slice in predict() and loss()
+
+
+def build_network(spec: Mapping, seed: int = 0, dtype=np.float32, init: str = "auto") -> "Network | LayerNetwork":
+    """The network a spec describes: ``Network`` when it is one, else ``LayerNetwork``."""
+    input_shape, layers, output, bias = parse_spec(spec)
+    hidden = {layer.activation for layer in layers[:-1] if isinstance(layer, Dense)}
+    if all(isinstance(layer, Dense) for layer in layers) and len(hidden) <= 1:
+        sizes = [prod(input_shape)] + [layer.units for layer in layers]
+        # With no hidden layer the hidden activation is never used: keep Network's default.
+        extra = {"hidden": hidden.pop()} if hidden else {}
+        net = Network(sizes, output=output, bias=bias, seed=seed, dtype=dtype, init=init, **extra)
+        net._input_shape = list(input_shape)  # what Network.spec reports back
+        return net
+    return LayerNetwork(spec, seed=seed, dtype=dtype, init=init)
+
+
+class LayerNetwork:
+    """Parameters and maths of a stack of layers (see the module docstring)."""
+
+    def __init__(self, spec: Mapping, seed: int = 0, dtype=np.float32, init: str = "auto"):
+        self._setup(*parse_spec(spec), dtype)
+        if init not in INITS:
+            raise SettingsError(f"unknown initialisation {init!r}; choose one of {INITS}")
+        self.seed, self.init = int(seed), init
+        self.reinitialize()
+
+    def _setup(self, input_shape, layers: list[Layer], output: str, bias: bool, dtype) -> None:
+        self.dtype = np.dtype(dtype)
+        if self.dtype.kind != "f":
+            raise SettingsError(f"a network computes in floating point, not {self.dtype.name}")
+        self.input_shape: tuple[int, ...] = tuple(input_shape)
+        self.layers = layers
+        self.output, self.bias = output, bool(bias)
+        #: every layer's output shape (no batch axis), the input first
+        self.shapes = [self.input_shape] + [layer.out_shape for layer in layers]
+        #: layer index -> index into weights/biases, None for layers without parameters
+        self._param_of: list[int | None] = []
+        count = 0
+        for layer in layers:
+            self._param_of.append(count if layer.weight_shape is not None else None)
+            count += layer.weight_shape is not None
+        self._param_layers = [layer for layer in layers if layer.weight_shape is not None]
+        self._work: list[dict] = [{} for _ in layers]  # per-layer scratch for gradients()
+        self.weights: list[np.ndarray] = []
+        self.biases: list[np.ndarray] = []
+
+    # -- construction ---------------------------------------------------------------
+
+    def reinitialize(self, seed: int | None = None, init: str | None = None) -> None:
+        """Fresh seeded weights, zero biases; He (√(2/fan_in)) before ReLU, Glorot uniform
+        otherwise. The draws are Network.reinitialize's, one layer after another, so a dense
+        stack starts from the same numbers either way."""
+        if seed is not None:
+            self.seed = int(seed)
+        if init is not None:
+            if init not in INITS:
+                raise SettingsError(f"unknown initialisation {init!r}; choose one of {INITS}")
+            self.init = init
+        rng = np.random.default_rng(self.seed)
+        self.weights, self.biases = [], []
+        for layer in self._param_layers:
+            shape, (fan_in, fan_out) = layer.weight_shape, layer.fans
+            if self.init == "zeros":
+                w = np.zeros(shape)
+            elif layer.activation == "relu":
+                w = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
+            else:
+                limit = np.sqrt(6.0 / (fan_in + fan_out))
+                w = rng.uniform(-limit, limit, size=shape)
+            self.weights.append(np.ascontiguousarray(w, dtype=self.dtype))
+            self.biases.append(np.zeros(shape[0], dtype=self.dtype))
+
+    @classmethod
+    def from_parameters(cls, spec: Mapping, weights, biases) -> "LayerNetwork":
+        """A network around existing arrays (shape-checked, no copy, no random init)."""
+        net = cls.__new__(cls)
+        net._setup(*parse_spec(spec), np.asarray(weights[0]).dtype if len(weights) else np.float32)
+        net.seed, net.init = 0, "auto"
+        net._check_shapes(weights, biases)
+        net.weights, net.biases = list(weights), list(biases)
+        return net
+
+    @property
+    def spec(self) -> dict:
+        """The normalised, JSON-ready spec: ``LayerNetwork(net.spec)`` rebuilds this stack."""
+        return normal_spec(self.input_shape, self.layers, self.output, self.bias)
+
+    def architecture(self) -> dict:
+        """JSON-ready description, enough to rebuild an identical empty network."""
+        return {"spec": self.spec, "dtype": self.dtype.name}
+
+    @property
+    def n_layers(self) -> int:
+        """Number of layers with parameters (= len(weights))."""
+        return len(self._param_layers)
+
+    def layer_activation(self, i: int) -> str:
+        """Name of the function applied after weight layer i (0-based)."""
+        return self._param_layers[i].activation
+
+    @property
+    def n_parameters(self) -> int:
+        """Trainable numbers: all weights, plus biases when the network has them."""
+        n = sum(w.size for w in self.weights)
+        return n + (sum(b.size for b in self.biases) if self.bias else 0)
+
+    def copy(self) -> "LayerNetwork":
+        """An independent network with the same stack and parameters (layers are immutable)."""
+        other = LayerNetwork.__new__(LayerNetwork)
+        other.__dict__.update(self.__dict__)
+        other._work = [{} for _ in self.layers]  # scratch is never shared
+        other.weights = [w.copy() for w in self.weights]
+        other.biases = [b.copy() for b in self.biases]
+        return other
+
+    def _check_shapes(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> None:
+        if len(weights) != self.n_layers or len(biases) != self.n_layers:
+            raise SettingsError(
+                f"expected {self.n_layers} weight and bias arrays, got {len(weights)} and {len(biases)}"
+            )
+        for i, (layer, w, b) in enumerate(zip(self._param_layers, weights, biases)):
+            want_w, want_b = layer.weight_shape, layer.weight_shape[:1]
+            if np.shape(w) != want_w or np.shape(b) != want_b:
+                raise SettingsError(
+                    f"weight layer {i + 1} ({layer.type}): weights {np.shape(w)} / biases {np.shape(b)} "
+                    f"do not fit the architecture {want_w} / {want_b}"
+                )
+
+    def set_parameters(self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray]) -> None:
+        """Replace all parameters, checking every shape against the stack."""
+        self._check_shapes(weights, biases)
+        self.weights = [np.array(w, dtype=self.dtype, order="C") for w in weights]
+        self.biases = [np.array(b, dtype=self.dtype) for b in biases]
+
+    # -- maths ----------------------------------------------------------------------
+
+    def _check_input(self, X: np.ndarray) -> np.ndarray:
+        X = np.asarray(X, dtype=self.dtype)
+        n_in = prod(self.input_shape)
+        if X.ndim == len(self.input_shape) + 1 and X.shape[1:] == self.input_shape:
+            X = X.reshape(X.shape[0], n_in)
+        elif X.ndim == 1:
+            X = X[None, :]
+        if X.ndim != 2 or X.shape[1] != n_in:
+            shape = "×".join(map(str, self.input_shape))
+            raise SettingsError(f"input of shape {X.shape} does not fit the {shape} input ({n_in} values a row)")
+        return X
+
+    def _run(self, X: np.ndarray, keep_z: bool, work: list[dict] | None = None):
+        """Forward pass: (zs, activations, caches).
+
+        keep_z True (the public forward): no scratch, activations C-contiguous. keep_z False: hidden activations overwrite their pre-activations
+        (backprop needs only a, and the output layer's z), maps stay batch-last, and
+        with ``work`` the big arrays live in reused scratch (see conv.py).
+        """
+        a = self._check_input(X)
+        zs, acts, caches = [], [a], []
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            p = self._param_of[i]
+            w = None if p is None else self.weights[p]
+            b = None if p is None or not self.bias else self.biases[p]
+            z, cache = layer.forward(a, w, b, None if work is None else work[i])
+            if layer.activation is None:
+                # pool / flatten: output and "pre-activation" are the same array
+                a = z = np.ascontiguousarray(z) if keep_z else z
+            else:
+                a = ACTIVATIONS[layer.activation](z.copy() if keep_z or i == last else z)
+            zs.append(z)
+            acts.append(a)
+            caches.append(cache)
+        return zs, acts, caches
+
+    def forward_full(self, X: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Pre-activations and activations of every layer.
+
+        X: (batch, C·H·W). ``zs[i]`` is layer i's output before its activation (for
+        maxpool and flatten, which have none, it *is* ``activations[i + 1]``; a conv's z
+        is a strided view); ``activations`` is the input first, the output last, all
+        C-contiguous (flatten's output is a reshaped view of its input).
+        """
+        zs, acts, _ = self._run(X, keep_z=True)
+        return zs, acts
+
+    def forward(self, X: np.ndarray) -> list[np.ndarray]:
+        """Every layer's output for X (batch, C·H·W): the input first, the output last."""
+        return self._run(X, keep_z=True)[1]
+
+    def _chunks(self, X: np.ndarray):
+        # im2col makes C·k·k copies of every pixel: a 10,000-image test set would need
+        # ~0.6 GB at once on the 28×28 lesson, so evaluation runs in slices.
+        X = self._check_input(X)
+        return [(i, X[i:i + EVAL_CHUNK]) for i in range(0, len(X), EVAL_CHUNK)]
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """Output layer activations (batch, units)."""
+        outs = [self._run(x, keep_z=False)[1][-1] for _, x in self._chunks(X)]
+        return outs[0] if len(outs) == 1 else np.concatenate(outs)
+
+    def loss(self, X: np.ndarray, Y: np.ndarray, loss: str = "cross_entropy") -> float:
+        """Batch-mean loss without computing gradients."""
+        total, count, Y = 0.0, 0, np.asarray(Y)
+        for i, x in self._chunks(X):  # both losses are means over rows: weight by rows
+            zs, acts, _ = self._run(x, keep_z=False)
+            total += output_loss_and_delta(self.output, loss, zs[-1], acts[-1], Y[i:i + len(x)])[0] * len(x)
+            count += len(x)
+        return total / count
+
+    def gradients(
+        self, X: np.ndarray, Y: np.ndarray, loss: str = "cross_entropy"
+    ) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+        """Backpropagation: (batch-mean loss, dW, db), dW/db shaped like weights/biases.
+
+        X: (batch, C·H·W); Y: (batch,) integer labels for cross-entropy, or targets
+        (batch, units) for mse. db is all zeros when the network has no bias.
+        """
+        if loss not in LOSSES:
+            raise SettingsError(f"unknown loss {loss!r}; choose one of {LOSSES}")
+        zs, acts, caches = self._run(X, keep_z=False, work=self._work)
+        value, delta = output_loss_and_delta(self.output, loss, zs[-1], acts[-1], Y)
+        dW: list[np.ndarray] = [None] * self.n_layers  # type: ignore[list-item]
+        db: list[np.ndarray] = [None] * self.n_layers  # type: ignore[list-item]
+        for i in range(len(self.layers) - 1, -1, -1):
+            layer, p = self.layers[i], self._param_of[i]
+            # delta is dL/dz of layer i here
+            w = None if p is None else self.weights[p]
+            dx, dw, dbias = layer.backward(delta, caches[i], w, i > 0, self._work[i])
+            if p is not None:
+                dW[p] = dw.astype(self.dtype, copy=False)
+                db[p] = dbias.astype(self.dtype, copy=False) if self.bias else np.zeros_like(self.biases[p])
+            if i:
+                delta = dx  # fresh or this layer's own scratch: safe to scale in place
+                below = self.layers[i - 1].activation
+                if below is not None:
+                    DERIVATIVES[below](acts[i], delta)
+        return value, dW, db
