@@ -1,14 +1,26 @@
-"""Headless benchmarks: samples per second of ``Trainer.train_batch``, NumPy vs PyTorch.
+"""Headless benchmarks: training speed of nnviz's NumPy nets vs PyTorch CPU eager.
+
+Two families, each timed with ``time_loop``:
+
+- dense nets through ``Trainer.train_batch`` (``CASES``), reported in samples/s;
+- the two convolution lessons' stacks through the Qt-free layer stack
+  (``Network.from_spec`` → ``LayerNetwork.gradients`` plus an in-place SGD step),
+  at batch 32 and 64 (``CONV_CASES``), reported in ms per step.
 
 PyTorch, when installed, runs in a child process: loading it next to NumPy's
 training makes their BLAS thread pools stall each other (see the design notes),
-and the comparison must be measured in the same run to mean anything.
+and the comparison must be measured in the same run to mean anything. The child
+builds the same nets (nn.Linear / nn.Conv2d, nn.MaxPool2d, nn.Flatten, starting from
+nnviz's own initial weights), feeds the same batches, and runs with
+``torch.set_num_threads(1)`` to match nnviz's one BLAS thread; a second child then
+times the conv cases at PyTorch's default thread count, for reference.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 import time
@@ -22,6 +34,33 @@ CASES = [
     ("784-128-64-10 relu b128", [784, 128, 64, 10], "relu", 128, "softmax", "cross_entropy"),
     ("12-1 linear b4", [12, 1], "linear", 4, "linear", "mse"),
 ]
+
+
+
+
+def _conv(filters, kernel, padding=0):
+    return {"type": "conv", "filters": filters, "kernel": kernel, "stride": 1, "padding": padding,
+            "activation": "relu"}
+
+
+_POOL, _FLAT, _OUT10 = {"type": "maxpool", "size": 2}, {"type": "flatten"}, {"type": "dense", "units": 10}
+
+#: the convolution lessons' stacks: 8×8 digits (1,370 parameters) and 28×28 MNIST (5,994)
+CONV_SPECS = {
+    "conv 8×8": {"input_shape": [1, 8, 8], "layers": [_conv(8, 3, padding=1), _POOL, _FLAT, _OUT10],
+                 "output": "softmax", "bias": True},
+    "mnist-conv 28×28": {"input_shape": [1, 28, 28],
+                         "layers": [_conv(8, 5), _POOL, _conv(16, 5), _POOL, _FLAT, _OUT10],
+                         "output": "softmax", "bias": True},
+}
+
+#: (label, spec name, batch size); every conv case trains with cross-entropy and SGD, lr 0.01
+CONV_CASES = [(f"{name} b{batch}", name, batch) for name in CONV_SPECS for batch in (32, 64)]
+
+#: the issue's targets: nnviz speed / PyTorch speed (one thread each) at least this
+CONV_TARGETS = {"conv 8×8 b32": 1.5, "mnist-conv 28×28 b64": 0.5}
+
+CONV_LR = 0.01
 
 
 def _batches(sizes, batch, loss, n=16, seed=0):
@@ -61,46 +100,143 @@ def numpy_samples_per_second(sizes, hidden, batch, output, loss, seconds=1.0) ->
     return batch * time_loop(lambda i: t.train_batch(xs[i % 16], ys[i % 16]), seconds)
 
 
+def _conv_batches(spec, batch, n=16, seed=0):
+    """n batches of flat rows (batch, C·H·W) in [0, 1) and integer labels."""
+    rng = np.random.default_rng(seed)
+    n_in = int(np.prod(spec["input_shape"]))
+    xs = rng.random((n, batch, n_in), dtype=np.float32)
+    ys = rng.integers(0, spec["layers"][-1]["units"], size=(n, batch))
+    return xs, ys
+
+
+def numpy_conv_steps_per_second(spec, batch, seconds=1.0) -> float:
+    """SGD steps/s of the layer stack ``spec``: ``net.gradients`` with cross-entropy, then
+    ``w -= lr·dw`` and ``b -= lr·db`` in place for every parameter array."""
+    from .model.core.network import Network
+
+    net = Network.from_spec(spec, seed=0)
+    xs, ys = _conv_batches(spec, batch)
+    params, lr = net.weights + net.biases, net.dtype.type(CONV_LR)
+
+    def step(i):
+        _, dW, db = net.gradients(xs[i % 16], ys[i % 16], "cross_entropy")
+        for p, g in zip(params, dW + db):
+            p -= lr * g
+
+    return time_loop(step, seconds)
+
+
+def conv_steps_per_second(seconds=1.0, cases=None) -> dict:
+    """{case label: nnviz SGD steps/s} for ``cases`` (default: all of CONV_CASES)."""
+    return {label: numpy_conv_steps_per_second(CONV_SPECS[name], batch, seconds)
+            for label, name, batch in (CONV_CASES if cases is None else cases)}
+
+
 _TORCH_SCRIPT = r"""
 import json, sys, time
 import numpy as np, torch
-from nnviz.bench import CASES, _batches, time_loop
-seconds = float(sys.argv[1])
+default_threads = torch.get_num_threads()  # before nnviz (which pins MKL/OpenBLAS to 1) loads
+from nnviz.bench import CASES, CONV_CASES, CONV_LR, CONV_SPECS, _batches, _conv_batches, time_loop
+from nnviz.model.core.network import Network
+seconds, threads, which = float(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
+torch.set_num_threads(default_threads if threads == "default" else int(threads))
 acts = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "linear": torch.nn.Identity}
-out = {}
-for label, sizes, hidden, batch, output, loss in CASES:
+out = {"threads": torch.get_num_threads(), "version": torch.__version__}
+
+def dense_model(sizes, hidden):
     layers = []
     for i in range(len(sizes) - 1):
         layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
         if i < len(sizes) - 2:
             layers.append(acts[hidden]())
-    model = torch.nn.Sequential(*layers)
-    opt = torch.optim.SGD(model.parameters(), lr=0.01)
-    lossf = torch.nn.MSELoss() if loss == "mse" else torch.nn.CrossEntropyLoss()
-    xs, ys = _batches(sizes, batch, loss)
-    xs = [torch.from_numpy(x) for x in xs]
-    ys = [torch.from_numpy(y) for y in ys]
+    return torch.nn.Sequential(*layers)
+
+def conv_model(spec):
+    # nnviz's stack layer for layer (PyTorch layouts), starting from nnviz's initial weights
+    net = Network.from_spec(spec, seed=0)
+    mods = []
+    for layer in net.layers:
+        if layer.type == "conv":
+            mods.append(torch.nn.Conv2d(layer.in_shape[0], layer.filters, layer.kernel, layer.stride,
+                                        layer.padding, bias=net.bias))
+        elif layer.type == "maxpool":
+            mods.append(torch.nn.MaxPool2d(layer.size))
+        elif layer.type == "flatten":
+            mods.append(torch.nn.Flatten())
+        else:
+            mods.append(torch.nn.Linear(layer.in_shape[0], layer.units, bias=net.bias))
+        if layer.activation is not None and layer is not net.layers[-1]:
+            mods.append(acts[layer.activation]())
+    model = torch.nn.Sequential(*mods)
+    params = [m for m in model.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+    with torch.no_grad():
+        for m, w, b in zip(params, net.weights, net.biases):
+            m.weight.copy_(torch.from_numpy(w))
+            if m.bias is not None:
+                m.bias.copy_(torch.from_numpy(b))
+    assert sum(p.numel() for p in model.parameters()) == net.n_parameters
+    return model
+
+def trainer(model, lossf, xs, ys, lr):
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
     def step(i):
         opt.zero_grad()
         l = lossf(model(xs[i % 16]), ys[i % 16])
         l.backward()
         opt.step()
         return l.item()
-    out[label] = batch * time_loop(step, seconds)
+    return step
+
+if "dense" in which:
+    out["dense"] = {}
+    for label, sizes, hidden, batch, output, loss in CASES:
+        lossf = torch.nn.MSELoss() if loss == "mse" else torch.nn.CrossEntropyLoss()
+        xs, ys = _batches(sizes, batch, loss)
+        step = trainer(dense_model(sizes, hidden), lossf, [torch.from_numpy(x) for x in xs],
+                       [torch.from_numpy(y) for y in ys], 0.01)
+        out["dense"][label] = batch * time_loop(step, seconds)
+if "conv" in which:
+    out["conv"] = {}
+    for label, name, batch in CONV_CASES:
+        spec = CONV_SPECS[name]
+        xs, ys = _conv_batches(spec, batch)
+        shape = (batch,) + tuple(spec["input_shape"])  # the same rows as nnviz's, as (B, C, H, W)
+        step = trainer(conv_model(spec), torch.nn.CrossEntropyLoss(),
+                       [torch.from_numpy(x.reshape(shape)) for x in xs], [torch.from_numpy(y) for y in ys], CONV_LR)
+        out["conv"][label] = time_loop(step, seconds)
 print(json.dumps(out))
 """
 
+#: thread variables nnviz pins to 1 on import (nnviz/__init__.py); dropped for the default-threads child
+_PINNED_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
-def torch_samples_per_second(seconds=1.0) -> dict | None:
-    """{case label: samples/s} from PyTorch CPU eager in a child process, or None without torch."""
+
+def torch_child(seconds=1.0, threads="1", which=("dense", "conv")) -> dict | None:
+    """PyTorch CPU eager numbers from a child process, or None without torch (or on failure).
+
+    threads: "1" (``torch.set_num_threads(1)``, like nnviz's one BLAS thread) or "default"
+    (PyTorch's own choice, with nnviz's pinning dropped from the child's environment).
+    Returns {"threads", "version", "dense": {label: samples/s}, "conv": {label: steps/s}}
+    with the families asked for in ``which``.
+    """
     if importlib.util.find_spec("torch") is None:
         return None
-    proc = subprocess.run([sys.executable, "-c", _TORCH_SCRIPT, str(seconds)], capture_output=True,
-                          text=True, timeout=600)
+    env = dict(os.environ)
+    if threads == "default":
+        for var in _PINNED_THREAD_VARS:
+            env.pop(var, None)
+    proc = subprocess.run([sys.executable, "-c", _TORCH_SCRIPT, str(seconds), threads, ",".join(which)],
+                          capture_output=True, text=True, timeout=900, env=env)
     if proc.returncode != 0:
         print(f"PyTorch comparison failed: {proc.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def torch_samples_per_second(seconds=1.0) -> dict | None:
+    """{case label: samples/s} from PyTorch CPU eager (one thread) in a child process, or None without torch."""
+    child = torch_child(seconds, "1", ("dense",))
+    return None if child is None else child["dense"]
 
 
 def timeline_cost(lesson: str, seconds: float = 1.0, repeats: int = 3) -> dict:
@@ -148,19 +284,40 @@ def timeline_cost(lesson: str, seconds: float = 1.0, repeats: int = 3) -> dict:
             "kept_states": len(every_line), "kept_bytes": every_line.nbytes}
 
 
-def run(seconds: float = 1.0) -> dict:
-    """All headless benchmark numbers as one JSON-ready dict."""
-    results = {"train_batch_samples_per_second": {}, "torch_samples_per_second": None, "ratio_vs_torch": None}
+def run(seconds: float = 1.0, default_threads: bool = True) -> dict:
+    """All headless benchmark numbers as one JSON-ready dict.
+
+    default_threads: also time PyTorch's conv cases at its default thread count.
+    """
+    results = {"train_batch_samples_per_second": {}, "torch_samples_per_second": None, "ratio_vs_torch": None,
+               "conv_steps_per_second": {}, "torch_conv_steps_per_second": None, "conv_ratio_vs_torch": None,
+               "torch_version": None, "torch_threads": None, "torch_default_threads": None,
+               "torch_conv_steps_per_second_default_threads": None, "conv_targets": CONV_TARGETS}
     for label, sizes, hidden, batch, output, loss in CASES:
         results["train_batch_samples_per_second"][label] = numpy_samples_per_second(
             sizes, hidden, batch, output, loss, seconds)
+    results["conv_steps_per_second"] = conv_steps_per_second(seconds)
     results["timeline"] = {lesson: timeline_cost(lesson, seconds) for lesson in ("mnist", "digits")}
-    torch = torch_samples_per_second(seconds)
+    torch = torch_child(seconds, "1")
     if torch:
-        results["torch_samples_per_second"] = torch
+        results["torch_version"] = torch["version"]
+        results["torch_threads"] = torch["threads"]
+        results["torch_samples_per_second"] = torch["dense"]
         results["ratio_vs_torch"] = {k: results["train_batch_samples_per_second"][k] / v
-                                     for k, v in torch.items()}
+                                     for k, v in torch["dense"].items()}
+        results["torch_conv_steps_per_second"] = torch["conv"]
+        results["conv_ratio_vs_torch"] = {k: results["conv_steps_per_second"][k] / v
+                                          for k, v in torch["conv"].items()}
+        if default_threads:
+            other = torch_child(seconds, "default", ("conv",))
+            if other:
+                results["torch_default_threads"] = other["threads"]
+                results["torch_conv_steps_per_second_default_threads"] = other["conv"]
     return results
+
+
+def _ms(steps_per_second) -> str:
+    return f"{1000 / steps_per_second:.3f}" if steps_per_second else "—"
 
 
 def format_table(results: dict) -> str:
@@ -171,6 +328,29 @@ def format_table(results: dict) -> str:
         lines.append(f"{label:<26}{sps:>16,.0f}{(f'{t:,.0f}' if t else '—'):>17}"
                      f"{(f'{sps / t:.2f}×' if t else '—'):>8}")
     if not torch:
+        lines.append("(PyTorch is not installed: no comparison column)")
+    conv = results.get("conv_steps_per_second") or {}
+    tconv = results.get("torch_conv_steps_per_second") or {}
+    tdef = results.get("torch_conv_steps_per_second_default_threads") or {}
+    n_def = results.get("torch_default_threads")
+    if conv:
+        def_head = f"torch ms ({n_def} thr)" if tdef else ""
+        lines.append(f"{'conv SGD step':<26}{'nnviz ms/step':>14}{'torch ms/step':>15}{'ratio':>8}"
+                     f"{'target':>10}{def_head:>20}")
+        targets = results.get("conv_targets") or {}
+        for label, sps in conv.items():
+            t, goal = tconv.get(label), targets.get(label)
+            ratio = sps / t if t else None
+            mark = "" if goal is None else f"≥{goal:g}×" + (
+                "" if ratio is None else (" ok" if ratio >= goal else " MISS"))
+            lines.append(f"{label:<26}{_ms(sps):>14}{_ms(t):>15}{(f'{ratio:.2f}×' if ratio else '—'):>8}"
+                         f"{mark:>10}{(_ms(tdef.get(label)) if tdef else ''):>20}")
+    if torch or tconv:
+        lines.append(f"(ratio = nnviz speed ÷ PyTorch speed, measured in this run; PyTorch "
+                     f"{results.get('torch_version') or ''} CPU eager in a child process with "
+                     f"torch.set_num_threads({results.get('torch_threads')}) to match nnviz's one BLAS thread"
+                     + (f"; the last column at PyTorch's default of {n_def} threads)" if tdef else ")"))
+    elif conv:
         lines.append("(PyTorch is not installed: no comparison column)")
     for lesson, r in (results.get("timeline") or {}).items():
         lines.append(f"timeline on {lesson:<7} every state {r['on_iterations_per_second']:,.0f} it/s = "
