@@ -1,11 +1,11 @@
 """The training thread: a worker QObject that owns the live training session.
 
-Threading contract (design notes): the GUI never touches the trainer. It sends commands
-through a queued signal to the worker and renders the immutable snapshots the worker
-publishes — at most ~60 per second while running, and after every command, never one per
-iteration at full speed. While running, the worker trains in chunks of a few milliseconds
-and returns to its event loop in between, so a pause (or any command) takes effect within
-one chunk. What a command does to the trainer and timeline is TrainingSession's (model).
+Threading contract (design notes): the GUI never touches the trainer. It sends commands through a
+queued signal to the worker and renders the immutable snapshots the worker publishes — at most ~60
+per second while running, and after every command, never one per iteration at full speed. While
+running, the worker trains in chunks of a few milliseconds and returns to its event loop in between,
+so a pause (or any command) takes effect within one chunk. What a command does to the trainer and
+timeline is TrainingSession's (model); the worker relays what the session reports (``reported``).
 """
 
 from __future__ import annotations
@@ -33,30 +33,27 @@ class TrainingWorker(QObject):
     saved = Signal(str)
     diverged = Signal(dict)  # {"iteration", "loss", "kept", "rollback"}: training paused, weights kept finite
     framesReady = Signal(object)  # list of Snapshots of kept past iterations (for an animation)
+    reported = Signal(dict)  # {"kind", …}: what the session tells the learner (TrainingSession docs)
 
     def __init__(self):
         super().__init__()  # no parent: it is moved to its own thread
         self.session = TrainingSession()
         self.speed = 0.0  # iterations per second; 0 = as fast as possible
-        self._running = False
-        self._last_publish = 0.0
-        self._rate_mark = (0.0, 0)
-        self._rate = 0.0
+        # running; when the last snapshot went out; (time, iteration) the rate is measured from; the rate
+        self._running, self._last_publish, self._rate_mark, self._rate = False, 0.0, (0.0, 0), 0.0
         self._timer = QTimer(self)  # a child, so moveToThread takes it along
         self._timer.timeout.connect(self._tick)
 
-    # the session's state, for tests and benchmarks that look inside
-    trainer = property(lambda self: self.session.trainer)
-    lesson = property(lambda self: self.session.lesson)
-    generation = property(lambda self: self.session.generation)
-    timeline = property(lambda self: self.session.timeline)
-    record_timeline = property(lambda self: self.session.record_timeline,
-                               lambda self, on: setattr(self.session, "record_timeline", on))
+    # the session's state, for tests and benchmarks that look inside (record_timeline can be set)
+    trainer, lesson, generation, timeline = (property(lambda w, k=k: getattr(w.session, k))
+                                             for k in ("trainer", "lesson", "generation", "timeline"))
+    record_timeline = property(lambda w: w.session.record_timeline, lambda w, on: setattr(w.session, "record_timeline", on))
 
     @Slot(str, object)
     def command(self, name: str, args: tuple) -> None:
         """A queued command from the GUI (TrainingController): the method ``name`` on ``args``."""
         getattr(self, name)(*args)
+        self._report()  # also what a refused command reported (a model that did not open)
 
     # -- commands (TrainingSession documents each), carried out between two iterations -------
 
@@ -66,6 +63,7 @@ class TrainingWorker(QObject):
     def rebuild(self, sizes, hidden: str, seed=None): self._replace(self.session.rebuild, sizes, hidden, seed)
     def load_model(self, path: str): self._replace(self.session.load_model, path)
     def install(self, saved, path: str = ""): self._replace(self.session.install, saved, path)
+    def undo(self): self._replace(self.session.undo)
 
     # pausing first, which fills the run's skipped states (so they can be stepped past or chosen)
     def step(self, n: int = 1): self._paused(self._train, max(1, int(n)), math.inf)
@@ -75,7 +73,7 @@ class TrainingWorker(QObject):
 
     # changes that are reported when refused; the state is published either way
     def change_settings(self, changes: dict): self._attempt(self.session.change_settings, changes, publish=True)
-    def set_dataset(self, dataset): self._attempt(self.session.set_dataset, dataset, publish=True)
+    def set_dataset(self, dataset, base=None): self._attempt(self.session.set_dataset, dataset, base, publish=True)
 
     def save_model(self, path: str) -> None:
         if self.session.trainer is not None and self._attempt(self.session.save_model, path):
@@ -113,8 +111,8 @@ class TrainingWorker(QObject):
     def _replace(self, command, *args) -> None:
         if done := self._attempt(command, *args):
             self._set_running(False, complete=False)
-            if done[0]:
-                self.lessonLoaded.emit(self.session.lesson, self.session.trainer.dataset)
+            if done[0]:  # the lesson's data without the learner's examples (the window adds them)
+                self.lessonLoaded.emit(self.session.lesson, self.session.base)
             self._publish()
 
     def _paused(self, command, *args) -> None:
@@ -128,8 +126,7 @@ class TrainingWorker(QObject):
         return 0 if self.speed <= 0 else max(1, int(1000 / self.speed))
 
     def _set_running(self, running: bool, complete: bool = True) -> None:
-        """Start or stop the chunk timer. Stopping fills the timeline's skipped states unless
-        ``complete`` is False (the caller is about to start a new timeline)."""
+        """Start or stop the chunk timer; stopping fills the skipped states unless ``complete`` is False."""
         if running == self._running:
             return
         self._running = running
@@ -145,10 +142,8 @@ class TrainingWorker(QObject):
     def _tick(self) -> None:
         if not self._running:
             return
-        if self.speed > 0:
-            self._train(1, deadline=math.inf)
-        else:
-            self._train(10**9, deadline=time.perf_counter() + CHUNK_SECONDS)
+        fast = self.speed <= 0  # a chunk of CHUNK_SECONDS, else one iteration per tick of the timer
+        self._train(10**9 if fast else 1, time.perf_counter() + CHUNK_SECONDS if fast else math.inf)
         # a divergence stopped the run: its rolled-back state is shown at once
         if not self._running or time.perf_counter() - self._last_publish >= PUBLISH_SECONDS or self.speed > 0:
             self._publish()
@@ -167,12 +162,15 @@ class TrainingWorker(QObject):
         now = time.perf_counter()
         t0, i0 = self._rate_mark
         if self._running and now - t0 >= 0.5:
-            self._rate = (t.iteration - i0) / (now - t0)
+            self._rate = max(0.0, (t.iteration - i0) / (now - t0))  # < 0 once: Run went on from the past
             self._rate_mark = (now, t.iteration)
         elif not self._running:
             self._rate = 0.0
         self._last_publish = now
         self.snapshotReady.emit(self.session.snapshot(self._running, self._rate))
+        self._report()
+
+    def _report(self): list(map(self.reported.emit, self.session.take_reports()))
 
 
 class TrainingController(QObject):
@@ -187,6 +185,7 @@ class TrainingController(QObject):
     saved = Signal(str)
     diverged = Signal(dict)
     framesReady = Signal(object)
+    reported = Signal(dict)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -205,7 +204,7 @@ class TrainingController(QObject):
         w.snapshotReady.connect(self._on_snapshot)
         w.lessonLoaded.connect(self._on_lesson)
         w.runningChanged.connect(self._on_running)
-        for relay in ("failed", "saved", "diverged", "framesReady"):
+        for relay in ("failed", "saved", "diverged", "framesReady", "reported"):
             getattr(w, relay).connect(getattr(self, relay))
         self.thread.start()
 
@@ -218,15 +217,16 @@ class TrainingController(QObject):
     def reset(self, seed=None): self._send("reset", seed)
     def change_settings(self, **changes): self._send("change_settings", changes)
     def rebuild(self, hidden_sizes, hidden, seed=None): self._send("rebuild", list(hidden_sizes), str(hidden), seed)
-    def set_dataset(self, dataset):  # trained on from the next iteration, shown by the views from now
-        self.dataset = dataset
-        self._send("set_dataset", dataset)
+    def set_dataset(self, dataset, base=None):  # trained on from the next iteration, shown by the views from now
+        self.dataset = dataset  # base: the lesson's data without the learner's examples
+        self._send("set_dataset", dataset, base)
     def set_speed(self, ips: float): self._send("set_speed", float(ips))
     def save_model(self, path): self._send("save_model", str(path))
     def load_model(self, path): self._send("load_model", str(path))
     def preview(self, iteration: int): self._send("preview", int(iteration))
     def resume_from(self, iteration: int): self._send("resume_from", int(iteration))
     def install(self, saved, path: str = ""): self._send("install", saved, str(path))
+    def undo(self): self._send("undo")  # the run the last reset, rebuild, open or continue replaced
     def frames(self, first: int, last: int, max_frames: int = 60): self._send("frames", first, last, max_frames)
     def toggle_run(self): self.pause() if self.running else self.run()
 

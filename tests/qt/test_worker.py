@@ -127,6 +127,7 @@ def test_divergence_while_running_flips_running_before_the_fill_then_reports(qtb
 
     w = TrainingWorker()
     w.load_lesson("smile", 0)
+    w.session.detect_blowups = False  # the non-finite path on its own (the watch stops it earlier)
     w.change_settings({"method": "gradient", "learning_rate": 10.0})
     events = []
     w.runningChanged.connect(lambda r: events.append((r, w.timeline.iterations().tolist())))
@@ -171,3 +172,35 @@ def test_commands_keep_their_order_and_a_refused_setting_still_publishes(qtbot):
     w.command("change_settings", ({"batch_size": 0},))
     assert [s.iteration for s in snaps] == [0, 2, 2] and "batch size" in failed[0]
     assert snaps[-1].timeline == (0, 1, 2) and w.record_timeline
+
+
+def test_a_blow_up_while_running_pauses_and_is_reported_with_the_network_kept(qtbot):
+    from nnviz.qt.worker import TrainingWorker
+
+    w = TrainingWorker()
+    w.load_lesson("digits", 0)
+    w.step(170)
+    w.change_settings({"learning_rate": 10.0})
+    events = []
+    w.runningChanged.connect(lambda r: events.append(("running", r)))
+    w.reported.connect(lambda info: events.append(info["kind"]))
+    w.diverged.connect(lambda info: events.append("diverged"))
+    w.run()
+    for _ in range(1000):  # the timer's ticks, by hand
+        if not w._running:
+            break
+        w._tick()
+    assert events == [("running", True), ("running", False), "blowup"]
+    assert 170 < w.trainer.iteration < 200 and w.generation == 1  # paused where it blew up, nothing restored
+
+
+def test_what_a_refused_command_reports_goes_out_though_nothing_is_published(qtbot, tmp_path):
+    from nnviz.qt.worker import TrainingWorker
+
+    w = TrainingWorker()
+    w.command("load_lesson", ("smile", 0))
+    out = []
+    w.reported.connect(out.append)
+    w.snapshotReady.connect(out.append)
+    w.command("load_model", (str(tmp_path / "missing.npz"),))
+    assert out == [{"kind": "open_failed", "path": str(tmp_path / "missing.npz")}]

@@ -33,3 +33,80 @@ def divergence_message(info: dict) -> tuple[str, str]:
              else "No finite weights were kept. ")
     text += "The learning rate is probably too large: lower it, then roll back or reset."
     return text, f"Diverged at iteration {info['iteration']:,}: lower the learning rate."
+
+
+#: a setting's name in a sentence ("… after the learning rate went from 0.01 to 10")
+SETTING_NAMES = {"learning_rate": "the learning rate", "batch_size": "the batch size", "optimizer": "the optimizer",
+                 "momentum": "the momentum", "l2": "the L2 strength", "dropout": "dropout",
+                 "method": "the training method", "nudge_step": "the nudge step", "loss": "the loss function"}
+#: what replaced a run that Undo brings back, for "Undo …" / "Redo …"
+UNDO_NAMES = {"reset": "reset", "rebuild": "rebuild", "open": "opening the file",
+              "continue": "continuing from an earlier iteration", "restart": "starting afresh"}
+UNDO_KEY = "Shift+R"
+
+
+def _value(v) -> str:
+    return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+def change_text(changes: dict) -> str:
+    """``{name: (old, new)}`` -> "the learning rate went from 0.01 to 10 (and …)"."""
+    parts = [f"{SETTING_NAMES.get(k, k)} {'went ' if not i else ''}from {_value(a)} to {_value(b)}"
+             for i, (k, (a, b)) in enumerate(changes.items())]
+    return " and ".join(parts)
+
+
+def blowup_message(info: dict) -> tuple[str, str, str | None]:
+    """(notice as rich text, one short line, roll-back button label or None) for a "blowup"
+    report (nnviz.model.core.watch)."""
+    at, loss, ref, start, cause = info["iteration"], info["loss"], info["reference"], info["start"], info["cause"]
+    after = f" after {change_text(cause['changes'])} at iteration {cause['iteration']:,}" if cause else ""
+    before = f" (it was about {ref:.3g} before{' the change' if cause else ''})" if ref is not None else ""
+    if info["how"] == "undone":
+        text = (f"<b>Training undid what the network had learned{after}</b>: the batch loss is back at "
+                f"{loss:.3g}, no better than the untrained network's {start:.3g}{before}. ")
+    else:
+        text = f"<b>Training blew up{after}</b>: the batch loss jumped to {loss:.3g}{before}. "
+    text += f"Training is paused at iteration {at:,}, with the network as it is now. "
+    back = info.get("rollback")
+    label = None
+    if cause and back is not None:
+        old = ", ".join(f"{SETTING_NAMES.get(k, k).removeprefix('the ')} {_value(a)}"
+                        for k, (a, _) in cause["changes"].items())
+        label = f"Roll back to iteration {back:,} ({old})"
+        text += f"Roll back to iteration {back:,}, just before the change, with the settings it had then."
+    else:
+        text += "The learning rate is probably too large: lower it, or reset."
+    what = "Undid its learning" if info["how"] == "undone" else "Blew up"
+    short = f"{what}{' after ' + change_text(cause['changes']) if cause else ''}: training is paused."
+    return text, short, label
+
+
+def undo_text(what: str | None, redo: bool = False) -> str:
+    """The Undo action's text: "Undo reset", "Redo rebuild" …, or "Undo reset or rebuild" for none."""
+    if what is None:
+        return "&Undo reset or rebuild"
+    return f"&{'Redo' if redo else 'Undo'} {UNDO_NAMES.get(what, what)}"
+
+
+def replaced_message(info: dict) -> str:
+    """One sentence for a "replaced" report: what came in, and that the run before is kept."""
+    kept = (f" The run you had (iteration {info['iteration']:,}) is kept: Undo ({UNDO_KEY}) brings it back."
+            if info["undo"] and info["iteration"] else "")
+    head = {"reset": "Reset: fresh weights from the seed.", "rebuild": "Rebuilt the network: fresh weights.",
+            "open": "Opened the model.", "restart": "Started the lesson afresh."}.get(info["what"], "")
+    return head + kept
+
+
+def continued_message(info: dict) -> str:
+    """The status line when training went on from an earlier iteration ("continued" report)."""
+    m = info["dropped"]
+    return (f"Continued from iteration {info['iteration']:,}; the {m:,} later iteration{'s were' if m != 1 else ' was'} "
+            f"dropped (Undo, {UNDO_KEY}, brings {'them' if m != 1 else 'it'} back)")
+
+
+def undone_message(info: dict) -> str:
+    """The status line after an undo ("undone" report)."""
+    when = "after" if info["redo"] else "before"
+    return (f"Back to the run from {when} {UNDO_NAMES.get(info['what'], info['what'])}, at iteration "
+            f"{info['iteration']:,} ({UNDO_KEY} again swaps back)")

@@ -12,6 +12,20 @@ gap spans two settings. A new network (lesson, reset, rebuild, install) starts a
 timeline and a new ``generation``, and so does cutting the history back (divergence,
 resume_from): a view seeing a new generation redraws its curves from scratch.
 
+Nothing a learner did is lost while the app runs (nnviz.model.core.runs): each lesson keeps
+its run when another opens, and a reset, rebuild, model opened or continuing from the past
+keeps the run it replaced for ``undo``; runs set aside share a fixed memory budget.
+
+A settings change arms a BlowupWatch (nnviz.model.core.watch): when the loss jumps far above
+its level before the change, or a network that had learned is back at the untrained level,
+training stops, and a report names the change and the iteration to roll back to.
+
+What the learner should hear of is queued as reports, {"kind": …} dicts the worker emits
+after each command (``take_reports``): "replaced" {what, iteration, undo}, "undone" {what,
+redo, iteration}, "undo" {what, redo} (what Undo would do now; what None: nothing),
+"continued" {iteration, dropped}, "lesson" {name, restored, iteration}, "blowup" (see
+BlowupWatch.check, plus "rollback"), "opened"/"open_failed" {path}.
+
 Commands that cannot be carried out raise NNVizError with a message for the user and
 leave the session as it was (a refused setting or dataset still records a checkpoint).
 Before a lesson is loaded, the commands that need a trainer do nothing.
@@ -28,57 +42,75 @@ import numpy as np
 from ..errors import NNVizError
 from ..lessons import get_lesson
 from ..files.modelfile import SavedModel, load_model, save_model
+from .runs import Run, RunKeeping, same_data
 from .snapshot import Snapshot
 from .timeline import CHECKPOINT_EVERY, Timeline
+from .watch import BlowupWatch
 
 FILL_SECONDS = 0.15  # at most this long replaying a run's skipped states when it stops (newest first)
 SPARSE_CHUNK = 16  # record only checkpoints when a chunk fits this many iterations (a state copy matters)
 
 
-class TrainingSession:
+class TrainingSession(RunKeeping):
     """Owns the trainer, lesson, timeline and generation; ``viewing`` is the past iteration
-    shown instead of the live one (None: live)."""
+    shown instead of the live one (None: live); ``base`` the lesson's data without the
+    learner's examples (handed back when the lesson comes back)."""
 
     def __init__(self, timeline: Timeline | None = None):
         self.trainer = None
         self.lesson = None
+        self.base = None
         self.generation = 0
         self.timeline = Timeline() if timeline is None else timeline
         self.record_timeline = True  # off only to measure what keeping it costs
+        self.detect_blowups = True  # off only to test the non-finite path on its own
         self.viewing = None
+        self.watch = BlowupWatch()
+        self._init_runs()
         self._gaps = False  # states were skipped at full speed; complete_timeline recreates them
         self._chunk_iterations = 0  # iterations the last call of step ran (without diverging)
-
-    def _new_trainer(self, trainer) -> None:
-        """A different network or a fresh start: new generation, timeline from its first state."""
-        self.trainer = trainer
-        self.generation += 1
-        self.viewing = None
-        self._gaps = False
-        self.timeline.clear()
-        self.timeline.record(trainer.state())
 
     # -- commands that replace the network ----------------------------------------------
 
     def load_lesson(self, name: str, seed=None) -> None:
-        """A lesson's fresh network on its own dataset."""
-        try:
-            lesson = get_lesson(name)
-            trainer = lesson.build(seed=seed)
-        except (NNVizError, OSError) as e:
-            raise NNVizError(f"Could not open the lesson {name!r}: {e}") from e
-        self.lesson = lesson
-        self._new_trainer(trainer)
+        """The lesson ``name`` on its own dataset: the run it was left with earlier, as it was,
+        else a fresh network. ``seed`` asks for a fresh one (the run there is kept for undo);
+        the live lesson without a seed changes nothing."""
+        same = self.lesson is not None and self.trainer is not None and name == self.lesson.name
+        if same and seed is None:
+            return
+        left = None if same else self._parked.get(name)
+        if left is None or seed is not None:
+            try:
+                lesson = get_lesson(name)
+                data = self.trainer.dataset if same else None if left is None else left.run.trainer.dataset
+                trainer = lesson.build(seed=seed, data=data)
+            except (NNVizError, OSError) as e:
+                raise NNVizError(f"Could not open the lesson {name!r}: {e}") from e
+        if not same:
+            self._park()
+            if left is not None:
+                self._unpark(name)
+            else:
+                self.lesson, self.base = lesson, trainer.dataset
+        if (left is None or seed is not None) and self.trainer is not None:
+            self._replace(trainer, "restart")
+        elif left is None or seed is not None:
+            self._new_trainer(trainer)
+        self._report("lesson", name=name, restored=left is not None and seed is None,
+                     iteration=self.trainer.iteration)
+        self._report_undo()
 
     def reset(self, seed=None) -> None:
-        """Start over with fresh weights (the same seed unless ``seed`` is given)."""
+        """Start over with fresh weights (the same seed unless ``seed`` is given); undoable."""
         if self.trainer is None:
             return
-        self.trainer.reset(self.trainer.seed if seed is None else int(seed))
-        self._new_trainer(self.trainer)
+        fresh = self.trainer.fork()  # a new trainer: the old one is kept for undo
+        fresh.reset(self.trainer.seed if seed is None else int(seed))
+        self._replace(fresh, "reset")
 
     def rebuild(self, hidden_sizes, hidden: str, seed=None) -> None:
-        """New architecture (same lesson, dataset and settings), freshly seeded."""
+        """New architecture (same lesson, dataset and settings), freshly seeded; undoable."""
         if self.trainer is None:
             return
         try:
@@ -88,17 +120,19 @@ class TrainingSession:
             trainer.apply_settings(**self.trainer.settings.to_dict())
         except NNVizError as e:
             raise NNVizError(f"Could not rebuild the network: {e}") from e
-        self._new_trainer(trainer)
+        self._replace(trainer, "rebuild")
 
     def install(self, saved: SavedModel, path: str = "") -> bool:
         """Make a SavedModel (from a model or lesson file) the live network, switching lesson if
-        it names another; True when the lesson changed. ``path`` names the file in errors."""
+        it names another; the run it replaces there is kept for undo. True when the lesson
+        changed. ``path`` names the file in errors."""
         try:
             lesson = get_lesson(saved.lesson) if saved.lesson else self.lesson
             same = self.trainer is not None and self.lesson is not None and lesson.name == self.lesson.name
+            left = None if same else self._parked.get(lesson.name)
+            data = self.trainer.dataset if same else None if left is None else left.run.trainer.dataset
             trainer = lesson.build(seed=saved.seed, hidden_sizes=tuple(saved.network.sizes[1:-1]),
-                                   hidden=saved.network.hidden,
-                                   data=self.trainer.dataset if same else None)  # keeps the user's examples
+                                   hidden=saved.network.hidden, data=data)  # keeps the user's examples
             if trainer.network.sizes != saved.network.sizes:
                 raise NNVizError(f"{path}: its {'-'.join(map(str, saved.network.sizes))} network does not "
                                  f"fit the {lesson.name} lesson's data")
@@ -108,53 +142,69 @@ class TrainingSession:
         except OSError as e:
             raise NNVizError(str(e)) from e
         trainer.iteration, trainer.epoch, trainer.history = saved.iteration, saved.epoch, saved.history
-        changed_lesson = lesson is not self.lesson
-        self.lesson = lesson
-        self._new_trainer(trainer)
-        return changed_lesson
+        trainer.continue_epoch(saved.epoch_fraction)
+        if not same:
+            self._park()
+            if left is not None:
+                self._unpark(lesson.name)
+            else:
+                self.lesson, self.base = lesson, trainer.dataset
+        self._replace(trainer, "open")
+        return not same
 
     def load_model(self, path: str) -> bool:
-        """Install the model file at ``path``; True when the lesson changed."""
+        """Install the model file at ``path``; True when the lesson changed. Reports "opened" or
+        "open_failed" with the path (the recent-files list keeps only files that opened)."""
         try:
-            saved = load_model(path)
-        except OSError as e:
+            changed = self.install(load_model(path), path)
+        except (OSError, NNVizError) as e:
+            self._report("open_failed", path=path)
             raise NNVizError(str(e)) from e
-        return self.install(saved, path)
+        self._report("opened", path=path)
+        return changed
 
     def save_model(self, path: str) -> None:
-        """Write the live network, its lesson, counters, settings and history to ``path``."""
+        """Write the live network, its lesson, counters (with the epoch's progress), settings and
+        history to ``path``."""
         t = self.trainer
         if t is None:
             return
         try:
             save_model(path, SavedModel(t.network.copy(), self.lesson.name, t.iteration, t.epoch, t.seed,
-                                        t.settings.to_dict(), t.history))
+                                        t.settings.to_dict(), t.history, t.epoch_progress - t.epoch))
         except (OSError, NNVizError) as e:
             raise NNVizError(f"Could not save {path}: {e}") from e
 
     # -- commands between two iterations -------------------------------------------------
 
     def change_settings(self, changes: dict) -> None:
-        """Apply setting changes (keys of TrainSettings) and checkpoint, even when refused."""
+        """Apply setting changes (keys of TrainSettings) and checkpoint, even when refused; the
+        blow-up watch then watches what the change does."""
         if self.trainer is None:
             return
+        old = self.trainer.settings
         try:
             self.trainer.apply_settings(**changes)
         except NNVizError:
             self.checkpoint()
             raise
         self.checkpoint()
+        self.watch.arm(self.trainer, old, self.trainer.settings)
 
-    def set_dataset(self, dataset) -> None:
-        """Train on ``dataset`` (same shape, e.g. with the learner's examples) from now on."""
+    def set_dataset(self, dataset, base=None) -> None:
+        """Train on ``dataset`` (same shape, e.g. with the learner's examples) from now on; one
+        equal to the data trained on changes nothing (the same shuffle goes on). ``base``: the
+        lesson's data without the learner's examples (default ``dataset``)."""
         if self.trainer is None:
             return
-        try:
-            self.trainer.set_dataset(dataset)
-        except NNVizError:
+        if not same_data(dataset, self.trainer.dataset):
+            try:
+                self.trainer.set_dataset(dataset)
+            except NNVizError:
+                self.checkpoint()
+                raise
             self.checkpoint()
-            raise
-        self.checkpoint()
+        self.base = dataset if base is None else base
 
     def checkpoint(self) -> None:
         """Record the live state now (replacing one of the same iteration): the settings or data
@@ -172,17 +222,22 @@ class TrainingSession:
     def step(self, n: int = 1, deadline: float = math.inf, fast: bool = False, stopping=None) -> dict | None:
         """Train ``n`` iterations, or fewer once ``time.perf_counter()`` passes ``deadline``.
 
-        ``fast``: running at full speed, so when the previous call ran SPARSE_CHUNK iterations or
-        more only checkpoints are recorded (``complete_timeline`` replays the rest when it stops).
-        At the first non-finite loss training stops: ``stopping()`` is called first (the worker
-        flips its Run button before the fill), the timeline is completed and the newest finite
-        state kept is restored. Returns then {"iteration", "loss", "kept", "rollback"}: the
-        iteration that diverged, its loss, the iteration restored and the one with the lowest
-        loss kept (None when there is none); otherwise None.
+        Training goes on from the iteration shown: while a past one is viewed, it first
+        continues from there (``resume_from``: the later iterations are dropped, kept for undo,
+        and a "continued" report says so). ``fast``: running at full speed, so when the previous
+        call ran SPARSE_CHUNK iterations or more only checkpoints are recorded
+        (``complete_timeline`` replays the rest when it stops). At the first non-finite loss
+        training stops: ``stopping()`` is called first (the worker flips its Run button before
+        the fill), the timeline is completed and the newest finite state kept is restored.
+        Returns then {"iteration", "loss", "kept", "rollback"}: the iteration that diverged, its
+        loss, the iteration restored and the one with the lowest loss kept (None when there is
+        none); otherwise None. A blow-up (BlowupWatch) stops training the same way, without
+        restoring anything, and is reported ("blowup").
         """
         if self.trainer is None:
             return None
-        self.viewing = None  # training always continues from the live network
+        if self.viewing is not None:
+            self.resume_from(self.viewing)
         with np.errstate(over="ignore", invalid="ignore"):  # near divergence; caught below
             return self._train(self.trainer, self.timeline, n, deadline, fast, stopping)
 
@@ -192,6 +247,7 @@ class TrainingSession:
         record = self.record_timeline
         every = CHECKPOINT_EVERY if fast and self._chunk_iterations >= SPARSE_CHUNK else 1
         self._gaps = self._gaps or (record and every > 1)
+        watch = self.watch if self.detect_blowups else None
         done = 0
         for _ in range(n):
             loss = t.step()
@@ -200,10 +256,24 @@ class TrainingSession:
                 return self._diverged(loss, stopping)
             if record and t.iteration % every == 0:
                 line.record(t.state())
+            if watch is not None and (info := watch.check(t, loss)) is not None:
+                self._blew_up(info, stopping)
+                break
             if time.perf_counter() >= deadline:
                 break
         self._chunk_iterations = done
         return None
+
+    def _blew_up(self, info: dict, stopping) -> None:
+        """Stop as at a divergence, but keep the network as it is: the learner decides (the
+        report offers the state at the change, before any iteration with the new settings)."""
+        if stopping is not None:
+            stopping()
+        self.complete_timeline()
+        cause, kept = info["cause"], None
+        if cause is not None:
+            kept = self.timeline.previous(cause["iteration"] + 1)  # at the change, or the nearest before it
+        self._reports.append({**info, "rollback": None if kept is None else kept.iteration})
 
     def _diverged(self, loss: float, stopping) -> dict:
         """Go back to the newest finite weights kept; the info for the learner."""
@@ -255,19 +325,28 @@ class TrainingSession:
             self.viewing = state.iteration
 
     def resume_from(self, iteration: int) -> bool:
-        """Continue from the kept state nearest ``iteration``: the later states are dropped, the
-        current settings kept. With unchanged settings the run repeats exactly. False when
-        nothing is kept (nothing changed)."""
+        """Continue from the kept state nearest ``iteration``: the later states are dropped (the
+        run as it was is kept for undo), the current settings kept. With unchanged settings the
+        run repeats exactly. False when nothing is kept (nothing changed)."""
         if self.trainer is None:
             return False
         self.complete_timeline()  # first: the run's skipped states are candidates too
         state = self.timeline.nearest(int(iteration))
         if state is None:
             return False
-        self.trainer.restore(state)
-        self.timeline.truncate_after(state.iteration)
-        self.viewing = None
-        self.generation += 1  # the history was cut back: curves redraw from scratch
+        live = self.trainer.iteration
+        if state.iteration == live:
+            self.viewing = None
+            return True
+        line = self.timeline.copy()  # before the run is set aside, which thins its own
+        line.truncate_after(state.iteration)
+        fork = self.trainer.fork(state)
+        self._keep_for_undo("continue")
+        self._enter(Run(fork, line, None, BlowupWatch()))
+        self.watch.arm(fork)
+        self.watch.arm(fork, state.settings, fork.settings)  # settings changed since: that is watched
+        self._report("continued", iteration=state.iteration, dropped=live - state.iteration)
+        self._report_undo()
         return True
 
     def frames(self, first: int, last: int, max_frames: int) -> list[Snapshot]:

@@ -22,6 +22,10 @@ Memory stays bounded:
 
 For 784-16-16-10 with SGD a state is ~51 KB (weights + biases in float32), so the
 default 64 MB budget keeps 1,250 states; Adam's two moment arrays triple a state.
+
+A run set aside (a lesson left, or the run an undo would bring back) is ``shrink``-ed to a
+much smaller budget; the gaps that leaves are never replayed (a gap may span a settings
+change there), only those a later run opens after its newest state.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ class Timeline:
         self._states: list[TrainerState] = []
         self.capacity = max_states
         self._base = 1
+        self._thinned_until = 0  # fill replays no gap that starts before this (``shrink`` thinned there)
 
     def __len__(self) -> int:
         return len(self._states)
@@ -87,6 +92,19 @@ class Timeline:
     def nbytes(self) -> int:
         return sum(s.nbytes for s in self._states)
 
+    def footprint(self) -> int:
+        """Bytes held: the states plus each distinct epoch shuffle they share (``nbytes`` leaves
+        those out; a thinned timeline's old states each hold their own epoch's)."""
+        orders = {id(s.order): s.order.nbytes for s in self._states}
+        return self.nbytes + sum(orders.values())
+
+    def copy(self) -> "Timeline":
+        """Another timeline with the same states (shared: they are immutable) and bounds."""
+        other = Timeline(self.budget, self.recent, self.max_states)
+        other._iters, other._states = list(self._iters), list(self._states)
+        other.capacity, other._base, other._thinned_until = self.capacity, self._base, self._thinned_until
+        return other
+
     def iterations(self) -> np.ndarray:
         """(n,) kept iterations, ascending."""
         return np.asarray(self._iters, dtype=np.int64)
@@ -94,6 +112,7 @@ class Timeline:
     def clear(self) -> None:
         self._iters, self._states = [], []
         self._base = 1
+        self._thinned_until = 0
 
     def record(self, state: TrainerState) -> None:
         """Keep ``state``; anything at or after its iteration (an abandoned future) is dropped."""
@@ -129,11 +148,37 @@ class Timeline:
         self._iters = [self._iters[j] for j in keep]
         self._states = [self._states[j] for j in keep]
 
-    def _survives(self, age: int, iteration: int) -> bool:
-        if age < self.recent:
+    def _survives(self, age: int, iteration: int, recent: int | None = None, base: int | None = None) -> bool:
+        recent, base = recent or self.recent, base or self._base
+        if age < recent:
             return True
-        stride = self._base << (int(age // self.recent).bit_length())  # base · 2^(⌊log2(age/recent)⌋+1)
+        stride = base << (int(age // recent).bit_length())  # base · 2^(⌊log2(age/recent)⌋+1)
         return iteration % stride == 0
+
+    def shrink(self, budget: int, recent: int = 32, keep=()) -> None:
+        """Thin to at most ``budget`` bytes (``footprint``, counting an epoch shuffle per state):
+        the newest ``recent`` iterations all (fewer if the budget asks), older ones spaced as
+        ``_thin`` spaces them, iteration 0 and the iterations in ``keep`` always. The gaps left
+        are never replayed by ``fill``: one may span a settings change (those kept no checkpoint)."""
+        if not self._states:
+            return
+        newest, last = self._iters[-1], self._states[-1]
+        cap = max(2, int(budget) // (last.nbytes + last.order.nbytes))
+        recent = max(1, min(int(recent), cap // 2))
+        keep = {int(i) for i in keep}
+        base = self._base
+        while True:
+            # the window, the grid, iteration 0 and ``keep``: once base > newest, recent + 1 + |keep|
+            kept = [j for j, it in enumerate(self._iters)
+                    if it in keep or self._survives(newest - it, it, recent, base)]
+            if len(kept) <= cap or base > newest:
+                break
+            base *= 2
+        self._iters = [self._iters[j] for j in kept]
+        # only the newest is ever replayed from again: the others let go of their training sets
+        self._states = [self._states[j] if j == len(self._states) - 1 else replace(self._states[j], dataset=None)
+                        for j in kept]
+        self._thinned_until = newest
 
     def fill(self, replay, newest: int, deadline: float = math.inf) -> int:
         """Recreate the states missing among the ``recent`` iterations up to ``newest``.
@@ -142,9 +187,10 @@ class Timeline:
         replayed from the kept state just before it, so only gaps that start inside the
         window are filled (a replay never starts from a state older than ``recent``).
         Gaps are filled newest first until ``time.perf_counter()`` passes ``deadline``
-        (a run of very slow iterations leaves its older gaps). Returns the number added.
+        (a run of very slow iterations leaves its older gaps), and none that ``shrink`` left.
+        Returns the number added.
         """
-        lo = newest - self.recent + 1
+        lo = max(newest - self.recent + 1, self._thinned_until)
         k = bisect_left(self._iters, lo)
         anchors = [(self._states[j], (self._iters[j + 1] if j + 1 < len(self._iters) else newest + 1))
                    for j in range(k, bisect_right(self._iters, newest))]
@@ -167,6 +213,7 @@ class Timeline:
         """Forget every state after ``iteration``."""
         k = bisect_right(self._iters, iteration)
         del self._iters[k:], self._states[k:]
+        self._thinned_until = min(self._thinned_until, iteration)
 
     def get(self, iteration: int) -> TrainerState | None:
         """The state at exactly ``iteration``, if kept."""

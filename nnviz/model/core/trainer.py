@@ -158,6 +158,22 @@ class Trainer:
 
         return replay
 
+    def fork(self, state: TrainerState | None = None) -> "Trainer":
+        """A new trainer on a copy of this network, the same dataset, settings and seed; it
+        continues from ``state`` (same history up to it), or starts afresh when None (as
+        ``reset`` would, before new weights). This trainer is untouched (kept for an undo)."""
+        twin = Trainer(self.network.copy(), self.dataset, self.settings, self.seed, self._eval_every)
+        if state is not None:
+            twin.history = self.history  # restore() cuts it back into a new History
+            twin.restore(state)
+        return twin
+
+    def continue_epoch(self, fraction: float) -> None:
+        """Stand ``fraction`` ∈ [0, 1) of the way through this epoch's shuffle (a loaded model whose
+        file kept it), so ``epoch_progress`` reads as it did when it was saved."""
+        n = len(self._order)
+        self._cursor = min(n - 1, max(0, round(float(fraction) * n)))
+
     def restore(self, state: TrainerState) -> None:
         """Continue from ``state``: same weights, shuffle, optimizer memory and random stream,
         so training on with the same settings repeats the original run exactly. The current

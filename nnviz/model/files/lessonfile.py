@@ -4,8 +4,8 @@ A lesson file is an ``.npz`` archive (``npzfile``, the container model files use
 never pickles) holding:
 
 - ``meta``: uint8 UTF-8 JSON ``{"format": "nnviz-lesson", "version": 1, "lesson",
-  "title", "note", "seed", "iteration", "epoch", "settings", "architecture",
-  "nnviz_version"}``;
+  "title", "note", "seed", "iteration", "epoch", "epoch_fraction", "settings",
+  "architecture", "nnviz_version"}`` (``epoch_fraction`` came later: absent reads 0);
 - ``W0..Wn`` / ``b0..bn``: the network's weights (sizes[i+1], sizes[i]) and biases;
 - ``history/<column>``: every training-history array, whatever its shape (``loss``
   (n,), ``grad_norm`` (m, L), ``weight_quantiles`` (k, L, 7), columns added later);
@@ -33,6 +33,7 @@ from .modelfile import (
     SavedModel,
     history_arrays,
     history_from_arrays,
+    epoch_fraction,
     history_problem,
     network_arrays,
     network_from_arrays,
@@ -62,7 +63,8 @@ class LessonFile:
       floats finite or NaN (±inf is stored as NaN);
     - ``examples_x`` (n, inputs) float32 in [0, 1], ``examples_labels`` (n,) int64
       class indices (the smile lesson: 0 = not a smile, 1 = smile);
-    - ``title`` (≤ 200 characters) and ``note`` (≤ 20,000): free text for the class.
+    - ``title`` (≤ 200 characters) and ``note`` (≤ 20,000): free text for the class;
+    - ``epoch_fraction`` in [0, 1): how far through the current epoch training stood.
 
     Arrays are copied and made read-only; ``network`` is a private copy.
     """
@@ -78,6 +80,7 @@ class LessonFile:
     examples_labels: np.ndarray | None = None
     title: str = ""
     note: str = ""
+    epoch_fraction: float = 0.0
 
     def __post_init__(self):
         if not isinstance(self.network, Network):
@@ -118,7 +121,7 @@ class LessonFile:
     def saved_model(self) -> SavedModel:
         """The network and training state as a SavedModel (what loading a model file gives)."""
         return SavedModel(self.network.copy(), self.lesson, self.iteration, self.epoch, self.seed,
-                          dict(self.settings), self.to_history())
+                          dict(self.settings), self.to_history(), self.epoch_fraction)
 
     @classmethod
     def from_snapshot(cls, snapshot, examples=None, title: str = "", note: str = "") -> "LessonFile":
@@ -131,7 +134,8 @@ class LessonFile:
             x, y = np.stack(examples.images), np.asarray(examples.labels, np.int64)
         return cls(lesson=snapshot.lesson, network=snapshot.network(), settings=dict(snapshot.settings),
                    seed=snapshot.seed, iteration=snapshot.iteration, epoch=snapshot.epoch,
-                   history=snapshot.history, examples_x=x, examples_labels=y, title=title, note=note)
+                   history=snapshot.history, examples_x=x, examples_labels=y, title=title, note=note,
+                   epoch_fraction=max(0.0, snapshot.epoch_progress - snapshot.epoch))
 
 
 class _Invalid(SettingsError):
@@ -148,7 +152,8 @@ def save_lesson_file(path: str | Path, lf: LessonFile) -> Path:
     net = lf.network
     meta = {
         "format": FORMAT, "version": VERSION, "lesson": lf.lesson, "title": lf.title, "note": lf.note,
-        "seed": lf.seed, "iteration": lf.iteration, "epoch": lf.epoch, "settings": lf.settings,
+        "seed": lf.seed, "iteration": lf.iteration, "epoch": lf.epoch, "epoch_fraction": lf.epoch_fraction,
+        "settings": lf.settings,
         "architecture": net.architecture(), "nnviz_version": __version__,
     }
     arrays = {"meta": meta_array(meta), **network_arrays(net),
@@ -196,10 +201,11 @@ def load_lesson_file(path: str | Path) -> LessonFile:
     if not all(isinstance(v, str) for v in texts.values()):
         raise DataFormatError(path, "has a title or note that is not text")
     settings = meta.get("settings", {})
+    fraction = epoch_fraction(path, meta)
     try:
         return LessonFile(lesson=lesson, network=network, settings=settings, history=history,
                           examples_x=arrays["examples/x"], examples_labels=arrays["examples/labels"],
-                          **ints, **texts)
+                          epoch_fraction=fraction, **ints, **texts)
     except _Invalid as e:
         raise DataFormatError(path, e.problem) from None
 
@@ -249,6 +255,9 @@ def _problem(lf: LessonFile) -> str | None:
         v = getattr(lf, name)
         if type(v) is not int or not 0 <= v < 1 << 63:
             return f"has an invalid {name} ({short_repr(v)}): a whole number ≥ 0 is needed"
+    f = lf.epoch_fraction
+    if type(f) not in (int, float) or not 0 <= f < 1:
+        return f"has an invalid epoch fraction ({short_repr(f)}): a number from 0 up to 1 is needed"
     for name, limit in (("title", MAX_TITLE), ("note", MAX_NOTE)):
         v = getattr(lf, name)
         if not isinstance(v, str):

@@ -1,8 +1,9 @@
 """Model files: ``.npz`` arrays plus one JSON metadata entry, never pickles.
 
 Layout: ``meta`` (a uint8 array holding UTF-8 JSON: format, version, architecture,
-lesson, iteration, epoch, seed, settings), ``W0..Wn`` and ``b0..bn`` (float32),
-and ``history/<column>`` arrays. Loading validates everything against the
+lesson, iteration, epoch, epoch_fraction, seed, settings), ``W0..Wn`` and ``b0..bn``
+(float32), and ``history/<column>`` arrays. ``epoch_fraction`` (how far through the
+current epoch's shuffle training stood, in [0, 1)) came later: a file without it reads 0. Loading validates everything against the
 metadata and raises DataFormatError naming the file and the problem.
 
 The container itself is :mod:`nnviz.model.npzfile`. This module maps a network and
@@ -47,6 +48,7 @@ class SavedModel:
     seed: int = 0
     settings: dict = field(default_factory=dict)
     history: History = field(default_factory=History)
+    epoch_fraction: float = 0.0  # of the current epoch done: epoch_progress = epoch + epoch_fraction
 
 
 def save_model(path: str | Path, model: SavedModel) -> Path:
@@ -58,7 +60,7 @@ def save_model(path: str | Path, model: SavedModel) -> Path:
     meta = {
         "format": FORMAT, "version": VERSION, "architecture": net.architecture(),
         "lesson": model.lesson, "iteration": int(model.iteration), "epoch": int(model.epoch),
-        "seed": int(model.seed), "settings": model.settings,
+        "epoch_fraction": float(model.epoch_fraction), "seed": int(model.seed), "settings": model.settings,
     }
     arrays = {"meta": meta_array(meta), **network_arrays(net)}
     for k, v in history_arrays(model.history).items():
@@ -86,7 +88,15 @@ def load_model(path: str | Path) -> SavedModel:
     if not isinstance(lesson, str):
         _fail(path, f"has an invalid lesson name {short_repr(lesson)}")
     return SavedModel(net, lesson, ints["iteration"], ints["epoch"], ints["seed"],
-                      settings, History.from_arrays(hist))
+                      settings, History.from_arrays(hist), epoch_fraction(path, meta))
+
+
+def epoch_fraction(path: Path, meta: dict) -> float:
+    """``meta["epoch_fraction"]``: a number in [0, 1), 0.0 when absent (files from before it)."""
+    f = meta.get("epoch_fraction", 0.0)
+    if type(f) not in (int, float) or not 0 <= f < 1:
+        _fail(path, f"has an invalid epoch fraction {short_repr(f)} (a number from 0 up to 1 is needed)")
+    return float(f)
 
 
 # --- a network and a training history as a file's arrays ---------------------------------------

@@ -27,6 +27,7 @@ from ...model.core.history import QUANTILES
 
 from .panel import ExplorePanel
 from ..render.palettes import PALETTES, StableLevel, color_for
+from ..render.plot_style import plain_axes
 from ..render.redraw_memo import RedrawMemo
 
 BINS = 41  # odd, so one bin is centred on 0
@@ -189,7 +190,7 @@ class HealthView(ExplorePanel):
         p.hideButtons()
         p.setClipToView(True)
         p.setDownsampling(auto=True, mode="peak")
-        p.getAxis("left").enableAutoSIPrefix(False)
+        plain_axes(p)  # not "iteration (x0.001)"
         self.norm_text = self._no_data_text(p)
         self.grad_curves, self.update_curves = [], []
         for i in range(L):
@@ -208,7 +209,7 @@ class HealthView(ExplorePanel):
             bp.showGrid(x=True, y=True, alpha=0.2)
             bp.setMenuEnabled(False)
             bp.hideButtons()
-            bp.getAxis("left").enableAutoSIPrefix(False)
+            plain_axes(bp)
             curves = {q: bp.plot(pen=pg.mkPen(c, width=1, style=pg.QtCore.Qt.DotLine)) for q in (0, 6)}
             for q in (1, 5):
                 curves[q] = bp.plot(pen=pg.mkPen((*c, 90), width=1))
@@ -230,7 +231,7 @@ class HealthView(ExplorePanel):
             hp.setMenuEnabled(False)
             hp.hideButtons()
             hp.setLabel("bottom", "weight")
-            hp.getAxis("bottom").enableAutoSIPrefix(False)
+            plain_axes(hp)
             bars = pg.BarGraphItem(x0=[0], x1=[0], height=[0], pen=None)
             hp.addItem(bars)
             hp.addItem(pg.InfiniteLine(pos=0, angle=90, movable=False, pen=pg.mkPen((150, 150, 150), width=1)))

@@ -21,6 +21,7 @@ from ...model.analysis.compare import training_sample
 from ...model.analysis.lr_probe import PROBE_SAMPLE, VERDICTS, LrProbe, probe_snapshot
 
 from .panel import ExplorePanel
+from ..render.plot_style import plain_axes
 
 VERDICT_COLOURS = {"explodes": "#c01818", "overshoots": "#c05a00", "crawls": "#806000", "good": "#1d7a2e",
                    "flat": "#444"}
@@ -89,6 +90,7 @@ class LrProbeView(ExplorePanel):
         self.verdict = QLabel("")
         self.verdict.setObjectName("lrProbeVerdict")
         self.verdict.setStyleSheet("font-size: 14pt;")
+        self.verdict.setWordWrap(True)  # two lines in a narrow dock, not a wider dock
         self.detail = QLabel("")
         self.detail.setObjectName("lrProbeDetail")
         self.detail.setWordWrap(True)
@@ -100,6 +102,7 @@ class LrProbeView(ExplorePanel):
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("bottom", "step size (learning rate)")
         self.plot.setLabel("left", "loss after one step")
+        plain_axes(self.plot)  # not "loss after one step (x0.001)"
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.addLegend(offset=(10, 10))  # top left: above the flat start of the curve

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
     QDoubleSpinBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
     QSpinBox, QToolTip, QVBoxLayout, QWidget,
@@ -25,6 +25,7 @@ from ...model.analysis.neuron_input import maximize, saliency, top_output
 from .panel import ExplorePanel
 from ..render.palettes import PALETTES, lookup_table, lut_index, symmetric_level
 from ..render.pixmaps import rgb_pixmap
+from ..render.plot_style import plain_axes
 
 SIZE = 120  # pixels high of each picture
 MAX_OVERLAY = 0.85  # opacity of the strongest saliency colour over the drawing
@@ -64,11 +65,33 @@ class PixelPicture(QLabel):
         self.setMinimumSize(SIZE // 2, SIZE)
         self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
         self.shape = None
+        self._rgb = self._drawn = None
         self.describe = describe
 
     def show_rgb(self, rgb: np.ndarray) -> None:
-        self.shape = rgb.shape[:2]
-        self.setPixmap(rgb_pixmap(rgb, SIZE, FRAME_W))
+        self.shape, self._rgb = rgb.shape[:2], rgb
+        self._render()
+
+    def _render(self) -> None:
+        """The picture at SIZE pixels high, or smaller when the label is narrower than that: three
+        side by side must fit a narrow dock rather than widen it."""
+        h, w = self.shape
+        height = max(16, int(min(SIZE, self.width() * h / w))) if self.width() > 16 else SIZE
+        pix = self.pixmap()
+        if pix is None or pix.isNull() or pix.height() != height or self._drawn is not self._rgb:
+            self._drawn = self._rgb
+            self.setPixmap(rgb_pixmap(self._rgb, height, FRAME_W))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        if self.shape is not None:
+            self._render()
+
+    def sizeHint(self):
+        return QSize(SIZE, SIZE)
+
+    def minimumSizeHint(self):
+        return QSize(SIZE // 2, SIZE)
 
     def clear(self) -> None:
         self.shape = None
@@ -148,11 +171,12 @@ class NeuronInputView(ExplorePanel):
         self.from_drawing.setToolTip("Start from what is in the pixel editor")
         self.from_blank.clicked.connect(lambda: self.run(blank=True))
         self.from_drawing.clicked.connect(lambda: self.run(blank=False))
-        controls = QHBoxLayout()
-        for w in (QLabel("steps"), self.steps, QLabel("step size"), self.step_size, self.from_blank,
-                  self.from_drawing):
-            controls.addWidget(w)
-        controls.addStretch(1)
+        controls = QGridLayout()  # two short rows: the Explore dock is a third of a 1280-pixel screen
+        for col, w in enumerate((QLabel("steps"), self.steps, QLabel("step size"), self.step_size)):
+            controls.addWidget(w, 0, col)
+        controls.addWidget(self.from_blank, 1, 0, 1, 2)
+        controls.addWidget(self.from_drawing, 1, 2, 1, 2)
+        controls.setColumnStretch(4, 1)
 
         self.start_pic = PixelPicture(lambda r, c: self._describe_pixel(self.result and self.result["start"], r, c))
         self.best_pic = PixelPicture(lambda r, c: self._describe_pixel(self.result and self.result["x"], r, c))
@@ -166,8 +190,8 @@ class NeuronInputView(ExplorePanel):
         self.trace_plot = pg.PlotWidget()
         self.trace_plot.setBackground("w")
         self.trace_plot.setLabel("left", "activation")
-        self.trace_plot.getAxis("left").enableAutoSIPrefix(False)
         self.trace_plot.setLabel("bottom", "step")
+        plain_axes(self.trace_plot)
         self.trace_plot.showGrid(x=True, y=True, alpha=0.25)
         self.trace_plot.setMenuEnabled(False)
         self.trace_plot.hideButtons()
@@ -186,11 +210,11 @@ class NeuronInputView(ExplorePanel):
         g.addWidget(self.start_pic, 0, 0)
         g.addWidget(arrow, 0, 1)
         g.addWidget(self.best_pic, 0, 2)
-        g.addWidget(self.trace_plot, 0, 3)
         g.addWidget(self.start_caption, 1, 0)
         g.addWidget(self.best_caption, 1, 2)
-        g.addWidget(self.result_text, 2, 0, 1, 4)
-        g.addWidget(self.load, 3, 0, 1, 3)
+        g.addWidget(self.trace_plot, 2, 0, 1, 4)  # under the pictures: beside them was too wide a row
+        g.addWidget(self.result_text, 3, 0, 1, 4)
+        g.addWidget(self.load, 4, 0, 1, 3)
         g.setColumnStretch(3, 1)
 
         self.drawing_pic = PixelPicture(lambda r, c: self._describe_pixel(self.painted, r, c))

@@ -20,14 +20,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QHBoxLayout, QHeaderView, QLabel,
-                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFrame, QGridLayout, QHeaderView, QLabel,
+                               QPushButton, QScrollArea, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from ...model.analysis.compare import (Comparison, compare_snapshot, map_shape, neuron_name, parameter_name,
                                        training_sample)
 
 from .panel import ExplorePanel
+from ..render.cell_items import CellNumbers
 from ..render.palettes import PALETTES, lookup_table, symmetric_level
 from ..render.plot_style import style_image_plot
 
@@ -64,6 +65,19 @@ def _signed(v: float) -> str:
     return f"{v:+.4g}" if math.isfinite(v) else str(v)
 
 
+def cell_text(v: float) -> str:
+    """A number short enough for a map cell: "+0.53", "−1.2", "+6.1e-6" (three significant
+    digits at most, the exponent without its padding zero), "0"."""
+    if v == 0:
+        return "0"
+    if not math.isfinite(v):
+        return str(v)
+    if 0.01 <= abs(v) < 100:
+        return f"{v:+.2f}" if abs(v) < 10 else f"{v:+.1f}"
+    mantissa, exponent = f"{v:+.1e}".split("e")
+    return f"{mantissa.rstrip('0').rstrip('.')}e{int(exponent)}"
+
+
 class NudgeView(ExplorePanel):
     """objectName ``nudgeView``."""
 
@@ -84,7 +98,7 @@ class NudgeView(ExplorePanel):
         self._lesson_step = None
         self._revealed = False
         self._map_shape = None
-        self._value_items: list[list[pg.TextItem]] = []
+        self._value_items: list[CellNumbers] = []  # the small maps' numbers, one per map
 
         self.header = QLabel("Open a lesson and pause training to compare.")
         self.header.setObjectName("nudgeHeader")
@@ -104,26 +118,26 @@ class NudgeView(ExplorePanel):
         self.step_box.setToolTip("How far each weight is nudged up and down. Starts at the lesson's nudge "
                                  "step; change it to see how the choice depends on the step.")
         self.step_box.valueChanged.connect(lambda _: self._refresh())
-        self.apply_button = QPushButton("Apply all nudges at once")
+        self.apply_button = QPushButton("Apply all at once")
         self.apply_button.setToolTip("Add every chosen nudge together (on a copy) and evaluate again — "
                                      "next to one gradient step on the same weights")
         self.apply_button.clicked.connect(self.reveal_apply_all)
-        self.real_nudge = QPushButton("Train 1 iteration by nudging")
-        self.real_gradient = QPushButton("Train 1 gradient step")
+        self.real_nudge = QPushButton("1 nudge iteration")
+        self.real_gradient = QPushButton("1 gradient step")
         for b, method in ((self.real_nudge, "nudge"), (self.real_gradient, "gradient")):
             b.setToolTip(f"Ask the trainer for one real iteration of the {method} method on the whole "
                          "network (the next mini-batch)")
             b.clicked.connect(lambda _=False, m=method: self.applyRequested.emit(m))
-        controls = QHBoxLayout()
-        controls.addWidget(QLabel("nudge step ±"))
-        controls.addWidget(self.step_box)
-        controls.addWidget(self.apply_button)
-        controls.addStretch(1)
-        real = QHBoxLayout()
-        real.addWidget(QLabel("For real:"))
-        real.addWidget(self.real_nudge)
-        real.addWidget(self.real_gradient)
-        real.addStretch(1)
+        controls = QGridLayout()  # short rows: the Explore dock is a third of a 1280-pixel screen
+        controls.addWidget(QLabel("step ±"), 0, 0)
+        controls.addWidget(self.step_box, 0, 1)
+        controls.addWidget(self.apply_button, 0, 2)
+        train = QLabel("for real:")
+        train.setToolTip("One real iteration of the trainer, on the whole network")
+        controls.addWidget(train, 1, 0)
+        controls.addWidget(self.real_nudge, 1, 1)
+        controls.addWidget(self.real_gradient, 1, 2)
+        controls.setColumnStretch(3, 1)
         self.apply_label = QLabel("")
         self.apply_label.setObjectName("applyAllResult")
         self.apply_label.setWordWrap(True)
@@ -133,7 +147,7 @@ class NudgeView(ExplorePanel):
 
         self.maps = pg.GraphicsLayoutWidget()
         self.maps.setBackground(BACKGROUND)
-        self.maps.setMinimumHeight(150)
+        self.maps.setMinimumHeight(110)
         self.map_plots, self.map_images = [], []
         for col in range(3):
             p = self.maps.addPlot(row=0, col=col)
@@ -171,26 +185,42 @@ class NudgeView(ExplorePanel):
         top = QWidget()
         tl = QVBoxLayout(top)
         tl.setContentsMargins(0, 0, 0, 0)
-        tl.addWidget(self.map_legend)
         tl.addWidget(self.maps, 1)
         tl.addWidget(self.hover)
         self.table_note = QLabel("")
         self.table_note.setStyleSheet("color: #444;")
+        self.table_note.setWordWrap(True)
         tl.addWidget(self.table_note)
+        for lab, lines in ((self.hover, 3), (self.table_note, 2)):
+            # a fixed height: a wrapping label's minimum is guessed too small, and the splitter then
+            # squeezed the maps under it
+            lab.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+            lab.setFixedHeight(lines * lab.fontMetrics().lineSpacing() + 2)
+            lab.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         split = QSplitter(Qt.Vertical)
         split.addWidget(top)
         split.addWidget(self.table)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
+        # the sentences scroll in a short dock; the controls, maps and table keep their room
+        notes = QWidget()
+        nl = QVBoxLayout(notes)
+        nl.setContentsMargins(0, 0, 0, 0)
+        for w in (self.header, self.explain, self.apply_label, self.summary, self.map_legend):
+            nl.addWidget(w)
+        nl.addStretch(1)
+        self.notes = QScrollArea()
+        self.notes.setWidget(notes)
+        self.notes.setWidgetResizable(True)
+        self.notes.setFrameShape(QFrame.NoFrame)
+        self.notes.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.notes.setMinimumHeight(90)
         lay = QVBoxLayout(self)
-        lay.addWidget(self.header)
-        lay.addWidget(self.explain)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.notes, 2)
         lay.addLayout(controls)
-        lay.addLayout(real)
-        lay.addWidget(self.apply_label)
-        lay.addWidget(self.summary)
-        lay.addWidget(split, 1)
+        lay.addWidget(split, 3)
 
     # -- hooks --------------------------------------------------------------------
 
@@ -342,28 +372,19 @@ class NudgeView(ExplorePanel):
             for p in self.map_plots:
                 p.setRange(xRange=(0, shape[1]), yRange=(0, shape[0]), padding=0.02)
         if self._value_items:
-            for items, values in ((self._value_items[0], nudge), (self._value_items[1], grad_step)):
-                for t, v in zip(items, values.ravel()):
-                    t.setText(_signed(float(v)))
-            for t, a in zip(self._value_items[2], agree.ravel()):
-                t.setText(AGREEMENT_MARKS[int(a)])
+            for numbers, values in ((self._value_items[0], nudge), (self._value_items[1], grad_step)):
+                numbers.set_texts([cell_text(float(v)) for v in values.ravel()])
+            self._value_items[2].set_texts([AGREEMENT_MARKS[int(a)] for a in agree.ravel()])
+
+    def values_shown(self) -> bool:
+        """True when the maps print their numbers (small maps with room for them)."""
+        return any(n.shown() for n in self._value_items)
 
     def _make_value_items(self, shape) -> None:
-        for p, items in zip(self.map_plots, self._value_items):
-            for t in items:
-                p.removeItem(t)
-        self._value_items = []
-        if shape is None:
-            return
-        for i, p in enumerate(self.map_plots):
-            items = []
-            for y in range(shape[0]):
-                for x in range(shape[1]):
-                    t = pg.TextItem("", color=(40, 40, 40) if i == 2 else (255, 255, 255), anchor=(0.5, 0.5))
-                    t.setPos(x + 0.5, y + 0.5)
-                    p.addItem(t)
-                    items.append(t)
-            self._value_items.append(items)
+        for numbers in self._value_items:
+            numbers.remove()
+        self._value_items = [] if shape is None else [
+            CellNumbers(p, shape, (40, 40, 40) if i == 2 else (255, 255, 255)) for i, p in enumerate(self.map_plots)]
 
     def _fill_table(self, c: Comparison) -> None:
         t = self.table

@@ -13,7 +13,8 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QLabel, QListWidgetItem, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QAbstractItemView, QFrame, QHeaderView, QLabel, QListWidgetItem, QScrollArea, QTableWidget, QTableWidgetItem,
+    QVBoxLayout, QWidget,
 )
 
 from ...model.data.datasets import SIGN, SMILE_SHAPE
@@ -95,10 +96,22 @@ class PopulationView(ExplorePanel):
         self.faces = ImageList()
         self.faces.setObjectName("populationFaces")
         self.faces.chosen.connect(self._face_chosen)
+        # the sentences and the table scroll in a short dock; the pictures keep their room
+        top = QWidget()
+        tl = QVBoxLayout(top)
+        tl.setContentsMargins(0, 0, 0, 0)
+        for w in (self.header, self.kinds, self.lesson_label):
+            tl.addWidget(w)
+        tl.addStretch(1)
+        self.notes = QScrollArea()
+        self.notes.setWidget(top)
+        self.notes.setWidgetResizable(True)
+        self.notes.setFrameShape(QFrame.NoFrame)
+        self.notes.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.notes.setMinimumHeight(120)
         lay = QVBoxLayout(self)
-        lay.addWidget(self.header)
-        lay.addWidget(self.kinds)
-        lay.addWidget(self.lesson_label)
+        lay.setContentsMargins(4, 4, 4, 4)
+        lay.addWidget(self.notes, 3)
         lay.addWidget(self.groups_label)
         lay.addWidget(self.groups, 2)
         lay.addWidget(self.group_label)

@@ -1,7 +1,9 @@
 """The Explore dock: the ExplorePanel tabs, refreshed only when visible and only as often as useful.
 
 A tab's panel is built the first time it is drawn on screen: the window then starts without
-paying for six panels of plots (about a quarter of a second) that most sessions open later."""
+paying for six panels of plots (about a quarter of a second) that most sessions open later.
+The tabs wrap onto a second (third) row in a narrow dock: behind scroll arrows a learner
+never found "Learning-rate probe"."""
 
 from __future__ import annotations
 
@@ -9,10 +11,117 @@ import time
 
 from typing import Callable
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QPoint, QSize, Qt, Signal
+from PySide6.QtWidgets import QButtonGroup, QSizePolicy, QTabBar, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from .panel import LIVE_HZ, ExplorePanel
+
+
+TAB_STYLE = ("QToolButton { padding: 2px 7px; border: 1px solid #c8c8c8; border-radius: 3px; background: #f4f4f4; }"
+             "QToolButton:checked { background: #dbe6f4; border-color: #7f9cc4; color: #123; }"
+             "QToolButton:hover:!checked { background: #ebebeb; }")
+GAP = 3  # pixels between the tabs
+
+
+class WrappingTabBar(QTabBar):
+    """A tab bar whose tabs flow onto more rows when the bar is narrow, never behind scroll
+    arrows. Each tab is drawn as a checkable button (``buttons``); the QTabBar underneath
+    keeps the index, the texts and the signals, so QTabWidget works as ever."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setUsesScrollButtons(False)
+        self.setDrawBase(False)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.buttons: list[QToolButton] = []
+        self._group = QButtonGroup(self)
+        self._group.idClicked.connect(self.setCurrentIndex)
+        self.currentChanged.connect(self._check)
+
+    def tabInserted(self, index):
+        super().tabInserted(index)
+        self._sync()
+
+    def tabRemoved(self, index):
+        super().tabRemoved(index)
+        self._sync()
+
+    def tabLayoutChange(self):
+        super().tabLayoutChange()
+        self._sync()
+
+    def _sync(self) -> None:
+        """One button per tab, with its text and tooltip."""
+        while len(self.buttons) < self.count():
+            b = QToolButton(self)
+            b.setCheckable(True)
+            b.setStyleSheet(TAB_STYLE)
+            b.setFocusPolicy(Qt.TabFocus)
+            self._group.addButton(b, len(self.buttons))
+            b.show()
+            self.buttons.append(b)
+        while len(self.buttons) > self.count():
+            b = self.buttons.pop()
+            self._group.removeButton(b)
+            b.hide()
+            b.deleteLater()
+        for i, b in enumerate(self.buttons):
+            if b.text() != self.tabText(i):
+                b.setText(self.tabText(i))
+            b.setToolTip(self.tabToolTip(i) or self.tabText(i))
+        self._check(self.currentIndex())
+        self._place()
+        self.updateGeometry()
+
+    def _check(self, index: int) -> None:
+        if 0 <= index < len(self.buttons):
+            self.buttons[index].setChecked(True)
+
+    def flow(self, width: int) -> list[QPoint]:
+        """Top-left corner of each tab when the bar is ``width`` pixels wide."""
+        x = y = 0
+        row_h = max((b.sizeHint().height() for b in self.buttons), default=0)
+        out = []
+        for b in self.buttons:
+            w = b.sizeHint().width()
+            if x and x + w > width:
+                x, y = 0, y + row_h + GAP
+            out.append(QPoint(x, y))
+            x += w + GAP
+        return out
+
+    def height_for(self, width: int) -> int:
+        if not self.buttons:
+            return 0
+        return self.flow(width)[-1].y() + max(b.sizeHint().height() for b in self.buttons) + GAP
+
+    def _width(self) -> int:
+        parent = self.parentWidget()  # QTabWidget gives the bar its whole width (document mode)
+        return max(1, parent.width() if parent is not None else self.width())
+
+    def sizeHint(self) -> QSize:
+        return QSize(self._width(), self.height_for(self._width()))
+
+    def minimumSizeHint(self) -> QSize:
+        widest = max((b.sizeHint().width() for b in self.buttons), default=0)
+        return QSize(widest, self.height_for(self._width()))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._place()
+
+    def _place(self) -> None:
+        for b, p in zip(self.buttons, self.flow(self.width())):
+            b.setGeometry(p.x(), p.y(), b.sizeHint().width(), b.sizeHint().height())
+
+    def paintEvent(self, event):
+        pass  # the buttons are the tabs
+
+    def mousePressEvent(self, event):
+        event.ignore()  # between the buttons: QTabBar's own (hidden) tabs must not take the click
+
+    def wheelEvent(self, event):
+        event.ignore()
 
 
 class ExploreTabs(QTabWidget):
@@ -25,6 +134,7 @@ class ExploreTabs(QTabWidget):
         """``entries``: (tab title, factory) per tab; a factory builds its panel on first show."""
         super().__init__(parent)
         self.setObjectName("exploreTabs")
+        self.setTabBar(WrappingTabBar())
         self.setDocumentMode(True)
         self._factories = [factory for _, factory in entries]
         self._panels: list[ExplorePanel | None] = [None] * len(entries)
@@ -33,7 +143,7 @@ class ExploreTabs(QTabWidget):
             holder = QWidget()
             QVBoxLayout(holder).setContentsMargins(0, 0, 0, 0)
             self._holders.append(holder)
-            self.addTab(holder, title)
+            self.setTabToolTip(self.addTab(holder, title), title)
         self._lesson = self._neuron = self._palette = None  # replayed into panels built later
         self._shown: dict[int, tuple] = {}  # panel index -> (snapshot, painted revision) last drawn
         # True while the window is still placing this dock: on a first start it shows beside the

@@ -21,7 +21,7 @@ from typing import Iterable
 import numpy as np
 from PySide6.QtCore import QBuffer, QIODevice, QPoint
 from PySide6.QtGui import QImage, QPainter
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QScrollArea, QWidget
 
 from ...model.files.atomic import atomic_write
 
@@ -30,7 +30,10 @@ MIN_FRAME_MS = 20
 
 
 def render_image(widget: QWidget, scale: float = 2.0) -> QImage:
-    """``widget`` (with its children) painted into a QImage of round(scale × its size) pixels."""
+    """``widget`` (with its children) painted into a QImage of round(scale × its size) pixels;
+    a scroll area (a dock's) gives its whole panel, also the part scrolled out of sight."""
+    if isinstance(widget, QScrollArea) and widget.widget() is not None:
+        widget = widget.widget()
     if not (math.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive number (got {scale})")
     w, h = max(1, round(widget.width() * scale)), max(1, round(widget.height() * scale))

@@ -3,7 +3,9 @@ subtrees Qt may skip, counters of a fixed size (``cache_static`` says why it mat
 
 from __future__ import annotations
 
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QGraphicsItem, QLabel
 
 
@@ -65,3 +67,79 @@ def fix_label_size(label: QLabel, widest: str) -> None:
     m = label.fontMetrics()
     label.setFixedSize(m.horizontalAdvance(widest) + 4, m.height() + 2)
     label.setAutoFillBackground(True)  # opaque: a new number repaints the label, not the dock behind it
+
+
+class FitLabel(pg.LabelItem):
+    """A plot title that never asks its plot for more width than it gets: in a narrow column it
+    wraps (centred, smaller if need be), and what still does not fit is cut. pyqtgraph's title makes its text width
+    the plot's minimum width, so one long title ("layer 1: 16 neurons · 16 saturated") pushed the
+    plots beside it out of their view."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setFlag(QGraphicsItem.ItemClipsChildrenToShape, True)
+        self.item.document().setDefaultTextOption(QTextOption(Qt.AlignHCenter))
+        self.item.document().setDocumentMargin(1)  # two 9pt lines fit the title's 30 pixels
+
+    def setText(self, text, **args):
+        self.item.setTextWidth(-1)
+        self.item.setScale(1.0)
+        self._natural = None  # measured unwrapped first
+        super().setText(text, **args)
+        self._natural = self.item.boundingRect().width()
+        if self._wrap():
+            super().resizeEvent(None)  # centre it again, wrapped
+
+    def _wrap(self) -> bool:
+        """Wrap the text to the label's width when it is narrower than the text, in a smaller font
+        (down to 70%) when the lines would not fit the title's height; True if that changed."""
+        if getattr(self, "_natural", 0) is None:
+            return False
+        w, before = self.size().width(), (self.item.textWidth(), self.item.scale())
+        scale = 1.0
+        if not 0 < w < getattr(self, "_natural", 0):
+            self.item.setTextWidth(-1)
+        else:
+            for scale in (1.0, 0.9, 0.8, 0.7):
+                self.item.setTextWidth(w / scale)
+                if self.item.boundingRect().height() * scale <= self.maximumHeight():
+                    break
+        self.item.setScale(scale)
+        return (self.item.textWidth(), scale) != before
+
+    def resizeEvent(self, ev):
+        self._wrap()
+        super().resizeEvent(ev)
+
+    def updateMin(self):
+        bounds = self.itemRect()
+        height = min(bounds.height(), self.maximumHeight())  # never above the title row's fixed height
+        self.setMinimumWidth(0)
+        self.setMinimumHeight(height)
+        self._sizeHint = {Qt.SizeHint.MinimumSize: (0, height),
+                          Qt.SizeHint.PreferredSize: (0, height),
+                          Qt.SizeHint.MaximumSize: (-1, -1), Qt.SizeHint.MinimumDescent: (0, 0)}
+        self.updateGeometry()
+
+
+def fit_title(plot) -> None:
+    """Give ``plot`` (a PlotItem) a FitLabel title; call before setting the title and before
+    ``lighten_plot``."""
+    old = plot.titleLabel
+    if isinstance(old, FitLabel):
+        return
+    new = FitLabel("", size="11pt", parent=plot)
+    plot.layout.removeItem(old)
+    if old.scene() is not None:
+        old.scene().removeItem(old)
+    plot.layout.addItem(new, 0, 1)
+    plot.titleLabel = new
+    plot.setTitle(None)
+
+
+def plain_axes(plot) -> None:
+    """Numbers as they are on every axis of ``plot`` (a PlotItem or PlotWidget): pyqtgraph's SI
+    prefixes turned "iteration" into "iteration (x0.001)" and a loss of 0.0023 into 2.3."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    for name in ("left", "bottom", "top", "right"):
+        item.getAxis(name).enableAutoSIPrefix(False)

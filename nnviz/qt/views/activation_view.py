@@ -13,16 +13,16 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...model.data.datasets import SIGN
 from ...model.analysis.neuron_math import neuron_breakdown
-from ..render.cell_items import Bars, CellImage
+from ..render.cell_items import BarLabels, Bars, CellImage
 from ..render.lut_image import LutImageItem, flag_overlay
 from .neuron_panel import NeuronPanel
 from ..render.palettes import GRAY, StableLevel, lookup_table
-from ..render.plot_style import cache_static, lighten_plot, skip_when_clean, style_image_plot
+from ..render.plot_style import cache_static, fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..render.redraw_memo import RedrawMemo, running_snapshot
 from ..render.tiles import GAP, cell_grid, cell_index_map, cell_outline, paint_cells
 
@@ -55,11 +55,16 @@ class ActivationView(QWidget):
         self._out_brushes = {}
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground((245, 245, 245))
-        self.pre_box = QCheckBox("show pre-activations z = w·a + b")
+        self.view.setMinimumHeight(110)  # the network row is never crushed by the panels around it
+        self.pre_box = QCheckBox("pre-activations z")
+        self.pre_box.setToolTip("Show z = w·a + b, what each neuron computes before its activation function")
         self.pre_box.toggled.connect(self.set_show_preactivations)
         self.info = QLabel("Hover over a neuron to read its activation; click it to see how it is made.")
         self.info.setWordWrap(True)
         self.info.setObjectName("activationInfo")
+        # two lines, whatever the hover says: a label that grows with its text moves the network
+        self.info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        self.info.setFixedHeight(2 * self.info.fontMetrics().lineSpacing() + 2)
         self.neuron_panel = NeuronPanel()  # how the selected neuron's activation is made
         self.health_legend = QLabel("")
         self.health_legend.setObjectName("healthLegend")
@@ -73,6 +78,7 @@ class ActivationView(QWidget):
         lay.addLayout(top)
         lay.addWidget(self.view, 3)
         lay.addWidget(self.neuron_panel, 1)
+        self.view.installEventFilter(self)  # resized: the pictures' columns follow the row's height
         self.view.scene().sigMouseMoved.connect(self._on_hover)
         self.view.scene().sigMouseClicked.connect(self._on_click)
 
@@ -92,6 +98,7 @@ class ActivationView(QWidget):
         n_layers = len(sizes)
         for layer in range(n_layers - 1):
             p = self.view.addPlot(row=0, col=layer, enableMenu=False)
+            fit_title(p)  # a long title wraps in its column instead of pushing the answer out of view
             style_image_plot(p)
             if layer == 0:
                 h, w = self.image_shape
@@ -126,12 +133,14 @@ class ActivationView(QWidget):
             self.maps.append(index_map)
         # outputs as bars
         self.out_plot = self.view.addPlot(row=0, col=n_layers - 1, enableMenu=False)
+        fit_title(self.out_plot)
         self.out_plot.setMenuEnabled(False)
         self.out_plot.hideButtons()
         self.out_plot.setMouseEnabled(False, False)
         k = sizes[-1]
         self.out_bars = Bars(x=np.arange(k), height=np.zeros(k), width=0.7, brush=OTHER)
         self.out_plot.addItem(self.out_bars)
+        self.out_labels = BarLabels(self.out_plot, k)
         self.out_plot.setXRange(-0.5, k - 0.5, padding=0.02)  # fixed: no auto-range pass on every frame
         names = [f"+ {class_names[-1]}, − {class_names[0]}" if len(class_names) > 1 else "output"] \
             if task == SIGN else list(class_names)
@@ -145,10 +154,23 @@ class ActivationView(QWidget):
         for col in range(n_layers):
             self.view.ci.layout.setColumnStretchFactor(col, {n_layers - 1: 3}.get(col, 2))
         self.neuron_panel.set_layout(self.image_shape, self.palette_name)
-        self.out_plot.setMinimumWidth(150)
+        self.out_plot.setMinimumWidth(120)
         lighten_plot(self.out_plot)
+        self._fit_columns()
         if self.sizes[1:] == [1]:
             self._selected = (1, 0)  # one neuron (the smile): show how its output is made from the start
+
+    def eventFilter(self, obj, event):
+        if obj is self.view and event.type() == QEvent.Resize:
+            self._fit_columns()
+        return False
+
+    def _fit_columns(self) -> None:
+        """No picture's column wider than the picture at the row's height: the room left over
+        goes to the answer's bars, which need it most."""
+        h = max(self.view.height() - 44, 20)  # less the titles and margins
+        for col, m in enumerate(getattr(self, "maps", [])):
+            self.view.ci.layout.setColumnMaximumWidth(col, h * m.shape[1] / m.shape[0] + 12)
 
     # -- data -------------------------------------------------------------------------
 
@@ -235,13 +257,14 @@ class ActivationView(QWidget):
 
     def _show_health_legend(self, kinds) -> None:
         parts = []
+        # short: the row it shares with the hover text must fit a narrow window; the tooltip explains
         if "dead" in kinds:
-            parts.append(f"<span style='color:{DEAD_HTML}; font-weight: 900;'>◯</span> dead: never fires")
+            parts.append(f"<span style='color:{DEAD_HTML}; font-weight: 900;'>◯</span> dead")
         if "saturated" in kinds:
-            parts.append(f"<span style='color:{SATURATED_HTML}; font-weight: 900;'>◯</span> saturated: stuck "
-                         "at its limit")
+            parts.append(f"<span style='color:{SATURATED_HTML}; font-weight: 900;'>◯</span> saturated")
         self.health_legend.setText("&nbsp;&nbsp;".join(parts))
-        self.health_legend.setToolTip("Judged on a fixed sample of training images. A dead ReLU unit outputs 0 for "
+        self.health_legend.setToolTip("Coloured rims: dead units never fire, saturated ones are stuck at their "
+                                      "limit. Judged on a fixed sample of training images. A dead ReLU unit outputs 0 for "
                                       "every one of them, so its gradient is 0 and it cannot learn again; a "
                                       "saturated sigmoid/tanh unit sits near 0/1 (±1) for almost all of them, "
                                       "where its slope is nearly 0, so it learns very slowly.")
@@ -272,6 +295,10 @@ class ActivationView(QWidget):
             else:
                 self._memo.set_if_changed("yrange", (0, 1.05), lambda r: self.out_plot.setYRange(*r))
         height = np.nan_to_num(out)
+        probabilities = self.task != SIGN and not self.show_pre
+        if not probabilities or self._memo.text_due("bar_labels", running_snapshot(self._state[2] if self._state
+                                                                                 else None)):
+            self.out_labels.show(out if probabilities else None)
         span = float(np.abs(height).max(initial=0.0)) if self.show_pre else 1.0
         unchanged = self._memo.unchanged("out_bars", height, span, self.show_pre)
         if not self._memo.changed("bar_colours", (colours, sel)):  # most frames: only the heights move

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QWidget
 
 from ...model.core.functions import FORMULAS
 from ..render.lut_image import LutImageItem
@@ -19,6 +19,7 @@ from ..render.palettes import lookup_table
 from ..render.plot_style import fit_image, lighten_plot, style_image_plot
 from ..render.redraw_memo import RedrawMemo
 
+FIXED_HEIGHT = 90  # pixels: the picture, and six lines of formula
 SQUASH = {"sigmoid": "σ", "relu": "ReLU", "tanh": "tanh", "linear": "", "softmax": "softmax"}
 
 
@@ -36,17 +37,25 @@ class NeuronPanel(QWidget):
         self.image_shape = (1, 1)
         self.detail_view = pg.GraphicsLayoutWidget()
         self.detail_view.setBackground((245, 245, 245))
-        self.detail_view.setMinimumSize(120, 100)
+        self.detail_view.setMinimumSize(100, 80)
         self.formula = QLabel("")
         self.formula.setObjectName("neuronFormula")
         self.formula.setWordWrap(True)
         self.formula.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.formula.setStyleSheet("font-family: monospace; font-size: 11px;")
+        self.formula.setAlignment(Qt.AlignLeft | Qt.AlignVCenter)
+        # the formula scrolls in a narrow window: its lines must not set the panel's height
+        scroll = QScrollArea()
+        scroll.setWidget(self.formula)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.detail_view, 2)
-        lay.addWidget(self.formula, 3)
-        self.setMaximumHeight(160)  # the network row gets the room
+        lay.addWidget(scroll, 3)
+        # one height, selected or not: the network row above keeps its room when a neuron is clicked
+        self.setFixedHeight(FIXED_HEIGHT)
 
     def set_layout(self, image_shape, palette: str) -> None:
         """New items for a net whose input is an ``image_shape`` image; nothing selected yet."""

@@ -1,8 +1,10 @@
-"""A banner above the views for things that need a decision (e.g. training diverged)."""
+"""Above the views: a banner for things that need a decision (e.g. training diverged), and the
+lesson description kept to two lines."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolTip
 
 
 class NoticeBar(QFrame):
@@ -33,3 +35,42 @@ class NoticeBar(QFrame):
             self._lay.addWidget(b)
             self.buttons.append(b)
         self.show()
+
+
+class LineClamp(QObject):
+    """Shows a wrapping label's first ``lines`` lines; a click shows it all (and again only those).
+
+    For the lesson description above the network: five lines in a 1280-pixel-wide window
+    took the room of the network view; the tooltip holds the whole text."""
+
+    def __init__(self, label: QLabel, lines: int = 2):
+        super().__init__(label)
+        self.label, self.lines, self.open = label, lines, False
+        label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        label.installEventFilter(self)
+        self._apply()
+
+    def clamped(self) -> bool:
+        """True when the text is longer than the lines shown."""
+        return not self.open and self.label.heightForWidth(self.label.width()) > self.label.maximumHeight()
+
+    def _apply(self) -> None:
+        lab = self.label
+        margins = lab.height() - lab.contentsRect().height() if lab.height() else 8
+        lab.setMaximumHeight(16777215 if self.open else self.lines * lab.fontMetrics().lineSpacing() + margins + 2)
+        lab.setCursor(Qt.PointingHandCursor)
+
+    def eventFilter(self, obj, event):
+        kind = event.type()
+        if kind == QEvent.MouseButtonRelease and event.button() == Qt.LeftButton:
+            self.open = not self.open
+            self._apply()
+            return True
+        if kind == QEvent.ToolTip:
+            if self.clamped():
+                QToolTip.showText(event.globalPos(), f"{self.label.text()}<br><i>(click to show it all)</i>",
+                                  self.label)
+            return True
+        if kind == QEvent.Resize and not self.open:
+            self._apply()  # the style sheet's padding is known once laid out
+        return False

@@ -183,6 +183,7 @@ class PixelEditor(QWidget):
         self.preview_note = QLabel()
         self.preview_note.setStyleSheet("color: #555; font-size: 11px;")
         self.hint = QLabel("Left button paints, right button erases.")
+        self.hint.setWordWrap(True)  # the smile grid's longer hint must not make the editor scroll sideways
         self.hint.setStyleSheet("color: #555;")
         self.grid.hovered.connect(lambda t: self.hint.setText(t or self._default_hint()))
         pre_row = QHBoxLayout()

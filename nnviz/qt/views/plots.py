@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from ..render.plot_style import lighten_plot
+from ..render.plot_style import lighten_plot, plain_axes
+from .timeline_bar import ElidedLabel
 
 SMOOTH_WINDOW = 50
 MAX_SYMBOLS = 60
@@ -70,19 +71,31 @@ class EpochAxis(pg.AxisItem):
         super().__init__("top")
         self.iterations_per_epoch = 0.0
 
+    def tickValues(self, minVal, maxVal, size):
+        """Round numbers of epochs, spaced for their own labels: placed where the iteration
+        axis's ticks are, "0.0016" and "0.0032" ran into each other."""
+        ipe = self.iterations_per_epoch
+        if ipe <= 0:
+            return []
+        return [(spacing * ipe, [v * ipe for v in values])
+                for spacing, values in super().tickValues(minVal / ipe, maxVal / ipe, size)]
+
     def tickStrings(self, values, scale, spacing):
-        if self.iterations_per_epoch <= 0:
+        ipe = self.iterations_per_epoch
+        if ipe <= 0:
             return ["" for _ in values]
-        return [f"{v / self.iterations_per_epoch:.3g}" for v in values]
+        places = max(0, int(np.ceil(-np.log10(spacing / ipe)))) if spacing > 0 else 0
+        return [f"{v / ipe:.{places}f}" for v in values]
 
 
 CURVE_COLOURS = {"loss": (150, 170, 220), "smoothed": (20, 60, 170), "train": (30, 130, 60), "test": (200, 110, 20)}
 
 
 def legend_html(entries) -> str:
-    """A legend as rich text for a QLabel: a coloured dash before each name."""
-    return "&nbsp;&nbsp;".join(f"<span style='color: rgb{CURVE_COLOURS[key]}; font-weight: 900;'>━</span> {name}"
-                               for key, name in entries)
+    """A legend as rich text for a QLabel: a coloured dash before each name. A wrapping label
+    breaks it only between entries."""
+    return " &nbsp;".join(f"<span style='white-space: nowrap;'><span style='color: rgb{CURVE_COLOURS[key]}; "
+                          f"font-weight: 900;'>━</span> {name}</span>" for key, name in entries)
 
 
 class TrainingPlots(QWidget):
@@ -92,6 +105,8 @@ class TrainingPlots(QWidget):
     plot's scene are asked for their bounds on every repaint of the curves, each a call
     into Python that waits for the trainer to hand over the GIL.
     """
+
+    iterationClicked = Signal(int)  # the learner clicked a curve at this iteration (rewind there)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -111,9 +126,16 @@ class TrainingPlots(QWidget):
             # fixed: an axis that fits its width to the tick labels re-lays-out the plot (and
             # repaints it all, twice) whenever a label gets a digit longer
             p.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
+            plain_axes(p)  # "iteration (x0.001)" read as a different unit
         self.loss_plot.showAxis("top")
         self.loss_plot.setLabel("top", "epoch")
+        # one iteration axis for both (they are linked): the loss plot keeps only its grid lines
+        self.loss_plot.setLabel("bottom", None)
+        self.loss_plot.getAxis("bottom").setStyle(showValues=False)
+        self.loss_plot.getAxis("bottom").setHeight(4)
         self.acc_plot.setYRange(0, 1.02)
+        # three ticks: a short plot drew its five labels on top of each other
+        self.acc_plot.getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
         self.acc_plot.setXLink(self.loss_plot)
         self.raw = self.loss_plot.plot(pen=pg.mkPen(CURVE_COLOURS["loss"], width=1), name="loss (each iteration)")
         self.smooth = self.loss_plot.plot(pen=pg.mkPen(CURVE_COLOURS["smoothed"], width=2),
@@ -132,39 +154,68 @@ class TrainingPlots(QWidget):
         # every curve update. Cached, the axes repaint only when a range changes.
         for p in (self.loss_plot, self.acc_plot):
             lighten_plot(p.getPlotItem())
-        self.loss_legend = QLabel(legend_html([("loss", "loss (each iteration)"),
-                                               ("smoothed", f"smoothed ({SMOOTH_WINDOW})")]))
-        self.acc_legend = QLabel(legend_html([("train", "train accuracy"), ("test", "test accuracy")]))
+        self.loss_legend = QLabel(legend_html([("loss", "loss"), ("smoothed", f"smoothed ({SMOOTH_WINDOW})")]))
+        self.loss_legend.setToolTip(f"The loss of each iteration's mini-batch, and its moving average over "
+                                    f"{SMOOTH_WINDOW} iterations")
+        self.acc_legend = QLabel(legend_html([("train", "train"), ("test", "test accuracy")]))
+        self.acc_legend.setToolTip("Accuracy on the training and the test split, measured a few times per epoch")
         for lab in (self.loss_legend, self.acc_legend):
             lab.setObjectName("plotLegend")
             lab.setStyleSheet("color: #444;")
-        self.readout = QLabel("Hover over a curve to read its values.")
+            lab.setWordWrap(True)  # two lines in a narrow dock rather than a wider one
+        # the hover readout takes the legends' place while the mouse is over a curve (one row less
+        # in a short dock); shortened with "…", it never widens the panel
+        self.readout = ElidedLabel("")
         self.readout.setObjectName("plotReadout")
-        self.log_box = QCheckBox("log scale")
-        self.log_box.setToolTip("Show the loss on a logarithmic axis, readable as it falls")
+        self.readout.setMinimumWidth(60)
+        legends = QWidget()
+        ll = QVBoxLayout(legends)  # one above the other: side by side they widened a narrow dock
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.setSpacing(0)
+        ll.addWidget(self.loss_legend, 1)
+        ll.addWidget(self.acc_legend, 1)
+        self.header = QStackedWidget()
+        self.header.addWidget(legends)
+        self.header.addWidget(self.readout)
+        self.header.setToolTip("Hover over a curve to read it; click it to rewind there")
+        self.log_box = QCheckBox("log")  # short: the legends beside it keep one line each
+        self.log_box.setToolTip("Loss on a logarithmic axis, readable as it falls")
         self.log_box.toggled.connect(self._set_log)
         self._hover_proxies = [pg.SignalProxy(p.scene().sigMouseMoved, rateLimit=30,
                                               slot=lambda ev, p=p: self._hover(p, ev[0]))
                                for p in (self.loss_plot, self.acc_plot)]
+        for p in (self.loss_plot, self.acc_plot):
+            p.scene().sigMouseClicked.connect(lambda ev, p=p: self._clicked(p, ev))
+            p.installEventFilter(self)  # leaving a plot brings the legends back
 
         top = QHBoxLayout()
-        top.addWidget(self.readout, 1)
-        top.addWidget(self.log_box)
-        legends = QHBoxLayout()
-        legends.addWidget(self.loss_legend)
-        legends.addStretch(1)
-        legends.addWidget(self.acc_legend)
+        top.addWidget(self.header, 1)
+        top.addWidget(self.log_box, 0, Qt.AlignTop)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addLayout(top)
-        lay.addLayout(legends)
         lay.addWidget(self.loss_plot, 3)
         lay.addWidget(self.acc_plot, 2)
         self._history = None
         self._xlim = self._ylim = 0.0
         self._fitting, self._per_epoch = False, 0.0
         self.loss_plot.getPlotItem().vb.sigXRangeChanged.connect(self._on_x_range)
+
+    def iteration_at(self, plot: pg.PlotWidget, scene_pos) -> int | None:
+        """The iteration under a scene position in ``plot``'s curves, or None outside them."""
+        vb = plot.getPlotItem().vb
+        if self._history is None or not vb.sceneBoundingRect().contains(scene_pos):
+            return None
+        last = len(self._history["loss"])
+        return int(np.clip(round(vb.mapSceneToView(scene_pos).x()), 0, last)) if last else None
+
+    def _clicked(self, plot, ev) -> None:
+        if ev.button() != Qt.LeftButton or ev.double():
+            return
+        i = self.iteration_at(plot, ev.scenePos())
+        if i is not None:
+            self.iterationClicked.emit(i)
 
     def _set_log(self, on: bool) -> None:
         self.loss_plot.setLogMode(y=on)
@@ -272,10 +323,17 @@ class TrainingPlots(QWidget):
                                                     ("train_accuracy", self.train_acc),
                                                     ("test_accuracy", self.test_acc))}
 
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.Leave:
+            self.header.setCurrentIndex(0)
+        return False
+
     def _hover(self, plot: pg.PlotWidget, pos) -> None:
         h = self._history
-        if h is None or not plot.sceneBoundingRect().contains(pos):
+        if h is None or not plot.getPlotItem().vb.sceneBoundingRect().contains(pos):
+            self.header.setCurrentIndex(0)
             return
+        self.header.setCurrentIndex(1)
         x = plot.getPlotItem().vb.mapSceneToView(pos).x()
         if plot is self.loss_plot and len(h["loss"]):
             i = int(np.clip(round(x), 1, len(h["loss"])))

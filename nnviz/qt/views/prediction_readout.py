@@ -57,6 +57,7 @@ class PredictionReadout(QWidget):
         self.headline.setFont(f)
         self.detail = QLabel("")
         self.detail.setStyleSheet("color: #444;")
+        self.detail.setWordWrap(True)  # long explanations wrap inside the dock instead of being cut
         self.bars = _Bars()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
@@ -80,7 +81,8 @@ class PredictionReadout(QWidget):
         if self.task == SIGN:
             v = float(out[0])
             answer = answer_name(SIGN, self.class_names, out)
-            self._show(("nothing painted: " if blank else "") + f"{answer}  (output {signed(v)})",
+            self._show(f"{answer}  (output {signed(v)})",
+                       "nothing painted: every pixel is 0, so the output is 0" if blank else
                        "output = Σ wᵢ·xᵢ; its sign is the answer (+ smile, − not a smile, 0 no answer)")
             return
         if not np.all(np.isfinite(out)):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QSpinBox, QVBoxLayout, QWidget,
+    QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from ...model.core.messages import counter_texts
@@ -19,7 +19,8 @@ from .plots import TrainingPlots
 from .spinboxes import ClampingDoubleSpinBox, ClampingSpinBox
 
 #: speed choices: label -> iterations per second (0 = as fast as possible)
-SPEEDS = {"1 / s": 1, "2 / s": 2, "5 / s": 5, "10 / s": 10, "30 / s": 30, "100 / s": 100, "max": 0}
+SPEEDS = {"1 step/s": 1, "2 steps/s": 2, "5 steps/s": 5, "10 steps/s": 10, "30 steps/s": 30, "100 steps/s": 100,
+          "full speed": 0}
 
 
 def _spin(cls, lo, hi, decimals=None, tip="", what=""):
@@ -61,9 +62,11 @@ class TrainingPanel(QWidget):
         self.message_label = QLabel("")
         self.message_label.setWordWrap(True)
         self.message_label.setObjectName("trainingMessage")
+        self.message_label.setVisible(False)
 
-        buttons = QHBoxLayout()
-        for key in ("step", "step_n", "run", "reset"):
+        buttons = QGridLayout()  # two short rows: the training dock sits under the network view
+        buttons.setSpacing(4)
+        for i, key in enumerate(("step", "step_n", "run", "reset")):
             b = QPushButton()
             b.setObjectName(f"{key}Button")
             a = actions[key]
@@ -72,30 +75,24 @@ class TrainingPanel(QWidget):
             b.clicked.connect(a.trigger)
             a.changed.connect(lambda b=b, a=a: (b.setText(a.text().replace("&", "")), b.setEnabled(a.isEnabled())))
             setattr(self, f"{key}_button", b)
-            buttons.addWidget(b)
+            buttons.addWidget(b, *divmod(i, 2))
         self.step_n_spin = _spin(QSpinBox, 2, 100000, tip="How many iterations “Step ×N” runs", what="N")
         self.step_n_spin.setValue(10)
         self.step_n_spin.setObjectName("stepNSpin")
         self.step_n_spin.setPrefix("N = ")
-        buttons.insertWidget(2, self.step_n_spin)
+        buttons.addWidget(self.step_n_spin, 0, 2)
 
         self.speed_combo = QComboBox()
         self.speed_combo.setObjectName("speedCombo")
         self.speed_combo.addItems(list(SPEEDS))
-        self.speed_combo.setCurrentText("max")
+        self.speed_combo.setCurrentText("full speed")
         self.speed_combo.setToolTip("Iterations per second while running: slow motion to watch each step, "
                                     "or as fast as possible")
         self.speed_combo.currentTextChanged.connect(lambda t: self.speedChanged.emit(float(SPEEDS[t])))
         self.seed_spin = _spin(QSpinBox, 0, 2**31 - 1, tip="Random seed: Reset with the same seed replays "
                                                             "the same run exactly", what="the seed")
         self.seed_spin.setObjectName("seedSpin")
-        row2 = QHBoxLayout()
-        row2.addWidget(QLabel("speed"))
-        row2.addWidget(self.speed_combo)
-        row2.addSpacing(12)
-        row2.addWidget(QLabel("seed"))
-        row2.addWidget(self.seed_spin)
-        row2.addStretch(1)
+        buttons.addWidget(self.speed_combo, 1, 2)
 
         # settings, applied between two iterations without a reset
         self.lr_spin = _spin(QDoubleSpinBox, 1e-5, 10.0, 5, "Learning rate: how far each step moves "
@@ -123,6 +120,7 @@ class TrainingPanel(QWidget):
             spin.clamped.connect(lambda m: self.show_message(m, error=True))
         form = QFormLayout()
         form.setVerticalSpacing(2)
+        form.addRow("seed", self.seed_spin)
         form.addRow("learning rate", self.lr_spin)
         form.addRow("batch size", self.batch_spin)
         form.addRow("optimizer", self.optimizer_combo)
@@ -137,7 +135,8 @@ class TrainingPanel(QWidget):
         self.dropout_spin.valueChanged.connect(lambda v: self._emit(dropout=v))
         self.method_combo.currentTextChanged.connect(lambda v: self._emit(method=v))
         self.nudge_spin.valueChanged.connect(lambda v: self._emit(nudge_step=v))
-        settings_box = QGroupBox("Settings (apply between iterations)")
+        settings_box = QGroupBox("Settings")
+        settings_box.setToolTip("Applied between two iterations, without a reset (the seed: by Reset and Rebuild)")
         settings_box.setLayout(form)
 
         self.hidden_edit = QLineEdit()
@@ -159,27 +158,39 @@ class TrainingPanel(QWidget):
 
         self.plots = TrainingPlots()
 
-        counters = QHBoxLayout()
-        counters.addWidget(self.iteration_label)
-        counters.addSpacing(16)
-        counters.addWidget(self.epoch_label)
-        counters.addSpacing(16)
-        counters.addWidget(self.loss_label)
-        counters.addStretch(1)
+        counters = QGridLayout()
+        counters.setHorizontalSpacing(12)
+        counters.setVerticalSpacing(0)
+        counters.addWidget(self.iteration_label, 0, 0, 1, 2)
+        counters.addWidget(self.epoch_label, 1, 0)
+        counters.addWidget(self.loss_label, 1, 1)
+        # the settings scroll: the counters and buttons stay in view however short the dock is
+        settings = QWidget()
+        sl = QVBoxLayout(settings)
+        sl.setContentsMargins(0, 0, 4, 0)
+        sl.addWidget(settings_box)
+        sl.addWidget(arch_box)
+        sl.addStretch(1)
+        self.settings_scroll = QScrollArea()
+        self.settings_scroll.setObjectName("settingsScroll")
+        self.settings_scroll.setWidget(settings)
+        self.settings_scroll.setWidgetResizable(True)
+        self.settings_scroll.setFrameShape(QFrame.NoFrame)
+        self.settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.settings_scroll.setMinimumHeight(48)
+        self.settings_scroll.setMinimumWidth(settings.minimumSizeHint().width()
+                                             + self.settings_scroll.verticalScrollBar().sizeHint().width())
         left = QVBoxLayout()
+        left.setSpacing(4)
         left.addLayout(counters)
         left.addLayout(buttons)
-        left.addLayout(row2)
         left.addWidget(self.message_label)
-        boxes = QHBoxLayout()
-        boxes.addWidget(settings_box)
-        boxes.addWidget(arch_box, 0, Qt.AlignTop)
-        left.addLayout(boxes)
-        left.addStretch(1)
+        left.addWidget(self.settings_scroll, 1)
         left_w = QWidget()
         left_w.setLayout(left)
-        left_w.setMaximumWidth(560)
+        left_w.setMaximumWidth(360)
         lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
         lay.addWidget(left_w)
         lay.addWidget(self.plots, 1)
 
@@ -204,6 +215,7 @@ class TrainingPanel(QWidget):
     def show_message(self, text: str, error: bool = False):
         self.message_label.setStyleSheet("color: #b00020;" if error else "color: #444;")
         self.message_label.setText(text)
+        self.message_label.setVisible(bool(text))  # no empty line of room while there is nothing to say
 
     def show_settings(self, settings: dict, sizes, hidden: str, seed: int):
         """Reflect the worker's settings without echoing them back as edits.

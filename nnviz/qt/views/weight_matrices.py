@@ -1,5 +1,6 @@
-"""The deeper layers' weight matrices, stacked: one heatmap per matrix, rows = receiving
-neuron, columns = sending neuron of the layer before, each with its own colour bar.
+"""The weight panel's other parts: the deeper layers' weight matrices, stacked — one heatmap
+per matrix, rows = receiving neuron, columns = sending neuron of the layer before, each with
+its own colour bar —, the selected neuron's weights enlarged, and the page controls.
 
 Matrix j of the stack draws ``weights[j + 1]``, the weights into activation layer j + 2.
 """
@@ -10,10 +11,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QPushButton, QWidget
 
 from ..render.lut_image import LutImageItem, draw_heatmap
 from ..render.palettes import colormap, lookup_table
-from ..render.plot_style import lighten_plot, skip_when_clean
+from ..render.plot_style import fit_image, fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..render.redraw_memo import RedrawMemo
 
 
@@ -49,6 +52,7 @@ class MatrixStack(pg.GraphicsLayoutWidget):
         for i in range(1, n):
             names = list(class_names) if i == n - 1 and len(class_names) == sizes[-1] else None
             p = self.addPlot(row=i - 1, col=0, enableMenu=False)
+            fit_title(p)  # the long title wraps rather than widen the weights dock
             p.setMenuEnabled(False)
             p.hideButtons()
             p.invertY(True)  # row 0 on top, as in the matrix
@@ -74,7 +78,7 @@ class MatrixStack(pg.GraphicsLayoutWidget):
         if n > 1:
             self.ci.layout.setColumnFixedWidth(1, 44)  # room for the bars' numbers
         self.setVisible(n > 1)
-        self.setMinimumHeight(110 * (n - 1))
+        self.setMinimumHeight(90 * (n - 1))
 
     def draw(self, matrices, levels, skip_unchanged: bool = False) -> None:
         """matrices: (to, from) float32 arrays; levels: L per matrix for (−L, L).
@@ -107,3 +111,69 @@ class MatrixStack(pg.GraphicsLayoutWidget):
         """QPoint in this widget at the centre of weight (to, frm) of activation layer ``layer``."""
         vb = self.plots[layer - 2].vb
         return self.mapFromScene(vb.mapViewToScene(pg.QtCore.QPointF(frm + 0.5, to + 0.5)))
+
+
+class EnlargedNeuron(pg.GraphicsLayoutWidget):
+    """The selected neuron's incoming weights drawn large (``image``), titled with its bias."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._memo = RedrawMemo()
+        self.setMinimumHeight(90)
+
+    def build(self, palette: str) -> None:
+        self.clear()
+        self._memo.forget()
+        self.plot = self.addPlot(enableMenu=False)
+        fit_title(self.plot)
+        style_image_plot(self.plot)
+        self.plot.setTitle("click a neuron", size="8pt")
+        self.image = LutImageItem(lut=lookup_table(palette))
+        self.plot.addItem(self.image)
+        lighten_plot(self.plot)
+
+    def draw(self, data: np.ndarray, L: float, which: tuple, title: str, running: bool) -> None:
+        """``data``: (h, w) weights in the input's shape, or (1, n) for a deeper neuron's row;
+        levels (−L, L); ``which`` (layer, neuron) refits the view when it changes."""
+        self.image.setImage(data, levels=(-L, L), autoLevels=False)
+        self._memo.set_if_changed("fit", (which, data.shape),  # a deeper neuron's row is a strip
+                                  lambda _: fit_image(self.plot, self.image, which[0] == 1))
+        # a new title re-lays-out the plot: while training runs, the bias is refreshed a few times a second
+        same_but_bias = self._memo.last("title", "").split(" · bias")[0] == title.split(" · bias")[0]
+        if not same_but_bias or self._memo.text_due("title", running):
+            self._memo.set_if_changed("title", title, lambda t: self.plot.setTitle(t, size="8pt"))
+
+    def pixels(self) -> float:
+        """How tall the neuron is drawn, in pixels."""
+        per_unit = self.plot.vb.viewPixelSize()[1]
+        rows = 1 if self.image.image is None else self.image.image.shape[0]
+        return rows / per_unit if per_unit > 0 else 0.0
+
+    def set_palette(self, name: str) -> None:
+        self.image.setLookupTable(lookup_table(name))
+
+
+class PageNav(QWidget):
+    """Page controls for a wide first layer in two short rows (the weights dock shares a 1280-pixel
+    screen with four others): ◀ page ▶ and the page size; "strongest first"."""
+
+    def __init__(self, page_size: int, parent=None):
+        super().__init__(parent)
+        self.prev_button, self.next_button = QPushButton("◀"), QPushButton("▶")
+        for b in (self.prev_button, self.next_button):
+            b.setFixedWidth(32)
+        self.page_label = QLabel()
+        self.page_combo = QComboBox()
+        self.page_combo.addItems([f"{page_size} per page", "all"])
+        self.sort_box = QCheckBox("strongest first")
+        self.sort_box.setToolTip("Order the tiles by the size of their weights (‖w‖), largest first.\n"
+                                 "The order is taken when you tick this or turn the page, so tiles\n"
+                                 "do not jump around while training runs.")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setVerticalSpacing(2)
+        for col, w in enumerate((self.prev_button, self.page_label, self.next_button)):
+            grid.addWidget(w, 0, col)
+        grid.addWidget(self.sort_box, 1, 0, 1, 2)
+        grid.addWidget(self.page_combo, 1, 2, 1, 3, Qt.AlignLeft)
+        grid.setColumnStretch(4, 1)

@@ -18,18 +18,18 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSplitter,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from ..render.lut_image import LutImageItem, draw_heatmap
 from ..render.palettes import PALETTES, StableLevel, colormap, lookup_table
-from ..render.plot_style import fit_image, lighten_plot, skip_when_clean, style_image_plot
+from ..render.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..render.redraw_memo import RedrawMemo, running_snapshot
 from ..render.tiles import GAP, fit_grid, tile_at, tile_mosaic
-from .weight_matrices import MatrixStack
+from .weight_matrices import EnlargedNeuron, MatrixStack, PageNav
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
+ENLARGE = 2.2  # the enlarged neuron is drawn about this many times as tall as its tile
 VALUES_UP_TO = 48  # weights on a page; fewer than this (the smile's 12) get their numbers printed
 PAGE_SIZE = 32  # tiles per page when a layer has more than PAGE_FROM neurons
 PAGE_FROM = 36
@@ -61,51 +61,40 @@ class WeightPanel(QWidget):
 
         self.legend = QLabel()
         self.legend.setStyleSheet("color: #444;")
+        self.legend.setWordWrap(True)  # ΔW's longer legend takes a second line, not a wider dock
         self.legend.setToolTip("Magenta marks a weight that is not a number (NaN or ±inf).")
-        self.delta_box = QCheckBox("show last change (ΔW)")
+        self.delta_box = QCheckBox("last change (ΔW)")
         self.delta_box.setToolTip("Show what the last iteration changed instead of the weights themselves")
         self.delta_box.toggled.connect(self.set_show_delta)
         top = QHBoxLayout()
         top.addWidget(self.legend, 1)
         top.addWidget(self.delta_box)
 
-        # paging for wide layers (digits: 128 tiles): 32 at a time stay readable
-        self.prev_button, self.next_button = QPushButton("◀"), QPushButton("▶")
-        for b in (self.prev_button, self.next_button):
-            b.setFixedWidth(32)
+        self.nav = PageNav(PAGE_SIZE)  # paging for wide layers (digits: 128 tiles): 32 at a time stay readable
+        self.prev_button, self.next_button, self.page_label = self.nav.prev_button, self.nav.next_button, \
+            self.nav.page_label
+        self.page_combo, self.sort_box = self.nav.page_combo, self.nav.sort_box
         self.prev_button.clicked.connect(lambda: self.set_page(self.page - 1))
         self.next_button.clicked.connect(lambda: self.set_page(self.page + 1))
-        self.page_label = QLabel()
-        self.page_combo = QComboBox()
-        self.page_combo.addItems([f"{PAGE_SIZE} per page", "all"])
         self.page_combo.currentIndexChanged.connect(lambda _: self._relayout_tiles())
-        self.sort_box = QCheckBox("strongest first")
-        self.sort_box.setToolTip("Order the tiles by the size of their weights (‖w‖), largest first.\n"
-                                 "The order is taken when you tick this or turn the page, so tiles\n"
-                                 "do not jump around while training runs.")
         self.sort_box.toggled.connect(lambda _: self._relayout_tiles())
-        self.nav = QWidget()
-        nav = QHBoxLayout(self.nav)
-        nav.setContentsMargins(0, 0, 0, 0)
-        for w in (self.prev_button, self.page_label, self.next_button):
-            nav.addWidget(w)
-        nav.addStretch(1)
-        nav.addWidget(self.sort_box)
-        nav.addWidget(self.page_combo)
 
         self.view = pg.GraphicsLayoutWidget()
         self.matrix_view = MatrixStack()
-        self.detail_view = pg.GraphicsLayoutWidget()
+        self.detail_view = EnlargedNeuron()
         for v in (self.view, self.matrix_view, self.detail_view):
             v.setBackground(BACKGROUND)
         self.info = QLabel("Hover over a weight to read it; click a neuron to enlarge it.")
         self.info.setObjectName("weightInfo")
         self.info.setWordWrap(True)
-        self.info.setMinimumWidth(120)
-        bottom = QWidget()
-        bl = QHBoxLayout(bottom)
+        # three lines whatever the hover says (a label growing with its text would move the views)
+        self.info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+        self.info.setFixedHeight(3 * self.info.fontMetrics().lineSpacing() + 2)
+        self.info.setAlignment(Qt.AlignLeft | Qt.AlignTop)
+        bottom = QWidget()  # the enlarged neuron gets the full width under the hover text
+        bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
-        bl.addWidget(self.info, 1)
+        bl.addWidget(self.info)
         bl.addWidget(self.detail_view, 1)
         first = QWidget()
         fl = QVBoxLayout(first)
@@ -142,6 +131,7 @@ class WeightPanel(QWidget):
         self.view.clear()
         lut, cmap = lookup_table(self.palette_name), colormap(self.palette_name)
         self.mosaic_plot = self.view.addPlot(row=0, col=0, enableMenu=False)
+        fit_title(self.mosaic_plot)
         style_image_plot(self.mosaic_plot)
         self.mosaic_plot.vb.sigResized.connect(self._on_view_resized)
         self.mosaic = LutImageItem(lut=lut)
@@ -161,15 +151,8 @@ class WeightPanel(QWidget):
         skip_when_clean(self.mosaic_bar)
         self.matrix_view.build(sizes, self.class_names, self.palette_name)
         self.splitter.setSizes([520, 260 * (n_layers > 1), 150])  # relative: the mosaic gets most
-        self.detail_view.clear()
-        self.detail_plot = self.detail_view.addPlot(enableMenu=False)
-        style_image_plot(self.detail_plot)
-        self.detail_plot.setTitle("click a neuron", size="8pt")
-        self.detail = LutImageItem(lut=lut)
-        self.detail_plot.addItem(self.detail)
-        lighten_plot(self.detail_plot)
-        self.detail_view.setMinimumHeight(110)
-        self.detail_view.setMaximumHeight(170)
+        self.detail_view.build(self.palette_name)
+        self.detail = self.detail_view.image
         self.nav.setVisible(sizes[1] > PAGE_FROM)
         self._value_labels: list[pg.TextItem] = []
         # a one-neuron net (the smile) is its own enlargement: keep it selected, drop the copy
@@ -330,15 +313,9 @@ class WeightPanel(QWidget):
             return
         layer, k = self._selected
         data = self._shown[0][k] if layer == 1 else self._shown[layer - 1][k][None, :]
-        self.detail.setImage(data, levels=(-self._lv[layer - 1], self._lv[layer - 1]), autoLevels=False)
-        self._memo.set_if_changed("detail_fit", (layer, k, data.shape),  # a deeper neuron's row is a strip
-                                  lambda _: fit_image(self.detail_plot, self.detail, layer == 1))
         b = self._biases[layer - 1][k] if len(self._biases) >= layer else 0.0
-        title = f"layer {layer} · neuron {k}{' · ΔW' * self.show_delta} · bias {b:+.3f}"
-        # a new title re-lays-out the plot: while training runs, the bias is refreshed a few times a second
-        same_but_bias = self._memo.last("title", "").split(" · bias")[0] == title.split(" · bias")[0]
-        if not same_but_bias or self._memo.text_due("title", running_snapshot(self._snapshot)):
-            self._memo.set_if_changed("title", title, lambda t: self.detail_plot.setTitle(t, size="8pt"))
+        self.detail_view.draw(data, self._lv[layer - 1], (layer, k), f"layer {layer} · neuron {k}"
+                              f"{' · ΔW' * self.show_delta} · bias {b:+.3f}", running_snapshot(self._snapshot))
 
     # -- interaction ------------------------------------------------------------------
 
@@ -351,7 +328,29 @@ class WeightPanel(QWidget):
             self.show_neuron_page(neuron)
         self._place_select_box()
         self._update_detail()
+        self._enlarge_detail()
         self.neuronSelected.emit(layer, neuron)
+
+    def tile_pixels(self) -> float:
+        """How tall one first-layer tile is on screen, in pixels (0 before the first layout)."""
+        if not hasattr(self, "mosaic_plot"):
+            return 0.0
+        per_unit = self.mosaic_plot.vb.viewPixelSize()[1]
+        return self.image_shape[0] / per_unit if per_unit > 0 else 0.0
+
+    def _enlarge_detail(self) -> None:
+        """Give the enlarged neuron about ENLARGE × a tile's height, from the mosaic's share of the
+        splitter (so the tiles shrink as it grows); at most half of the panel."""
+        if not self.detail_view.isVisible() or self._selected is None or self._selected[0] != 1:
+            return
+        missing = ENLARGE * self.tile_pixels() - self.detail_view.pixels()
+        sizes = self.splitter.sizes()
+        if missing <= 4 or len(sizes) != 3:
+            return
+        # taking d pixels from the mosaic also shrinks its tiles: solve roughly for both at once
+        step = int(min(missing / 1.6, sizes[0] - 120, sum(sizes) // 2 - sizes[2]))
+        if step > 0:
+            self.splitter.setSizes([sizes[0] - step, sizes[1], sizes[2] + step])
 
     def _place_select_box(self):
         if not hasattr(self, "select_box"):
@@ -378,7 +377,7 @@ class WeightPanel(QWidget):
     def set_palette(self, name: str) -> None:
         self.palette_name = name if name in PALETTES else "green-red"
         if self.sizes:
-            self.detail.setLookupTable(lookup_table(self.palette_name))
+            self.detail_view.set_palette(self.palette_name)
             self.mosaic_bar.setColorMap(colormap(self.palette_name))  # the bar hands it to its image
             self.matrix_view.set_palette(self.palette_name)
         self._update_legend()

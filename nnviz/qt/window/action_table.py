@@ -16,8 +16,11 @@ ACTIONS = {
     "step": ("&Step", [Qt.Key_Right, Qt.Key_N], "Train exactly one iteration (one mini-batch)", "stepAction", False),
     "step_n": ("Step ×&N", "Shift+Right", "Train N iterations", "stepNAction", False),
     "run": ("&Run", Qt.Key_Space, "Run or pause training", "runAction", False),
-    "reset": ("R&eset", Qt.Key_R, "Fresh weights from the seed; the same seed replays the same run",
-              "resetAction", False),
+    "reset": ("R&eset", Qt.Key_R, "Fresh weights from the seed; the same seed replays the same run "
+              "(Undo brings the run back)", "resetAction", False),
+    # Shift+R, beside R: Ctrl+Z is the pixel editor's Undo stroke (and Ctrl+Shift+Z its Redo)
+    "undo_run": ("&Undo reset or rebuild", "Shift+R", "Bring back the run the last reset, rebuild, opened "
+                 "model or continue-from-here replaced; again to swap back", "undoRunAction", False),
     "open": ("&Open model…", QKeySequence.Open, "", "", False),
     "save": ("&Save model…", QKeySequence.Save, "", "", False),
     "open_data": ("Open &dataset…", "Ctrl+Shift+O",
@@ -50,7 +53,7 @@ MENUS = {
               "open_lesson", "save_lesson", "-", "export", "@export_panel", "export_gif", "-", "quit"],
     "&Edit": ["@editor", "-", "add_example", "remove_example", "undo_example", "redo_example"],
     "&Lesson": ["@lessons"],
-    "&Training": ["step", "step_n", "run", "reset"],
+    "&Training": ["step", "step_n", "run", "reset", "undo_run"],
     "&View": ["@docks", "-", "delta", "pre", "@palette"],
     "&Help": ["shortcuts", "about"],
 }

@@ -1,14 +1,17 @@
 """Where the panels sit: the docks, their first-start sizes, and the saved layout.
 
 The activation view (centre) is the heart: it gets the room; the editor and examples share
-the left, weights and Explore the right (tabbed), training spans the bottom.
+the left, weights and Explore the right (tabbed), both the full height; training sits under
+the centre. The window must fit a 1280×720 screen (1366×768 is the most common laptop), so
+each dock's panel sits in a scroll area: a panel that needs more room (a longer label, ΔW,
+a preview) scrolls inside its dock instead of growing the dock and the window past the screen.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QDockWidget
+from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QStyle, QTabWidget
 
 #: key -> (title, area); the dock's objectName is key + "Dock" (saved layouts rely on it)
 DOCKS = {
@@ -18,20 +21,105 @@ DOCKS = {
     "trainingPanel": ("Training", Qt.BottomDockWidgetArea),
     "explore": ("Explore how it learns", Qt.RightDockWidgetArea),
 }
+#: first-start shares of the window: left and right columns' widths, the training dock's height
+LEFT, LEFT_AT_MOST, RIGHT, BOTTOM = 0.24, 0.31, 0.27, 0.33
+MIN_START = QSize(1000, 600)
+#: the 28×28 lessons' editor (its preprocessing preview beside the checkbox) needs about this much:
+#: the left column starts this wide so that opening another lesson never makes it scroll
+LEFT_PX = 350
+
+
+class DockScroll(QScrollArea):
+    """A dock's panel in a frameless scroll area: the dock's minimum stays small and fixed, the
+    panel fills the dock while it fits and scrolls once it does not.
+
+    The panel is sized here rather than by ``widgetResizable``: for a panel with wrapping labels
+    that makes it as tall as it would *like* to be, not as tall as the dock."""
+
+    def __init__(self, panel, parent=None):
+        super().__init__(parent)
+        self.setObjectName(f"{panel.objectName() or 'panel'}Scroll")
+        self.setFrameShape(QFrame.NoFrame)
+        self.setWidget(panel)
+        # the panel's size hints changed: Qt posts a LayoutRequest to its parent, the viewport. Watched
+        # by a separate object: overriding eventFilter here would put every event of the panel
+        # (QScrollArea filters it) through Python, each a wait for the trainer's GIL while it runs
+        self._watch = _LayoutWatch(self)
+        self.viewport().installEventFilter(self._watch)
+        if isinstance(panel, QTabWidget):  # another tab needs other room
+            panel.currentChanged.connect(lambda _: self._fit())
+
+    def sizeHint(self) -> QSize:
+        return self.widget().sizeHint()  # the panel's wish, not QScrollArea's capped guess
+
+    def need(self, width: int | None = None) -> QSize:
+        """The least room the panel needs (at ``width``, for wrapping text)."""
+        w = self.widget()
+        need = w.minimumSizeHint().expandedTo(w.minimumSize())
+        if width is not None:
+            need.setHeight(max(need.height(), min_height(w, max(width, need.width()))))
+        return need
+
+    def fits(self) -> bool:
+        """True when the panel has all the room its minimum asks for (no scrolling needed)."""
+        room = self.maximumViewportSize()
+        need = self.need(room.width())
+        return need.width() <= room.width() and need.height() <= room.height()
+
+    def _fit(self) -> None:
+        room, bar = self.maximumViewportSize(), self.style().pixelMetric(QStyle.PM_ScrollBarExtent)
+        w, h = room.width(), room.height()
+        need = self.need(w)
+        if need.height() > h:  # a vertical scroll bar takes its width
+            w -= bar
+            need = self.need(w)
+        if need.width() > w:  # a horizontal one its height
+            h -= bar
+        self.widget().resize(max(w, need.width()), max(h, self.need(max(w, need.width())).height()))
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit()
+
+
+
+class _LayoutWatch(QObject):
+    """Refits a DockScroll's panel when the panel's size hints change."""
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.LayoutRequest:
+            self.parent()._fit()
+        return False
+
+
+def min_height(widget, width: int) -> int:
+    """The least height ``widget`` needs at ``width``: more than its minimumSizeHint when it holds
+    wrapping text (for a tab widget: its bar and the current page)."""
+    if isinstance(widget, QTabWidget):
+        page, bar = widget.currentWidget(), widget.tabBar()
+        return (bar.sizeHint().height() if bar.isVisibleTo(widget) else 0) + (min_height(page, width) if page else 0)
+    h = widget.minimumSizeHint().expandedTo(widget.minimumSize()).height()
+    lay = widget.layout()
+    if lay is not None and lay.hasHeightForWidth():
+        h = max(h, lay.totalMinimumHeightForWidth(width))
+    return h
 
 
 def build_docks(win, widgets: dict) -> dict:
-    """One QDockWidget per DOCKS entry around ``widgets[key]``; returns key -> dock."""
+    """One QDockWidget per DOCKS entry around ``widgets[key]`` (in a DockScroll); returns key -> dock."""
     docks = {}
     for key, (title, area) in DOCKS.items():
         dock = QDockWidget(title, win)
         dock.setObjectName(f"{key}Dock")
-        dock.setWidget(widgets[key])
+        dock.setWidget(DockScroll(widgets[key]))
         win.addDockWidget(area, dock)
         docks[key] = dock
-    # weights take the full height on the right; training spans the rest of the bottom
-    win.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
-    win.setCorner(Qt.TopRightCorner, Qt.RightDockWidgetArea)
+    # the side columns take the full height (the editor with its preview, the weight matrices
+    # need it); training spans only the centre
+    for corner, area in ((Qt.TopLeftCorner, Qt.LeftDockWidgetArea), (Qt.BottomLeftCorner, Qt.LeftDockWidgetArea),
+                         (Qt.TopRightCorner, Qt.RightDockWidgetArea),
+                         (Qt.BottomRightCorner, Qt.RightDockWidgetArea)):
+        win.setCorner(corner, area)
     win.tabifyDockWidget(docks["pixelEditor"], docks["datasetBrowser"])
     docks["pixelEditor"].raise_()
     return docks
@@ -44,18 +132,32 @@ def restore_layout(win, settings, docks) -> bool:
     if geo is not None and win.restoreGeometry(geo):
         state = settings.value("windowState")
         return state is not None and win.restoreState(state)
-    screen = QGuiApplication.primaryScreen()
-    avail = screen.availableGeometry() if screen else None
-    # Fit a 1366×768 laptop; on a 4K screen stay a comfortable size, not full-screen.
-    w = min(1600, int(avail.width() * 0.95)) if avail else 1340
-    h = min(1000, int(avail.height() * 0.92)) if avail else 720
-    win.resize(QSize(max(w, 1000), max(h, 640)))
-    win.resizeDocks([docks["pixelEditor"], docks["weightPanel"]],
-                    [int(win.width() * 0.24), int(win.width() * 0.34)], Qt.Horizontal)
-    win.resizeDocks([docks["trainingPanel"]], [int(win.height() * 0.34)], Qt.Vertical)
+    avail = available_geometry()
+    # Fit a 1280×720 or 1366×768 laptop; on a 4K screen stay a comfortable size, not full-screen.
+    w = min(1600, int(avail.width() * 0.95)) if avail else 1216
+    h = min(1000, int(avail.height() * 0.92)) if avail else 662
+    win.resize(QSize(w, h).expandedTo(MIN_START).boundedTo(avail.size() if avail else QSize(w, h)))
+    size_docks(win, docks)
     return False
+
+
+def available_geometry():
+    """The primary screen's room for windows (None without a screen)."""
+    screen = QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen else None
+
+
+def size_docks(win, docks) -> None:
+    """The first-start shares of the window (again once the Explore dock is tabified); the left
+    column as wide as the editor needs, within bounds."""
+    w = win.width()
+    editor = docks["pixelEditor"].widget().need().width() + 8  # + the dock's frame
+    left = min(max(int(w * LEFT), editor, LEFT_PX), int(w * LEFT_AT_MOST))
+    win.resizeDocks([docks["pixelEditor"], docks["weightPanel"]], [left, int(w * RIGHT)], Qt.Horizontal)
+    win.resizeDocks([docks["trainingPanel"]], [int(win.height() * BOTTOM)], Qt.Vertical)
 
 
 def tabify_explore(win, docks) -> None:
     win.tabifyDockWidget(docks["weightPanel"], docks["explore"])
     docks["weightPanel"].raise_()
+    size_docks(win, docks)

@@ -1,7 +1,9 @@
 """Files: models, datasets, lesson and session files, the recent list and the last folder.
 
 Every "open" goes through ``open_with``: ask for a path (unless given), try, and on the
-project's error report one line through ``failed`` with nothing changed.
+project's error report one line through ``failed`` with nothing changed. A model opens on the
+training thread: File ▸ Open recent lists it once the session reports it "opened", and drops
+it when it reports "open_failed" (so the list holds only files that open).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ class FilesController(QObject):
         self.settings, self.controller, self.widget = settings, controller, parent_widget
         self.examples = None  # the ExamplesController, set by the window (lesson files carry examples)
         self._autosaved_key = None
+        controller.reported.connect(self._on_report)
 
     # -- folders and dialogs ---------------------------------------------------------------
 
@@ -85,14 +88,26 @@ class FilesController(QObject):
         self.settings.setValue("recent", ([path] + recent)[:MAX_RECENT])
         self.recentChanged.emit(self.recent())
 
+    def remove_recent(self, path: str) -> None:
+        recent = self.recent()
+        if path in recent:
+            self.settings.setValue("recent", [p for p in recent if p != path])
+            self.recentChanged.emit(self.recent())
+
+    def _on_report(self, info: dict) -> None:
+        if info["kind"] == "opened":
+            self.add_recent(info["path"])
+        elif info["kind"] == "open_failed":
+            self.remove_recent(info["path"])
+
     # -- models and datasets -------------------------------------------------------------
 
     def open_model(self, path: str | None = None) -> None:
-        """Load a model file on the worker (it reports a bad file through ``failed``)."""
+        """Load a model file on the worker (it reports a bad file through ``failed``; the recent
+        list follows what the session reports)."""
         path = path or self.ask_open("Open model", "nnviz models (*.npz);;All files (*)")
         if path:
             self.remember_dir(path)
-            self.add_recent(path)
             self.controller.load_model(path)
 
     def save_model(self) -> None:

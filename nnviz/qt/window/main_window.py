@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
     QApplication, QDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget,
 )
 
+from ...model.core.messages import UNDO_KEY
 from ...model.data.datasets import SIGN
 from ...model.lessons import DEFAULT_LESSON, LESSONS
-from ...model.core.messages import divergence_message
 from ..views.activation_view import ActivationView
 from ..views.dataset_browser import DatasetBrowser
 from ..explore.tabs import ExploreTabs, standard_tabs
-from ..views.notice import NoticeBar
+from ..views.notice import LineClamp, NoticeBar
 from ..render.palettes import PALETTES
 from ..views.pixel_editor import PixelEditor
 from ..views.prediction_readout import PredictionReadout
@@ -37,6 +37,8 @@ from .examples import ExamplesController
 from .exports import ExportsController
 from .files import FilesController
 from .frames import FrameRenderer, StatusFields
+from .keys import TrainingKeys
+from .safety import SafetyController
 
 SESSION_AUTOSAVE_MS = 30_000
 STATUS_MS = 6000  # how long a one-line status message stays
@@ -62,6 +64,9 @@ class MainWindow(QMainWindow):
         self.exports = ExportsController(self.files, c, self, self._exportable(), self.weight_panel, self.frames,
                                          self)
         self._build_menus()
+        self.safety = SafetyController(c, self.notice, self.actions["undo_run"], self.show_status,
+                                       lambda text, error: self.training_panel.show_message(text, error=error),
+                                       self._reset, self)
         self._wire()
 
         self._session = QTimer(self)  # crash insurance: the session is saved every half minute if it changed
@@ -84,7 +89,7 @@ class MainWindow(QMainWindow):
         c, f, ex = self.controller, self.files, self.examples
         return {
             "step": c.step, "step_n": lambda: c.step(self.training_panel.step_n()), "run": c.toggle_run,
-            "reset": self._reset, "open": lambda: f.open_model(), "save": f.save_model,
+            "reset": self._reset, "undo_run": c.undo, "open": lambda: f.open_model(), "save": f.save_model,
             "open_data": lambda: f.open_dataset(), "export": lambda: self.exports.export_window(),
             "save_lesson": lambda: f.save_lesson_file(), "open_lesson": lambda: f.open_lesson_file(),
             "export_gif": lambda: self.exports.export_weights_gif(), "quit": self.close,
@@ -148,18 +153,21 @@ class MainWindow(QMainWindow):
         c.runningChanged.connect(self._on_running)
         c.failed.connect(self.show_error)
         c.saved.connect(lambda p: (f.add_recent(p), say(f"Saved {p}")))
-        c.diverged.connect(self._on_diverged)
         for source in (f, ex, self.exports):
             source.message.connect(say)
             source.failed.connect(self.show_error)
         f.recentChanged.connect(self._show_recent)
         f.noticeRequested.connect(self.notice.show_notice)
+        fr.lessonDone.connect(self.notice.show_notice)
+        self.keys = TrainingKeys(self)  # Space, R, N work while a number field has focus
         ex.datasetChanged.connect(self._on_training_set)
         ex.browse.connect(lambda ds, n: self.browser.set_dataset(ds, user_count=n))
         ex.undoStateChanged.connect(lambda u, r: (self.actions["undo_example"].setEnabled(u),
                                                   self.actions["redo_example"].setEnabled(r)))
         self.timeline_bar.previewRequested.connect(c.preview)
         self.timeline_bar.resumeRequested.connect(c.resume_from)
+        self.training_panel.plots.iterationClicked.connect(self.timeline_bar.go_to)  # click a curve: rewind
+        LineClamp(self.lesson_label)  # the description in two lines (a click shows it all): room for the network
         self.explore.loadInput.connect(self._load_input)
         self.explore.statusMessage.connect(say)
         self.docks["explore"].visibilityChanged.connect(lambda vis: vis and fr.refresh_explore())
@@ -260,7 +268,7 @@ class MainWindow(QMainWindow):
     def _on_training_set(self, dataset):
         """The learner's examples changed the training set: the worker and the views follow."""
         self.explore.set_lesson(dataset)
-        self.controller.set_dataset(dataset)
+        self.controller.set_dataset(dataset, self.examples.base)  # the base comes back with the lesson
 
     # -- commands -------------------------------------------------------------------------
 
@@ -279,7 +287,8 @@ class MainWindow(QMainWindow):
         answer = QMessageBox.question(
             self, "Rebuild the network?",
             f"Build a new network with hidden layers {desc} ({activation})?\n"
-            f"The current weights and training history will be replaced (seed {seed}).")
+            f"The current weights and training history will be replaced (seed {seed}); "
+            f"Training ▸ Undo rebuild ({UNDO_KEY}) brings them back.")
         if answer == QMessageBox.Yes:
             self.controller.rebuild(sizes, activation, seed)
         elif (snap := self.controller.latest) is not None:  # cancelled: show the layers there are
@@ -291,17 +300,6 @@ class MainWindow(QMainWindow):
         if running:
             self.training_panel.show_message("")
             self.notice.hide()
-
-    @Slot(dict)
-    def _on_diverged(self, info: dict):
-        """Training paused at a non-finite loss; the worker went back to the last finite weights."""
-        text, short = divergence_message(info)
-        kept, back = info.get("kept"), info.get("rollback")
-        actions = [(f"Roll back to iteration {back:,} (lowest loss)", lambda: self.controller.resume_from(back))
-                   ] if back is not None and back != kept else []
-        self.notice.show_notice(text, actions + [("Reset", self._reset)])
-        self.training_panel.show_message(short, error=True)
-        self.statusBar().showMessage(f"Training diverged at iteration {info['iteration']:,}", 10000)
 
     def set_palette(self, name: str):
         if name not in PALETTES:

@@ -285,8 +285,8 @@ def test_preview_shows_a_past_state_without_touching_training():
     s.preview(10)  # the live iteration: live again
     assert s.viewing is None and not s.snapshot().rewound
     s.preview(3)
-    s.step(1)  # training always continues from the live network
-    assert s.viewing is None and s.trainer.iteration == 11
+    s.step(1)  # training continues from the iteration shown (test_step_while_rewound_…)
+    assert s.viewing is None and s.trainer.iteration == 4
 
 
 def test_preview_then_resume_from_truncates_the_timeline_and_bumps_the_generation():
@@ -345,7 +345,10 @@ def test_the_snapshot_lists_the_timeline_only_when_paused_and_carries_the_rate()
 
 
 def _diverging(lesson="smile"):
+    """lr 10 on the smile: the loss is infinite at iteration 12 (the blow-up watch, which would
+    stop it at iteration 5, is off: these tests are about the non-finite path)."""
     s = session(lesson)
+    s.detect_blowups = False
     s.change_settings({"method": "gradient", "learning_rate": 10.0})
     return s
 
@@ -389,3 +392,37 @@ def test_divergence_with_nothing_finite_kept_leaves_the_iteration_and_says_so():
     info = s.step(200)
     assert info["kept"] is None and info["rollback"] is None and s.generation == 1
     assert s.trainer.iteration == info["iteration"]  # nothing to go back to
+
+
+# -- stepping while rewound, epoch progress in files ------------------------------------------------
+
+
+def test_step_while_rewound_continues_from_the_iteration_shown_and_says_so():
+    s = session()
+    s.step(20)
+    live = weights(s.trainer)
+    s.preview(12)
+    s.take_reports()
+    assert s.step(1) is None
+    assert s.viewing is None and s.trainer.iteration == 13 and s.timeline.iterations().tolist()[-1] == 13
+    assert s.take_reports()[0] == {"kind": "continued", "iteration": 12, "dropped": 8}
+    ref = get_lesson("digits").build(seed=0)
+    for _ in range(13):
+        ref.step()
+    for a, b in zip(weights(s.trainer), weights(ref)):
+        np.testing.assert_array_equal(a, b)
+    s.undo()  # the 8 later iterations were kept for undo
+    assert s.trainer.iteration == 20
+    for a, b in zip(weights(s.trainer), live):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_saving_then_opening_a_model_keeps_the_epoch_progress(tmp_path):
+    s = session()
+    s.step(130)  # 1 epoch of 85 iterations, and 45 iterations into the next
+    assert 1.5 < s.trainer.epoch_progress < 1.6
+    s.save_model(str(tmp_path / "m.npz"))
+    again = session("smile")
+    again.load_model(str(tmp_path / "m.npz"))
+    assert again.trainer.epoch == 1 and again.trainer.epoch_progress == pytest.approx(s.trainer.epoch_progress)
+    assert again.snapshot().epoch_progress == pytest.approx(s.trainer.epoch_progress, abs=1e-12)

@@ -158,3 +158,38 @@ def test_a_state_too_big_for_the_budget_still_thins_and_stays_bounded():
         line.record(t.state())
     assert len(line) <= line.capacity == 43  # ⌈1.25 · (32 + 2)⌉
     assert line.iterations().tolist()[-32:] == list(range(369, 401))
+
+
+def test_shrink_bounds_the_footprint_and_fill_never_replays_what_it_thinned():
+    """A run set aside: its timeline within the budget (the newest, iteration 0 and the one
+    asked for kept); a gap shrink left is never replayed (one may span a settings change),
+    while a gap opened after its newest state is, as usual."""
+    t = get_lesson("digits").build(seed=0)
+    line = Timeline(recent=64)
+    line.record(t.state())
+    for _ in range(300):
+        t.step()
+        line.record(t.state())
+    size = t.state().nbytes + t.state().order.nbytes
+    line.shrink(40 * size, recent=8, keep=(123,))
+    its = line.iterations().tolist()
+    assert line.footprint() <= 40 * size and len(its) <= 40
+    assert its[0] == 0 and 123 in its and its[-8:] == list(range(293, 301))
+    assert all(s.dataset is None for s in line._states[:-1]) and line._states[-1].dataset is t.dataset
+    calls = []
+
+    def replay(state, n):
+        calls.append((state.iteration, n))
+        return t.replayer()(state, n)
+
+    assert line.fill(replay, newest=300) == 0 and calls == []  # the thinned gaps stay
+    for _ in range(20):
+        t.step()
+        if t.iteration % 8 == 0:
+            line.record(t.state())
+    line.record(t.state())
+    line.fill(replay, newest=320)
+    assert calls and min(i for i, _ in calls) >= 300 and set(range(300, 321)) <= set(line.iterations().tolist())
+    copy = line.copy()
+    copy.truncate_after(310)
+    assert line.iterations().tolist()[-1] == 320 and copy.iterations().tolist()[-1] == 310

@@ -264,3 +264,20 @@ def test_with_suffix():
     assert with_suffix("lesson").name == "lesson.nnviz"
     assert with_suffix("/a/b.NNVIZ").name == "b.NNVIZ"
     assert with_suffix("my.lesson").name == "my.lesson.nnviz"
+
+
+def test_the_epoch_progress_round_trips_and_files_from_before_it_read_zero(tmp_path, good_arrays):
+    t = _trained("digits", 130)  # 45 of 85 iterations into its second epoch
+    lf = LessonFile.from_snapshot(t.snapshot("digits"))
+    back = load_lesson_file(save_lesson_file(tmp_path / "e.nnviz", lf))
+    assert back.epoch == 1 and back.epoch + back.epoch_fraction == pytest.approx(t.epoch_progress)
+    assert back.saved_model().epoch_fraction == back.epoch_fraction
+    m = json.loads(good_arrays["meta"].tobytes())
+    m.pop("epoch_fraction")  # a file written before the fraction was kept
+    old = _savez(tmp_path / "old.nnviz", {**good_arrays, "meta": np.frombuffer(json.dumps(m).encode(), np.uint8)})
+    assert load_lesson_file(old).epoch_fraction == 0.0
+    bad = _savez(tmp_path / "bad.nnviz", _with(good_arrays, meta={"epoch_fraction": 2}))
+    with pytest.raises(DataFormatError, match="bad.nnviz.*invalid epoch fraction"):
+        load_lesson_file(bad)
+    with pytest.raises(SettingsError, match="epoch fraction"):
+        _lesson(t, epoch_fraction=1.5)

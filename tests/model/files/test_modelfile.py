@@ -115,3 +115,17 @@ def test_nan_weights_are_refused(tmp_path):
     path = save_model(tmp_path / "nan.npz", SavedModel(net))
     with pytest.raises(DataFormatError, match="nan.npz: layer 1 has weights that are not numbers"):
         load_model(path)
+
+
+def test_the_epoch_fraction_round_trips_and_files_from_before_it_read_zero(tmp_path):
+    t = trained_smile()
+    path = save_model(tmp_path / "m.npz", SavedModel(t.network, "smile", 533, 533, 0, {}, t.history,
+                                                    epoch_fraction=0.86))
+    assert load_model(path).epoch_fraction == 0.86
+    old = _write_npz(tmp_path / "old.npz", meta=_meta(), W0=np.zeros((2, 4), np.float32),
+                     b0=np.zeros(2, np.float32))
+    assert load_model(old).epoch_fraction == 0.0
+    for bad in (1.0, -0.1, "half", None):
+        with pytest.raises(DataFormatError, match="epoch fraction"):
+            load_model(_write_npz(tmp_path / "bad.npz", meta=_meta(epoch_fraction=bad),
+                                  W0=np.zeros((2, 4), np.float32), b0=np.zeros(2, np.float32)))

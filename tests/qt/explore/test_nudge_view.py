@@ -144,3 +144,47 @@ def test_a_snapshot_of_another_lesson_waits_instead_of_failing(view_for, qtbot):
     v.show_snapshot(snap, None)
     assert (v.comparison.layer, v.comparison.neuron) == (1, 0)
     v.grab()
+
+
+def test_cell_numbers_are_short():
+    from nnviz.qt.explore.nudge_view import cell_text
+
+    assert [cell_text(v) for v in (6.104e-06, -6.662e-05, 0.53, -1.2, 12.34, 0.0, 1234.0)] == \
+        ["+6.1e-6", "-6.7e-5", "+0.53", "-1.20", "+12.3", "0", "+1.2e3"]
+    assert all(len(cell_text(v)) <= 7 for v in np.geomspace(1e-9, 1e9, 50))
+
+
+@pytest.mark.parametrize("width", [700, 330, 200])
+def test_map_numbers_fit_their_cells_or_are_left_to_the_hover(qtbot, view_for, width):
+    v, t, snap = view_for("smile", 3)
+    v.resize(width, 800)
+    qtbot.wait(50)
+    for plot, numbers in zip(v.map_plots, v._value_items):
+        cell = 1 / plot.vb.viewPixelSize()[0]  # a cell's width on screen, in pixels
+        for item in numbers.items:
+            if item.isVisible():  # no number wider than its cell: they never run into each other
+                assert item.mapRectToScene(item.boundingRect()).width() <= cell
+    if width == 700:
+        assert v.values_shown()
+
+
+def test_the_explore_plots_print_plain_numbers(qtbot):
+    """No "iteration (x0.001)" or "loss after one step (x0.001)": pyqtgraph's SI prefixes are off."""
+    from nnviz.qt.explore.health_view import HealthView
+    from nnviz.qt.explore.lr_probe_view import LrProbeView
+    from nnviz.qt.explore.neuron_input_view import NeuronInputView
+    from nnviz.qt.views.plots import TrainingPlots
+
+    t, snaps = trained("mnist", 2)
+    health = HealthView()
+    health.set_lesson(t.dataset)
+    health.show_snapshot(snaps[-1], None)
+    views = [LrProbeView(), NeuronInputView(), TrainingPlots()]
+    plots = [health.norm_plot, *health.band_plots, *health.hist_plots, views[0].plot.getPlotItem(),
+             views[1].trace_plot.getPlotItem(), views[2].loss_plot.getPlotItem(), views[2].acc_plot.getPlotItem()]
+    for p in plots:
+        for name in ("left", "bottom", "top"):
+            axis = p.getAxis(name)
+            assert axis.autoSIPrefix is False
+            axis.setRange(0, 0.004)  # a range that used to read "(x0.001)"
+            assert "x0.001" not in axis.labelString()

@@ -198,3 +198,39 @@ def test_a_saturated_sigmoid_unit_gets_the_other_colour(qtbot):
     assert _rim_colours(view, 1, 2) == {SATURATED_RGBA}
     assert "saturated" in view.health_legend.text() and "dead" not in view.health_legend.text()
     assert "saturated on 100% of the 256 sampled training images" in view.hover_text(1, 2)
+
+
+def test_every_output_bar_has_its_percentage_inside_the_answer_plot(view_for):
+    from nnviz.qt.render.cell_items import percent
+
+    view, snap, x = view_for("mnist")
+    zs, acts = snap.network().forward_full(x)
+    p = np.array([[0.9, 0.034, 0.004, 0.0, 0.012, 0.02, 0.01, 0.01, 0.005, 0.005]], np.float32)
+    view.show_activations(zs, acts[:-1] + [p], snap)  # small second guesses: the case a learner missed
+    p = p[0]
+    assert view.out_labels.texts() == [percent(float(v)) for v in p]
+    box = view.out_plot.vb.sceneBoundingRect()
+    for t in view.out_labels.items:
+        assert t.isVisible() and box.contains(t.sceneBoundingRect())
+    view.set_show_preactivations(True)  # z is no probability: no percentages
+    assert not any(t.isVisible() for t in view.out_labels.items)
+
+
+def test_percent_labels():
+    from nnviz.qt.render.cell_items import percent
+
+    assert [percent(v) for v in (0.97, 0.034, 0.004, 0.0)] == ["97%", "3%", "<1%", "0%"]
+
+
+def test_a_long_layer_title_keeps_the_answer_inside_the_view(view_for):
+    from nnviz.model.analysis.health import LayerHealth
+
+    view, snap, x = view_for("digits")
+    view.resize(560, 300)
+    view.set_health([LayerHealth(np.zeros(n, bool), np.ones(n, bool), np.ones(n), 256) for n in snap.sizes[1:-1]])
+    from PySide6.QtWidgets import QApplication
+    for _ in range(5):
+        QApplication.processEvents()
+    visible = view.view.mapToScene(view.view.viewport().rect()).boundingRect().adjusted(-1, -1, 1, 1)
+    for item in (view.out_plot.vb, view.out_plot.titleLabel, *view.plots):
+        assert visible.contains(item.sceneBoundingRect())

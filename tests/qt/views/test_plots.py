@@ -210,3 +210,17 @@ def test_the_rewind_cursor_marks_the_iteration_shown_and_goes_away_live(qtbot):
     assert plots.cursors[0] in plots.loss_plot.getPlotItem().items
     plots.show_cursor(None)
     assert all(line.scene() is None for line in plots.cursors)
+
+
+def test_the_epoch_axis_ticks_round_epochs_with_room_for_their_labels(qtbot):
+    from nnviz.qt.views.plots import EpochAxis
+
+    axis = EpochAxis()
+    axis.iterations_per_epoch = 125.0
+    levels = axis.tickValues(0, 1.0, 300)  # one iteration: 0.008 of an epoch
+    spacing, values = levels[0]
+    strings = axis.tickStrings(values, 1.0, spacing)
+    step = spacing / 125.0  # in epochs: 1, 2 or 5 × a power of ten, not 0.0016 (0.2 iterations)
+    mantissa = step / 10 ** np.floor(np.log10(step))
+    assert min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-6
+    assert strings and all(len(t) <= 5 for t in strings)  # "0.002", not "0.0016"

@@ -11,6 +11,8 @@ from tests.qt.conftest import wait_iteration
 
 
 def _diverge(qtbot, win):
+    # the non-finite path on its own: the blow-up watch would stop lr 10 earlier (test_safety.py)
+    win.controller.worker.session.detect_blowups = False  # before any command: the worker is idle
     win.controller.change_settings(method="gradient", learning_rate=10.0)
     win.controller.step(200)
     qtbot.waitUntil(lambda: win.notice.isVisible(), timeout=10000)

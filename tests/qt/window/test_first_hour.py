@@ -1,0 +1,142 @@
+"""What a learner meets in the first hour, on the real window: labels asked for, the smile
+lesson's exact moment and its end, keys that work after typing a number, one test accuracy."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from nnviz.model.analysis.evaluate import evaluate_file
+from nnviz.model.data.datasets import correct
+from tests.qt.conftest import wait_iteration
+
+
+def _answer_label_dialog(qtbot, press):
+    """When the label dialog opens, do ``press(dialog)`` (click a class, or Enter, or Esc)."""
+    def act():
+        dialog = QApplication.activeModalWidget()
+        if dialog is None or dialog.objectName() != "labelDialog":
+            QTimer.singleShot(20, act)
+            return
+        press(dialog)
+
+    QTimer.singleShot(20, act)
+
+
+def test_adding_a_drawing_asks_for_its_label_with_no_default(qtbot, make_window):
+    win = make_window("digits")
+    n = len(win.controller.dataset.x_train)
+    win.pixel_editor.set_image(np.eye(8))
+
+    def enter_then_cancel(dialog):
+        qtbot.keyClick(dialog, Qt.Key_Return)  # Enter must not pick a class …
+        assert dialog.isVisible()
+        dialog.reject()
+
+    _answer_label_dialog(qtbot, enter_then_cancel)
+    assert win.add_drawing_to_training_set() is False
+    assert len(win.controller.dataset.x_train) == n
+    assert "no label" in win.statusBar().currentMessage()
+
+    _answer_label_dialog(qtbot, lambda d: qtbot.mouseClick(d.findChild(object, "label_7"), Qt.LeftButton))
+    assert win.add_drawing_to_training_set() is True
+    assert len(win.controller.dataset.x_train) == n + 1 and win.controller.dataset.y_train[-1] == 7
+    assert "“7”" in win.statusBar().currentMessage()
+
+
+def test_a_smile_drawing_is_added_as_what_the_learner_says(qtbot, make_window):
+    win = make_window("smile")
+    _answer_label_dialog(qtbot, lambda d: qtbot.mouseClick(d.findChild(object, "label_1"), Qt.LeftButton))
+    assert win.add_drawing_to_training_set()
+    assert win.controller.dataset.y_train[-1, 0] == 1.0
+    assert "“smile”" in win.statusBar().currentMessage() and "+1" in win.statusBar().currentMessage()
+
+
+def test_smile_iteration_one_shows_three_of_four_exactly_right(qtbot, make_window):
+    win = make_window("smile")
+    win.docks["datasetBrowser"].raise_()
+    win.actions["step"].trigger()
+    wait_iteration(qtbot, win, 1)
+    qtbot.waitUntil(lambda: "exactly right" in win.browser.count_label.text(), timeout=5000)
+    assert win.frames.status.labels["exact"].text() == "3 of 4 exactly right"
+    assert "3 exactly right, 4 by sign" in win.browser.count_label.text()
+    details = [win.browser.model.data(win.browser.model.index(i, 0)).split("\n")[1] for i in range(4)]
+    assert sum(d.startswith(("+1,", "−1,")) for d in details) == 3  # the fourth gave 3 where 1 was wanted
+    assert any(d.startswith(("+3", "−3")) for d in details)
+
+
+def test_smile_training_pauses_when_every_example_is_exactly_right(qtbot, make_window):
+    win = make_window("smile")
+    win.controller.set_speed(0)
+    done = []
+    win.frames.lessonDone.connect(done.append)
+    win.controller.run()
+    qtbot.waitUntil(lambda: bool(done), timeout=20000)
+    qtbot.waitUntil(lambda: not win.controller.running, timeout=5000)
+    win.render_latest()
+    assert win.frames.status.labels["exact"].text() == "4 of 4 exactly right"
+    assert "exactly right" in done[0] and win.notice.isVisible()
+
+
+def test_a_snapshot_message_is_taken_down_when_it_no_longer_holds(qtbot, make_window):
+    win = make_window("smile")
+    panel = win.training_panel
+    win.frames._show_message("Applying every nudge at once raised the loss, so it was undone")
+    assert "undone" in panel.message_label.text()
+    win.frames._show_message("")
+    assert panel.message_label.text() == ""
+    panel.show_message("Could not save x", error=True)  # someone else's message stays
+    win.frames._show_message("")
+    assert panel.message_label.text() == "Could not save x"
+
+
+def test_space_runs_after_typing_a_learning_rate_and_enter(qtbot, make_window):
+    win = make_window("digits")
+    win.activateWindow()
+    spin = win.training_panel.lr_spin
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus, timeout=2000)
+    spin.selectAll()
+    qtbot.keyClicks(spin, "0.05")
+    qtbot.keyClick(spin, Qt.Key_Return)
+    qtbot.waitUntil(lambda: win.controller.latest.settings["learning_rate"] == pytest.approx(0.05), timeout=5000)
+    qtbot.waitUntil(lambda: not spin.hasFocus(), timeout=2000)
+    qtbot.keyClick(win, Qt.Key_Space)
+    qtbot.waitUntil(lambda: win.controller.running, timeout=5000)
+    assert spin.value() == pytest.approx(0.05)  # the field kept its number
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key_Space)  # still in the field: Space is not a digit, so it pauses
+    qtbot.waitUntil(lambda: not win.controller.running, timeout=5000)
+    assert spin.value() == pytest.approx(0.05)
+
+
+def test_one_test_accuracy_for_the_same_weights(qtbot, make_window, tmp_path):
+    win = make_window("digits")
+    win.controller.step(300)
+    snap = wait_iteration(qtbot, win, 300, timeout=30000)
+    ds = win.controller.dataset
+    want = float(correct(ds.task, snap.network().predict(ds.x_test), ds.y_test).mean())
+    assert win.frames.status.labels["accuracy"].text() == f"test accuracy {want:.1%}"
+    win.controller.save_model(tmp_path / "m.npz")
+    qtbot.waitUntil(lambda: (tmp_path / "m.npz").exists(), timeout=5000)
+    assert evaluate_file(tmp_path / "m.npz", "digits")["accuracy"] == pytest.approx(want)
+
+
+def test_while_rewound_the_status_bar_shows_the_shown_iteration(qtbot, make_window):
+    win = make_window("digits")
+    win.controller.step(40)
+    wait_iteration(qtbot, win, 40, timeout=20000)
+    win.controller.preview(5)
+    qtbot.waitUntil(lambda: win.controller.latest.rewound and win.controller.latest.iteration == 5, timeout=5000)
+    win.render_latest()
+    snap, ds = win.controller.latest, win.controller.dataset
+    at5 = float(correct(ds.task, snap.network().predict(ds.x_test), ds.y_test).mean())
+    assert win.frames.status.labels["iteration"].text() == "iteration 5"
+    assert win.frames.status.labels["accuracy"].text() == f"test accuracy {at5:.1%}"
+
+
+def test_lessons_say_what_they_compute(make_window):
+    from nnviz.model.lessons import LESSONS
+
+    assert "softmax" in LESSONS["mnist"].description
+    assert "3 wide × 4 tall" in LESSONS["smile"].title

@@ -1,0 +1,168 @@
+"""The real window on a 1280×720 and a 1366×768 laptop screen: it fits, every panel has the room
+its controls need (no panel scrolls at the first-start size), the answer stays inside the network
+view, and nothing a learner does — ΔW, preprocessing, a neuron, a long layer title, another
+lesson — makes the window or a dock grow."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QRect, QSize, Qt
+
+from nnviz.model.analysis.health import LayerHealth
+from nnviz.qt.offscreen import scratch_settings
+from nnviz.qt.window import docks as docks_module
+from nnviz.qt.window.docks import DockScroll
+
+SCREENS = [(1280, 720), (1366, 768)]
+DECORATION = QSize(60, 80)  # a title bar and a task bar: the window's minimum must leave room for them
+MIN_SLIDER = 200
+
+
+@pytest.fixture
+def laptop(qtbot, monkeypatch):
+    """A first-start MainWindow on a screen of the given size (throw-away settings)."""
+    from nnviz.qt.window.main_window import MainWindow
+
+    windows = []
+
+    def make(lesson, screen=(1280, 720)):
+        monkeypatch.setattr(docks_module, "available_geometry", lambda: QRect(0, 0, *screen))
+        win = MainWindow(lesson=lesson, settings=scratch_settings())
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: win.controller.latest is not None and win.controller.latest.lesson == lesson
+                        and not win.explore.held, timeout=20000)
+        settle(qtbot, win)
+        windows.append(win)
+        return win
+
+    yield make
+    for win in windows:
+        win.close()
+
+
+def settle(qtbot, win, ms=60):
+    win.render_latest()
+    qtbot.wait(ms)
+    win.render_latest()
+    qtbot.wait(ms)
+
+
+def on_screen(widget) -> bool:
+    return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
+
+def problems(win, screen) -> list[str]:
+    """Everything that does not fit, in words (empty: all fits)."""
+    out = []
+    need = win.minimumSizeHint().expandedTo(win.minimumSize())
+    room = QSize(*screen) - DECORATION
+    if need.width() > room.width() or need.height() > room.height():
+        out.append(f"window minimum {need.toTuple()} > {room.toTuple()}")
+    if win.width() > screen[0] or win.height() > screen[1]:
+        out.append(f"window {win.size().toTuple()} larger than the screen {screen}")
+    for key, dock in win.docks.items():
+        scroll = dock.widget()
+        assert isinstance(scroll, DockScroll)
+        if on_screen(dock) and not scroll.fits():
+            out.append(f"{key}: panel needs {scroll.need(scroll.maximumViewportSize().width()).toTuple()} "
+                       f"in {scroll.maximumViewportSize().toTuple()}")
+    av = win.activation_view
+    visible = av.view.mapToScene(av.view.viewport().rect()).boundingRect()
+    for name, item in (("answer bars", av.out_plot.vb), ("answer title", av.out_plot.titleLabel),
+                       *((f"layer {i} plot", p) for i, p in enumerate(av.plots))):
+        r = item.sceneBoundingRect()
+        if not visible.adjusted(-0.5, -0.5, 0.5, 0.5).contains(r):
+            out.append(f"{name} {r.getRect()} outside the network view {visible.getRect()}")
+    if win.timeline_bar.slider.width() < MIN_SLIDER:
+        out.append(f"timeline slider only {win.timeline_bar.slider.width()} px")
+    if on_screen(win.explore):
+        bar = win.explore.tabBar()
+        for b in bar.buttons:
+            if not bar.rect().contains(b.geometry()) or not b.isVisible():
+                out.append(f"Explore tab {b.text()!r} not fully shown")
+    return out
+
+
+def sizes(win) -> dict:
+    return {"window": win.size().toTuple(),
+            **{k: d.size().toTuple() for k, d in win.docks.items() if on_screen(d)}}
+
+
+def saturated_health(win):
+    return [LayerHealth(np.zeros(n, bool), np.ones(n, bool), np.ones(n), examples=256)
+            for n in win.controller.latest.sizes[1:-1]]
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lesson", ["smile", "mnist", "digits"])
+def test_the_window_fits_a_laptop_screen_and_no_action_makes_it_grow(qtbot, laptop, lesson, screen):
+    win = laptop(lesson, screen)
+    assert problems(win, screen) == []
+    win.resize(*screen)  # maximized
+    settle(qtbot, win)
+    assert problems(win, screen) == []
+    before = sizes(win)
+    others = [name for name in ("smile", "mnist", "digits") if name != lesson] + [lesson]
+    actions = [("ΔW", lambda: qtbot.keyClick(win, Qt.Key_D)),
+               ("preprocessing", lambda: win.pixel_editor.preprocess_box.toggle()),
+               ("a neuron", lambda: win.weight_panel.select_neuron(1, 0)),
+               ("a deeper neuron", lambda: win.activation_view.select_neuron(len(win.activation_view.sizes) - 2, 0)),
+               ("saturated titles", lambda: win.activation_view.set_health(saturated_health(win))),
+               ("pre-activations", lambda: qtbot.keyClick(win, Qt.Key_P))]
+    for name in others:
+        actions.append((f"lesson {name}", lambda name=name: (
+            win.choose_lesson(name),
+            qtbot.waitUntil(lambda: win.controller.latest.lesson == name, timeout=20000))))
+        actions.append((f"{name}: a neuron", lambda: win.activation_view.select_neuron(1, 0)))
+        actions.append((f"{name}: saturated", lambda: win.activation_view.set_health(saturated_health(win))))
+    for what, act in actions:
+        act()
+        settle(qtbot, win)
+        assert problems(win, screen) == [], what
+        assert sizes(win) == before, f"{what} resized the window or a dock"
+
+
+@pytest.mark.parametrize("lesson", ["smile", "mnist", "digits"])
+def test_every_explore_tab_is_reachable_and_fits_its_dock(qtbot, laptop, lesson):
+    win = laptop(lesson, (1280, 720))
+    win.docks["explore"].raise_()
+    settle(qtbot, win)
+    bar = win.explore.tabBar()
+    assert bar.usesScrollButtons() is False and len(bar.buttons) == win.explore.count() == 6
+    for i, button in enumerate(bar.buttons):
+        qtbot.mouseClick(button, Qt.LeftButton)  # a click on a tab that is really there
+        assert win.explore.currentIndex() == i
+        win.frames.refresh_explore()
+        settle(qtbot, win, 100)
+        assert problems(win, (1280, 720)) == [], win.explore.tabText(i)
+    assert win.size().toTuple() == (1216, 662)  # the first-start size for this screen, unchanged
+
+
+def test_the_enlarged_neuron_is_more_than_twice_its_tile(qtbot, laptop):
+    win = laptop("mnist")
+    panel = win.weight_panel
+    panel.select_neuron(1, 5)
+    settle(qtbot, win, 100)
+    assert panel.detail_view.pixels() >= 2 * panel.tile_pixels() > 0
+
+
+def test_the_lesson_description_takes_two_lines_until_clicked(qtbot, laptop):
+    win = laptop("mnist")
+    label = win.lesson_label
+    line = label.fontMetrics().lineSpacing()
+    assert label.height() <= 2 * line + 12 < label.heightForWidth(label.width())  # longer than it shows
+    qtbot.mouseClick(label, Qt.LeftButton)
+    settle(qtbot, win)
+    assert label.height() >= label.heightForWidth(label.width()) - 2  # all of it
+    assert problems(win, (1280, 720)) == []
+    qtbot.mouseClick(label, Qt.LeftButton)
+    settle(qtbot, win)
+    assert label.height() <= 2 * line + 12
+
+
+def test_the_editor_hint_wraps(qtbot):
+    from nnviz.qt.views.pixel_editor import PixelEditor
+
+    editor = PixelEditor()
+    qtbot.addWidget(editor)
+    assert editor.hint.wordWrap()
