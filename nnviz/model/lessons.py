@@ -83,7 +83,7 @@ LESSONS: dict[str, Lesson] = {
         settings=TrainSettings(learning_rate=0.5, batch_size=32, optimizer="sgd", loss="cross_entropy"),
         epochs=20,
         source="3Blue1Brown, But what is a neural network? (Deep Learning, chapter 1)",
-        speed=40.0,  # an epoch (125 mini-batches) in about three seconds
+        speed=30.0,  # an epoch (125 mini-batches) in about four seconds
     ),
     "digits": Lesson(
         name="digits",

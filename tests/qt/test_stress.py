@@ -95,5 +95,6 @@ def test_thousands_of_random_commands(qtbot, make_window, tmp_path):
     assert after.iteration == before + 1
     assert not seen["problems"], seen["problems"][:5]
     assert seen["snapshots"] > 500
-    assert elapsed < 60
+    # a stall guard, not a speed target (those live in `nnviz bench`): ~40 s alone, ~80 s on a loaded 2-core machine
+    assert elapsed < 300
     print(f"{COMMANDS} commands, {seen['snapshots']} snapshots checked, {elapsed:.1f} s")

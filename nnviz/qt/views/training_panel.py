@@ -21,6 +21,7 @@ from .spinboxes import ClampingDoubleSpinBox, ClampingSpinBox
 #: speed choices: label -> iterations per second (0 = as fast as possible)
 SPEEDS = {"1 step/s": 1, "2 steps/s": 2, "5 steps/s": 5, "10 steps/s": 10, "30 steps/s": 30, "100 steps/s": 100,
           "full speed": 0}
+FULL_SPEED = "full speed"
 
 
 def _spin(cls, lo, hi, decimals=None, tip="", what=""):
@@ -92,7 +93,16 @@ class TrainingPanel(QWidget):
         self.seed_spin = _spin(QSpinBox, 0, 2**31 - 1, tip="Random seed: Reset with the same seed replays "
                                                             "the same run exactly", what="the seed")
         self.seed_spin.setObjectName("seedSpin")
-        buttons.addWidget(self.speed_combo, 1, 2)
+        self.max_button = QPushButton("max")
+        self.max_button.setObjectName("maxSpeedButton")
+        self.max_button.setToolTip("Train as fast as possible (one click; pick a speed to slow down again)")
+        self.max_button.setMaximumWidth(44)
+        self.max_button.clicked.connect(lambda: self.set_speed(0))
+        speed_row = QHBoxLayout()
+        speed_row.setSpacing(2)
+        speed_row.addWidget(self.speed_combo, 1)
+        speed_row.addWidget(self.max_button)
+        buttons.addLayout(speed_row, 1, 2)
 
         # settings, applied between two iterations without a reset
         self.lr_spin = _spin(QDoubleSpinBox, 1e-5, 10.0, 5, "Learning rate: how far each step moves "
@@ -243,6 +253,19 @@ class TrainingPanel(QWidget):
                 self.seed_spin.setValue(seed)
         finally:
             self._updating = False
+
+    def set_speed(self, iterations_per_second: float) -> None:
+        """Choose the speed entry nearest ``iterations_per_second`` (0 = full speed); emits speedChanged."""
+        target = float(iterations_per_second)
+        slow = [k for k in SPEEDS if SPEEDS[k]]
+        label = FULL_SPEED if target <= 0 else min(slow, key=lambda k: abs(SPEEDS[k] - target))
+        if self.speed_combo.currentText() == label:
+            self.speedChanged.emit(float(SPEEDS[label]))  # the worker starts each lesson at full speed
+        self.speed_combo.setCurrentText(label)
+
+    def speed(self) -> float:
+        """Iterations per second Run trains at (0: as fast as possible)."""
+        return float(SPEEDS[self.speed_combo.currentText()])
 
     def seed(self) -> int:
         """The seed Reset and Rebuild use."""

@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         tp = self.training_panel
         tp.settingsEdited.connect(lambda ch: c.change_settings(**ch))
         tp.rebuildRequested.connect(self._confirm_rebuild)
-        tp.speedChanged.connect(c.set_speed)
+        tp.speedChanged.connect(self._on_speed)
 
     def _restore_window(self):
         self._tabify_pending = self.explore.held = not restore_layout(self, self.settings, self.docks)
@@ -252,6 +252,8 @@ class MainWindow(QMainWindow):
     @Slot(object, object)
     def _on_lesson_loaded(self, lesson, dataset):
         self.settings.setValue("lesson", lesson.name)
+        # each lesson starts at a speed one can watch, or at the one the learner chose for it last
+        self.training_panel.set_speed(float(self.settings.value(f"speed/{lesson.name}", lesson.speed)))
         self.lesson_actions[lesson.name].setChecked(True)
         self.lesson_combo.setCurrentIndex(self.lesson_combo.findData(lesson.name))
         self.lesson_label.setText(f"<b>{lesson.title}</b> — {lesson.description}")
@@ -271,6 +273,11 @@ class MainWindow(QMainWindow):
         self.controller.set_dataset(dataset, self.examples.base)  # the base comes back with the lesson
 
     # -- commands -------------------------------------------------------------------------
+
+    def _on_speed(self, ips: float):
+        self.controller.set_speed(ips)
+        if self.controller.lesson is not None:
+            self.settings.setValue(f"speed/{self.controller.lesson.name}", ips)
 
     def _reset(self):
         self.controller.reset(self.training_panel.seed())

@@ -140,3 +140,21 @@ def test_lessons_say_what_they_compute(make_window):
 
     assert "softmax" in LESSONS["mnist"].description
     assert "3 wide × 4 tall" in LESSONS["smile"].title
+
+
+def test_each_lesson_starts_at_a_watchable_speed_max_is_one_click_and_each_is_remembered(qtbot, make_window):
+    win = make_window("smile")
+    tp = win.training_panel
+    assert tp.speed() == 2.0  # a nudge round every half second
+    qtbot.mouseClick(tp.max_button, Qt.LeftButton)
+    assert tp.speed() == 0.0
+    win.choose_lesson("digits")
+    qtbot.waitUntil(lambda: win.controller.latest.lesson == "digits", timeout=20000)
+    assert tp.speed() == 30.0  # an epoch in about three seconds
+    win.choose_lesson("smile")
+    qtbot.waitUntil(lambda: win.controller.latest.lesson == "smile", timeout=20000)
+    assert tp.speed() == 0.0  # the learner's choice for this lesson
+    win.controller.run()
+    qtbot.waitUntil(lambda: win.controller.running, timeout=5000)
+    qtbot.waitUntil(lambda: win.controller.latest.steps_per_second > 50, timeout=10000)  # really at full speed
+    win.controller.pause()

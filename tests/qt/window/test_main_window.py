@@ -38,6 +38,7 @@ def test_right_arrow_steps_and_step_n_steps_n(qtbot, make_window):
 def test_run_then_pause_stops_and_the_iteration_stays(qtbot, make_window):
     win = make_window("smile")
     win.controller.change_settings(method="gradient", learning_rate=0.01)
+    win.training_panel.set_speed(0)  # the lesson starts at 2 steps/s
     qtbot.mouseClick(win.training_panel.run_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: win.controller.latest.iteration > 30, timeout=10000)
     assert win.training_panel.run_button.text() == "Pause"
