@@ -102,7 +102,7 @@ class ActivationView(QWidget):
             style_image_plot(p)
             if layer == 0:
                 h, w = self.image_shape
-                p.setTitle(f"input ({h}×{w} = {sizes[0]})", size="9pt")
+                p.setTitle(f"input ({w} wide × {h} tall = {sizes[0]})", size="9pt")
                 index_map = np.arange(h * w).reshape(h, w)
             else:
                 index_map = cell_index_map(sizes[layer], *cell_grid(sizes[layer]), size=CELL)

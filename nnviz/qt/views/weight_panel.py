@@ -235,7 +235,7 @@ class WeightPanel(QWidget):
         self.prev_button.setEnabled(self.page > 0)
         self.next_button.setEnabled(self.page < self.pages - 1)
         whose = "the neuron's" if n == 1 else "each neuron's"
-        self.mosaic_plot.setTitle(f"into layer 1: {whose} {h * w} weights as {h}×{w}", size="8pt")
+        self.mosaic_plot.setTitle(f"into layer 1: {whose} {h * w} weights, {w} wide × {h} tall", size="8pt")
 
     def _on_view_resized(self):
         # window, dock or splitter changed the mosaic's room: refit (and maybe regrid) once laid out
