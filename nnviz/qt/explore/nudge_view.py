@@ -20,14 +20,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFrame, QGridLayout, QHeaderView, QLabel,
-                               QPushButton, QScrollArea, QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QGridLayout, QHeaderView, QLabel, QPushButton,
+                               QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...model.analysis.compare import (Comparison, compare_snapshot, map_shape, neuron_name, parameter_name,
                                        training_sample)
 
 from .panel import ExplorePanel
+from ..render.scrolling import scrolling_column
 from ..render.cell_items import CellNumbers
 from ..render.palettes import PALETTES, lookup_table, symmetric_level
 from ..render.plot_style import style_image_plot
@@ -204,18 +204,8 @@ class NudgeView(ExplorePanel):
         split.setStretchFactor(1, 3)
         split.setChildrenCollapsible(False)
         # the sentences scroll in a short dock; the controls, maps and table keep their room
-        notes = QWidget()
-        nl = QVBoxLayout(notes)
-        nl.setContentsMargins(0, 0, 0, 0)
-        for w in (self.header, self.explain, self.apply_label, self.summary, self.map_legend):
-            nl.addWidget(w)
-        nl.addStretch(1)
-        self.notes = QScrollArea()
-        self.notes.setWidget(notes)
-        self.notes.setWidgetResizable(True)
-        self.notes.setFrameShape(QFrame.NoFrame)
-        self.notes.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.notes.setMinimumHeight(90)
+        self.notes = scrolling_column((self.header, self.explain, self.apply_label, self.summary, self.map_legend),
+                                      min_height=90)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.notes, 2)

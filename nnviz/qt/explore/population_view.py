@@ -13,8 +13,7 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor, QIcon
 from PySide6.QtWidgets import (
-    QAbstractItemView, QFrame, QHeaderView, QLabel, QListWidgetItem, QScrollArea, QTableWidget, QTableWidgetItem,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QHeaderView, QLabel, QListWidgetItem, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
 from ...model.data.datasets import SIGN, SMILE_SHAPE
@@ -23,6 +22,7 @@ from ...model.analysis.population import (
     KIND_DESCRIPTIONS, KINDS, MOUTH_KIND, MOUTH_ROWS, run_population, sample_kinds,
 )
 from .panel import ExplorePanel
+from ..render.scrolling import scrolling_column
 from ..render.image_lists import ImageList
 from ..render.pixmaps import framed, thumbnail
 
@@ -97,18 +97,7 @@ class PopulationView(ExplorePanel):
         self.faces.setObjectName("populationFaces")
         self.faces.chosen.connect(self._face_chosen)
         # the sentences and the table scroll in a short dock; the pictures keep their room
-        top = QWidget()
-        tl = QVBoxLayout(top)
-        tl.setContentsMargins(0, 0, 0, 0)
-        for w in (self.header, self.kinds, self.lesson_label):
-            tl.addWidget(w)
-        tl.addStretch(1)
-        self.notes = QScrollArea()
-        self.notes.setWidget(top)
-        self.notes.setWidgetResizable(True)
-        self.notes.setFrameShape(QFrame.NoFrame)
-        self.notes.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.notes.setMinimumHeight(120)
+        self.notes = scrolling_column((self.header, self.kinds, self.lesson_label), min_height=120)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         lay.addWidget(self.notes, 3)

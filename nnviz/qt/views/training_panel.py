@@ -4,16 +4,17 @@ turns them into commands for the training thread."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QComboBox, QDoubleSpinBox, QFormLayout, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget,
+    QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QPushButton, QSpinBox, QVBoxLayout, QWidget,
 )
 
 from ...model.core.messages import counter_texts
 from ...model.core.functions import HIDDEN_ACTIVATIONS
 from ...model.core.optimizers import OPTIMIZERS
 from ...model.core.settings import METHODS
+from ..render.scrolling import scrolling_column
 from ..render.plot_style import fix_label_size
 from .plots import TrainingPlots
 from .spinboxes import ClampingDoubleSpinBox, ClampingSpinBox
@@ -175,20 +176,9 @@ class TrainingPanel(QWidget):
         counters.addWidget(self.epoch_label, 1, 0)
         counters.addWidget(self.loss_label, 1, 1)
         # the settings scroll: the counters and buttons stay in view however short the dock is
-        settings = QWidget()
-        sl = QVBoxLayout(settings)
-        sl.setContentsMargins(0, 0, 4, 0)
-        sl.addWidget(settings_box)
-        sl.addWidget(arch_box)
-        sl.addStretch(1)
-        self.settings_scroll = QScrollArea()
-        self.settings_scroll.setObjectName("settingsScroll")
-        self.settings_scroll.setWidget(settings)
-        self.settings_scroll.setWidgetResizable(True)
-        self.settings_scroll.setFrameShape(QFrame.NoFrame)
-        self.settings_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.settings_scroll.setMinimumHeight(48)
-        self.settings_scroll.setMinimumWidth(settings.minimumSizeHint().width()
+        self.settings_scroll = scrolling_column((settings_box, arch_box), min_height=48, right_margin=4,
+                                                name="settingsScroll")
+        self.settings_scroll.setMinimumWidth(self.settings_scroll.widget().minimumSizeHint().width()
                                              + self.settings_scroll.verticalScrollBar().sizeHint().width())
         left = QVBoxLayout()
         left.setSpacing(4)
