@@ -10,25 +10,24 @@ pauses, R resets, N steps); and Enter in a number field hands the focus back to 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication
+from PySide6.QtWidgets import QAbstractSpinBox
 
 #: keys a number field has no use for, and that are training shortcuts
 NOT_NUMBERS = {Qt.Key_Space, Qt.Key_R, Qt.Key_N, Qt.Key_D, Qt.Key_P}
 
 
 class TrainingKeys(QObject):
-    """An application-wide event filter for ``window``'s number fields."""
+    """An event filter on each number field of ``window`` (not on the whole application: that
+    would be one Python call per Qt event, thousands a second while training runs)."""
 
     def __init__(self, window):
         super().__init__(window)
-        self.window = window
-        QApplication.instance().installEventFilter(self)
+        for spin in window.findChildren(QAbstractSpinBox):
+            spin.installEventFilter(self)
 
     def eventFilter(self, obj, event):
         kind = event.type()
-        if kind not in (QEvent.ShortcutOverride, QEvent.KeyPress) or not isinstance(obj, QAbstractSpinBox):
-            return False
-        if obj.window() is not self.window or event.modifiers() & ~Qt.KeypadModifier:
+        if kind not in (QEvent.ShortcutOverride, QEvent.KeyPress) or event.modifiers() & ~Qt.KeypadModifier:
             return False
         key = event.key()
         if kind == QEvent.ShortcutOverride and key in NOT_NUMBERS:
