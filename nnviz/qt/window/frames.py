@@ -131,6 +131,7 @@ class FrameRenderer(QObject):
             self._update_health(snap, ds)
         accuracy, exact = self._measure(snap, ds)
         self.status.show(snap, accuracy, exact)
+        self._stop_when_done(snap, exact)
         v.timeline_bar.show_snapshot(snap, c.running)
         self.refresh_explore()
         if not c.running:
@@ -158,14 +159,18 @@ class FrameRenderer(QObject):
                 right = exactly_right(net.predict(ds.x_train), ds.y_train)
                 exact = (int(right.sum()), len(right))
         self._scores = (snap, accuracy, exact)
-        if exact and exact[0] == exact[1] and running and not snap.rewound \
-                and self._done_generation != snap.generation:
-            self._done_generation = snap.generation
-            self.controller.pause()
-            self.lessonDone.emit(f"<b>Every training example is exactly right</b> ({exact[1]} of {exact[1]}) "
-                                 f"at iteration {snap.iteration:,}: training is done, as in the lesson, so it "
-                                 f"was paused. Now paint a face it has never seen and see what it says.")
         return accuracy, exact
+
+    def _stop_when_done(self, snap, exact) -> None:
+        """Pause once a run makes every training example exactly right (once per run)."""
+        if not (exact and exact[0] == exact[1] and self.controller.running and not snap.rewound) \
+                or self._done_generation == snap.generation:
+            return
+        self._done_generation = snap.generation
+        self.controller.pause()
+        self.lessonDone.emit(f"<b>Every training example is exactly right</b> ({exact[1]} of {exact[1]}) "
+                             f"at iteration {snap.iteration:,}: training is done, as in the lesson, so it "
+                             f"was paused. Now paint a face it has never seen and see what it says.")
 
     @Slot()
     def update_inference(self) -> None:
