@@ -233,7 +233,7 @@ class ConfusionView(ExplorePanel):
         self.images.clear()
         self.cell_label.setText("Click a cell to list its test images; click an image to load it into the editor.")
 
-    def show_snapshot(self, snap, painted=None) -> None:
+    def show_snapshot(self, snap, frame=None) -> None:
         d = self.dataset
         if d is None or snap is None or snap.sizes[0] != d.n_inputs or snap.sizes[-1] != d.n_outputs:
             return

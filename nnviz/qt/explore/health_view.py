@@ -158,7 +158,7 @@ class HealthView(ExplorePanel):
         self._drawn = None
         self._sizes = None  # rebuild the charts for the lesson's network
 
-    def show_snapshot(self, snap, painted=None) -> None:
+    def show_snapshot(self, snap, frame=None) -> None:
         if snap is None or snap is self._drawn:
             return
         self._snap = snap

@@ -138,7 +138,7 @@ class LrProbeView(ExplorePanel):
         self.probe = None
         self._refresh()
 
-    def show_snapshot(self, snap, painted=None) -> None:
+    def show_snapshot(self, snap, frame=None) -> None:
         self._snap = snap
         self._refresh()
 

@@ -281,8 +281,9 @@ class NeuronInputView(ExplorePanel):
         self.palette_name = name
         self._show_saliency()
 
-    def show_snapshot(self, snap, painted=None) -> None:
+    def show_snapshot(self, snap, frame=None) -> None:
         self.snap = snap
+        painted = frame.painted if frame is not None else None
         self.painted = None if painted is None else np.asarray(painted, dtype=np.float32).reshape(-1)
         if not self._fits():
             return

@@ -225,7 +225,7 @@ class NudgeView(ExplorePanel):
         if self._on_screen():  # hidden: the next show_snapshot computes (2·P loss evaluations are not free)
             self._refresh()
 
-    def show_snapshot(self, snap, painted=None) -> None:
+    def show_snapshot(self, snap, frame=None) -> None:
         self._snap = snap
         self._refresh()
 

@@ -126,7 +126,7 @@ class PopulationView(ExplorePanel):
         self.sample = sample_kinds(dataset.x_train, dataset.y_train)
         self.header.setText("Pause or step training to see what the network calls all 4,096 pictures.")
 
-    def show_snapshot(self, snap, painted=None) -> None:
+    def show_snapshot(self, snap, frame=None) -> None:
         d = self.dataset
         if d is None or d.task != SIGN or snap is None or snap.sizes[0] != d.n_inputs or snap.sizes[-1] != 1:
             return

@@ -14,6 +14,7 @@ from typing import Callable
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QSizePolicy, QTabBar, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
+from ..render.view_protocol import LessonView
 from .panel import LIVE_HZ, ExplorePanel
 
 
@@ -124,8 +125,10 @@ class WrappingTabBar(QTabBar):
         event.ignore()
 
 
-class ExploreTabs(QTabWidget):
+class ExploreTabs(LessonView, QTabWidget):
     """objectName ``exploreTabs``: one tab per ExplorePanel; forwards their signals."""
+
+    follows_input = True  # "what a neuron wants" compares with the painting
 
     loadInput = Signal(object)
     statusMessage = Signal(str)
@@ -196,23 +199,22 @@ class ExploreTabs(QTabWidget):
         for p in self.panels:
             p.set_palette(name)
 
-    def refresh(self, snap, painted, painted_revision, running: bool) -> None:
+    def show_snapshot(self, snap, frame=None) -> None:
         """Draw the current tab if it is on screen and its inputs changed (rate-limited while running)."""
         i = self.currentIndex()
         if i < 0 or snap is None or self.held or not self.on_screen():
             return
         panel = self.panel(i)
-        key = (snap, painted_revision)
+        key = (snap, frame.painted_key if frame is not None else None)
         if self._shown.get(i) == key:
             return
-        if running:
+        if frame is not None and frame.running:
             now = time.perf_counter()
             if not panel.live or now - self._last_live < 1.0 / LIVE_HZ:
                 return
             self._last_live = now
         self._shown[i] = key
-        panel.show_snapshot(snap, painted)
-
+        panel.show_snapshot(snap, frame)
 
 def standard_tabs(train_one_by) -> list[tuple[str, Callable[[], ExplorePanel]]]:
     """The six Explore tabs as (title, factory); ``train_one_by(method)`` runs one real iteration

@@ -1,1 +1,1 @@
-"""Drawing helpers the views share: palettes, image items, plot styling, redraw skipping, tiles, pixmaps, export."""
+"""What the views share: the view protocol (view_protocol.py), palettes, image items, plot styling, redraw skipping, tiles, pixmaps, export."""

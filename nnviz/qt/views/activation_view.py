@@ -25,6 +25,7 @@ from ..render.palettes import GRAY, StableLevel, lookup_table
 from ..render.plot_style import cache_static, fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..render.redraw_memo import RedrawMemo, running_snapshot
 from ..render.tiles import GAP, cell_grid, cell_index_map, cell_outline, paint_cells
+from ..render.view_protocol import LessonView
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -36,8 +37,13 @@ SELECTED_PEN = pg.mkPen(255, 190, 0, width=2.5, cosmetic=True)
 NO_PEN = pg.mkPen(None)
 
 
-class ActivationView(QWidget):
+HOVER_HINT = "Hover over a neuron to read its activation; click it to see how it is made."
+
+
+class ActivationView(LessonView, QWidget):
     """objectName ``activationView``."""
+
+    follows_input = True
 
     neuronSelected = Signal(int, int)  # (layer, neuron), input = 0
 
@@ -52,6 +58,8 @@ class ActivationView(QWidget):
         self._shown: list[np.ndarray] = []
         self._state = None  # (zs, acts, snapshot) of the last input
         self._selected = None
+        self._layout_key = None  # what the items were built for (sizes, activation, data)
+        self._hovered = None  # (layer, neuron) under the mouse: its text follows what is shown
         self._out_brushes = {}
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground((245, 245, 245))
@@ -59,7 +67,7 @@ class ActivationView(QWidget):
         self.pre_box = QCheckBox("pre-activations z")
         self.pre_box.setToolTip("Show z = w·a + b, what each neuron computes before its activation function")
         self.pre_box.toggled.connect(self.set_show_preactivations)
-        self.info = QLabel("Hover over a neuron to read its activation; click it to see how it is made.")
+        self.info = QLabel(HOVER_HINT)
         self.info.setWordWrap(True)
         self.info.setObjectName("activationInfo")
         # two lines, whatever the hover says: a label that grows with its text moves the network
@@ -88,7 +96,8 @@ class ActivationView(QWidget):
         """Build the items for a net of ``sizes`` (input first); task is "classification" or "sign"."""
         self.sizes, self.image_shape = list(sizes), tuple(image_shape)
         self.class_names, self.task = tuple(class_names), task
-        self._selected, self._shown = None, []
+        self._selected, self._shown, self._hovered = None, [], None
+        self.info.setText(HOVER_HINT)
         self._levels = [StableLevel() for _ in sizes]
         self._memo.forget()  # new items: nothing has been drawn or set on them yet
         self.view.clear()
@@ -174,6 +183,29 @@ class ActivationView(QWidget):
 
     # -- data -------------------------------------------------------------------------
 
+    def set_lesson(self, dataset) -> None:
+        """Nothing of the previous lesson stays: no hover text, no health legend, no selection."""
+        self._hovered, self._selected, self._shown, self._state = None, None, [], None
+        self._layout_key = None
+        self.info.setText(HOVER_HINT)
+        self.health_legend.setVisible(False)
+
+    def show_snapshot(self, snap, frame=None) -> None:
+        """The frame's painted input through ``snap``; unit health on the frames that judge it."""
+        if frame is None:
+            return
+        if frame is not None and frame.dataset is not None:  # a new architecture or lesson: new items
+            ds = frame.dataset
+            key = (tuple(snap.sizes), snap.hidden, ds.name)
+            if key != self._layout_key:
+                self._layout_key = key
+                self.set_layout(list(snap.sizes), ds.image_shape, ds.class_names, ds.task)
+        zs, acts = frame.forward
+        if acts:
+            self.show_activations(zs, acts, snap)
+        if frame.slow and not frame.input_only:
+            self.set_health(frame.health)
+
     def show_activations(self, zs, activations, snapshot) -> None:
         """zs, activations: lists from ``Network.forward_full(x[None])`` (batch of 1):
         zs[i] (1, sizes[i+1]); activations[i] (1, sizes[i]), input first."""
@@ -205,6 +237,8 @@ class ActivationView(QWidget):
             self._flag(flags, v, index_map)
         self._show_output(shown[-1])
         self._update_detail()
+        if self._hovered is not None:  # the mouse rests on a neuron: read it in what is shown now
+            self.info.setText(self.hover_text(*self._hovered))
 
     @staticmethod
     def _flag(flags, v, index_map):
@@ -413,7 +447,8 @@ class ActivationView(QWidget):
 
     def _on_hover(self, pos):
         hit = self._locate(pos)
-        if hit is not None and self._shown:
+        if hit is not None and self._shown:  # kept when the mouse moves on: the text goes on naming it
+            self._hovered = hit
             self.info.setText(self.hover_text(*hit))
 
     def _on_click(self, ev):

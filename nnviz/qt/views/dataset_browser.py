@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from ...model.data.datasets import SIGN, exactly_right, signed
 from ..render.pixmaps import THUMB, thumbnail
+from ..render.view_protocol import LessonView
 
 MINE = "my examples"
 
@@ -70,7 +71,7 @@ class ExamplesModel(QAbstractListModel):
         return None
 
 
-class DatasetBrowser(QWidget):
+class DatasetBrowser(LessonView, QWidget):
     """objectName ``datasetBrowser``; emits ``exampleChosen(x (h, w) float32, label name)``."""
 
     exampleChosen = Signal(object, str)
@@ -79,6 +80,7 @@ class DatasetBrowser(QWidget):
         super().__init__(parent)
         self.setObjectName("datasetBrowser")
         self.dataset = None
+        self._snap = None  # the snapshot shown: its predictions mark the examples
         self.predictions: dict[str, np.ndarray] = {}
         self._labels: dict[str, list[str]] = {}
         self._last_choice = None  # (split, example) and a timer: one click may also "activate"
@@ -106,7 +108,7 @@ class DatasetBrowser(QWidget):
         self.view.setModel(self.model)
         self.view.clicked.connect(self._chosen)
         self.view.activated.connect(self._chosen)
-        self.split_combo.currentTextChanged.connect(lambda _: self._refresh())
+        self.split_combo.currentTextChanged.connect(lambda _: (self._refresh(), self._mark()))
         self.mistakes_box.toggled.connect(lambda _: self._refresh())
         top = QHBoxLayout()
         top.addWidget(self.split_combo)
@@ -141,6 +143,29 @@ class DatasetBrowser(QWidget):
         self.predictions = {}
         self._labels = {}
         self._refresh()
+
+    def set_lesson(self, dataset) -> None:
+        self._snap, self.predictions = None, {}
+
+    def show_snapshot(self, snap, frame=None) -> None:
+        """Mark the browsed examples right/wrong under ``snap`` (not while training runs)."""
+        self._snap = snap
+        if not (frame is not None and (frame.running or frame.input_only)):
+            self._mark()
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self._mark()
+
+    def _mark(self) -> None:
+        snap, ds = self._snap, self.dataset
+        if snap is None or ds is None or not self.isVisible() or snap.sizes[0] != ds.n_inputs:
+            return
+        x, _ = self.arrays()
+        if not len(x):
+            return
+        out = snap.network().predict(x)
+        self.set_predictions(self.split, out[:, 0] if ds.task == SIGN else out.argmax(axis=1))
 
     def set_predictions(self, split: str, predicted) -> None:
         """Mark each example of ``split`` right (✓) or wrong (✗); predicted: (n,) labels or ±1."""

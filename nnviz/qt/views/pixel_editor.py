@@ -14,9 +14,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...model.canvas import Canvas
+from ...model.data.datasets import SIGN
 from ...model.data.preprocess import mnist_preprocess
 from .actions import make_action
 from ..render.pixmaps import gray_image
+from ..render.view_protocol import LessonView
 
 GRID_LINES_UP_TO = 16  # cells per side; beyond this, lines would hide the drawing
 
@@ -127,7 +129,7 @@ class GridCanvas(QWidget):
         self.hovered.emit("")
 
 
-class PixelEditor(QWidget):
+class PixelEditor(LessonView, QWidget):
     """objectName ``pixelEditor``: paint the input; ``image()`` is what the network sees."""
 
     imageChanged = Signal()
@@ -140,6 +142,7 @@ class PixelEditor(QWidget):
         # digits cropped, scaled and centred that way, and reads raw strokes badly (a 7 as "2")
         self._preprocess = True
         self._last_revision = -1
+        self._lesson_key, self._kept = None, {}  # each lesson's canvas while another is shown
         self._cached = None
 
         self.grid = GridCanvas(self)
@@ -201,9 +204,27 @@ class PixelEditor(QWidget):
 
     # -- API -------------------------------------------------------------------------
 
+    def set_lesson(self, dataset) -> None:
+        """The lesson's grid; a lesson opened before gets its drawing back, undo history and all."""
+        h, w = dataset.image_shape
+        key = (dataset.name, h, w, dataset.task == SIGN)
+        if self._lesson_key is not None:
+            self._kept[self._lesson_key] = self.canvas
+        self._lesson_key = key
+        kept = self._kept.pop(key, None)
+        if kept is None:
+            self.set_grid(h, w, binary=key[3])
+        else:
+            kept.brush_radius = self.brush_spin.value()
+            self._use(kept)
+
     def set_grid(self, height: int, width: int, binary: bool) -> None:
         """A fresh, empty grid for a lesson's input shape (undo history starts over)."""
-        self.canvas = Canvas(height, width, binary=binary, brush_radius=self.brush_spin.value())
+        self._use(Canvas(height, width, binary=binary, brush_radius=self.brush_spin.value()))
+
+    def _use(self, canvas: Canvas) -> None:
+        self.canvas = canvas
+        binary = canvas.binary
         self._cached = None  # the new canvas counts revisions from 0 again
         self.brush_spin.setVisible(not binary)
         self.preprocess_box.setVisible(self._mnist_grid())
@@ -220,6 +241,10 @@ class PixelEditor(QWidget):
             self._cached = mnist_preprocess(self.canvas.image).astype(np.float32)
             self._last_revision = self.canvas.revision
         return self._cached.copy()
+
+    def preprocessing(self) -> bool:
+        """True when ``image()`` is the painting put through MNIST's preprocessing."""
+        return self._preprocess
 
     def raw_image(self) -> np.ndarray:
         return self.canvas.image

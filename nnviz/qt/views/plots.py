@@ -224,6 +224,17 @@ class TrainingPlots(QWidget):
             self.loss_plot.enableAutoRange("y")
         self._drawn["loss"] = None  # redraw with the new axis on the next frame
 
+    def clear(self) -> None:
+        """A new lesson: no curves, no readout, no cursor, and the axes' starting ranges."""
+        self._history, self._generation = None, None
+        self._drawn = {"loss": None, "accuracy": None}
+        for curve in (self.raw, self.smooth, self.train_acc, self.test_acc):
+            curve.setData([], [])
+        self.readout.setText("")
+        self.header.setCurrentIndex(0)
+        self.show_cursor(None)
+        self._fit_ranges(0, np.zeros(0), restart=True)
+
     def show_cursor(self, iteration: int | None) -> None:
         """A dashed line at ``iteration`` on both plots (a rewound view), or none (``None``)."""
         if iteration == getattr(self, "_cursor_at", None):
@@ -250,8 +261,8 @@ class TrainingPlots(QWidget):
         stale = [part for part in ("loss", "accuracy") if self._drawn[part] != want[part]]
         if not stale:
             return False
-        if generation != self._generation:
-            self._xlim = self._ylim = 0.0
+        restart = generation != self._generation
+        if restart:
             self._drawn = {"loss": None, "accuracy": None}
             stale = ["loss", "accuracy"]
         if alternate and len(stale) == 2:  # both behind: take turns, loss first after a restart
@@ -260,7 +271,7 @@ class TrainingPlots(QWidget):
             stale = stale[:1]
         self._generation, self._history = generation, history
         if "loss" in stale:
-            self._draw_loss(history, iterations_per_epoch)
+            self._draw_loss(history, iterations_per_epoch, restart)
         if "accuracy" in stale:
             self._draw_accuracy(history, n_evals)
         for part in stale:
@@ -268,7 +279,7 @@ class TrainingPlots(QWidget):
             self._last_part = part
         return True
 
-    def _draw_loss(self, history: dict, iterations_per_epoch: float) -> None:
+    def _draw_loss(self, history: dict, iterations_per_epoch: float, restart: bool = False) -> None:
         self._per_epoch = iterations_per_epoch
         self.loss_plot.getAxis("top").iterations_per_epoch = iterations_per_epoch
         n_steps = len(history["loss"])
@@ -281,7 +292,7 @@ class TrainingPlots(QWidget):
             xf, lf, sf = x[finite], loss[finite], smoothed(loss)[finite]
         self._fitting = True
         try:
-            self._fit_ranges(n_steps, lf)
+            self._fit_ranges(n_steps, lf, restart)
         finally:
             self._fitting = False
         # only what is in view, so zooming in on a long run shows every iteration again
@@ -303,9 +314,12 @@ class TrainingPlots(QWidget):
         self.train_acc.setData(ex, np.nan_to_num(history["train_accuracy"]), symbol=symbol)
         self.test_acc.setData(ex, np.nan_to_num(history["test_accuracy"]), symbol=symbol)
 
-    def _fit_ranges(self, n_steps: int, loss: np.ndarray) -> None:
+    def _fit_ranges(self, n_steps: int, loss: np.ndarray, restart: bool = False) -> None:
         # Ranges grow in steps instead of following every new point: a changed range
         # re-draws the cached axes and grids of both plots, which costs more than the curves.
+        # A new history (lesson, reset, rewound run) starts from the smallest ranges again.
+        if restart:
+            self._xlim = self._ylim = -1.0
         if n_steps > self._xlim:
             self._xlim = max(10.0, RANGE_GROWTH * n_steps)
             self.loss_plot.setXRange(0, self._xlim, padding=0.01)
@@ -313,7 +327,7 @@ class TrainingPlots(QWidget):
         if self.log_box.isChecked():
             self.loss_plot.enableAutoRange("y")
         elif top > self._ylim:
-            self._ylim = 1.15 * top
+            self._ylim = 1.15 * top if top > 0 else 1.0
             self.loss_plot.setYRange(0, self._ylim, padding=0)
 
     def curve_data(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:

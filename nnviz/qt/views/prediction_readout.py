@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...model.data.datasets import SIGN, answer_name, signed
 from ..render.redraw_memo import RedrawMemo
+from ..render.view_protocol import LessonView
 
 
 class _Bars(QWidget):
@@ -40,8 +41,10 @@ class _Bars(QWidget):
         p.end()
 
 
-class PredictionReadout(QWidget):
+class PredictionReadout(LessonView, QWidget):
     """objectName ``predictionReadout``."""
+
+    follows_input = True
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -72,6 +75,15 @@ class PredictionReadout(QWidget):
         self.bars.setVisible(task != SIGN)
         self.bars.labels = list(class_names)
         self._show("—", "", np.zeros(0))
+
+    def set_lesson(self, dataset) -> None:
+        self.set_labels(dataset.class_names, dataset.task)
+
+    def show_snapshot(self, snap, frame=None) -> None:
+        """The answer for the frame's painted input."""
+        acts = frame.forward[1] if frame is not None else []
+        if acts:
+            self.set_output(acts[-1][0], blank=frame.blank)
 
     def set_output(self, output: np.ndarray, blank: bool = False) -> None:
         """The answer for one output vector (k,); ``blank``: the painted input is empty."""

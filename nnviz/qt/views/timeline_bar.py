@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QSlider, QStyle, QStyleOptionSlider, QTextEdit, QToolTip, QWidget,
 )
 
+from ..render.view_protocol import LessonView
+
 MIN_SLIDER = 200  # pixels: the scrubber stays long enough to aim at
 MARK = QColor(200, 100, 0)
 #: widgets whose arrow keys are their own (moving a text cursor, a selection, a value)
@@ -136,7 +138,7 @@ class ElidedLabel(QLabel):
         p.end()
 
 
-class TimelineBar(QWidget):
+class TimelineBar(LessonView, QWidget):
     """objectName ``timelineBar``: slider over the kept iterations, Live and Continue buttons,
     orange marks where the settings changed."""
 
@@ -181,8 +183,17 @@ class TimelineBar(QWidget):
             QShortcut(QKeySequence(key), self, lambda s=step: self.step_kept(s), context=Qt.WindowShortcut)
         self._keys = RewoundKeys(self)
 
-    def show_snapshot(self, snap, running: bool) -> None:
-        """Reflect the kept iterations and which one is shown (no signals echo back)."""
+    def set_lesson(self, dataset) -> None:
+        """A new lesson: no marks or kept iterations of the previous one."""
+        self.marks, self._seen, self.iterations, self._requested = {}, None, (), None
+        self.update()
+
+    def show_snapshot(self, snap, frame=None, *, running: bool = False) -> None:
+        """Reflect the kept iterations and which one is shown (no signals echo back);
+        ``running`` is the frame's when there is one."""
+        running = frame.running if frame is not None else running
+        if frame is not None and frame.input_only:
+            return
         self.live_iteration = snap.live_iteration if snap.live_iteration is not None else snap.iteration
         self.shown_iteration = snap.iteration
         self.rewound = rewound = snap.rewound

@@ -16,6 +16,7 @@ from ...model.core.optimizers import OPTIMIZERS
 from ...model.core.settings import METHODS
 from ..render.scrolling import scrolling_column
 from ..render.plot_style import fix_label_size
+from ..render.view_protocol import LessonView
 from .plots import TrainingPlots
 from .spinboxes import ClampingDoubleSpinBox, ClampingSpinBox
 
@@ -37,7 +38,7 @@ def _spin(cls, lo, hi, decimals=None, tip="", what=""):
     return s
 
 
-class TrainingPanel(QWidget):
+class TrainingPanel(LessonView, QWidget):
     """objectName ``trainingPanel``: buttons, counters, settings and plots."""
 
     settingsEdited = Signal(dict)
@@ -49,6 +50,7 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.setObjectName("trainingPanel")
         self._updating = False
+        self._note = ""  # the snapshot's note shown in the message line (see show_snapshot)
 
         # counters: iteration and epoch both visible, big
         self.iteration_label = QLabel("iteration 0")
@@ -211,6 +213,25 @@ class TrainingPanel(QWidget):
             self.show_message("Each hidden layer needs between 1 and 4096 neurons.")
             return
         self.rebuildRequested.emit(sizes, self.activation_combo.currentText())
+
+    def set_lesson(self, dataset) -> None:
+        """Nothing of the previous lesson stays: no curves or readout, no message or warning."""
+        self.plots.clear()
+        self.show_message("")
+        self._note, self._shown_settings = "", None
+
+    def show_snapshot(self, snap, frame=None) -> None:
+        """Counters and settings every frame; the curves on the frame's slow beat."""
+        if frame is not None and frame.input_only:
+            return
+        self.show_counters(snap, frame.steps_per_epoch if frame else 1.0, curves=frame is None or frame.slow)
+        self.show_settings(snap.settings, snap.sizes, snap.hidden, snap.seed)
+        # the snapshot's note (e.g. a nudge undone) while it holds; taken down when it no longer
+        # does, unless something else has been written there since
+        if snap.message != self._note:
+            if snap.message or self.message_label.text() == self._note:
+                self.show_message(snap.message)
+            self._note = snap.message
 
     def show_message(self, text: str, error: bool = False):
         self.message_label.setStyleSheet("color: #b00020;" if error else "color: #444;")

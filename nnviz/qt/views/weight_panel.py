@@ -25,6 +25,7 @@ from ..render.palettes import PALETTES, StableLevel, colormap, lookup_table
 from ..render.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..render.redraw_memo import RedrawMemo, running_snapshot
 from ..render.tiles import GAP, fit_grid, tile_at, tile_mosaic
+from ..render.view_protocol import LessonView
 from .weight_matrices import EnlargedNeuron, MatrixStack, PageNav
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -36,7 +37,10 @@ PAGE_FROM = 36
 BACKGROUND = (235, 235, 235)
 
 
-class WeightPanel(QWidget):
+HOVER_HINT = "Hover over a weight to read it; click a neuron to enlarge it."
+
+
+class WeightPanel(LessonView, QWidget):
     """objectName ``weightPanel``."""
 
     neuronSelected = Signal(int, int)  # (layer, neuron), layer counts activations, input = 0
@@ -58,6 +62,8 @@ class WeightPanel(QWidget):
         self.page, self.per_page = 0, 1
         self._needs_range = True
         self._memo = RedrawMemo()
+        self._layout_key = None  # what the items were built for (sizes, activation, data)
+        self._hovered = None  # (layer, neuron, row, col) under the mouse: its text follows the snapshot
 
         self.legend = QLabel()
         self.legend.setStyleSheet("color: #444;")
@@ -84,7 +90,7 @@ class WeightPanel(QWidget):
         self.detail_view = EnlargedNeuron()
         for v in (self.view, self.matrix_view, self.detail_view):
             v.setBackground(BACKGROUND)
-        self.info = QLabel("Hover over a weight to read it; click a neuron to enlarge it.")
+        self.info = QLabel(HOVER_HINT)
         self.info.setObjectName("weightInfo")
         self.info.setWordWrap(True)
         # three lines whatever the hover says (a label growing with its text would move the views)
@@ -127,6 +133,8 @@ class WeightPanel(QWidget):
         self._levels = [StableLevel() for _ in range(n_layers)]
         self._delta_levels = [StableLevel() for _ in range(n_layers)]
         self._selected, self._shown, self._lv, self.page = None, [], [], 0
+        self._hovered = None
+        self.info.setText(HOVER_HINT)
         self._memo.forget()  # new items: nothing has been drawn or set on them yet
         self.view.clear()
         lut, cmap = lookup_table(self.palette_name), colormap(self.palette_name)
@@ -255,8 +263,20 @@ class WeightPanel(QWidget):
 
     # -- data (every frame) ------------------------------------------------------------
 
-    def show_snapshot(self, snap) -> None:
+    def set_lesson(self, dataset) -> None:
+        """Nothing of the previous lesson stays: no hover text, no selection, no weights."""
+        self._snapshot, self._shown, self._selected, self._hovered = None, [], None, None
+        self._layout_key = None
+        self.info.setText(HOVER_HINT)
+
+    def show_snapshot(self, snap, frame=None) -> None:
         """Draw ``snap``'s weights (or its ΔW) into the existing items."""
+        if frame is not None and frame.dataset is not None:  # a new architecture or lesson: new items
+            ds = frame.dataset
+            key = (tuple(snap.sizes), snap.hidden, ds.name)
+            if key != self._layout_key:
+                self._layout_key = key
+                self.set_layout(list(snap.sizes), ds.image_shape, ds.class_names)
         self._snapshot = snap
         if not self.sizes or tuple(snap.sizes) != tuple(self.sizes):
             return
@@ -286,6 +306,8 @@ class WeightPanel(QWidget):
         self.matrix_view.draw(self._shown[1:], self._lv[1:], skip_unchanged=running)
         self._fit_views()
         self._update_detail()
+        if self._hovered is not None:  # the mouse rests on a weight: read it in the weights now shown
+            self.info.setText(self.hover_text_at(*self._hovered))
 
     def tile_origin(self, neuron: int):
         """(y, x) of a neuron's tile's top-left corner in mosaic pixels, or None if not on this page."""
@@ -418,7 +440,8 @@ class WeightPanel(QWidget):
 
     def _on_hover(self, pos, source=None):
         hit = self._locate(pos, source)
-        if hit is not None:
+        if hit is not None:  # kept when the mouse moves on: the text goes on naming this weight
+            self._hovered = hit
             self.info.setText(self.hover_text_at(*hit))
 
     def _on_click(self, ev, source=None):

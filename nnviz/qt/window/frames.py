@@ -1,6 +1,11 @@
 """The frame renderer: the display timer and the per-frame steps, the only reader of the
 latest snapshot.
 
+Every panel is a view with the four hooks of ``render.view_protocol``: the renderer builds one
+``Frame`` per display tick (the painted input, its forward pass, the scores of the weights
+shown, unit health) and hands it to each view in turn; views that draw the painted input
+are also given a frame when the learner paints.
+
 Snapshots arrive from the training thread far faster than a screen refreshes; the renderer
 draws only the newest one, on a ~60 Hz timer while stepping (~30 Hz while running: painting
 holds the GIL the trainer needs). Painting runs inference on the GUI thread against that
@@ -18,6 +23,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 from ...model.core.messages import counter_texts
 from ...model.data.datasets import SIGN, correct, exactly_right
 from ..render.plot_style import fix_label_size
+from ..render.view_protocol import Frame, LessonView
 
 DISPLAY_MS = 16  # ~60 Hz when stepping: every iteration shows at once
 RUNNING_DISPLAY_MS = 33  # ~30 Hz while running
@@ -29,8 +35,8 @@ STATUS_WIDEST = {"iteration": "iteration 99,999,999", "epoch": "epoch 9,999.99",
                  "accuracy": "test accuracy 100.0%", "exact": "99 of 99 exactly right", "speed": "99,999 steps/s"}
 
 
-class StatusFields:
-    """The permanent status-bar fields: iteration, epoch, loss, test accuracy, speed."""
+class StatusFields(LessonView):
+    """The permanent status-bar fields: iteration, epoch, loss, test accuracy, exact, speed."""
 
     def __init__(self, bar: QStatusBar):
         self.labels = {}
@@ -40,6 +46,14 @@ class StatusFields:
             fix_label_size(lab, widest)  # they change every frame while training runs
             bar.addPermanentWidget(lab)
             self.labels[key] = lab
+
+    def set_lesson(self, dataset) -> None:
+        for lab in self.labels.values():
+            lab.setText("")
+
+    def show_snapshot(self, snap, frame=None) -> None:
+        if frame is None or not frame.input_only:
+            self.show(snap, frame.test_accuracy if frame else None, frame.exact if frame else None)
 
     def show(self, snap, test_accuracy: float | None = None, exact: tuple[int, int] | None = None) -> None:
         """``test_accuracy``: of the shown weights on the whole test split (None: the newest
@@ -67,23 +81,23 @@ class FrameRenderer(QObject):
     ``lessonDone(text)``: every training example became exactly right while training ran (the
     smile lesson stops there); training has been paused.
 
-    ``views``: an object with the window's widgets (pixel_editor, readout, browser,
-    weight_panel, activation_view, training_panel, timeline_bar, explore).
+    ``views``: every panel (LessonView), in drawing order; ``editor``: the pixel editor, whose
+    image is the painted input.
     """
 
     lessonDone = Signal(str)
 
-    def __init__(self, controller, views, status: StatusFields, parent=None):
+    def __init__(self, controller, views: list, editor, parent=None):
         super().__init__(parent)
         self._scores = (None, None, None)  # (snapshot, test accuracy, exact) last measured
-        self._message = ""  # the snapshot message the training panel shows
         self._done_generation = None
-        self.controller, self.v, self.status = controller, views, status
+        self._selecting = False
+        self.controller, self.views, self.editor = controller, list(views), editor
+        self.status = next((v for v in self.views if isinstance(v, StatusFields)), None)
         self.rendered = None  # the snapshot on screen
         self.frames_rendered = 0  # lesson frames drawn so far (start-up benchmark, tests)
-        self._layout_key = None
-        self._frame = 0
-        self._health_sample = (None, None)
+        self._tick = 0
+        self._health = (None, None)  # (dataset, its fixed sample of training images)
         self.timer = QTimer(self)
         self.timer.setInterval(DISPLAY_MS)
         self.timer.timeout.connect(self.render_latest)
@@ -96,55 +110,87 @@ class FrameRenderer(QObject):
     def stop(self) -> None:
         self.timer.stop()
 
-    def new_lesson(self) -> None:
-        """A lesson opened: lay the views out again on its first snapshot."""
-        self._layout_key = None
+    # -- the hooks, for every view at once ------------------------------------------------
+
+    def set_lesson(self, dataset) -> None:
+        """A lesson opened: every view forgets the previous one; its first snapshot lays them out."""
+        self.rendered, self._scores = None, (None, None, None)
+        for view in self.views:
+            view.set_lesson(dataset)
+
+    def select_neuron(self, layer: int, neuron: int, source=None) -> None:
+        """Every view but ``source`` (which shows it already) selects the neuron."""
+        if self._selecting:
+            return  # a view announcing the selection it was just given
+        self._selecting = True
+        try:
+            for view in self.views:
+                if view is not source:
+                    view.select_neuron(layer, neuron)
+        finally:
+            self._selecting = False
+        self.refresh_explore()
+
+    def set_palette(self, name: str) -> None:
+        for view in self.views:
+            view.set_palette(name)
 
     def redraw(self) -> None:
         """Draw the latest snapshot again on the next tick (e.g. after a view showed another)."""
         self.rendered = None
 
+    # -- frames -----------------------------------------------------------------------------
+
+    def _fits(self, snap) -> bool:
+        c, ds = self.controller, self.controller.dataset
+        if snap is None or ds is None:
+            return False
+        # the previous lesson's last snapshot, after the new lesson's data: wait for its first
+        return not (c.lesson is not None and snap.lesson and snap.lesson != c.lesson.name) \
+            and snap.sizes[0] == ds.n_inputs
+
+    def _frame(self, snap, slow: bool, input_only: bool = False) -> Frame:
+        ds, ed = self.controller.dataset, self.editor
+        x = ed.image().reshape(-1)
+        _, accuracy, exact = self._scores if self._scores[0] is snap else (None, None, None)
+        return Frame(snap, ds, running=self.controller.running, slow=slow, input_only=input_only,
+                     painted=x if x.size == snap.sizes[0] else None,  # else: still the previous lesson's grid
+                     painted_key=(ed.canvas.shape, ed.canvas.revision, id(ed.canvas), ed.preprocessing()),
+                     blank=not ed.raw_image().any(), test_accuracy=accuracy, exact=exact,
+                     steps_per_epoch=max(1.0, math.ceil(len(ds.x_train) / snap.settings["batch_size"])))
+
     @Slot()
     def render_latest(self) -> None:
-        c, v = self.controller, self.v
+        c = self.controller
         snap, ds = c.latest, c.dataset
-        if snap is None or snap is self.rendered or ds is None:
+        if snap is self.rendered or not self._fits(snap):
             return
-        if (c.lesson is not None and snap.lesson and snap.lesson != c.lesson.name) or snap.sizes[0] != ds.n_inputs:
-            return  # the previous lesson's last snapshot, after the new lesson's data: wait for its first
         self.rendered = snap
         self.frames_rendered += 1
-        key = (snap.sizes, snap.hidden, ds.name)
-        if key != self._layout_key:
-            v.weight_panel.set_layout(list(snap.sizes), ds.image_shape, ds.class_names)
-            v.activation_view.set_layout(list(snap.sizes), ds.image_shape, ds.class_names, ds.task)
-            self._layout_key = key
-        v.weight_panel.show_snapshot(snap)
-        steps_per_epoch = max(1.0, math.ceil(len(ds.x_train) / snap.settings["batch_size"]))
-        self._frame += 1
-        slow_part = not c.running or self._frame % CURVES_EVERY == 0
-        v.training_panel.show_counters(snap, steps_per_epoch, curves=slow_part)
-        v.training_panel.show_settings(snap.settings, snap.sizes, snap.hidden, snap.seed)
-        self._show_message(snap.message)
-        self.update_inference()
-        if slow_part:
-            self._update_health(snap, ds)
-        accuracy, exact = self._measure(snap, ds)
-        self.status.show(snap, accuracy, exact)
-        self._stop_when_done(snap, exact)
-        v.timeline_bar.show_snapshot(snap, c.running)
-        self.refresh_explore()
-        if not c.running:
-            self.mark_predictions(snap)
+        self._tick += 1
+        slow = not c.running or self._tick % CURVES_EVERY == 0
+        self._measure(snap, ds)
+        frame = self._frame(snap, slow)
+        if slow:
+            frame.health = self._judge_health(snap, ds)
+        for view in self.views:
+            view.show_snapshot(snap, frame)
+        self._stop_when_done(snap, frame.exact)
 
-    def _show_message(self, message: str) -> None:
-        """The snapshot's note (e.g. a nudge undone) while it holds; taken down when it no longer
-        does, unless something else has been written there since."""
-        panel = self.v.training_panel
-        if message != self._message:
-            if message or panel.message_label.text() == self._message:
-                panel.show_message(message)
-            self._message = message
+    @Slot()
+    def update_inference(self) -> None:
+        """The painted input changed: the views that draw it, on the latest snapshot (GUI thread)."""
+        snap = self.controller.latest
+        if self.rendered is None or not self._fits(snap):
+            return
+        frame = self._frame(snap, slow=False, input_only=True)
+        for view in self.views:
+            if view.follows_input:
+                view.show_snapshot(snap, frame)
+
+    def refresh_explore(self) -> None:
+        """The Explore tab shown changed (or its dock came up): draw it now."""
+        self.update_inference()
 
     def _measure(self, snap, ds):
         """(test accuracy of the shown weights or None while running, (exact, n) or None)."""
@@ -172,48 +218,14 @@ class FrameRenderer(QObject):
                              f"at iteration {snap.iteration:,}: training is done, as in the lesson, so it "
                              f"was paused. Now paint a face it has never seen and see what it says.")
 
-    @Slot()
-    def update_inference(self) -> None:
-        """One forward pass of the painted input on the latest snapshot (GUI thread)."""
-        snap, v = self.controller.latest, self.v
-        if snap is None or self._layout_key is None:
-            return
-        x = v.pixel_editor.image().reshape(1, -1)
-        if x.shape[1] != snap.sizes[0]:
-            return  # the editor is still on the previous lesson's grid
-        zs, acts = snap.network().forward_full(x)
-        v.activation_view.show_activations(zs, acts, snap)
-        v.readout.set_output(acts[-1][0], blank=not v.pixel_editor.raw_image().any())
-        if not self.controller.running:
-            self.refresh_explore()
-
-    def refresh_explore(self) -> None:
-        ed = self.v.pixel_editor
-        self.v.explore.refresh(self.controller.latest, ed.image(),
-                               (ed.canvas.shape, ed.canvas.revision, id(ed.canvas)), self.controller.running)
-
-    def mark_predictions(self, snap=None) -> None:
-        """Mark the browsed examples right/wrong under the latest weights (skipped while running)."""
-        snap = snap or self.controller.latest
-        ds, browser = self.controller.dataset, self.v.browser
-        if snap is None or ds is None or not browser.isVisible():
-            return
-        x, _ = ds.split(browser.split)
-        if x.shape[1] != snap.sizes[0]:
-            return
-        out = snap.network().predict(x)
-        browser.set_predictions(browser.split, out[:, 0] if ds.task == SIGN else out.argmax(axis=1))
-
-    def _update_health(self, snap, ds) -> None:
-        """Flag dead / saturated hidden units, judged on a fixed sample of training images."""
+    def _judge_health(self, snap, ds):
+        """Dead / saturated hidden units, judged on a fixed sample of training images (None: no hidden layer)."""
         from ...model.analysis.health import network_health
 
-        view = self.v.activation_view
-        if len(snap.sizes) < 3 or ds.n_inputs != snap.sizes[0]:
-            view.set_health(None)
-            return
-        if self._health_sample[0] is not ds:
+        if len(snap.sizes) < 3:
+            return None
+        if self._health[0] is not ds:
             idx = np.random.default_rng(0).permutation(len(ds.x_train))[:HEALTH_SAMPLE]
-            self._health_sample = (ds, ds.x_train[idx])
+            self._health = (ds, ds.x_train[idx])
         with np.errstate(all="ignore"):
-            view.set_health(network_health(snap.network(), self._health_sample[1]))
+            return network_health(snap.network(), self._health[1])

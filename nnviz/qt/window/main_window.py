@@ -8,7 +8,6 @@ this module: the window only builds and connects.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 
 import numpy as np
 from PySide6.QtCore import QSettings, QTimer, Slot
@@ -17,7 +16,6 @@ from PySide6.QtWidgets import (
 )
 
 from ...model.core.messages import UNDO_KEY
-from ...model.data.datasets import SIGN
 from ...model.lessons import DEFAULT_LESSON, LESSONS
 from ..views.activation_view import ActivationView
 from ..views.dataset_browser import DatasetBrowser
@@ -60,7 +58,7 @@ class MainWindow(QMainWindow):
         self.files.examples = self.examples
         self.actions = build_actions(self, self._slots())
         self._build_panels()
-        self.frames = FrameRenderer(c, self._views(), StatusFields(self.statusBar()), self)
+        self.frames = FrameRenderer(c, self._views(), self.pixel_editor, self)
         self.exports = ExportsController(self.files, c, self, self._exportable(), self.weight_panel, self.frames,
                                          self)
         self._build_menus()
@@ -131,11 +129,10 @@ class MainWindow(QMainWindow):
                                         "weightPanel": self.weight_panel, "trainingPanel": self.training_panel,
                                         "explore": self.explore})
 
-    def _views(self):
-        return SimpleNamespace(pixel_editor=self.pixel_editor, readout=self.readout, browser=self.browser,
-                               weight_panel=self.weight_panel, activation_view=self.activation_view,
-                               training_panel=self.training_panel, timeline_bar=self.timeline_bar,
-                               explore=self.explore)
+    def _views(self) -> list:
+        """Every panel, in the order the frame renderer draws them."""
+        return [self.pixel_editor, self.weight_panel, self.training_panel, self.activation_view, self.readout,
+                StatusFields(self.statusBar()), self.timeline_bar, self.explore, self.browser]
 
     def _exportable(self) -> dict:
         panels = {key: dock.widget() for key, dock in self.docks.items()}
@@ -174,8 +171,6 @@ class MainWindow(QMainWindow):
         self.explore.currentChanged.connect(lambda _: fr.refresh_explore())
         self.pixel_editor.imageChanged.connect(fr.update_inference)
         self.browser.exampleChosen.connect(self._load_example)
-        self.browser.split_combo.currentTextChanged.connect(lambda _: fr.mark_predictions())
-        self.docks["datasetBrowser"].visibilityChanged.connect(lambda vis: vis and fr.mark_predictions())
         self.weight_panel.neuronSelected.connect(self._select_neuron)
         self.activation_view.neuronSelected.connect(self._select_neuron)
         self.actions["delta"].toggled.connect(self.weight_panel.set_show_delta)
@@ -257,11 +252,7 @@ class MainWindow(QMainWindow):
         self.lesson_actions[lesson.name].setChecked(True)
         self.lesson_combo.setCurrentIndex(self.lesson_combo.findData(lesson.name))
         self.lesson_label.setText(f"<b>{lesson.title}</b> — {lesson.description}")
-        h, w = dataset.image_shape
-        self.pixel_editor.set_grid(h, w, binary=dataset.task == SIGN)
-        self.readout.set_labels(dataset.class_names, dataset.task)
-        self.explore.set_lesson(dataset)
-        self.frames.new_lesson()
+        self.frames.set_lesson(dataset)  # every view forgets the previous lesson
         self.examples.set_lesson(lesson.name, dataset)
         self.show_status(f"{lesson.title}: {len(dataset.x_train):,} training and "
                          f"{len(dataset.x_test):,} test examples")
@@ -313,8 +304,7 @@ class MainWindow(QMainWindow):
             name = "green-red"
         self.settings.setValue("palette", name)
         self.palette_actions[name].setChecked(True)
-        for view in (self.weight_panel, self.activation_view, self.explore):
-            view.set_palette(name)
+        self.frames.set_palette(name)
 
     def _set_pre_activations(self, on: bool):
         self.activation_view.set_show_preactivations(on)
@@ -322,11 +312,8 @@ class MainWindow(QMainWindow):
 
     @Slot(int, int)
     def _select_neuron(self, layer: int, neuron: int):
-        for view in (self.weight_panel, self.activation_view):
-            if view.selected_neuron() != (layer, neuron):
-                view.select_neuron(layer, neuron)
-        self.explore.select_neuron(layer, neuron)
-        self.frames.refresh_explore()
+        source = self.sender()  # the view the learner clicked already shows it
+        self.frames.select_neuron(layer, neuron, source if source in self.frames.views else None)
 
     @Slot(object, str)
     def _load_example(self, x, label):

@@ -10,6 +10,7 @@ from nnviz.model.lessons import get_lesson
 from nnviz.model.analysis.lr_probe import probe_learning_rates, probe_snapshot
 from nnviz.model.core.network import Network
 from nnviz.qt.explore.lr_probe_view import LrProbeView, fmt_change, fmt_loss, verdict_text, y_window
+from nnviz.qt.render.view_protocol import Frame
 
 from tests.qt.conftest import shown
 
@@ -79,7 +80,7 @@ def test_same_snapshot_is_not_probed_twice_and_a_new_one_is(view):
     view.set_lesson(t.dataset)
     view.show_snapshot(snap, None)
     first = view.probe
-    view.show_snapshot(snap, np.ones(12, np.float32))
+    view.show_snapshot(snap, Frame(snap, painted=np.ones(12, np.float32)))
     assert view.probe is first
     t.step()
     view.show_snapshot(t.snapshot(lesson="smile"), None)

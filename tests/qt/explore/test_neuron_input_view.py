@@ -7,6 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from nnviz.model.lessons import get_lesson
 from nnviz.model.analysis.neuron_input import activation, maximize, saliency
 from nnviz.qt.explore.neuron_input_view import NeuronInputView
+from nnviz.qt.render.view_protocol import Frame
 from tests.qt.conftest import shown
 
 
@@ -27,7 +28,7 @@ def test_default_neuron_is_the_top_answer_and_from_blank_climbs(qtbot, digits):
     v = shown(qtbot, NeuronInputView(), 560, 700)
     v.set_lesson(t.dataset)
     painted = t.dataset.x_test[3]
-    v.show_snapshot(snap, painted)
+    v.show_snapshot(snap, Frame(snap, painted=painted))
     top = int(snap.network().predict(painted[None])[0].argmax())
     assert v.target() == (3, top)
     assert f"output “{top}”" in v.header.text()
@@ -54,9 +55,9 @@ def test_a_selected_neuron_from_the_drawing_and_load_into_editor(qtbot, digits):
     v = shown(qtbot, NeuronInputView(), 560, 700)
     v.set_lesson(t.dataset)
     painted = t.dataset.x_test[0]
-    v.show_snapshot(snap, painted)
+    v.show_snapshot(snap, Frame(snap, painted=painted))
     v.select_neuron(2, 7)
-    v.show_snapshot(snap, painted)
+    v.show_snapshot(snap, Frame(snap, painted=painted))
     assert v.target() == (2, 7) and "neuron 7 of hidden layer 2 (relu)" in v.header.text()
     assert v.top_button.isEnabled()
     v.steps.setValue(30)
@@ -82,7 +83,7 @@ def test_saliency_is_the_models_and_drawn_green_where_brightening_helps(qtbot, d
     v = shown(qtbot, NeuronInputView(), 560, 700)
     v.set_lesson(t.dataset)
     painted = t.dataset.x_test[5]
-    v.show_snapshot(snap, painted)
+    v.show_snapshot(snap, Frame(snap, painted=painted))
     top, g = saliency(snap.network(), painted)
     assert v.saliency_target == top
     np.testing.assert_allclose(v.saliency, g)
@@ -113,7 +114,7 @@ def test_smile_wants_the_positive_weights(qtbot):
     t, snap = trained("smile", 12)
     v = shown(qtbot, NeuronInputView(), 560, 700)
     v.set_lesson(t.dataset)
-    v.show_snapshot(snap, t.dataset.x_test[0])
+    v.show_snapshot(snap, Frame(snap, painted=t.dataset.x_test[0]))
     assert v.target() == (1, 0) and "smile output" in v.header.text()
     np.testing.assert_allclose(v.saliency, snap.weights[0][0], rtol=1e-6)
     v.steps.setValue(500)
@@ -133,7 +134,7 @@ def test_a_neuron_that_cannot_climb_says_so(qtbot):
     snap = t.snapshot(lesson="digits")
     v = shown(qtbot, NeuronInputView(), 560, 700)
     v.set_lesson(t.dataset)
-    v.show_snapshot(snap, np.zeros(64, np.float32))
+    v.show_snapshot(snap, Frame(snap, painted=np.zeros(64, np.float32)))
     v.select_neuron(1, 0)
     v.run(blank=True)
     assert len(v.result["trace"]) == 1 and v.result["trace"][0] == 0

@@ -8,6 +8,7 @@ from nnviz.model.analysis.compare import compare_neuron, training_sample
 from nnviz.model.lessons import get_lesson
 from nnviz.model.analysis.compare import map_shape, parameter_name
 from nnviz.qt.explore.nudge_view import AGREE_ROW, DISAGREE_ROW, NudgeView
+from nnviz.qt.render.view_protocol import Frame
 
 from tests.qt.conftest import shown
 
@@ -120,7 +121,7 @@ def test_selected_neuron_in_mnist_uses_a_fixed_sample_and_lists_steepest_first(v
 def test_step_box_recomputes_and_follows_the_lesson_and_same_snapshot_is_not_recomputed(view_for):
     v, t, snap = view_for("smile", 1)
     first = v.comparison
-    v.show_snapshot(snap, np.zeros(12, np.float32))  # a new painting alone changes nothing here
+    v.show_snapshot(snap, Frame(snap, painted=np.zeros(12, np.float32)))  # a new painting alone changes nothing here
     assert v.comparison is first
     v.step_box.setValue(0.5)
     d = t.dataset

@@ -1,6 +1,8 @@
 """What a learner meets in the first hour, on the real window: labels asked for, the smile
 lesson's exact moment and its end, keys that work after typing a number, one test accuracy."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt, QTimer
@@ -81,12 +83,15 @@ def test_smile_training_pauses_when_every_example_is_exactly_right(qtbot, make_w
 def test_a_snapshot_message_is_taken_down_when_it_no_longer_holds(qtbot, make_window):
     win = make_window("smile")
     panel = win.training_panel
-    win.frames._show_message("Applying every nudge at once raised the loss, so it was undone")
+    snap = win.controller.latest
+    undone = replace(snap, message="Applying every nudge at once raised the loss, so it was undone")
+    panel.show_snapshot(undone)
     assert "undone" in panel.message_label.text()
-    win.frames._show_message("")
+    panel.show_snapshot(snap)
     assert panel.message_label.text() == ""
+    panel.show_snapshot(undone)
     panel.show_message("Could not save x", error=True)  # someone else's message stays
-    win.frames._show_message("")
+    panel.show_snapshot(snap)
     assert panel.message_label.text() == "Could not save x"
 
 
