@@ -49,6 +49,11 @@ class Frame:
     test_accuracy: float | None = None
     exact: tuple[int, int] | None = None
 
+    @property
+    def layout_key(self) -> tuple:
+        """What a view's items are built for: a new one means new items (a rebuild, a lesson)."""
+        return tuple(self.snap.sizes), self.snap.hidden, getattr(self.dataset, "name", None)
+
     @cached_property
     def forward(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
         """(zs, activations) of the painted image under ``snap`` (batch of 1, input first),

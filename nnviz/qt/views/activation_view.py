@@ -24,14 +24,13 @@ from .neuron_panel import NeuronPanel
 from ..render.palettes import GRAY, StableLevel, lookup_table
 from ..render.plot_style import cache_static, fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..render.redraw_memo import RedrawMemo, running_snapshot
-from ..render.tiles import GAP, cell_grid, cell_index_map, cell_outline, paint_cells
+from ..render.tiles import GAP, cell_grid, cell_index_map, paint_cells
 from ..render.view_protocol import LessonView
+from .health_legend import DEAD_HTML, DEAD_RGBA, SATURATED_HTML, SATURATED_RGBA, HealthLegend, health_rims
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 CELL = 9  # pixels per neuron disc in the layer image (enough for a round disc)
-DEAD_RGBA, SATURATED_RGBA = (255, 140, 0, 255), (0, 215, 255, 255)  # rims of units that stopped learning
-DEAD_HTML, SATURATED_HTML = "#ff8c00", "#00a8cc"  # the same hues, readable as text on a light background
 ANSWER, OTHER = (40, 160, 70), (150, 160, 175)
 SELECTED_PEN = pg.mkPen(255, 190, 0, width=2.5, cosmetic=True)
 NO_PEN = pg.mkPen(None)
@@ -74,9 +73,7 @@ class ActivationView(LessonView, QWidget):
         self.info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self.info.setFixedHeight(2 * self.info.fontMetrics().lineSpacing() + 2)
         self.neuron_panel = NeuronPanel()  # how the selected neuron's activation is made
-        self.health_legend = QLabel("")
-        self.health_legend.setObjectName("healthLegend")
-        self.health_legend.setVisible(False)
+        self.health_legend = HealthLegend()
         top = QHBoxLayout()
         top.addWidget(self.info, 1)
         top.addWidget(self.health_legend)
@@ -194,12 +191,9 @@ class ActivationView(LessonView, QWidget):
         """The frame's painted input through ``snap``; unit health on the frames that judge it."""
         if frame is None:
             return
-        if frame is not None and frame.dataset is not None:  # a new architecture or lesson: new items
-            ds = frame.dataset
-            key = (tuple(snap.sizes), snap.hidden, ds.name)
-            if key != self._layout_key:
-                self._layout_key = key
-                self.set_layout(list(snap.sizes), ds.image_shape, ds.class_names, ds.task)
+        if frame.dataset is not None and frame.layout_key != self._layout_key:
+            self._layout_key, ds = frame.layout_key, frame.dataset  # a rebuild or a lesson: new items
+            self.set_layout(list(snap.sizes), ds.image_shape, ds.class_names, ds.task)
         zs, acts = frame.forward
         if acts:
             self.show_activations(zs, acts, snap)
@@ -279,30 +273,10 @@ class ActivationView(LessonView, QWidget):
             marks = (h.dead.tobytes(), h.saturated.tobytes())
             if not self._memo.changed(f"health{layer}", marks) and item.isVisible():
                 continue  # the same units as last time: keep the picture (and its cache)
-            index_map = self.maps[layer]
-            rim = cell_outline(index_map)
-            img = np.zeros(index_map.shape + (4,), np.uint8)
-            for mask, colour in ((h.dead, DEAD_RGBA), (h.saturated, SATURATED_RGBA)):
-                hit = np.append(mask, False)[index_map] & rim
-                img[hit] = colour
+            img = health_rims(self.maps[layer], ((h.dead, DEAD_RGBA), (h.saturated, SATURATED_RGBA)))
             item.setImage(img, levels=(0, 255))
             item.setVisible(True)
-        self._memo.set_if_changed("health_legend", tuple(sorted(kinds)), self._show_health_legend)
-
-    def _show_health_legend(self, kinds) -> None:
-        parts = []
-        # short: the row it shares with the hover text must fit a narrow window; the tooltip explains
-        if "dead" in kinds:
-            parts.append(f"<span style='color:{DEAD_HTML}; font-weight: 900;'>◯</span> dead")
-        if "saturated" in kinds:
-            parts.append(f"<span style='color:{SATURATED_HTML}; font-weight: 900;'>◯</span> saturated")
-        self.health_legend.setText("&nbsp;&nbsp;".join(parts))
-        self.health_legend.setToolTip("Coloured rims: dead units never fire, saturated ones are stuck at their "
-                                      "limit. Judged on a fixed sample of training images. A dead ReLU unit outputs 0 for "
-                                      "every one of them, so its gradient is 0 and it cannot learn again; a "
-                                      "saturated sigmoid/tanh unit sits near 0/1 (±1) for almost all of them, "
-                                      "where its slope is nearly 0, so it learns very slowly.")
-        self.health_legend.setVisible(bool(parts))
+        self._memo.set_if_changed("health_legend", tuple(sorted(kinds)), self.health_legend.show_kinds)
 
     def _show_output(self, out):
         sel = self._selected[1] if self._selected and self._selected[0] == len(self.sizes) - 1 else None

@@ -18,6 +18,7 @@ from ..render.lut_image import LutImageItem, draw_heatmap
 from ..render.palettes import colormap, lookup_table
 from ..render.plot_style import fit_image, fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..render.redraw_memo import RedrawMemo
+from ..render.tiles import GAP
 
 
 def index_ticks(n: int, names=None) -> list[list[tuple[float, str]]]:
@@ -177,3 +178,33 @@ class PageNav(QWidget):
         grid.addWidget(self.sort_box, 1, 0, 1, 2)
         grid.addWidget(self.page_combo, 1, 2, 1, 3, Qt.AlignLeft)
         grid.setColumnStretch(4, 1)
+
+
+class TileNumbers:
+    """Each weight's value printed on its pixel, when a page holds only a few (the smile's 12)."""
+
+    def __init__(self, plot, up_to: int):
+        self.plot, self.up_to, self.items = plot, up_to, []
+
+    def place(self, n_tiles: int, h: int, w: int, cols: int) -> None:
+        """One text per pixel of ``n_tiles`` h×w tiles laid out ``cols`` to a row (none past ``up_to``)."""
+        for t in self.items:
+            self.plot.removeItem(t)
+        self.items = []
+        if n_tiles * h * w > self.up_to:
+            return
+        for slot in range(n_tiles):
+            r, c = divmod(slot, cols)
+            for y in range(h):
+                for x in range(w):
+                    t = pg.TextItem("", color=(255, 255, 255), anchor=(0.5, 0.5))
+                    t.setPos(c * (w + GAP) + x + 0.5, r * (h + GAP) + y + 0.5)
+                    self.plot.addItem(t)
+                    self.items.append(t)
+
+    def show(self, page: np.ndarray) -> None:
+        """``page``: (tiles, h, w) values, in slot order."""
+        for t, v in zip(self.items, page.ravel()):
+            text = ("0" if v == 0 else f"{v:+.2f}") if np.isfinite(v) else str(v)
+            if t.textItem.toPlainText() != text:
+                t.setText(text)

@@ -26,7 +26,7 @@ from ..render.plot_style import fit_title, lighten_plot, skip_when_clean, style_
 from ..render.redraw_memo import RedrawMemo, running_snapshot
 from ..render.tiles import GAP, fit_grid, tile_at, tile_mosaic
 from ..render.view_protocol import LessonView
-from .weight_matrices import EnlargedNeuron, MatrixStack, PageNav
+from .weight_matrices import EnlargedNeuron, MatrixStack, PageNav, TileNumbers
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -162,7 +162,7 @@ class WeightPanel(LessonView, QWidget):
         self.detail_view.build(self.palette_name)
         self.detail = self.detail_view.image
         self.nav.setVisible(sizes[1] > PAGE_FROM)
-        self._value_labels: list[pg.TextItem] = []
+        self.numbers = TileNumbers(self.mosaic_plot, VALUES_UP_TO)
         # a one-neuron net (the smile) is its own enlargement: keep it selected, drop the copy
         single = self.sizes[1:] == [1]
         self.detail_view.setVisible(not single)
@@ -188,36 +188,12 @@ class WeightPanel(LessonView, QWidget):
         else:
             self._order = np.arange(n)
         self.grid_rows, self.grid_cols = self._fitting_grid()
-        self._make_value_labels()
+        self.numbers.place(len(self.page_neurons()), *self.image_shape, self.grid_cols)
         self._update_page_label()
         self._needs_range = True
         if self._snapshot is not None and tuple(self._snapshot.sizes) == tuple(self.sizes):
             self.show_snapshot(self._snapshot)
         self._place_select_box()
-
-    def _make_value_labels(self):
-        """One number per weight when a page holds only a few (the smile lesson's 12)."""
-        for t in self._value_labels:
-            self.mosaic_plot.removeItem(t)
-        self._value_labels = []
-        h, w = self.image_shape
-        neurons = self.page_neurons()
-        if len(neurons) * h * w > VALUES_UP_TO:
-            return
-        for slot in range(len(neurons)):
-            r, c = divmod(slot, self.grid_cols)
-            for y in range(h):
-                for x in range(w):
-                    t = pg.TextItem("", color=(255, 255, 255), anchor=(0.5, 0.5))
-                    t.setPos(c * (w + GAP) + x + 0.5, r * (h + GAP) + y + 0.5)
-                    self.mosaic_plot.addItem(t)
-                    self._value_labels.append(t)
-
-    def _update_value_labels(self, page):
-        for t, v in zip(self._value_labels, page.ravel()):
-            text = ("0" if v == 0 else f"{v:+.2f}") if np.isfinite(v) else str(v)
-            if t.textItem.toPlainText() != text:
-                t.setText(text)
 
     def _fitting_grid(self) -> tuple[int, int]:
         """Tile grid for one page that makes tiles largest in the mosaic view as it is now."""
@@ -271,12 +247,9 @@ class WeightPanel(LessonView, QWidget):
 
     def show_snapshot(self, snap, frame=None) -> None:
         """Draw ``snap``'s weights (or its ΔW) into the existing items."""
-        if frame is not None and frame.dataset is not None:  # a new architecture or lesson: new items
-            ds = frame.dataset
-            key = (tuple(snap.sizes), snap.hidden, ds.name)
-            if key != self._layout_key:
-                self._layout_key = key
-                self.set_layout(list(snap.sizes), ds.image_shape, ds.class_names)
+        if frame is not None and frame.dataset is not None and frame.layout_key != self._layout_key:
+            self._layout_key, ds = frame.layout_key, frame.dataset  # a rebuild or a lesson: new items
+            self.set_layout(list(snap.sizes), ds.image_shape, ds.class_names)
         self._snapshot = snap
         if not self.sizes or tuple(snap.sizes) != tuple(self.sizes):
             return
@@ -300,8 +273,7 @@ class WeightPanel(LessonView, QWidget):
             bad = None if np.isfinite(page).all() else tile_mosaic((~np.isfinite(page)).astype(np.float32),
                                                                     self.grid_cols) == 1
             draw_heatmap(self.mosaic, self.mosaic_flags, tile_mosaic(page, self.grid_cols), self._lv[0], bad)
-        if self._value_labels:
-            self._update_value_labels(page)
+        self.numbers.show(page)
         self._memo.set_if_changed("bar0", (-self._lv[0], self._lv[0]), self.mosaic_bar.setLevels)
         self.matrix_view.draw(self._shown[1:], self._lv[1:], skip_unchanged=running)
         self._fit_views()

@@ -220,7 +220,7 @@ def test_smile_is_one_tile_with_its_numbers_printed(panel_for):
     panel, snap = panel_for("smile")
     assert panel.displayed_weights()[0].shape == (1, 4, 3)
     assert panel.selected_neuron() == (1, 0)  # the only neuron is shown without a click
-    texts = [t.textItem.toPlainText() for t in panel._value_labels]
+    texts = [t.textItem.toPlainText() for t in panel.numbers.items]
     assert len(texts) == 12
     w = np.asarray(snap.weights[0][0])
     for text, v in zip(texts, w):
