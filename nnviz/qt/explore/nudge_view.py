@@ -20,12 +20,13 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QGridLayout, QHeaderView, QLabel, QPushButton,
+from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLabel, QPushButton,
                                QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from ...model.analysis.compare import (Comparison, compare_snapshot, map_shape, neuron_name, parameter_name,
                                        training_sample)
 
+from ..render.step_box import StepBox
 from .panel import ExplorePanel
 from ..render.scrolling import scrolling_column
 from ..render.cell_items import CellNumbers
@@ -110,9 +111,8 @@ class NudgeView(ExplorePanel):
         self.explain.setWordWrap(True)
         self.explain.setStyleSheet("color: #444;")
 
-        self.step_box = QDoubleSpinBox()
-        self.step_box.setDecimals(4)
-        self.step_box.setRange(1e-4, 100.0)
+        self.step_box = StepBox()
+        self.step_box.setRange(1e-9, 100.0)
         self.step_box.setSingleStep(0.1)
         self.step_box.setValue(1.0)
         self.step_box.setToolTip("How far each weight is nudged up and down. Starts at the lesson's nudge "

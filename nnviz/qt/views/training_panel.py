@@ -140,7 +140,16 @@ class TrainingPanel(LessonView, QWidget):
         form.addRow("L2", self.l2_spin)
         form.addRow("dropout", self.dropout_spin)
         form.addRow("method", self.method_combo)
-        form.addRow("nudge step", self.nudge_spin)
+        # the step the nudge method starts from (a setting) and, once halved, the one it uses now
+        self.nudge_now = QLabel()
+        self.nudge_now.setObjectName("nudgeStepNow")
+        self.nudge_now.setToolTip("The step the nudge method uses now: it halves whenever applying every "
+                                  "nudge at once raised the loss (the field is where it starts)")
+        nudge_row = QHBoxLayout()
+        nudge_row.setContentsMargins(0, 0, 0, 0)
+        nudge_row.addWidget(self.nudge_spin, 1)
+        nudge_row.addWidget(self.nudge_now)
+        form.addRow("nudge step", nudge_row)
         self.lr_spin.valueChanged.connect(lambda v: self._emit(learning_rate=v))
         self.batch_spin.valueChanged.connect(lambda v: self._emit(batch_size=v))
         self.optimizer_combo.currentTextChanged.connect(lambda v: self._emit(optimizer=v))
@@ -226,6 +235,12 @@ class TrainingPanel(LessonView, QWidget):
             return
         self.show_counters(snap, frame.steps_per_epoch if frame else 1.0, curves=frame is None or frame.slow)
         self.show_settings(snap.settings, snap.sizes, snap.hidden, snap.seed)
+        now = snap.nudge_step_now
+        halved = now is not None and snap.settings["method"] == "nudge" and now != snap.settings["nudge_step"]
+        text = f"now {now:g}" if halved else ""
+        if self.nudge_now.text() != text:
+            self.nudge_now.setText(text)
+            self.nudge_now.setVisible(halved)
         # the snapshot's note (e.g. a nudge undone) while it holds; taken down when it no longer
         # does, unless something else has been written there since
         if snap.message != self._note:

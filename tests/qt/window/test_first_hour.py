@@ -160,3 +160,23 @@ def test_each_lesson_starts_at_a_watchable_speed_max_is_one_click_and_each_is_re
     qtbot.waitUntil(lambda: win.controller.latest.lesson == "smile", timeout=20000)
     assert tp.speed() == 0.0  # the learner's choice for this lesson …
     qtbot.waitUntil(lambda: win.controller.worker.speed == 0.0, timeout=5000)  # … and the worker's
+
+
+def test_the_nudge_step_reads_the_same_everywhere_once_halved(qtbot, make_window):
+    win = make_window("smile")
+    snap = win.controller.latest
+    step = 1.0 / 2 ** 14  # fourteen rounds that raised the loss
+    halved = replace(snap, nudge_step_now=step, message=f"… so it was undone; the step is now {step:g}.")
+    win.training_panel.show_snapshot(halved)
+    assert win.training_panel.nudge_spin.value() == snap.settings["nudge_step"]  # where it starts
+    now = win.training_panel.nudge_now
+    assert not now.isHidden() and now.text() == f"now {step:g}" == "now 6.10352e-05"
+    assert f"{step:g}" in win.training_panel.message_label.text()
+    from nnviz.qt.explore.nudge_view import NudgeView
+    view = NudgeView()
+    qtbot.addWidget(view)
+    view.set_lesson(win.controller.dataset)
+    view.show_snapshot(halved)
+    assert view.step_box.value() == step and view.step_box.text() == "6.10352e-05"
+    win.training_panel.show_snapshot(snap)  # back at the starting step: nothing extra shown
+    assert now.isHidden()
