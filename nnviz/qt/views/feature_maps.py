@@ -1,0 +1,174 @@
+"""Feature maps: each conv / max-pool layer's output for one input, one small grey picture
+per channel, live while painting and while training.
+
+Layer numbers count activations (input = 0): layer L is ``layers[L − 1]`` and its maps
+are ``activations[L]`` of the forward pass. Each layer is ONE MosaicPlot (one ImageItem
+holding all its channels), built on ``set_layout`` and redrawn in place, so
+``show_maps`` costs one ``setImage`` per layer that changed — cheap enough for every frame.
+
+Levels: ReLU maps run from black (0) to white at the layer's largest value (a
+StableLevel, shared by the layer's channels so they compare), sigmoid maps 0..1; signed
+maps (tanh, linear) use the diverging palette around 0. A max-pool layer reads like the
+conv layer before it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QPainterPath
+from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from ..render.palettes import GRAY, StableLevel, lookup_table
+from ..render.redraw_memo import RedrawMemo
+from ..render.tiles import fit_grid
+from .kernel_grid import MosaicColumn, MosaicPlot, as_layers
+
+BOX = (330, 150)  # the room a layer's channels are laid out for (fit_grid): wide rows in a narrow dock
+SIGNED = ("tanh", "linear")
+PATCH_PEN = pg.mkPen(0, 170, 255, width=2, cosmetic=True)  # the patch the next layer reads
+
+
+def map_function(layers, layer: int) -> str:
+    """The activation function whose output layer ``layer``'s maps show (pooling: the one before)."""
+    for lay in reversed(layers[:layer]):
+        if lay.activation is not None:
+            return lay.activation
+    return "linear"  # pooling the raw input
+
+
+class FeatureMaps(QWidget):
+    """objectName ``featureMaps``; ``plots``: layer -> MosaicPlot (tile = channel)."""
+
+    pixelClicked = Signal(int, int, int, int)  # (layer, channel, row, col), layer counts activations
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("featureMaps")
+        self.palette_name = "green-red"
+        self._memo = RedrawMemo()
+        self.layers: list = []
+        self.plots: dict[int, MosaicPlot] = {}
+        self._shown: dict[int, np.ndarray] = {}
+        self._levels: dict[int, StableLevel] = {}
+        self._selected = None
+        self._outline = None  # (layer, QGraphicsPathItem) of the patch shown on a layer's maps
+        self.info = QLabel("Hover over a feature map to read it; click a pixel to see how it is made.")
+        self.info.setObjectName("featureMapInfo")
+        self.info.setWordWrap(True)
+        self.info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # the maps never move
+        self.info.setFixedHeight(2 * self.info.fontMetrics().lineSpacing() + 2)
+        self.column = MosaicColumn()
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.info)
+        lay.addWidget(self.column, 1)
+
+    def set_layout(self, layers) -> None:
+        """One mosaic per conv / max-pool layer; ``layers``: ``net.layers`` or a spec."""
+        self.layers = as_layers(layers)
+        self._memo.forget()
+        self._shown, self._levels, self._selected, self._outline = {}, {}, None, None
+        plots = {}
+        for L, layer in enumerate(self.layers, start=1):
+            if layer.type not in ("conv", "maxpool"):
+                continue
+            c, h, w = layer.out_shape
+            what = (f"conv {layer.filters}@{layer.kernel}×{layer.kernel}" if layer.type == "conv"
+                    else f"max-pool {layer.size}×{layer.size}")
+            title = f"layer {L}: {what} → {c} maps, {w} wide × {h} tall"
+            signed = map_function(self.layers, L) in SIGNED
+            plot = MosaicPlot(c, h, w, fit_grid(c, h, w, *BOX)[1],
+                              lookup_table(self.palette_name) if signed else GRAY, None, title)
+            plot.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, t, r, q))
+            plot.clicked.connect(lambda t, r, q, L=L: self.select_pixel(L, t, r, q))
+            plots[L] = plot
+            self._levels[L] = StableLevel()
+        self.plots = plots
+        self.column.set_plots(plots.values())
+
+    # -- data (every frame) -------------------------------------------------------------
+
+    def show_maps(self, activations, running: bool = False) -> None:
+        """Draw every conv / pool layer's maps. ``activations``: the forward pass of ONE input,
+        input first (``net.forward(x[None])`` or ``forward_full``'s second list): activations[L]
+        (1, C, H, W) or (C, H, W). ``running``: training runs, so a layer within half a grey
+        step of the picture shown is left alone (no new image, no repaint)."""
+        for L, plot in self.plots.items():
+            shape = self.layers[L - 1].out_shape
+            a = np.asarray(activations[L], dtype=np.float32).reshape(shape)
+            self._shown[L] = a
+            f = map_function(self.layers, L)
+            if f in SIGNED:
+                top = self._levels[L].update(a)
+                levels = (-top, top)
+            else:
+                levels = (0.0, 1.0 if f == "sigmoid" else self._levels[L].update(a))
+            if not self._memo.unchanged(f"L{L}", a, levels[1] - levels[0], levels, allow=running):
+                plot.draw(a, levels)
+
+    # -- hover, click, selection ----------------------------------------------------------
+
+    def hover_text_at(self, layer: int, channel: int, row: int, col: int) -> str:
+        v = self._shown[layer][channel, row, col]
+        kind = self.layers[layer - 1].type
+        return f"layer {layer} ({kind}), channel {channel}, row {row}, column {col}: {v:.4f}"
+
+    def _on_hover(self, layer, channel, row, col):
+        if layer in self._shown:
+            self.info.setText(self.hover_text_at(layer, channel, row, col))
+
+    def select_pixel(self, layer: int, channel: int, row: int, col: int, emit: bool = True) -> None:
+        """Outline one pixel (the one whose making is shown) and emit ``pixelClicked``."""
+        if layer not in self.plots:
+            return
+        self._selected = (layer, channel, row, col)
+        for L, plot in self.plots.items():
+            plot.select(channel if L == layer else None, row, col)
+        if emit:
+            self.pixelClicked.emit(layer, channel, row, col)
+
+    def selected_pixel(self):
+        """(layer, channel, row, col) of the selected pixel, or None."""
+        return self._selected
+
+    def show_patch(self, layer: int | None, rect=None) -> None:
+        """Outline ``rect`` (row0, col0, height, width) on every channel of layer ``layer``'s
+        maps — the patch a pixel of the next conv layer reads (feature_pixel's ``rect``);
+        ``layer`` None or not drawn here (e.g. 0, the input image): no outline."""
+        if self._outline is not None:
+            self.plots[self._outline[0]].plot.removeItem(self._outline[1])
+            self._outline = None
+        if layer not in self.plots or rect is None:
+            return
+        plot = self.plots[layer]
+        r0, c0, h, w = rect
+        path = QPainterPath()
+        for tile in range(plot.n):  # the patch spans all input channels
+            y, x = plot.origin(tile)
+            path.addRect(x + c0, y + r0, w, h)
+        item = QGraphicsPathItem(path)
+        item.setPen(PATCH_PEN)
+        item.setZValue(2)
+        plot.plot.addItem(item)
+        self._outline = (layer, item)
+
+    def set_palette(self, name: str) -> None:
+        """The diverging palette of signed (tanh / linear) maps; ReLU and sigmoid maps stay grey."""
+        self.palette_name = name
+        for L, plot in self.plots.items():
+            if map_function(self.layers, L) in SIGNED:
+                plot.image.setLookupTable(lookup_table(name))
+
+    # -- for tests and tools -------------------------------------------------------------
+
+    def view_point(self, layer: int, channel: int, row: int, col: int):
+        """(widget, QPoint) at the centre of one map pixel, for a real mouse event."""
+        plot = self.plots[layer]
+        return plot, plot.point(channel, row, col)
+
+    def displayed(self) -> dict[int, np.ndarray]:
+        """What is drawn, layer -> (C, H, W)."""
+        return {L: a.copy() for L, a in self._shown.items()}
+

@@ -1,0 +1,86 @@
+"""FeatureMaps: one grey picture per channel of each conv / pool layer, equal to the
+forward pass; hover reads a pixel, a click emits (layer, channel, row, col)."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from nnviz.model.core.network import Network
+from nnviz.qt.render.palettes import GRAY
+from nnviz.qt.views.feature_maps import FeatureMaps
+from tests.qt.conftest import shown
+
+CONV = {"input_shape": [1, 8, 8], "layers": [
+    {"type": "conv", "filters": 8, "kernel": 3, "padding": 1, "activation": "relu"}, {"type": "maxpool", "size": 2},
+    {"type": "conv", "filters": 4, "kernel": 3, "padding": 1, "activation": "tanh"},
+    {"type": "flatten"}, {"type": "dense", "units": 10}], "output": "softmax", "bias": True}
+
+
+@pytest.fixture
+def maps(qtbot):
+    net = Network.from_spec(CONV, seed=1)
+    x = np.random.default_rng(2).random(64).astype(np.float32)
+    view = shown(qtbot, FeatureMaps(), 350, 300)
+    view.set_layout(net.layers)
+    acts = net.forward(x[None])
+    view.show_maps(acts)
+    return view, net, acts
+
+
+def test_each_channel_is_its_map_and_relu_maps_are_grey_from_zero(maps):
+    view, net, acts = maps
+    assert sorted(view.plots) == [1, 2, 3]
+    for L in (1, 2, 3):
+        np.testing.assert_array_equal(view.displayed()[L], acts[L][0])
+        plot = view.plots[L]
+        for c in range(plot.n):
+            y, x = plot.origin(c)
+            h, w = net.shapes[L][1:]
+            np.testing.assert_array_equal(plot.image.image[y:y + h, x:x + w], acts[L][0, c])
+    lo, hi = view.plots[1].image.levels
+    assert lo == 0 and hi >= acts[1].max() and view.plots[1].image.lut is GRAY
+    lo, hi = view.plots[3].image.levels  # tanh: signed, diverging around 0
+    assert lo == -hi and view.plots[3].image.lut is not GRAY
+
+
+def test_show_maps_redraws_in_place(maps):
+    view, net, _ = maps
+    items = {L: (p, p.image) for L, p in view.plots.items()}
+    acts = net.forward(np.random.default_rng(5).random((1, 64)).astype(np.float32))
+    view.show_maps(acts)
+    assert {L: (p, p.image) for L, p in view.plots.items()} == items  # nothing re-created
+    np.testing.assert_array_equal(view.displayed()[2], acts[2][0])
+
+
+def test_hover_gives_layer_channel_row_column_and_value(maps, qtbot):
+    view, _, acts = maps
+    assert view.hover_text_at(2, 3, 1, 2) == f"layer 2 (maxpool), channel 3, row 1, column 2: {acts[2][0, 3, 1, 2]:.4f}"
+    widget, point = view.view_point(1, 5, 6, 2)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "channel 5, row 6, column 2" in view.info.text(), timeout=2000)
+    assert view.info.text().startswith("layer 1 (conv)") and f"{acts[1][0, 5, 6, 2]:.4f}" in view.info.text()
+
+
+@pytest.mark.parametrize("where", [(1, 5, 6, 2), (1, 0, 0, 0), (2, 7, 3, 3), (3, 2, 1, 0)])
+def test_click_emits_the_pixel_and_outlines_it(maps, qtbot, where):
+    view, _, _ = maps
+    widget, point = view.view_point(*where)
+    with qtbot.waitSignal(view.pixelClicked, timeout=2000) as sig:
+        qtbot.mouseClick(widget.viewport(), Qt.LeftButton, pos=point)
+    assert tuple(sig.args) == where and view.selected_pixel() == where
+    plot = view.plots[where[0]]
+    y, x = plot.origin(where[1])
+    assert plot.box.isVisible() and plot.box.rect().getRect() == (x + where[3], y + where[2], 1, 1)
+    assert not any(p.box.isVisible() for L, p in view.plots.items() if L != where[0])
+
+
+def test_patch_outline_on_every_channel_of_the_input_maps(maps):
+    view, _, _ = maps
+    view.show_patch(2, (0, 1, 2, 3))
+    layer, item = view._outline
+    assert layer == 2 and item.path().elementCount() == 5 * 8  # one rectangle per channel
+    y, x = view.plots[2].origin(4)
+    assert item.path().contains(QPointF(x + 1.5, y + 0.5))
+    view.show_patch(None)
+    assert view._outline is None
+
