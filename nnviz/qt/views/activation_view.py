@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ...model.data.datasets import SIGN
+from ...model.data.datasets import SIGN, answer_name, signed
 from ...model.analysis.neuron_math import neuron_breakdown
 from ..render.cell_items import BarLabels, Bars, CellImage
 from ..render.lut_image import LutImageItem, flag_overlay
@@ -282,13 +282,12 @@ class ActivationView(LessonView, QWidget):
         sel = self._selected[1] if self._selected and self._selected[0] == len(self.sizes) - 1 else None
         if self.task == SIGN:
             v = float(out[0])
-            neg, pos = self.class_names[-2:] if len(self.class_names) >= 2 else ("−", "+")
-            name = pos if v > 0 else neg
-            colours = (ANSWER if v > 0 else (210, 60, 60),)
+            name = answer_name(SIGN, self.class_names, out)  # 0 is no answer, as the readout says
+            colours = (ANSWER if v > 0 else (210, 60, 60) if v < 0 else OTHER,)
             L = max(1.0, abs(v)) if np.isfinite(v) else 1.0
             self._memo.set_if_changed("yrange", (-L, L), lambda r: self.out_plot.setYRange(*r))
             if self._memo.text_due("answer", running_snapshot(self._state[2] if self._state else None)):
-                self._memo.set_if_changed("answer", f"output {v:+.2f} → {name}",
+                self._memo.set_if_changed("answer", f"output {signed(v)} → {name}",
                                           lambda t: self.out_plot.setTitle(t, size="9pt"))
         else:
             answer = int(np.nanargmax(out)) if np.isfinite(out).any() else -1

@@ -180,3 +180,11 @@ def test_the_nudge_step_reads_the_same_everywhere_once_halved(qtbot, make_window
     assert view.step_box.value() == step and view.step_box.text() == "6.10352e-05"
     win.training_panel.show_snapshot(snap)  # back at the starting step: nothing extra shown
     assert now.isHidden()
+
+
+def test_output_zero_is_undecided_in_the_network_view_as_in_the_readout(make_window):
+    win = make_window("smile")  # every weight 0: every face gives 0
+    win.render_latest()
+    title = win.activation_view.out_plot.titleLabel.text
+    assert "undecided" in title and "not a smile" not in title
+    assert win.readout.text().startswith("undecided")
