@@ -258,7 +258,7 @@ class WeightPanel(LessonView, QWidget):
             levels = self._delta_levels
         else:
             src, levels = snap.weights, self._levels
-        self._biases = list(snap.biases)
+        self._biases = list(snap.biases) if snap.bias else []  # a net without biases names none
         first = np.asarray(src[0], dtype=np.float32).reshape(self.sizes[1], *self.image_shape)
         self._shown = [first] + [np.asarray(m, dtype=np.float32) for m in src[1:]]
         self._lv = [levels[i].update(a) for i, a in enumerate(self._shown)]
@@ -307,9 +307,9 @@ class WeightPanel(LessonView, QWidget):
             return
         layer, k = self._selected
         data = self._shown[0][k] if layer == 1 else self._shown[layer - 1][k][None, :]
-        b = self._biases[layer - 1][k] if len(self._biases) >= layer else 0.0
+        b = f" · bias {self._biases[layer - 1][k]:+.3f}" if len(self._biases) >= layer else ""
         self.detail_view.draw(data, self._lv[layer - 1], (layer, k), f"layer {layer} · neuron {k}"
-                              f"{' · ΔW' * self.show_delta} · bias {b:+.3f}", running_snapshot(self._snapshot))
+                              f"{' · ΔW' * self.show_delta}{b}", running_snapshot(self._snapshot))
 
     # -- interaction ------------------------------------------------------------------
 

@@ -188,3 +188,13 @@ def test_output_zero_is_undecided_in_the_network_view_as_in_the_readout(make_win
     title = win.activation_view.out_plot.titleLabel.text
     assert "undecided" in title and "not a smile" not in title
     assert win.readout.text().startswith("undecided")
+
+
+def test_a_net_without_biases_names_no_bias_on_hover(make_window):
+    win = make_window("smile")
+    win.render_latest()
+    text = win.weight_panel.hover_text_at(1, 0, 2, 1)
+    assert "weight" in text and "bias" not in text
+    mnist = make_window("mnist")
+    mnist.render_latest()
+    assert "bias" in mnist.weight_panel.hover_text_at(1, 0, 2, 1)
