@@ -6,9 +6,14 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolTip
 
+from ..render.view_protocol import LessonView
 
-class NoticeBar(QFrame):
-    """objectName ``noticeBar``: a sentence and a few buttons; hidden until needed."""
+
+class NoticeBar(LessonView, QFrame):
+    """objectName ``noticeBar``: a sentence and a few buttons; hidden until needed.
+
+    A notice is about the lesson on screen (training is done, it diverged, undo the reset)
+    and goes when another lesson opens, unless it is ``lasting`` (a file's note, crash recovery)."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -21,10 +26,16 @@ class NoticeBar(QFrame):
         self._lay.setContentsMargins(8, 4, 8, 4)
         self._lay.addWidget(self.label, 1)
         self.buttons: list[QPushButton] = []
+        self.lasting = False
         self.hide()
 
-    def show_notice(self, text: str, actions=()) -> None:
+    def set_lesson(self, dataset) -> None:
+        if not self.lasting:
+            self.hide()
+
+    def show_notice(self, text: str, actions=(), lasting: bool = False) -> None:
         """``actions``: (label, callable) pairs; every button also closes the notice."""
+        self.lasting = lasting
         for b in self.buttons:
             b.deleteLater()
         self.buttons = []

@@ -79,7 +79,8 @@ class MainWindow(QMainWindow):
             path = str(self.files.session_path())
             self.notice.show_notice(
                 "nnviz did not close normally last time. Your session was saved automatically "
-                "(weights, history and examples).", [("Restore it", lambda: self.files.open_lesson_file(path))])
+                "(weights, history and examples).", [("Restore it", lambda: self.files.open_lesson_file(path))],
+                lasting=True)
 
     # -- construction ---------------------------------------------------------------
 
@@ -131,7 +132,7 @@ class MainWindow(QMainWindow):
 
     def _views(self) -> list:
         """Every panel, in the order the frame renderer draws them."""
-        return [self.pixel_editor, self.weight_panel, self.training_panel, self.activation_view, self.readout,
+        return [self.notice, self.pixel_editor, self.weight_panel, self.training_panel, self.activation_view, self.readout,
                 StatusFields(self.statusBar()), self.timeline_bar, self.explore, self.browser]
 
     def _exportable(self) -> dict:
@@ -154,7 +155,7 @@ class MainWindow(QMainWindow):
             source.message.connect(say)
             source.failed.connect(self.show_error)
         f.recentChanged.connect(self._show_recent)
-        f.noticeRequested.connect(self.notice.show_notice)
+        f.noticeRequested.connect(lambda text: self.notice.show_notice(text, lasting=True))  # outlives the load
         fr.lessonDone.connect(self.notice.show_notice)
         self.keys = TrainingKeys(self)  # Space, R, N work while a number field has focus
         ex.datasetChanged.connect(self._on_training_set)
@@ -241,6 +242,9 @@ class MainWindow(QMainWindow):
     # -- lessons ---------------------------------------------------------------------------
 
     def choose_lesson(self, name: str):
+        c = self.controller
+        if c.lesson is not None and c.lesson.name == name and c.latest is not None and c.latest.lesson == name:
+            return  # already open: picking it again in the menu changes nothing
         self.statusBar().showMessage(f"Loading the {name} lesson…")
         self.controller.load_lesson(name)
 

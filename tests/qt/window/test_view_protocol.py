@@ -103,3 +103,24 @@ def test_views_with_the_painted_input_follow_the_painting_between_snapshots(qtbo
     frame = drawn[-1]
     assert isinstance(frame, Frame) and frame.painted.shape == (64,)
     np.testing.assert_allclose(frame.forward[1][-1], before.network().forward_full(frame.painted[None])[1][-1])
+
+
+def test_a_lessons_notice_goes_with_it_a_files_note_stays(qtbot, make_window):
+    win = make_window("smile")
+    win.notice.show_notice("Every training example is exactly right (4 of 4)")
+    switch(qtbot, win, "digits")
+    assert not win.notice.isVisible()
+    win.notice.show_notice("<b>Homework 3</b><br>Train until the loss is below 0.1", lasting=True)
+    switch(qtbot, win, "smile")
+    assert "Homework 3" in win.notice.label.text() and not win.notice.isHidden()
+
+
+def test_choosing_the_open_lesson_again_changes_nothing(qtbot, make_window):
+    win = make_window("smile")
+    win.controller.step(3)
+    wait_iteration(qtbot, win, 3)
+    win.render_latest()
+    readout = win.training_panel.iteration_label.text()
+    win.choose_lesson("smile")
+    qtbot.wait(200)
+    assert win.controller.latest.iteration == 3 and win.training_panel.iteration_label.text() == readout
