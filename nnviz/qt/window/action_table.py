@@ -40,8 +40,10 @@ ACTIONS = {
                        "Remove the selected one of your own examples (undoable)", "", False),
     "undo_example": ("Undo example change", "Ctrl+Alt+Z", "Undo adding or removing an example", "", False),
     "redo_example": ("Redo example change", "Ctrl+Alt+Shift+Z", "Redo adding or removing an example", "", False),
+    "guide": ("&Guide to this lesson", QKeySequence.HelpContents, "The lesson step by step: what to look at, "
+              "what to try, and a Show me button for each step", "guideAction", False),
     "about": ("&About nnviz", None, "", "", False),
-    "shortcuts": ("&Keyboard shortcuts", QKeySequence.HelpContents, "", "", False),
+    "shortcuts": ("&Keyboard shortcuts", "Ctrl+F1", "", "", False),
     "delta": ("Show last &change (ΔW)", "D", "Show what the last iteration changed instead of the weights", "",
               True),
     "pre": ("Show &pre-activations", "P", "Show z = w·a + b instead of the activations", "", True),
@@ -55,7 +57,7 @@ MENUS = {
     "&Lesson": ["@lessons"],
     "&Training": ["step", "step_n", "run", "reset", "undo_run"],
     "&View": ["@docks", "-", "delta", "pre", "@palette"],
-    "&Help": ["shortcuts", "about"],
+    "&Help": ["guide", "-", "shortcuts", "about"],
 }
 TOOLBAR = ["step", "step_n", "run", "reset"]
 

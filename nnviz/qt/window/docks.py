@@ -20,7 +20,9 @@ DOCKS = {
     "weightPanel": ("Weights", Qt.RightDockWidgetArea),
     "trainingPanel": ("Training", Qt.BottomDockWidgetArea),
     "explore": ("Explore how it learns", Qt.RightDockWidgetArea),
+    "lessonGuide": ("Guide", Qt.LeftDockWidgetArea),
 }
+GUIDE_SHARE = 0.42  # of the left column's height, under the editor, while the guide is open
 #: first-start shares of the window: left and right columns' widths, the training dock's height
 LEFT, LEFT_AT_MOST, RIGHT, BOTTOM = 0.24, 0.31, 0.27, 0.33
 MIN_START = QSize(1000, 600)
@@ -122,7 +124,22 @@ def build_docks(win, widgets: dict) -> dict:
         win.setCorner(corner, area)
     win.tabifyDockWidget(docks["pixelEditor"], docks["datasetBrowser"])
     docks["pixelEditor"].raise_()
+    # the guide under the editor, not behind it: a step says "paint …" while the editor shows;
+    # closed until asked for (Help ▸ Guide, the first-run prompt)
+    win.splitDockWidget(docks["pixelEditor"], docks["lessonGuide"], Qt.Vertical)
+    docks["lessonGuide"].hide()
     return docks
+
+
+def open_guide(win, docks) -> None:
+    """Show the guide dock under the editor with a fair share of the left column."""
+    dock = docks["lessonGuide"]
+    if dock.isVisible():
+        dock.raise_()
+        return
+    dock.show()
+    h = docks["pixelEditor"].height() + dock.height()
+    win.resizeDocks([docks["pixelEditor"], dock], [int(h * (1 - GUIDE_SHARE)), int(h * GUIDE_SHARE)], Qt.Vertical)
 
 
 def restore_layout(win, settings, docks) -> bool:

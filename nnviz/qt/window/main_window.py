@@ -8,6 +8,8 @@ this module: the window only builds and connects.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 
 import numpy as np
 from PySide6.QtCore import QSettings, QTimer, Slot
@@ -19,6 +21,7 @@ from ...model.core.messages import UNDO_KEY
 from ...model.lessons import DEFAULT_LESSON, LESSONS
 from ..views.activation_view import ActivationView
 from ..views.dataset_browser import DatasetBrowser
+from ..views.lesson_guide import LessonGuide
 from ..explore.tabs import ExploreTabs, standard_tabs
 from ..views.notice import LineClamp, NoticeBar
 from ..render.palettes import PALETTES
@@ -29,12 +32,13 @@ from ..views.training_panel import TrainingPanel
 from ..views.weight_panel import WeightPanel
 from ..worker import TrainingController
 from .action_table import build_actions
-from .docks import build_docks, restore_layout, tabify_explore
+from .docks import build_docks, open_guide, restore_layout, tabify_explore
 from .menus import build_window_menus, show_about, show_shortcuts
 from .examples import ExamplesController
 from .exports import ExportsController
 from .files import FilesController
 from .frames import FrameRenderer, StatusFields
+from .guide import GuideController
 from .keys import TrainingKeys
 from .safety import SafetyController
 
@@ -58,6 +62,10 @@ class MainWindow(QMainWindow):
         self.files.examples = self.examples
         self.actions = build_actions(self, self._slots())
         self._build_panels()
+        self.guide = GuideController(self.guide_panel, c, SimpleNamespace(
+            pixel_editor=self.pixel_editor, weight_panel=self.weight_panel, explore=self.explore,
+            select_neuron=lambda layer, k: self.frames.select_neuron(layer, k),
+            raise_dock=lambda key: self.docks[key].raise_()), self, self.settings, self)
         self.frames = FrameRenderer(c, self._views(), self.pixel_editor, self)
         self.exports = ExportsController(self.files, c, self, self._exportable(), self.weight_panel, self.frames,
                                          self)
@@ -71,6 +79,10 @@ class MainWindow(QMainWindow):
         self._session.setInterval(SESSION_AUTOSAVE_MS)
         self._session.timeout.connect(self.files.autosave_session)
         self._session.start()
+        if not self.settings.value("guide/offered", False, type=bool):  # the first start: offer the guide
+            self.settings.setValue("guide/offered", True)
+            self.notice.show_notice("New to nnviz? The <b>Guide</b> walks you through this lesson step by step "
+                                    "(Help ▸ Guide, F1).", [("Open the guide", self.open_guide)], lasting=True)
         crashed = self.settings.value("running", False, type=bool)
         self.settings.setValue("running", True)
         self.frames.start()
@@ -87,7 +99,7 @@ class MainWindow(QMainWindow):
     def _slots(self) -> dict:
         c, f, ex = self.controller, self.files, self.examples
         return {
-            "step": c.step, "step_n": lambda: c.step(self.training_panel.step_n()), "run": c.toggle_run,
+            "step": lambda: c.step(1), "step_n": lambda: c.step(self.training_panel.step_n()), "run": c.toggle_run,
             "reset": self._reset, "undo_run": c.undo, "open": lambda: f.open_model(), "save": f.save_model,
             "open_data": lambda: f.open_dataset(), "export": lambda: self.exports.export_window(),
             "save_lesson": lambda: f.save_lesson_file(), "open_lesson": lambda: f.open_lesson_file(),
@@ -95,7 +107,7 @@ class MainWindow(QMainWindow):
             "add_example": lambda: self.add_drawing_to_training_set(),
             "export_examples": lambda: ex.export(), "import_examples": lambda: ex.import_file(),
             "remove_example": self.remove_selected_example, "undo_example": ex.undo, "redo_example": ex.redo,
-            "about": lambda: show_about(self), "shortcuts": lambda: show_shortcuts(self),
+            "guide": self.open_guide, "about": lambda: show_about(self), "shortcuts": lambda: show_shortcuts(self),
         }
 
     def _build_panels(self):
@@ -106,6 +118,7 @@ class MainWindow(QMainWindow):
         self.activation_view = ActivationView()
         self.training_panel = TrainingPanel(self.actions)
         self.explore = ExploreTabs(standard_tabs(self._train_one_by))
+        self.guide_panel = LessonGuide()
 
         self.lesson_label = QLabel()
         self.lesson_label.setObjectName("lessonDescription")
@@ -128,12 +141,12 @@ class MainWindow(QMainWindow):
         el.addWidget(self.readout, 1)
         self.docks = build_docks(self, {"pixelEditor": editor_box, "datasetBrowser": self.browser,
                                         "weightPanel": self.weight_panel, "trainingPanel": self.training_panel,
-                                        "explore": self.explore})
+                                        "explore": self.explore, "lessonGuide": self.guide_panel})
 
     def _views(self) -> list:
         """Every panel, in the order the frame renderer draws them."""
         return [self.notice, self.pixel_editor, self.weight_panel, self.training_panel, self.activation_view, self.readout,
-                StatusFields(self.statusBar()), self.timeline_bar, self.explore, self.browser]
+                StatusFields(self.statusBar()), self.timeline_bar, self.explore, self.browser, self.guide]
 
     def _exportable(self) -> dict:
         panels = {key: dock.widget() for key, dock in self.docks.items()}
@@ -151,6 +164,7 @@ class MainWindow(QMainWindow):
         c.runningChanged.connect(self._on_running)
         c.failed.connect(self.show_error)
         c.saved.connect(lambda p: (f.add_recent(p), say(f"Saved {p}")))
+        self.guide.message.connect(say)
         for source in (f, ex, self.exports):
             source.message.connect(say)
             source.failed.connect(self.show_error)
@@ -201,6 +215,11 @@ class MainWindow(QMainWindow):
     def render_latest(self):
         """Draw the latest snapshot now (the display timer does this ~60 times a second)."""
         self.frames.render_latest()
+
+    def open_guide(self):
+        """Help ▸ Guide: the lesson's guide under the editor."""
+        open_guide(self, self.docks)
+        self.frames.redraw()  # its facts from the frame on screen
 
     def open_model(self, path: str | None = None):
         self.files.open_model(path)

@@ -1,0 +1,140 @@
+"""The lesson guide's controller: what the learner did, as facts for the Guide panel, and what
+its "Show me" asks for, as commands.
+
+It is a view like the others (render.view_protocol): the frame renderer hands it each frame,
+from which it reads the facts (nnviz.model.guide.DEFAULT_FACTS) — the iteration shown, how
+many examples are exactly right, the answer for the painting, the selected neuron, the
+settings, the Explore tab. Progress is kept per lesson in the settings (``guide/<lesson>``).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from ...model.data.datasets import answer_name
+from ...model.errors import NNVizError
+from ...model.guide import builtin_guide
+from ..render.highlight import WidgetHighlight
+from ..render.view_protocol import LessonView
+
+
+class GuideController(LessonView, QObject):
+    """``panel``: the LessonGuide; ``views``: an object with the window's pixel_editor,
+    weight_panel, explore, select_neuron(layer, neuron) and raise_dock(key); ``window``: where
+    targets are highlighted."""
+
+    follows_input = True  # "paint a face it calls a smile" is judged as the learner paints
+    message = Signal(str)
+
+    def __init__(self, panel, controller, views, window, settings: QSettings, parent=None):
+        super().__init__(parent)
+        self.panel, self.controller, self.v, self.window, self.settings = panel, controller, views, window, settings
+        self.lesson = None
+        self.facts = {}
+        self._selected = None
+        self.highlight = WidgetHighlight(self)
+        panel.actionRequested.connect(self.perform)
+        panel.highlightRequested.connect(self._point)
+        panel.progressChanged.connect(self._save)
+
+    # -- the view hooks -----------------------------------------------------------------------
+
+    def set_lesson(self, dataset) -> None:
+        lesson = self.controller.lesson
+        self.lesson, self._selected = (lesson.name if lesson else None), None
+        self.highlight.clear()
+        guide = builtin_guide(self.lesson) if self.lesson else None
+        saved = self.settings.value(f"guide/{self.lesson}", "")
+        try:
+            progress = json.loads(saved) if saved else None
+        except (TypeError, ValueError):
+            progress = None  # a damaged entry: the guide starts afresh
+        self.panel.set_guide(guide, progress)
+
+    def select_neuron(self, layer: int, neuron: int) -> None:
+        self._selected = (layer, neuron)
+
+    def show_snapshot(self, snap, frame=None) -> None:
+        if frame is None or frame.dataset is None or not self.panel.isVisible():
+            return
+        ds = frame.dataset
+        acts = frame.forward[1]
+        painted = not frame.blank
+        accuracy = frame.test_accuracy
+        if accuracy is None and len(snap.history["test_accuracy"]):
+            accuracy = float(snap.history["test_accuracy"][-1])  # while running: the newest evaluation
+        explore = self.v.explore
+        self.facts = {
+            "lesson": snap.lesson, "iteration": snap.iteration, "epoch": snap.epoch,
+            "exactly_right": frame.exact[0] if frame.exact else 0, "n_train": len(ds.x_train),
+            "answer": answer_name(ds.task, ds.class_names, acts[-1][0]) if painted and acts else None,
+            "painted": painted, "selected_neuron": self._selected, "settings": dict(snap.settings),
+            "hidden": snap.hidden, "test_accuracy": accuracy, "weight_edits": getattr(snap, "hand_edits", 0),
+            "tab": explore.tabText(explore.currentIndex()) if explore.on_screen() else "",
+        }
+        self.panel.update_facts(self.facts)
+
+    # -- opening and progress --------------------------------------------------------------------
+
+    def _save(self) -> None:
+        progress = self.panel.progress()
+        if self.lesson and progress is not None:
+            self.settings.setValue(f"guide/{self.lesson}", json.dumps(progress.to_dict()))
+
+    def _point(self, name: str, bring_forward: bool = False) -> None:
+        """Frame the step's widget. Only "Show me" brings a dock tabbed behind another forward:
+        doing that on its own would do the learner's part (e.g. open the tab a step asks for)."""
+        if name:
+            self.highlight.show(self.window, name, raise_dock=bring_forward)
+        else:
+            self.highlight.clear()
+
+    # -- "Show me" --------------------------------------------------------------------------------
+
+    def perform(self, action: dict) -> None:
+        """Carry out a guide action (nnviz.model.guide.ACTIONS) as the learner would."""
+        c, v, do = self.controller, self.v, action["do"]
+        try:
+            if do == "step":
+                c.step(action.get("n", 1))
+            elif do == "run":
+                c.run()
+            elif do == "pause":
+                c.pause()
+            elif do == "set":
+                c.change_settings(**{action["setting"]: action["value"]})
+            elif do == "select_neuron":
+                v.select_neuron(action["layer"], action["neuron"])
+            elif do == "load_example":
+                x, _ = c.dataset.split(action["split"])
+                self._paint(x[action["index"]])
+            elif do == "paint":
+                img = np.zeros(v.pixel_editor.canvas.shape, np.float32)
+                for r, col in action["pixels"]:
+                    img[r, col] = 1.0
+                self._paint(img)
+            elif do == "open_tab":
+                v.raise_dock("explore")
+                titles = [v.explore.tabText(i) for i in range(v.explore.count())]
+                v.explore.setCurrentIndex(titles.index(action["title"]))
+            elif do == "rebuild":
+                sizes = action.get("hidden_sizes") or list(c.latest.sizes[1:-1])
+                c.rebuild(sizes, action["activation"], c.latest.seed)
+            elif do == "set_weight":
+                v.weight_panel.set_weight(action["layer"], action["neuron"], action["index"], action["value"])
+            elif do == "rewind":
+                c.preview(action["iteration"])
+        except (NNVizError, IndexError, ValueError, KeyError) as e:
+            self.message.emit(f"The guide could not do that here: {e}")
+            return
+        steps, i = self.panel.steps(), self.panel.current()
+        if 0 <= i < len(steps) and steps[i].get("target"):
+            self._point(steps[i]["target"], bring_forward=True)
+
+    def _paint(self, x) -> None:
+        ed = self.v.pixel_editor
+        ed.set_image(np.asarray(x, dtype=np.float32).reshape(ed.canvas.shape))
+        self.v.raise_dock("pixelEditor")

@@ -1,0 +1,88 @@
+"""The lesson guide in the real window: offered on the first start, opened from Help, its
+checks fired by what the learner does, its progress kept per lesson."""
+
+from PySide6.QtCore import Qt
+
+from nnviz.qt.offscreen import scratch_settings
+from nnviz.qt.window.main_window import MainWindow
+
+
+def open_guide(qtbot, win):
+    # as on a first start: the Explore tabs behind the weights
+    qtbot.waitUntil(lambda: not win.explore.held, timeout=3000)
+    win.docks["weightPanel"].raise_()
+    qtbot.waitUntil(lambda: not win.explore.on_screen(), timeout=3000)
+    win.actions["guide"].trigger()
+    qtbot.waitUntil(lambda: win.guide_panel.isVisible(), timeout=3000)
+    win.render_latest()
+    return win.guide_panel
+
+
+def wait_step(qtbot, win, index, timeout=15000):
+    """Until step ``index`` is done and the guide has moved past it."""
+    def moved():
+        win.render_latest()
+        steps = win.guide_panel.steps()
+        return steps[index]["done"] and win.guide_panel.current() > index
+    qtbot.waitUntil(moved, timeout=timeout)
+
+
+def test_the_first_start_offers_the_guide_once(qtbot):
+    settings = scratch_settings()
+    first = MainWindow(lesson="smile", settings=settings)
+    qtbot.addWidget(first)
+    assert first.notice.isVisibleTo(first) and "Guide" in first.notice.label.text()
+    first.close()
+    again = MainWindow(lesson="smile", settings=settings)
+    qtbot.addWidget(again)
+    assert "Guide" not in again.notice.label.text()
+    again.close()
+
+
+def test_help_guide_opens_the_lessons_guide_under_the_editor(qtbot, make_window):
+    win = make_window("smile")
+    assert not win.docks["lessonGuide"].isVisible()  # closed until asked for
+    panel = open_guide(qtbot, win)
+    steps = panel.steps()
+    assert len(steps) == 11 and steps[0]["title"] == "Twelve pixels" and not steps[0]["done"]
+    assert win.docks["pixelEditor"].isVisible()  # the editor stays in view beside the steps
+    assert win.guide_panel.objectName() == "lessonGuide"
+
+
+def test_walking_the_smile_guide_as_a_learner(qtbot, make_window):
+    win = make_window("smile")
+    panel = open_guide(qtbot, win)
+    grid = win.pixel_editor.grid
+    # 0: paint with the mouse — a check the learner fires themselves
+    qtbot.mouseClick(grid, Qt.LeftButton, pos=grid.cell_center(0, 0))
+    wait_step(qtbot, win, 0)
+    # 1, 2: reading steps — done once shown; Next moves on
+    for i in (1, 2):
+        qtbot.waitUntil(lambda: panel.steps()[i]["done"], timeout=3000)
+        panel.next_step()
+    # 3: the Nudge vs gradient tab, opened by Show me
+    assert panel.show_me()
+    wait_step(qtbot, win, 3)
+    # 4: one round of nudges, by the Step key action
+    win.actions["step"].trigger()
+    wait_step(qtbot, win, 4)
+    assert win.controller.latest.iteration == 1
+    # 5: three of four exactly right after the first round (the lesson's moment)
+    assert win.guide_panel.steps()[5]["done"]
+    assert win.frames._scores[2] == (3, 4)
+
+
+def test_guide_progress_is_kept_per_lesson(qtbot, make_window):
+    win = make_window("smile")
+    panel = open_guide(qtbot, win)
+    panel.next_step()
+    panel.next_step()
+    assert panel.current() == 2
+    win.choose_lesson("digits")
+    qtbot.waitUntil(lambda: win.controller.latest.lesson == "digits", timeout=10000)
+    win.render_latest()
+    assert panel.current() == 0 and panel.steps()[0]["title"] == "64 inputs"
+    win.choose_lesson("smile")
+    qtbot.waitUntil(lambda: win.controller.latest.lesson == "smile", timeout=10000)
+    win.render_latest()
+    assert panel.current() == 2
