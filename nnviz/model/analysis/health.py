@@ -79,8 +79,23 @@ def unit_health(acts_list, hidden: str, dead_tol: float = DEAD_TOL, saturation: 
     return out
 
 
+def _hidden_activations(net) -> list[str]:
+    """The activation each hidden layer's output went through: an MLP's ``hidden`` for all; in a
+    layer stack, maxpool and flatten pass on the one of the layer below (ReLU after a ReLU conv)."""
+    layers = getattr(net, "layers", None)
+    if layers is None:
+        return [net.hidden] * (len(net.sizes) - 2)
+    names, last = [], "linear"
+    for layer in layers[:-1]:
+        last = layer.activation or last
+        names.append(last)
+    return names
+
+
 def network_health(net, x: np.ndarray, **limits) -> list[LayerHealth]:
     """unit_health of every hidden layer of ``net`` on the sample x (n, inputs); ``limits`` are
-    unit_health's dead_tol / saturation / share."""
+    unit_health's dead_tol / saturation / share. A feature map (n, C, H, W) is judged as C·H·W
+    units in C, H, W order (each pixel of each map; ``Snapshot.sizes`` counts them the same)."""
     _, acts = net.forward_full(x)
-    return unit_health(acts[1:-1], net.hidden, **limits)
+    return [unit_health([a.reshape(len(a), -1)], name, **limits)[0]
+            for a, name in zip(acts[1:-1], _hidden_activations(net))]

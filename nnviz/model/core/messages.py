@@ -63,8 +63,11 @@ def blowup_message(info: dict) -> tuple[str, str, str | None]:
     after = f" after {change_text(cause['changes'])} at iteration {cause['iteration']:,}" if cause else ""
     before = f" (it was about {ref:.3g} before{' the change' if cause else ''})" if ref is not None else ""
     if info["how"] == "undone":
+        chance = info.get("chance")
+        level = (f"guessing ({chance:.3g}, the loss of equal odds for every class)"
+                 if chance is not None else f"the untrained network's {start:.3g}")
         text = (f"<b>Training undid what the network had learned{after}</b>: the batch loss is back at "
-                f"{loss:.3g}, no better than the untrained network's {start:.3g}{before}. ")
+                f"{loss:.3g}, no better than {level}{before}. ")
     else:
         text = f"<b>Training blew up{after}</b>: the batch loss jumped to {loss:.3g}{before}. "
     text += f"Training is paused at iteration {at:,}, with the network as it is now. "

@@ -204,6 +204,11 @@ class Network:
         """Every layer's activations for X (batch, sizes[0]): input first, output last."""
         return self.forward_full(X)[1]
 
+    def output_full(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(z, a) of the output layer, (batch, sizes[-1]) each (as LayerNetwork's)."""
+        zs, acts = self.forward_full(X)
+        return zs[-1], acts[-1]
+
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Output layer activations (batch, sizes[-1])."""
         return self.forward(X)[-1]

@@ -4,7 +4,8 @@
 they are) and keep the direction that brings the outputs closer to the targets.
 Then apply all those changes at once." No calculus: just 2·P extra loss
 evaluations per iteration for P parameters — fine for 12 weights, slow but honest
-for 13,002.
+for 13,002. It needs only ``net.loss``, ``weights``, ``biases`` and ``bias``, so it
+nudges every parameter of a layer stack too (each kernel weight of a conv layer).
 """
 
 from __future__ import annotations

@@ -10,10 +10,12 @@ opened or continuing from a past iteration replaces the live trainer with a new 
 the old run for ``undo`` (one per lesson; undoing again swaps back).
 
 Memory: a run set aside keeps its live state exactly, its timeline thinned to RUN_BUDGET
-(``Timeline.shrink``; the newest PARKED_RECENT iterations all, older ones spaced out). At
-most 2·lessons − 1 runs are set aside at once — each lesson left and its undo, and the live
-lesson's undo — so **their timelines together hold at most PARKED_BUDGET = 30 MiB**
-(test_runs.py checks it). Beyond its timeline a run holds its trainer, its history (as
+= 6 MiB (``Timeline.shrink``; the newest PARKED_RECENT iterations all, older ones spaced out).
+At most 2·lessons − 1 runs are set aside at once — each lesson left and its undo, and the
+live lesson's undo — so **their timelines together hold at most PARKED_BUDGET** = 9 × 6 =
+54 MiB with the five lessons (30 MiB with the first three; test_runs.py checks it). The
+convolution lessons' states are small (1,370 and 5,994 parameters), so their runs rarely
+fill their share. Beyond its timeline a run holds its trainer, its history (as
 while it was live: ~70 bytes per iteration trained) and, when the learner's examples are
 in it, its own copy of the training set. Measured with digits left at iteration 45,377 and
 mnist at 20,000 (with 20 examples of the learner's), each with an undo (continued from an
@@ -34,8 +36,8 @@ from ..lessons import LESSONS
 from .timeline import Timeline
 from .watch import BlowupWatch
 
-PARKED_BUDGET = 30 * 2**20  # bytes: the timelines of all runs set aside, together
-RUN_BUDGET = PARKED_BUDGET // (2 * len(LESSONS) - 1)  # each lesson left and its undo, the live lesson's undo
+RUN_BUDGET = 6 * 2**20  # bytes: the timeline of one run set aside
+PARKED_BUDGET = RUN_BUDGET * (2 * len(LESSONS) - 1)  # each lesson left and its undo, the live lesson's undo
 PARKED_RECENT = 32  # a run set aside keeps its newest iterations all (as the budget allows)
 
 

@@ -43,6 +43,7 @@ from ..errors import NNVizError
 from ..lessons import get_lesson
 from ..files.modelfile import SavedModel, load_model, save_model
 from .runs import Run, RunKeeping, same_data
+from .network import Network
 from .snapshot import Snapshot
 from .timeline import CHECKPOINT_EVERY, Timeline
 from .watch import BlowupWatch
@@ -109,14 +110,15 @@ class TrainingSession(RunKeeping):
         fresh.reset(self.trainer.seed if seed is None else int(seed))
         self._replace(fresh, "reset")
 
-    def rebuild(self, hidden_sizes, hidden: str, seed=None) -> None:
-        """New architecture (same lesson, dataset and settings), freshly seeded; undoable."""
+    def rebuild(self, hidden_sizes=None, hidden: str | None = None, seed=None, spec=None) -> None:
+        """New architecture (same lesson, dataset and settings), freshly seeded; undoable: an MLP of
+        ``hidden_sizes``/``hidden``, or any layer stack given as a ``spec``."""
         if self.trainer is None:
             return
         try:
             trainer = self.lesson.build(seed=self.trainer.seed if seed is None else seed,
-                                        hidden_sizes=tuple(hidden_sizes), hidden=hidden,
-                                        data=self.trainer.dataset)
+                                        hidden_sizes=None if hidden_sizes is None else tuple(hidden_sizes),
+                                        hidden=hidden, data=self.trainer.dataset, spec=spec)
             trainer.apply_settings(**self.trainer.settings.to_dict())
         except NNVizError as e:
             raise NNVizError(f"Could not rebuild the network: {e}") from e
@@ -131,8 +133,14 @@ class TrainingSession(RunKeeping):
             same = self.trainer is not None and self.lesson is not None and lesson.name == self.lesson.name
             left = None if same else self._parked.get(lesson.name)
             data = self.trainer.dataset if same else None if left is None else left.run.trainer.dataset
-            trainer = lesson.build(seed=saved.seed, hidden_sizes=tuple(saved.network.sizes[1:-1]),
-                                   hidden=saved.network.hidden, data=data)  # keeps the user's examples
+            if isinstance(saved.network, Network):
+                trainer = lesson.build(seed=saved.seed, hidden_sizes=tuple(saved.network.sizes[1:-1]),
+                                       hidden=saved.network.hidden, data=data)  # keeps the user's examples
+            else:
+                try:
+                    trainer = lesson.build(seed=saved.seed, spec=saved.network.spec, data=data)
+                except NNVizError as e:
+                    raise NNVizError(f"{path}: {e}") from e
             if trainer.network.sizes != saved.network.sizes:
                 raise NNVizError(f"{path}: its {'-'.join(map(str, saved.network.sizes))} network does not "
                                  f"fit the {lesson.name} lesson's data")
@@ -170,8 +178,7 @@ class TrainingSession(RunKeeping):
         if t is None:
             return
         try:
-            save_model(path, SavedModel(t.network.copy(), self.lesson.name, t.iteration, t.epoch, t.seed,
-                                        t.settings.to_dict(), t.history, t.epoch_progress - t.epoch))
+            save_model(path, SavedModel.of_trainer(t, self.lesson.name))
         except (OSError, NNVizError) as e:
             raise NNVizError(f"Could not save {path}: {e}") from e
 

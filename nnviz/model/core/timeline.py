@@ -47,7 +47,8 @@ CHECKPOINT_EVERY = 8  # while running at full speed, record iterations that are 
 class TrainerState:
     """Everything the trainer's next iteration depends on, at the end of ``iteration``.
 
-    weights[i]: (sizes[i+1], sizes[i]); biases[i]: (sizes[i+1],). ``order`` is the epoch's
+    weights[i] / biases[i]: one per layer with parameters, shaped as the network's (an MLP's
+    (sizes[i+1], sizes[i]) / (sizes[i+1],); a conv layer's (filters, C, k, k) / (filters,)). ``order`` is the epoch's
     shuffled index array, shared rather than copied: the trainer never writes into it
     (a new epoch makes a new array). ``rng`` is the generator's bit_generator state.
     ``settings`` (TrainSettings) and ``dataset`` are shared references to what the

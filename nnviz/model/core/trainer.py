@@ -4,6 +4,11 @@
 is the number of NumPy calls, so it runs on buffers preallocated per batch size,
 writes with ``out=``, fuses softmax with cross-entropy, forms the bias gradient as
 ``ones @ dz`` (one BLAS call) and never computes a gradient for the input layer.
+
+Any other layer stack (a ``LayerNetwork``: conv, pooling, mixed activations) trains
+through the network's own ``gradients`` (which keeps its scratch between steps);
+everything after the gradient — L2, the optimizer, ΔW, the health records — and
+the nudge method, evaluation, states and snapshots go through the API both share.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from .network import Network
 from .nudge import nudge_step
 from .optimizers import make_optimizer
 from .settings import TrainSettings
-from .snapshot import Snapshot, frozen_copy
+from .snapshot import Snapshot, frozen_copy, layout
 from .timeline import TrainerState
 
 #: evaluation uses a fixed subset this large at most, so it stays cheap on 60,000 images
@@ -58,6 +63,11 @@ class Trainer:
             raise SettingsError(
                 f"a {network.sizes[0]}→…→{network.sizes[-1]} network does not fit the {dataset.name} "
                 f"data ({dataset.n_inputs} inputs, {dataset.n_outputs} outputs)")
+        shape = getattr(network, "input_shape", None)  # a conv net reads its rows as C×H×W maps
+        if shape is not None and len(shape) == 3 and tuple(shape[1:]) != tuple(dataset.image_shape):
+            raise SettingsError(
+                f"a network for {shape[1]}×{shape[2]} images does not fit the {dataset.name} data "
+                f"({'×'.join(map(str, dataset.image_shape))} images)")
         self.network = network
         self.dataset = dataset
         self.settings = settings or TrainSettings()
@@ -260,8 +270,20 @@ class Trainer:
                         f"the step is now {out.next_step:g}.")
         return out.result.base_loss
 
+    def _layer_batch(self, X: np.ndarray, Y: np.ndarray) -> float:
+        """One gradient iteration of a LayerNetwork: its backprop, then the shared descent."""
+        s = self.settings
+        loss, dW, db = self.network.gradients(X, Y, s.loss, dropout=s.dropout, rng=self._rng)
+        grads_w, grads_b = self._grad_buffers()
+        for g, d in zip(grads_w + grads_b, dW + db):
+            np.copyto(g, d)
+        self._descend(grads_w, grads_b)
+        return loss
+
     def _gradient_batch(self, X: np.ndarray, Y: np.ndarray) -> float:
         net, s = self.network, self.settings
+        if not isinstance(net, Network):
+            return self._layer_batch(X, Y)
         n = X.shape[0]
         buf = self._buffers.get(n)
         if buf is None:
@@ -315,6 +337,13 @@ class Trainer:
                     d *= buf.masks[i - 1]
                 DERIVATIVES[net.hidden](acts[i - 1], d)
                 delta = d
+        self._descend(grads_w, grads_b)
+        return loss
+
+    def _descend(self, grads_w: list[np.ndarray], grads_b: list[np.ndarray]) -> None:
+        """L2, then the optimizer step; grads_w/grads_b (the update buffers) become ΔW/Δb."""
+        net, s = self.network, self.settings
+        W, B = net.weights, net.biases
         if s.l2:
             for w, g, t in zip(W, grads_w, self._l2_tmp()):
                 np.multiply(w, s.l2, out=t)
@@ -327,7 +356,6 @@ class Trainer:
         if self._health_due:
             self.history.record_health(self.iteration + 1, g_norm,
                                        _layer_norms(grads_w, grads_b if net.bias else None))
-        return loss
 
     def _grad_buffers(self):
         if self.update_w is None or [g.shape for g in self.update_w] != [w.shape for w in self.network.weights]:
@@ -349,9 +377,9 @@ class Trainer:
             return math.nan, math.nan
         if limit:
             x, y = x[self._eval_idx[split]], y[self._eval_idx[split]]
-        zs, acts = self.network.forward_full(x)
-        loss, _ = output_loss_and_delta(self.network.output, self.settings.loss, zs[-1], acts[-1], y)
-        return loss, float(correct(self.dataset.task, acts[-1], y).mean())
+        z, out = self.network.output_full(x)
+        loss, _ = output_loss_and_delta(self.network.output, self.settings.loss, z, out, y)
+        return loss, float(correct(self.dataset.task, out, y).mean())
 
     def record_evaluation(self) -> None:
         with np.errstate(all="ignore"):  # a diverged net evaluates to nan, not a warning storm
@@ -369,8 +397,7 @@ class Trainer:
         net = self.network
         return Snapshot(
             iteration=self.iteration, epoch=self.epoch, epoch_progress=self.epoch_progress,
-            sizes=tuple(net.sizes), hidden=net.hidden, output=net.output, bias=net.bias,
-            weights=tuple(frozen_copy(w) for w in net.weights),
+            **layout(net), weights=tuple(frozen_copy(w) for w in net.weights),
             biases=tuple(frozen_copy(b) for b in net.biases),
             update_w=None if self.update_w is None else tuple(frozen_copy(u) for u in self.update_w),
             update_b=None if self.update_b is None else tuple(frozen_copy(u) for u in self.update_b),
@@ -391,8 +418,7 @@ class Trainer:
         return Snapshot(
             iteration=state.iteration, epoch=state.epoch,
             epoch_progress=state.epoch + state.cursor / max(1, len(state.order)),
-            sizes=tuple(net.sizes), hidden=net.hidden, output=net.output, bias=net.bias,
-            weights=tuple(frozen_copy(w) for w in state.weights),
+            **layout(net), weights=tuple(frozen_copy(w) for w in state.weights),
             biases=tuple(frozen_copy(b) for b in state.biases),
             update_w=tuple(frozen_copy(w - p) for w, p in zip(state.weights, previous.weights)) if prev_ok else None,
             update_b=tuple(frozen_copy(b - p) for b, p in zip(state.biases, previous.biases)) if prev_ok else None,

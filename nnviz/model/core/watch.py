@@ -17,7 +17,10 @@ It fires (once per change) when
   start) — far above both where training was and where it started; or
 - **undone**: every WINDOW iterations, the median of the last WINDOW losses is back at
   UNTRAINED × start or above although the reference was at most LEARNED × start — the
-  network had learned and is now no better than untrained.
+  network had learned and is now no better than untrained. With a softmax and
+  cross-entropy, ``start`` here is at most ln(classes), the loss of guessing: the conv
+  lessons start at ~2.7, above ln 10 ≈ 2.3, and a net wrecked later settles at 2.3–2.4
+  (Adam at 0.5, or SGD at 10, after 3 epochs of the conv lesson), which 0.9 × 2.7 missed.
 
 Measured (seed 0, tests/model/core/test_watch.py): the three lessons' defaults for several
 epochs and moderate changes (digits lr ×10 and ×30, batch size 1, mnist lr ×4, Adam at
@@ -62,6 +65,7 @@ class BlowupWatch:
         self._limit = math.inf
         self._above = 0
         self._next_median = 0
+        self._chance = math.inf
 
     def arm(self, trainer, old=None, new=None) -> None:
         """Watch ``trainer`` from now on. ``old``/``new``: the TrainSettings before and after a
@@ -77,6 +81,12 @@ class BlowupWatch:
         self.start = None if fresh_units or not len(losses) or not math.isfinite(losses[0]) else float(losses[0])
         self.cause = None if old is None else {"iteration": int(trainer.iteration), "changes": changes,
                                                "settings": old.to_dict()}
+        # Softmax + cross-entropy: guessing scores ln(classes). A net can start above that (the
+        # conv lessons start at ~2.7 against ln 10 ≈ 2.3), and one wrecked later sits at it.
+        n_out = trainer.network.sizes[-1]
+        chance = (trainer.settings.loss == "cross_entropy" and trainer.network.output == "softmax"
+                  and n_out > 1)
+        self._chance = math.log(n_out) if chance else math.inf
         self.armed, self._above = True, 0
         self._next_median = trainer.iteration + WINDOW
         self._set_limit()
@@ -92,7 +102,8 @@ class BlowupWatch:
 
     def check(self, trainer, loss: float) -> dict | None:
         """After an iteration with batch ``loss``: None, or (once, then disarmed) {"kind": "blowup",
-        "how": "jumped" | "undone", "iteration", "loss", "reference", "start", "cause"}."""
+        "how": "jumped" | "undone", "iteration", "loss", "reference", "start", "cause", "chance"}
+        (``chance``: ln(classes) when "undone" fired at that level, below UNTRAINED × start; else None)."""
         if not self.armed:
             return None
         if self.start is None:
@@ -106,13 +117,15 @@ class BlowupWatch:
             self._above = 0
         if trainer.iteration >= self._next_median:
             self._next_median = trainer.iteration + WINDOW
-            if self.reference is not None and self.reference <= LEARNED * self.start:
+            untrained = min(self.start, self._chance)
+            if self.reference is not None and self.reference <= LEARNED * untrained:
                 level = float(np.median(trainer.history.frozen()["loss"][-WINDOW:]))
-                if level >= UNTRAINED * self.start:
+                if level >= UNTRAINED * untrained:
                     return self._fire(trainer, "undone", level)
         return None
 
     def _fire(self, trainer, how: str, loss: float) -> dict:
         self.armed = False
         return {"kind": "blowup", "how": how, "iteration": int(trainer.iteration), "loss": float(loss),
-                "reference": self.reference, "start": self.start, "cause": self.cause}
+                "reference": self.reference, "start": self.start, "cause": self.cause,
+                "chance": self._chance if how == "undone" and loss < UNTRAINED * self.start else None}
