@@ -6,7 +6,9 @@ never pickles) holding:
 - ``meta``: uint8 UTF-8 JSON ``{"format": "nnviz-lesson", "version": 1, "lesson",
   "title", "note", "seed", "iteration", "epoch", "epoch_fraction", "settings",
   "architecture", "nnviz_version"}`` (``epoch_fraction`` came later: absent reads 0);
-- ``W0..Wn`` / ``b0..bn``: the network's weights (sizes[i+1], sizes[i]) and biases;
+- ``W0..Wn`` / ``b0..bn``: the network's weights and biases — an MLP's (sizes[i+1],
+  sizes[i]) and (sizes[i+1],), a layer stack's in its spec's PyTorch layouts
+  (``architecture`` as in model files: an MLP's sizes plus its spec, else the spec);
 - ``history/<column>``: every training-history array, whatever its shape (``loss``
   (n,), ``grad_norm`` (m, L), ``weight_quantiles`` (k, L, 7), columns added later);
 - ``examples/x`` float32 (n, inputs) in [0, 1] and ``examples/labels`` int64 (n,):
@@ -34,10 +36,12 @@ from .modelfile import (
     history_arrays,
     history_from_arrays,
     epoch_fraction,
+    architecture_meta,
     history_problem,
     network_arrays,
     network_from_arrays,
 )
+from ..core.layer_network import LayerNetwork
 from ..core.network import Network
 from .npzfile import counters, meta_array, meta_json, read_npz, short_repr, write_npz
 from ..core.settings import TrainSettings
@@ -55,9 +59,10 @@ _FIXED = {"meta", "examples/x", "examples/labels"}
 class LessonFile:
     """Everything a ``.nnviz`` file holds, validated on construction.
 
-    - ``lesson``: a built-in lesson's name ("smile", "digits", "mnist");
-    - ``network``: its input and output sizes, output activation and bias flag must
-      be the lesson's (hidden sizes and activation are free); weights finite;
+    - ``lesson``: a built-in lesson's name ("smile", "digits", "mnist", "conv", "mnist-conv");
+    - ``network``: a Network or LayerNetwork; its input and output sizes, output
+      activation and bias flag must be the lesson's, and a conv stack's input the
+      lesson's 1×H×W images (the layers in between are free); weights finite;
     - ``settings``: TrainSettings fields (``TrainSettings.to_dict()``; may be partial);
     - ``history``: column name -> numeric array (a History is accepted and converted);
       floats finite or NaN (±inf is stored as NaN);
@@ -83,7 +88,7 @@ class LessonFile:
     epoch_fraction: float = 0.0
 
     def __post_init__(self):
-        if not isinstance(self.network, Network):
+        if not isinstance(self.network, (Network, LayerNetwork)):
             raise _Invalid("has no network")
         put = object.__setattr__
         put(self, "network", self.network.copy())
@@ -154,7 +159,7 @@ def save_lesson_file(path: str | Path, lf: LessonFile) -> Path:
         "format": FORMAT, "version": VERSION, "lesson": lf.lesson, "title": lf.title, "note": lf.note,
         "seed": lf.seed, "iteration": lf.iteration, "epoch": lf.epoch, "epoch_fraction": lf.epoch_fraction,
         "settings": lf.settings,
-        "architecture": net.architecture(), "nnviz_version": __version__,
+        "architecture": architecture_meta(net), "nnviz_version": __version__,
     }
     arrays = {"meta": meta_array(meta), **network_arrays(net),
               "examples/x": lf.examples_x, "examples/labels": lf.examples_labels}
@@ -218,17 +223,17 @@ def _frozen(a) -> np.ndarray:
     return c
 
 
-def _lesson_io(lesson) -> tuple[int, int, int]:
-    """(inputs, outputs, classes) of a lesson's dataset, without loading the dataset."""
+def _lesson_io(lesson) -> tuple[int, int, int, tuple[int, int]]:
+    """(inputs, outputs, classes, image shape) of a lesson's dataset, without loading the dataset."""
     if lesson.dataset == "smile":
         from ..data.datasets import smile
 
         ds = smile()
-        return ds.n_inputs, ds.n_outputs, len(ds.class_names)
+        return ds.n_inputs, ds.n_outputs, len(ds.class_names), tuple(ds.image_shape)
     from ..data.bundled import FILES
 
     _, (h, w), classes = FILES[lesson.dataset]
-    return h * w, classes, classes
+    return h * w, classes, classes, (h, w)
 
 
 def _problem(lf: LessonFile) -> str | None:
@@ -239,11 +244,15 @@ def _problem(lf: LessonFile) -> str | None:
         return f"names a lesson nnviz does not know ({short_repr(lf.lesson)}; known: {', '.join(LESSONS)})"
     lesson = LESSONS[lf.lesson]
     net = lf.network
-    n_in, n_out, classes = _lesson_io(lesson)
+    n_in, n_out, classes, image = _lesson_io(lesson)
     arch = "-".join(map(str, net.sizes))
     if net.sizes[0] != n_in or net.sizes[-1] != n_out:
         return (f"has a {arch} network, but the {lesson.name} lesson needs {n_in} inputs and "
                 f"{n_out} output{'s' if n_out > 1 else ''}")
+    shape = tuple(getattr(net, "input_shape", ()))
+    if len(shape) == 3 and shape != (1, *image):
+        return (f"has a network for {'×'.join(map(str, shape))} inputs, but the {lesson.name} lesson's "
+                f"images are 1×{image[0]}×{image[1]}")
     if net.output != lesson.output or net.bias != lesson.bias:
         return (f"has a network with a {net.output} output{' and biases' if net.bias else ''}, but the "
                 f"{lesson.name} lesson's network has a {lesson.output} output"

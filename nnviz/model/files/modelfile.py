@@ -6,6 +6,13 @@ lesson, iteration, epoch, epoch_fraction, seed, settings), ``W0..Wn`` and ``b0..
 current epoch's shuffle training stood, in [0, 1)) came later: a file without it reads 0. Loading validates everything against the
 metadata and raises DataFormatError naming the file and the problem.
 
+The ``architecture`` of an MLP is ``{"sizes", "hidden", "output", "bias", "dtype"}`` as
+it always was, plus (since the layer stacks) its ``"spec"``, which loading ignores: the
+sizes rebuild it exactly as before, and files without a spec load as they always did.
+Any other stack (conv, pooling, mixed activations) is ``{"spec", "dtype"}`` (the
+normal-form spec of ``core/layers.py``); ``W<i>``/``b<i>`` are then its parameter
+layers' arrays in PyTorch layouts (conv ``(filters, C, k, k)``, dense ``(units, inputs)``).
+
 The container itself is :mod:`nnviz.model.npzfile`. This module maps a network and
 a training history to and from a file's arrays (:func:`network_arrays`,
 :func:`network_from_arrays`, :func:`history_arrays`, :func:`history_from_arrays`),
@@ -24,13 +31,17 @@ import numpy as np
 from ..errors import DataFormatError
 from ..core.functions import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..core.history import EVAL_COLUMNS, HEALTH_COLUMNS, ROW_ARRAYS, STEP_COLUMNS, History
+from ..core.layer_network import network_from_parameters
+from ..core.layers import parse_spec
 from ..core.network import Network
+from ..errors import SettingsError
 from .npzfile import counters, meta_array, meta_json, read_npz, short_repr, write_npz
 
 FORMAT = "nnviz-model"
 VERSION = 1
 MAX_LAYERS = 64
 MAX_LAYER_SIZE = 100_000
+MAX_MAP_SIZE = 1_000_000  # numbers in one layer's output (per image) of a layer stack
 
 _HISTORY_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
 #: history columns History itself reads as one number per row
@@ -50,6 +61,14 @@ class SavedModel:
     history: History = field(default_factory=History)
     epoch_fraction: float = 0.0  # of the current epoch done: epoch_progress = epoch + epoch_fraction
 
+    @classmethod
+    def of_trainer(cls, trainer, lesson: str = "") -> "SavedModel":
+        """A trainer's network (a copy), counters with the epoch's progress, settings and history:
+        what the app's Save and ``nnviz train --save`` write."""
+        t = trainer
+        return cls(t.network.copy(), lesson, t.iteration, t.epoch, t.seed, t.settings.to_dict(), t.history,
+                   t.epoch_progress - t.epoch)
+
 
 def save_model(path: str | Path, model: SavedModel) -> Path:
     """Write ``model`` to ``path`` atomically (temp file + rename).
@@ -58,7 +77,7 @@ def save_model(path: str | Path, model: SavedModel) -> Path:
     """
     net = model.network
     meta = {
-        "format": FORMAT, "version": VERSION, "architecture": net.architecture(),
+        "format": FORMAT, "version": VERSION, "architecture": architecture_meta(net),
         "lesson": model.lesson, "iteration": int(model.iteration), "epoch": int(model.epoch),
         "epoch_fraction": float(model.epoch_fraction), "seed": int(model.seed), "settings": model.settings,
     }
@@ -105,6 +124,12 @@ def _fail(path, problem):
     raise DataFormatError(path, problem)
 
 
+def architecture_meta(net) -> dict:
+    """The ``architecture`` entry of a file: ``net.architecture()``, with the spec for an MLP too."""
+    arch = net.architecture()
+    return arch if "spec" in arch else {**arch, "spec": net.spec}
+
+
 def network_arrays(net: Network) -> dict[str, np.ndarray]:
     """``W0..Wn``, ``b0..bn`` of ``net``, as stored in a file."""
     arrays = {}
@@ -122,6 +147,8 @@ def network_from_arrays(path: Path, arch, arrays: Mapping[str, np.ndarray]) -> N
     """
     if not isinstance(arch, dict):
         _fail(path, "has no architecture in its metadata")
+    if "sizes" not in arch and "spec" in arch:
+        return _stack_from_arrays(path, arch["spec"], arrays)
     sizes = arch.get("sizes")
     if (not isinstance(sizes, list) or not 2 <= len(sizes) <= MAX_LAYERS
             or not all(type(s) is int and 1 <= s <= MAX_LAYER_SIZE for s in sizes)):
@@ -151,6 +178,40 @@ def network_from_arrays(path: Path, arch, arrays: Mapping[str, np.ndarray]) -> N
     net = Network(sizes, hidden=arch["hidden"], output=arch["output"], bias=bias, init="zeros")
     net.set_parameters(weights, biases)
     return net
+
+
+def _stack_from_arrays(path: Path, spec, arrays: Mapping[str, np.ndarray]):
+    """A layer stack from a file's ``spec`` and arrays: the spec validated, every shape checked
+    against it before anything is allocated, finite floats only, no extra layers."""
+    try:
+        _, layers, _, _ = parse_spec(spec)
+    except (SettingsError, TypeError, ValueError, OverflowError) as e:
+        _fail(path, f"has an invalid network spec ({str(e)[:200]})")
+    if len(layers) > MAX_LAYERS:
+        _fail(path, f"has {len(layers)} layers; nnviz opens at most {MAX_LAYERS}")
+    for i, layer in enumerate(layers):
+        if int(np.prod(layer.out_shape, dtype=np.float64)) > MAX_MAP_SIZE:
+            _fail(path, f"layer {i + 1} ({layer.type}) makes {'×'.join(map(str, layer.out_shape))} numbers "
+                        f"per image; nnviz opens at most {MAX_MAP_SIZE:,}")
+    shapes = [layer.weight_shape for layer in layers if layer.weight_shape is not None]
+    weights, biases = [], []
+    for i, shape in enumerate(shapes):
+        w, b = arrays.get(f"W{i}"), arrays.get(f"b{i}")
+        if w is None or b is None:
+            _fail(path, f"is missing the weights of weight layer {i + 1}")
+        if w.shape != shape or b.shape != shape[:1]:
+            _fail(path, f"weight layer {i + 1} has weights {w.shape} and biases {b.shape}, but its spec "
+                        f"needs {shape} and {shape[:1]}")
+        if w.dtype.kind != "f" or b.dtype.kind != "f":
+            _fail(path, f"weight layer {i + 1} holds {w.dtype} numbers, not floating point weights")
+        if not (np.isfinite(w).all() and np.isfinite(b).all()):
+            _fail(path, f"weight layer {i + 1} has weights that are not numbers (NaN or infinity)")
+        weights.append(np.array(w, dtype=np.float32, order="C"))
+        biases.append(np.array(b, dtype=np.float32))
+    n = len(shapes)
+    if f"W{n}" in arrays or f"b{n}" in arrays:
+        _fail(path, "has more weight layers than its spec says")
+    return network_from_parameters(spec, weights, biases)
 
 
 def history_arrays(history) -> dict[str, np.ndarray]:
