@@ -18,10 +18,11 @@ EXIT_NO_DISPLAY = 3
 def _cmd_lessons(args) -> int:
     from .model.lessons import LESSONS
 
+    width = max(8, max(len(name) for name in LESSONS) + 2)
     for lesson in LESSONS.values():
-        print(f"{lesson.name:<8}{lesson.title}")
+        print(f"{lesson.name:<{width}}{lesson.title}")
         if args.verbose:
-            print(f"        {lesson.description}\n")
+            print(f"{'':<{width}}{lesson.description}\n")
     return 0
 
 
@@ -57,8 +58,8 @@ def _cmd_train(args) -> int:
               "train_loss": train_loss, "test_loss": test_loss, "iterations": trainer.iteration,
               "epochs": trainer.epoch, "seconds": round(seconds, 3), "seed": trainer.seed}
     if args.save:
-        save_model(args.save, SavedModel(trainer.network, lesson.name, trainer.iteration, trainer.epoch,
-                                         trainer.seed, trainer.settings.to_dict(), trainer.history))
+        # as the app's Save: with the epoch's progress, so it reopens at e.g. epoch 533.86, not 533.00
+        save_model(args.save, SavedModel.of_trainer(trainer, lesson.name))
         result["saved"] = str(args.save)
     if args.json:
         print(json.dumps(result))
@@ -162,7 +163,7 @@ def _cmd_app(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nnviz", description="See a neural network learn. "
                                 "With no command, opens the desktop app.")
-    p.add_argument("--lesson", help="open the app on this lesson (smile, mnist, digits)")
+    p.add_argument("--lesson", help="open the app on this lesson (see `nnviz lessons`)")
     p.add_argument("--model", type=Path, help="open the app with this saved model")
     p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_app)
@@ -173,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_lessons)
 
     s = sub.add_parser("train", help="train a lesson headless")
-    s.add_argument("--lesson", required=True, help="smile, mnist or digits")
+    s.add_argument("--lesson", required=True, help="smile, mnist, digits, conv or mnist-conv")
     s.add_argument("--epochs", type=int, help="epochs to train (default: the lesson's)")
     s.add_argument("--seed", type=int, help="random seed (default: the lesson's)")
     s.add_argument("--save", type=Path, help="write the trained model to this .npz file")

@@ -12,10 +12,60 @@ def nnviz(*args, timeout=300):
     return subprocess.run([sys.executable, "-m", "nnviz", *args], capture_output=True, text=True, timeout=timeout)
 
 
-def test_lessons_lists_all_three():
+def test_lessons_lists_all_five():
     out = nnviz("lessons")
     assert out.returncode == 0
-    assert [line.split()[0] for line in out.stdout.splitlines()] == ["smile", "mnist", "digits"]
+    assert [line.split()[0] for line in out.stdout.splitlines()] == ["smile", "mnist", "digits", "conv",
+                                                                    "mnist-conv"]
+
+
+def test_lessons_verbose_says_what_a_kernel_and_a_feature_map_are():
+    out = nnviz("lessons", "-v")
+    assert out.returncode == 0
+    conv = out.stdout.split("\nconv ")[1]
+    assert "A kernel is a small grid of weights" in conv and "feature map" in conv
+    assert "\nmnist-conv  Convolution on 28×28 digits" in out.stdout
+
+
+def test_train_conv_reaches_its_target_saves_and_evaluates(tmp_path):
+    out = nnviz("train", "--lesson", "conv", "--json", "--save", str(tmp_path / "c.npz"))
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["epochs"] == 50 and result["iterations"] == 50 * 43 and result["test_accuracy"] >= 0.975
+    ev = nnviz("evaluate", str(tmp_path / "c.npz"), "--data", "digits", "--json")
+    assert ev.returncode == 0, ev.stderr
+    assert json.loads(ev.stdout.strip().splitlines()[-1])["accuracy"] == pytest.approx(result["test_accuracy"])
+
+
+def test_train_mnist_conv_one_epoch_saves_a_conv_model_that_evaluates(tmp_path):
+    out = nnviz("train", "--lesson", "mnist-conv", "--epochs", "1", "--json", "--save", str(tmp_path / "m.npz"))
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    assert result["test_accuracy"] > 0.8
+    ev = nnviz("evaluate", str(tmp_path / "m.npz"), "--data", "mnist", "--json")
+    got = json.loads(ev.stdout.strip().splitlines()[-1])
+    assert got["n"] == 1000 and got["accuracy"] == pytest.approx(result["test_accuracy"])
+
+
+def test_train_save_writes_how_far_into_the_epoch_training_stood(tmp_path, monkeypatch):
+    """As the app's Save does (TrainingSession.save_model): before, the CLI wrote no epoch
+    fraction, so a model saved 50 iterations into an epoch reopened at the epoch's start."""
+    from nnviz import cli
+    from nnviz.model.files.modelfile import load_model
+    from nnviz.model.lessons import Lesson
+
+    build = Lesson.build
+
+    def partway(self, *args, **kwargs):  # a trainer that stands inside an epoch when training ends
+        t = build(self, *args, **kwargs)
+        for _ in range(50):
+            t.step()
+        return t
+
+    monkeypatch.setattr(Lesson, "build", partway)
+    assert cli.main(["train", "--lesson", "digits", "--epochs", "0", "--json", "--save", str(tmp_path / "d.npz")]) == 0
+    m = load_model(tmp_path / "d.npz")
+    assert (m.iteration, m.epoch) == (50, 0) and m.epoch_fraction == pytest.approx(50 * 16 / 1347)
 
 
 def test_train_smile_reaches_the_whole_sample_and_saves(tmp_path):
