@@ -44,10 +44,9 @@ class TrainingWorker(QObject):
         self._timer = QTimer(self)  # a child, so moveToThread takes it along
         self._timer.timeout.connect(self._tick)
 
-    # the session's state, for tests and benchmarks that look inside (record_timeline can be set)
+    # the session's state, for tests and benchmarks that look inside
     trainer, lesson, generation, timeline = (property(lambda w, k=k: getattr(w.session, k))
                                              for k in ("trainer", "lesson", "generation", "timeline"))
-    record_timeline = property(lambda w: w.session.record_timeline, lambda w, on: setattr(w.session, "record_timeline", on))
 
     @Slot(str, object)
     def command(self, name: str, args: tuple) -> None:
@@ -65,8 +64,11 @@ class TrainingWorker(QObject):
     def install(self, saved, path: str = ""): self._replace(self.session.install, saved, path)
     def undo(self): self._replace(self.session.undo)
 
-    # pausing first, which fills the run's skipped states (so they can be stepped past or chosen)
+    # pausing first, which fills the run's skipped states (so they can be stepped past or chosen);
+    # a weight set by hand too (hand_edits.py), its undo or redo
     def step(self, n: int = 1): self._paused(self._train, max(1, int(n)), math.inf)
+    def set_weight(self, *where_and_value): self._paused(self.session.set_weight, *where_and_value)
+    def undo_edit(self, redo=False): self._paused(self.session.redo_edit if redo else self.session.undo_edit)
     def pause(self): self._paused(lambda: None)
     def preview(self, iteration: int): self._paused(self.session.preview, iteration)
     def resume_from(self, iteration: int): self._paused(self.session.resume_from, iteration)
@@ -79,9 +81,8 @@ class TrainingWorker(QObject):
         if self.session.trainer is not None and self._attempt(self.session.save_model, path):
             self.saved.emit(path)
 
-    def frames(self, first: int, last: int, max_frames: int) -> None:
-        if self.session.trainer is not None:
-            self.framesReady.emit(self.session.frames(first, last, max_frames))
+    def frames(self, first: int, last: int, max_frames: int) -> None:  # none before a lesson
+        self.framesReady.emit(self.session.frames(first, last, max_frames))
 
     def run(self) -> None:
         if self.session.trainer is not None:
@@ -117,7 +118,7 @@ class TrainingWorker(QObject):
 
     def _paused(self, command, *args) -> None:
         self._set_running(False)
-        if command(*args) is not False:  # False: resume_from found nothing kept, nothing changed
+        if (done := self._attempt(command, *args)) and done[0] is not False:  # False: nothing changed
             self._publish()
 
     # -- running -------------------------------------------------------------------
@@ -177,7 +178,6 @@ class TrainingController(QObject):
     """GUI-side handle: owns the QThread, forwards commands, keeps the latest snapshot."""
 
     _command = Signal(str, object)  # (worker method, args), a queued connection to the worker's thread
-
     snapshotArrived = Signal()
     lessonLoaded = Signal(object, object)
     runningChanged = Signal(bool)
@@ -189,9 +189,7 @@ class TrainingController(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.latest = None
-        self.lesson = None
-        self.dataset = None
+        self.latest = self.lesson = self.dataset = None
         self.running = False
         # A child, so Qt frees it with the controller, after shutdown() has joined it: no
         # deleteLater on finished, as self.thread is still asked isRunning() once it has ended.
@@ -227,14 +225,16 @@ class TrainingController(QObject):
     def resume_from(self, iteration: int): self._send("resume_from", int(iteration))
     def install(self, saved, path: str = ""): self._send("install", saved, str(path))
     def undo(self): self._send("undo")  # the run the last reset, rebuild, open or continue replaced
+    def set_weight(self, layer: int, neuron: int, index: int, value: float, bias: bool = False):
+        self._send("set_weight", int(layer), int(neuron), int(index), float(value), bool(bias))
+    def undo_edit(self, redo: bool = False): self._send("undo_edit", bool(redo))  # the last weight set by hand
     def frames(self, first: int, last: int, max_frames: int = 60): self._send("frames", first, last, max_frames)
     def toggle_run(self): self.pause() if self.running else self.run()
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Stop training and join the thread; True when it has ended."""
-        if not self.thread.isRunning():
-            return True
-        self._send("stop")
+        if self.thread.isRunning():
+            self._send("stop")
         return self.thread.wait(timeout_ms)
 
     def _on_snapshot(self, snap):

@@ -171,7 +171,7 @@ def test_commands_keep_their_order_and_a_refused_setting_still_publishes(qtbot):
     w.command("step", (2,))
     w.command("change_settings", ({"batch_size": 0},))
     assert [s.iteration for s in snaps] == [0, 2, 2] and "batch size" in failed[0]
-    assert snaps[-1].timeline == (0, 1, 2) and w.record_timeline
+    assert snaps[-1].timeline == (0, 1, 2) and w.session.record_timeline
 
 
 def test_a_blow_up_while_running_pauses_and_is_reported_with_the_network_kept(qtbot):

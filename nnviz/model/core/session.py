@@ -23,7 +23,7 @@ training stops, and a report names the change and the iteration to roll back to.
 What the learner should hear of is queued as reports, {"kind": …} dicts the worker emits
 after each command (``take_reports``): "replaced" {what, iteration, undo}, "undone" {what,
 redo, iteration}, "undo" {what, redo} (what Undo would do now; what None: nothing),
-"continued" {iteration, dropped}, "lesson" {name, restored, iteration}, "blowup" (see
+"continued" {iteration, dropped}, "edited" (hand_edits.py), "lesson" {name, restored, iteration}, "blowup" (see
 BlowupWatch.check, plus "rollback"), "opened"/"open_failed" {path}.
 
 Commands that cannot be carried out raise NNVizError with a message for the user and
@@ -42,6 +42,7 @@ import numpy as np
 from ..errors import NNVizError
 from ..lessons import get_lesson
 from ..files.modelfile import SavedModel, load_model, save_model
+from .hand_edits import HandEdits
 from .runs import Run, RunKeeping, same_data
 from .network import Network
 from .snapshot import Snapshot
@@ -52,7 +53,7 @@ FILL_SECONDS = 0.15  # at most this long replaying a run's skipped states when i
 SPARSE_CHUNK = 16  # record only checkpoints when a chunk fits this many iterations (a state copy matters)
 
 
-class TrainingSession(RunKeeping):
+class TrainingSession(RunKeeping, HandEdits):
     """Owns the trainer, lesson, timeline and generation; ``viewing`` is the past iteration
     shown instead of the live one (None: live); ``base`` the lesson's data without the
     learner's examples (handed back when the lesson comes back)."""
@@ -380,4 +381,5 @@ class TrainingSession(RunKeeping):
         else:
             snap = t.snapshot(lesson=self.lesson.name, generation=self.generation)
         kept = tuple(self.timeline.iterations().tolist()) if not running else ()
-        return replace(snap, steps_per_second=rate, timeline=kept, live_iteration=t.iteration)
+        return replace(snap, steps_per_second=rate, timeline=kept, live_iteration=t.iteration,
+                       hand_edits=self.hand_edits)

@@ -74,6 +74,7 @@ class Snapshot:
     live_iteration: int | None = None  # set when this is a past state: where training actually stands
     timeline: tuple = ()  # iterations the timeline keeps (ascending), for the scrubber
     nudge_step_now: float | None = None  # the nudge method's current step (halves after an undo)
+    hand_edits: int = 0  # weights the learner set by hand in this run (hand_edits.py)
     spec: dict | None = None  # the network's layer-stack spec (None: an MLP of ``sizes``)
     shapes: tuple[tuple[int, ...], ...] | None = None  # each layer's output shape, the input first
     layer_types: tuple[str, ...] | None = None  # "input", then "conv", "maxpool", "flatten", "dense"

@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QWidget
 
+from ...model.analysis.neuron_math import running_total
 from ...model.core.functions import FORMULAS
 from ..render.lut_image import LutImageItem
 from ..render.palettes import lookup_table
@@ -92,9 +93,11 @@ class NeuronPanel(QWidget):
         out_line = {"softmax": f"softmax over all outputs → {d['activation']:.3f}",
                     "linear": f"output = z = {d['activation']:.3f}"}.get(
             f, f"{SQUASH[f]}({d['z']:.3f}) = {d['activation']:.3f}")
+        terms = running_total(d["weights"], d["inputs"]) if "weights" in d else []
         self.formula.setText(
             f"neuron {k} of layer {layer}\n"
             f"Σ wᵢ·aᵢ = {d['sum']:+.3f}   ({plural(up, 'input')} pushed it up, {down} pulled it down)\n"
+            + "".join(f"  {t}\n" for t in terms)
             + (f"z = Σ wᵢ·aᵢ + b = {d['sum']:+.3f} + ({d['bias']:+.3f}) = {d['z']:+.3f}\n" if d["has_bias"]
                else f"z = Σ wᵢ·aᵢ = {d['z']:+.3f}   (no bias in this net)\n")
             + f"{out_line}\n{FORMULAS[f]}")

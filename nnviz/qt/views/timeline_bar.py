@@ -155,7 +155,7 @@ class TimelineBar(LessonView, QWidget):
         self.rewound = False
         self._updating = False
         self._requested = None
-        self._seen = None  # (lesson, sizes, generation, settings) of the last live snapshot
+        self._seen = None  # ((lesson, sizes), generation, settings, iteration, hand edits) last seen live
         self.slider = KeptSlider(self)
         self.slider.setObjectName("timelineSlider")
         self.slider.setToolTip("Rewind: drag to a past iteration, or click the curves; ← and → (or , and .) "
@@ -231,7 +231,7 @@ class TimelineBar(LessonView, QWidget):
             self.label.setToolTip(text)
 
     def _note_settings(self, snap) -> None:
-        """Marks where the settings changed, read off the live snapshots as they come."""
+        """Marks where the settings changed or a weight was set by hand, read off the live snapshots."""
         if snap.rewound:
             return
         seen, key = self._seen, (snap.lesson, tuple(snap.sizes))
@@ -242,12 +242,14 @@ class TimelineBar(LessonView, QWidget):
             # or a loaded model start afresh
             kept = 0 < snap.iteration <= seen[3]
             self.marks = {i: t for i, t in self.marks.items() if kept and i <= snap.iteration}
-        elif seen[2] != snap.settings:
-            change = settings_change(seen[2], snap.settings)
+        elif seen[2] != snap.settings or seen[4] != snap.hand_edits:
+            change = settings_change(seen[2], snap.settings) if seen[2] != snap.settings else ""
+            if snap.hand_edits != seen[4]:  # a weight set by hand is marked like a settings change
+                change = "; ".join(filter(None, (change, "a weight set by hand")))
             if change:
                 self.marks[snap.iteration] = change
                 self.slider.update()
-        self._seen = (key, snap.generation, dict(snap.settings), snap.iteration)
+        self._seen = (key, snap.generation, dict(snap.settings), snap.iteration, snap.hand_edits)
 
     # -- moving -----------------------------------------------------------------------------
 

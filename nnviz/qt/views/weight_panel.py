@@ -26,11 +26,12 @@ from ..render.plot_style import fit_title, lighten_plot, skip_when_clean, style_
 from ..render.redraw_memo import RedrawMemo, running_snapshot
 from ..render.tiles import GAP, fit_grid, tile_at, tile_mosaic
 from ..render.view_protocol import LessonView
+from .weight_editing import WeightEditor, next_in_cycle
 from .weight_matrices import EnlargedNeuron, MatrixStack, PageNav, TileNumbers
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
-ENLARGE = 2.2  # the enlarged neuron is drawn about this many times as tall as its tile
+ENLARGE = 2.2  # the enlarged neuron is drawn about this many times as tall as its tile (weight_matrices)
 VALUES_UP_TO = 48  # weights on a page; fewer than this (the smile's 12) get their numbers printed
 PAGE_SIZE = 32  # tiles per page when a layer has more than PAGE_FROM neurons
 PAGE_FROM = 36
@@ -44,6 +45,7 @@ class WeightPanel(LessonView, QWidget):
     """objectName ``weightPanel``."""
 
     neuronSelected = Signal(int, int)  # (layer, neuron), layer counts activations, input = 0
+    weightEdited = Signal(int, int, int, float, bool)  # a weight set by hand (weight_editing.py)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -56,8 +58,7 @@ class WeightPanel(LessonView, QWidget):
         self._snapshot = None
         self._shown: list[np.ndarray] = []
         self._lv: list[float] = []
-        self._selected = None
-        self._biases: list[np.ndarray] = []
+        self._selected, self._biases = None, []
         self._order = np.zeros(0, dtype=np.intp)  # neuron shown in each tile slot, all pages
         self.page, self.per_page = 0, 1
         self._needs_range = True
@@ -65,12 +66,11 @@ class WeightPanel(LessonView, QWidget):
         self._layout_key = None  # what the items were built for (sizes, activation, data)
         self._hovered = None  # (layer, neuron, row, col) under the mouse: its text follows the snapshot
 
-        self.legend = QLabel()
-        self.legend.setStyleSheet("color: #444;")
+        self.legend = QLabel(styleSheet="color: #444;")
         self.legend.setWordWrap(True)  # ΔW's longer legend takes a second line, not a wider dock
         self.legend.setToolTip("Magenta marks a weight that is not a number (NaN or ±inf).")
-        self.delta_box = QCheckBox("last change (ΔW)")
-        self.delta_box.setToolTip("Show what the last iteration changed instead of the weights themselves")
+        self.delta_box = QCheckBox("last change (ΔW)", toolTip="Show what the last iteration changed instead of "
+                                   "the weights themselves")
         self.delta_box.toggled.connect(self.set_show_delta)
         top = QHBoxLayout()
         top.addWidget(self.legend, 1)
@@ -101,6 +101,9 @@ class WeightPanel(LessonView, QWidget):
         bl = QVBoxLayout(bottom)
         bl.setContentsMargins(0, 0, 0, 0)
         bl.addWidget(self.info)
+        self.editor = WeightEditor(self)  # set the selected weight by hand
+        self.editor.edited.connect(self.weightEdited)
+        bl.addWidget(self.editor)
         bl.addWidget(self.detail_view, 1)
         first = QWidget()
         fl = QVBoxLayout(first)
@@ -112,9 +115,8 @@ class WeightPanel(LessonView, QWidget):
         for w in (first, self.matrix_view, bottom):
             self.splitter.addWidget(w)
         self.splitter.setChildrenCollapsible(False)
-        self.splitter.setStretchFactor(0, 5)
-        self.splitter.setStretchFactor(1, 3)
-        self.splitter.setStretchFactor(2, 0)
+        for i, stretch in enumerate((5, 3, 0)):
+            self.splitter.setStretchFactor(i, stretch)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
@@ -135,6 +137,7 @@ class WeightPanel(LessonView, QWidget):
         self._selected, self._shown, self._lv, self.page = None, [], [], 0
         self._hovered = None
         self.info.setText(HOVER_HINT)
+        self.editor.clear()
         self._memo.forget()  # new items: nothing has been drawn or set on them yet
         self.view.clear()
         lut, cmap = lookup_table(self.palette_name), colormap(self.palette_name)
@@ -241,9 +244,9 @@ class WeightPanel(LessonView, QWidget):
 
     def set_lesson(self, dataset) -> None:
         """Nothing of the previous lesson stays: no hover text, no selection, no weights."""
-        self._snapshot, self._shown, self._selected, self._hovered = None, [], None, None
-        self._layout_key = None
+        self._snapshot, self._shown, self._selected, self._hovered, self._layout_key = None, [], None, None, None
         self.info.setText(HOVER_HINT)
+        self.editor.clear()
 
     def show_snapshot(self, snap, frame=None) -> None:
         """Draw ``snap``'s weights (or its ΔW) into the existing items."""
@@ -280,6 +283,7 @@ class WeightPanel(LessonView, QWidget):
         self._update_detail()
         if self._hovered is not None:  # the mouse rests on a weight: read it in the weights now shown
             self.info.setText(self.hover_text_at(*self._hovered))
+        self.editor.follow(self._snapshot)
 
     def tile_origin(self, neuron: int):
         """(y, x) of a neuron's tile's top-left corner in mosaic pixels, or None if not on this page."""
@@ -333,18 +337,8 @@ class WeightPanel(LessonView, QWidget):
         return self.image_shape[0] / per_unit if per_unit > 0 else 0.0
 
     def _enlarge_detail(self) -> None:
-        """Give the enlarged neuron about ENLARGE × a tile's height, from the mosaic's share of the
-        splitter (so the tiles shrink as it grows); at most half of the panel."""
-        if not self.detail_view.isVisible() or self._selected is None or self._selected[0] != 1:
-            return
-        missing = ENLARGE * self.tile_pixels() - self.detail_view.pixels()
-        sizes = self.splitter.sizes()
-        if missing <= 4 or len(sizes) != 3:
-            return
-        # taking d pixels from the mosaic also shrinks its tiles: solve roughly for both at once
-        step = int(min(missing / 1.6, sizes[0] - 120, sum(sizes) // 2 - sizes[2]))
-        if step > 0:
-            self.splitter.setSizes([sizes[0] - step, sizes[1], sizes[2] + step])
+        if self.detail_view.isVisible() and self._selected is not None and self._selected[0] == 1:
+            self.detail_view.grow_in(self.splitter, ENLARGE * self.tile_pixels())
 
     def _place_select_box(self):
         if not hasattr(self, "select_box"):
@@ -418,8 +412,22 @@ class WeightPanel(LessonView, QWidget):
 
     def _on_click(self, ev, source=None):
         hit = self._locate(ev.scenePos(), source)
-        if hit is not None:
-            self.select_neuron(hit[0], hit[1])
+        if hit is None:
+            return
+        layer, neuron, row, col = hit
+        self.select_neuron(layer, neuron)
+        index = row * self.image_shape[1] + col if layer == 1 else row
+        self.editor.select(layer - 1, neuron, index, f"layer {layer}, neuron {neuron}, weight {index}")
+        self.setFocus()  # + / − and Ctrl+Z now act on this weight
+        self.editor.follow(self._snapshot)
+        if self.sizes[1:] == [1] and not self.editor.on_bias:  # the smile: a click cycles −1 → 0 → +1
+            self.editor.set_value(next_in_cycle(self.editor.values[0]))
+
+    def set_weight(self, layer: int, neuron: int, index: int, value: float) -> None:
+        """Set a weight by hand, the command a click or typed value sends (undoable, through the
+        training thread): ``layer`` counts weight layers from 0, ``index`` is the flat index into
+        that neuron's incoming weights."""
+        self.weightEdited.emit(int(layer), int(neuron), int(index), float(value), False)
 
     # -- for tests and tools -------------------------------------------------------------
 

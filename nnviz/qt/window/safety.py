@@ -20,6 +20,7 @@ from PySide6.QtCore import QObject, Slot
 from ...model.core.messages import (
     blowup_message, continued_message, divergence_message, replaced_message, undo_text, undone_message,
 )
+from ...model.data.datasets import signed
 from ...model.lessons import LESSONS
 
 NOTICE_MS = 10000  # how long a status line about what happened stays
@@ -52,6 +53,14 @@ class SafetyController(QObject):
         elif kind == "undone":
             self.notice.hide()
             self.say(undone_message(info), NOTICE_MS)
+        elif kind == "edited":
+            where = f"the bias of neuron {info['neuron']}" if info["bias"] else \
+                f"weight {info['index']} of neuron {info['neuron']}"
+            old, new = (info["new"], info["old"]) if info["undone"] else (info["old"], info["new"])
+            self.say(f"{'Undid: ' if info['undone'] else ''}{where} (layer {info['layer'] + 1}) "
+                     f"{signed(old)} → {signed(new)} at iteration {info['iteration']:,}"
+                     f"{' — Ctrl+Z in the weights undoes it' if info['undo'] and not info['undone'] else ''}",
+                     NOTICE_MS)
         elif kind == "continued":
             self.say(continued_message(info), NOTICE_MS)
         elif kind == "lesson" and info["restored"]:

@@ -43,5 +43,32 @@ def test_a_snapshot_breaks_down_like_its_network():
     net = snap.network()
     zs, acts = net.forward_full(t.dataset.x_test[:1])
     a, b = neuron_breakdown(snap, zs, acts, 2, 3), neuron_breakdown(net, zs, acts, 2, 3)
-    np.testing.assert_array_equal(a.pop("products"), b.pop("products"))
+    for key in ("products", "weights", "inputs"):
+        np.testing.assert_array_equal(a.pop(key), b.pop(key))
     assert a == b
+
+
+def test_the_running_total_is_the_weighted_sum_term_by_term():
+    from nnviz.model.analysis.neuron_math import running_total
+    from nnviz.model.lessons import get_lesson
+
+    t = get_lesson("smile").build()
+    t.network.weights[0][0] = np.array([1, -1, 1, 0, 0, 0, 1, -1, 1, 0, 1, 0], np.float32)
+    x = t.dataset.x_train[0]
+    lines = running_total(t.network.weights[0][0], x)
+    assert len(lines) == 12  # the smile's twelve terms in full
+    assert lines[1].startswith(f"{x[1]:g}·(−1) = ")
+    out = float(t.network.forward(x[None])[-1][0, 0])  # the network's own sum (no bias, linear)
+    total = float(lines[-1].split("→ ")[1].replace("−", "-"))
+    assert total == pytest.approx(out, rel=5e-3, abs=1e-9)
+
+
+def test_a_big_neuron_shows_its_largest_terms_and_the_rest_summed():
+    from nnviz.model.analysis.neuron_math import running_total
+
+    rng = np.random.default_rng(1)
+    w, a = rng.normal(size=784), rng.random(784)
+    lines = running_total(w, a)
+    assert len(lines) == 7 and lines[-1].startswith("+ the other 778 terms")
+    total = float(lines[-1].split("→ ")[1].replace("−", "-"))
+    assert total == pytest.approx(float(w @ a), rel=2e-3, abs=2e-3)

@@ -15,10 +15,11 @@ SETTINGS = {"learning_rate": 0.1, "batch_size": 32, "optimizer": "sgd"}
 LONG = tuple(range(0, 126_837, 1000)) + tuple(range(126_837, 127_338))
 
 
-def snap(iteration, live=None, timeline=LONG, settings=SETTINGS, generation=0, lesson="mnist"):
+def snap(iteration, live=None, timeline=LONG, settings=SETTINGS, generation=0, lesson="mnist", hand_edits=0):
     live = iteration if live is None else live
     return SimpleNamespace(iteration=iteration, live_iteration=live, rewound=live != iteration, timeline=timeline,
-                           lesson=lesson, sizes=(784, 16, 10), generation=generation, settings=dict(settings))
+                           lesson=lesson, sizes=(784, 16, 10), generation=generation, settings=dict(settings),
+                           hand_edits=hand_edits)
 
 
 @pytest.fixture
@@ -113,3 +114,9 @@ def test_settings_changes_are_marked_where_they_happened(qtbot, bar):
 def test_settings_change_names_what_changed():
     assert settings_change({"l2": 0.0, "batch_size": 32}, {"l2": 0.001, "batch_size": 32}) == "l2 0.0 → 0.001"
     assert settings_change(SETTINGS, SETTINGS) == ""
+
+
+def test_a_weight_set_by_hand_is_marked_where_it_happened(bar):
+    bar.show_snapshot(snap(LONG[-1]), running=False)
+    bar.show_snapshot(snap(LONG[-1], hand_edits=1), running=False)
+    assert bar.marks == {LONG[-1]: "a weight set by hand"}
