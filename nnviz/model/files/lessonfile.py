@@ -5,7 +5,8 @@ never pickles) holding:
 
 - ``meta``: uint8 UTF-8 JSON ``{"format": "nnviz-lesson", "version": 1, "lesson",
   "title", "note", "seed", "iteration", "epoch", "epoch_fraction", "settings",
-  "architecture", "nnviz_version"}`` (``epoch_fraction`` came later: absent reads 0);
+  "architecture", "nnviz_version", "guide"}`` (``epoch_fraction`` and ``guide`` came later:
+  absent reads 0 / no guide of its own; ``guide`` is a lesson guide, nnviz.model.guide's format);
 - ``W0..Wn`` / ``b0..bn``: the network's weights and biases — an MLP's (sizes[i+1],
   sizes[i]) and (sizes[i+1],), a layer stack's in its spec's PyTorch layouts
   (``architecture`` as in model files: an MLP's sizes plus its spec, else the spec);
@@ -45,6 +46,7 @@ from ..core.layer_network import LayerNetwork
 from ..core.network import Network
 from .npzfile import counters, meta_array, meta_json, read_npz, short_repr, write_npz
 from ..core.settings import TrainSettings
+from ..guide import guide_from_dict
 
 FORMAT = "nnviz-lesson"
 VERSION = 1
@@ -69,7 +71,8 @@ class LessonFile:
     - ``examples_x`` (n, inputs) float32 in [0, 1], ``examples_labels`` (n,) int64
       class indices (the smile lesson: 0 = not a smile, 1 = smile);
     - ``title`` (≤ 200 characters) and ``note`` (≤ 20,000): free text for the class;
-    - ``epoch_fraction`` in [0, 1): how far through the current epoch training stood.
+    - ``epoch_fraction`` in [0, 1): how far through the current epoch training stood;
+    - ``guide``: a walk-through of its own (nnviz.model.guide's format, for this lesson), or None.
 
     Arrays are copied and made read-only; ``network`` is a private copy.
     """
@@ -86,6 +89,7 @@ class LessonFile:
     title: str = ""
     note: str = ""
     epoch_fraction: float = 0.0
+    guide: dict | None = None
 
     def __post_init__(self):
         if not isinstance(self.network, (Network, LayerNetwork)):
@@ -114,6 +118,14 @@ class LessonFile:
         problem = _problem(self)
         if problem:
             raise _Invalid(problem)
+        if self.guide is not None:
+            try:
+                guide = guide_from_dict(self.guide)
+            except DataFormatError as e:
+                raise _Invalid(f"has a {e.problem}") from None
+            if guide.lesson != self.lesson:
+                raise _Invalid(f"has a guide for the {guide.lesson} lesson, not {self.lesson}")
+            put(self, "guide", guide.to_dict())
 
     @property
     def n_examples(self) -> int:
@@ -129,10 +141,12 @@ class LessonFile:
                           dict(self.settings), self.to_history(), self.epoch_fraction)
 
     @classmethod
-    def from_snapshot(cls, snapshot, examples=None, title: str = "", note: str = "") -> "LessonFile":
+    def from_snapshot(cls, snapshot, examples=None, title: str = "", note: str = "",
+                      guide: dict | None = None) -> "LessonFile":
         """A lesson file of a training Snapshot (safe on the GUI thread: snapshots are frozen).
 
-        ``examples``: a UserExamples (images (inputs,) + class indices), or None.
+        ``examples``: a UserExamples (images (inputs,) + class indices), or None; ``guide``: a
+        walk-through of its own for the class (nnviz.model.guide's format), or None.
         """
         x = y = None
         if examples is not None and len(examples):
@@ -140,7 +154,7 @@ class LessonFile:
         return cls(lesson=snapshot.lesson, network=snapshot.network(), settings=dict(snapshot.settings),
                    seed=snapshot.seed, iteration=snapshot.iteration, epoch=snapshot.epoch,
                    history=snapshot.history, examples_x=x, examples_labels=y, title=title, note=note,
-                   epoch_fraction=max(0.0, snapshot.epoch_progress - snapshot.epoch))
+                   epoch_fraction=max(0.0, snapshot.epoch_progress - snapshot.epoch), guide=guide)
 
 
 class _Invalid(SettingsError):
@@ -161,6 +175,8 @@ def save_lesson_file(path: str | Path, lf: LessonFile) -> Path:
         "settings": lf.settings,
         "architecture": architecture_meta(net), "nnviz_version": __version__,
     }
+    if lf.guide is not None:
+        meta["guide"] = lf.guide
     arrays = {"meta": meta_array(meta), **network_arrays(net),
               "examples/x": lf.examples_x, "examples/labels": lf.examples_labels}
     for k, v in lf.history.items():
@@ -210,7 +226,7 @@ def load_lesson_file(path: str | Path) -> LessonFile:
     try:
         return LessonFile(lesson=lesson, network=network, settings=settings, history=history,
                           examples_x=arrays["examples/x"], examples_labels=arrays["examples/labels"],
-                          epoch_fraction=fraction, **ints, **texts)
+                          epoch_fraction=fraction, guide=meta.get("guide"), **ints, **texts)
     except _Invalid as e:
         raise DataFormatError(path, e.problem) from None
 

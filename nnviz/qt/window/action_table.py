@@ -42,6 +42,8 @@ ACTIONS = {
     "redo_example": ("Redo example change", "Ctrl+Alt+Shift+Z", "Redo adding or removing an example", "", False),
     "guide": ("&Guide to this lesson", QKeySequence.HelpContents, "The lesson step by step: what to look at, "
               "what to try, and a Show me button for each step", "guideAction", False),
+    "guide_file": ("Open guide &file…", None, "A walk-through of your own (JSON, the guide format); Save lesson "
+                   "file hands it to a class with the network", "", False),
     "about": ("&About nnviz", None, "", "", False),
     "shortcuts": ("&Keyboard shortcuts", "Ctrl+F1", "", "", False),
     "delta": ("Show last &change (ΔW)", "D", "Show what the last iteration changed instead of the weights", "",
@@ -57,7 +59,7 @@ MENUS = {
     "&Lesson": ["@lessons"],
     "&Training": ["step", "step_n", "run", "reset", "undo_run"],
     "&View": ["@docks", "-", "delta", "pre", "@palette"],
-    "&Help": ["guide", "-", "shortcuts", "about"],
+    "&Help": ["guide", "guide_file", "-", "shortcuts", "about"],
 }
 TOOLBAR = ["step", "step_n", "run", "reset"]
 

@@ -24,11 +24,13 @@ class FilesController(QObject):
     failed = Signal(str)
     recentChanged = Signal(list)  # paths, newest first
     noticeRequested = Signal(str)  # a lesson file's title and note, for the notice bar
+    guideOpened = Signal(str, dict)  # (lesson, guide) a lesson file brought a walk-through of its own
 
     def __init__(self, settings: QSettings, controller, parent_widget, parent=None):
         super().__init__(parent)
         self.settings, self.controller, self.widget = settings, controller, parent_widget
         self.examples = None  # the ExamplesController, set by the window (lesson files carry examples)
+        self.guide_for = lambda lesson: None  # a lesson's own guide (dict) to save with it (the guide controller's)
         self._autosaved_key = None
         controller.reported.connect(self._on_report)
 
@@ -146,7 +148,9 @@ class FilesController(QObject):
         if not path:
             return False
         try:
-            out = save_lesson_file(with_suffix(path), LessonFile.from_snapshot(snap, self.examples.examples))
+            guide = self.guide_for(snap.lesson)  # a teacher's own walk-through goes with the file
+            out = save_lesson_file(with_suffix(path), LessonFile.from_snapshot(snap, self.examples.examples,
+                                                                               guide=guide))
         except (OSError, NNVizError) as e:
             self.failed.emit(f"Could not save the lesson file {path}: {e}")
             return False
@@ -166,6 +170,8 @@ class FilesController(QObject):
                     self.examples.add_from_lesson_file(lf.examples_x, lf.examples_labels)
                 else:
                     self.examples.keep_for_lesson(lf.lesson, lf.examples_x, lf.examples_labels)
+            if lf.guide is not None:
+                self.guideOpened.emit(lf.lesson, lf.guide)
             self.controller.install(lf.saved_model(), p)
             if lf.title or lf.note:
                 self.noticeRequested.emit(f"<b>{lf.title or Path(p).name}</b><br>{lf.note}")

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from ...model.data.datasets import answer_name
 from ...model.errors import NNVizError
-from ...model.guide import builtin_guide
+from ...model.guide import builtin_guide, guide_from_dict, load_guide
 from ..render.highlight import WidgetHighlight
 from ..render.view_protocol import LessonView
 
@@ -28,11 +28,13 @@ class GuideController(LessonView, QObject):
 
     follows_input = True  # "paint a face it calls a smile" is judged as the learner paints
     message = Signal(str)
+    openRequested = Signal()  # a guide arrived (a lesson file's, a guide file): show the Guide panel
 
     def __init__(self, panel, controller, views, window, settings: QSettings, parent=None):
         super().__init__(parent)
         self.panel, self.controller, self.v, self.window, self.settings = panel, controller, views, window, settings
         self.lesson = None
+        self.own = {}  # lesson -> a Guide from a lesson file or a guide file, used instead of the built-in one
         self.facts = {}
         self._selected = None
         self.highlight = WidgetHighlight(self)
@@ -46,7 +48,7 @@ class GuideController(LessonView, QObject):
         lesson = self.controller.lesson
         self.lesson, self._selected = (lesson.name if lesson else None), None
         self.highlight.clear()
-        guide = builtin_guide(self.lesson) if self.lesson else None
+        guide = self.own.get(self.lesson) or (builtin_guide(self.lesson) if self.lesson else None)
         saved = self.settings.value(f"guide/{self.lesson}", "")
         try:
             progress = json.loads(saved) if saved else None
@@ -78,6 +80,35 @@ class GuideController(LessonView, QObject):
         self.panel.update_facts(self.facts)
 
     # -- opening and progress --------------------------------------------------------------------
+
+    def attach_files(self, files) -> None:
+        """Lesson files bring their own guide and save the one in use (a teacher's walk-through)."""
+        files.guide_for = lambda lesson: self.own[lesson].to_dict() if lesson in self.own else None
+        files.guideOpened.connect(self.use_guide)
+        self._files = files
+
+    def use_guide(self, lesson: str, guide) -> None:
+        """``guide`` (a dict in nnviz.model.guide's format, or a Guide) for ``lesson`` from now on."""
+        self.own[lesson] = guide_from_dict(guide) if isinstance(guide, dict) else guide
+        if lesson == self.lesson:
+            self.set_lesson(None)
+        self.openRequested.emit()
+
+    def open_file(self, path: str | None = None) -> bool:
+        """Help ▸ Open guide file…: a teacher's walk-through (JSON); saved with the next lesson file."""
+        path = path or self._files.ask_open("Open guide file", "Lesson guides (*.json);;All files (*)")
+        if not path:
+            return False
+        try:
+            guide = load_guide(path)
+        except NNVizError as e:
+            self.message.emit(str(e))
+            return False
+        self.use_guide(guide.lesson, guide)
+        where = "" if guide.lesson == self.lesson else f"; it is for the {guide.lesson} lesson and opens with it"
+        self.message.emit(f"Guide “{guide.title}” ({len(guide.steps)} steps){where}. Save a lesson file to "
+                          "hand it out with the network.")
+        return True
 
     def _save(self) -> None:
         progress = self.panel.progress()

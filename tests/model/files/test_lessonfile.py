@@ -281,3 +281,41 @@ def test_the_epoch_progress_round_trips_and_files_from_before_it_read_zero(tmp_p
         load_lesson_file(bad)
     with pytest.raises(SettingsError, match="epoch fraction"):
         _lesson(t, epoch_fraction=1.5)
+
+
+def test_a_lesson_file_carries_its_own_guide(tmp_path):
+    from nnviz.model.guide import builtin_guide
+
+    t = get_lesson("smile").build()
+    guide = builtin_guide("smile").to_dict()
+    guide["title"] = "Homework 3: the smile by hand"
+    guide["steps"] = guide["steps"][:3]
+    lf = LessonFile.from_snapshot(t.snapshot(lesson="smile"), guide=guide)
+    back = load_lesson_file(save_lesson_file(tmp_path / "hw.nnviz", lf))
+    assert back.guide == guide and back.guide["title"].startswith("Homework 3")
+    old = load_lesson_file(save_lesson_file(tmp_path / "plain.nnviz", LessonFile.from_snapshot(t.snapshot(lesson="smile"))))
+    assert old.guide is None  # files without one (all written before) read as no guide of their own
+
+
+def test_a_bad_guide_in_a_lesson_file_is_one_line_naming_the_step(tmp_path):
+    from nnviz.model.guide import builtin_guide
+
+    snap = get_lesson("smile").build().snapshot(lesson="smile")
+    bad = builtin_guide("smile").to_dict()
+    bad["steps"][2]["check"] = {"foo": 1}
+    with pytest.raises(SettingsError, match=r'bad guide: step 3 "[^"]+": unknown check') as e:
+        LessonFile.from_snapshot(snap, guide=bad)
+    assert "\n" not in str(e.value)
+    other = builtin_guide("digits").to_dict()
+    with pytest.raises(SettingsError, match="guide for the digits lesson, not smile"):
+        LessonFile.from_snapshot(snap, guide=other)
+    # and in a file written by something else: DataFormatError naming the file
+    path = save_lesson_file(tmp_path / "ok.nnviz", LessonFile.from_snapshot(snap))
+    arrays = dict(read_npz(path, "test"))
+    meta = json.loads(bytes(arrays["meta"]).decode())
+    meta["guide"] = bad
+    arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    os.replace(tmp_path / "bad.npz", tmp_path / "bad.nnviz")
+    with pytest.raises(DataFormatError, match=r"bad\.nnviz: has a bad guide: step 3"):
+        load_lesson_file(tmp_path / "bad.nnviz")
