@@ -114,6 +114,18 @@ def weight_histogram(w: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarra
     return counts, edges, int((~finite).sum())
 
 
+def weight_layer_names(snap) -> list[str]:
+    """A title per weight layer, counting activations (input = 0): "layer 1 (64→32)" for a dense
+    layer, "layer 1 (conv 8@3×3)" for a convolution (a conv net's dense layer comes later: 4)."""
+    types = snap.layer_types or ("input",) + ("dense",) * len(snap.weights)
+    places = [L for L, t in enumerate(types) if t in ("conv", "dense")]
+    out = []
+    for L, w in zip(places, snap.weights):
+        what = f"conv {w.shape[0]}@{w.shape[2]}×{w.shape[3]}" if w.ndim == 4 else f"{w.shape[1]}→{w.shape[0]}"
+        out.append(f"layer {L} ({what})")
+    return out
+
+
 class HealthView(ExplorePanel):
     """objectName ``healthView``."""
 
@@ -173,12 +185,14 @@ class HealthView(ExplorePanel):
 
     # -- building -----------------------------------------------------------------
 
-    def _build(self, sizes) -> None:
+    def _build(self, names) -> None:
+        """One column of charts per weight layer; ``names``: weight_layer_names."""
         self.view.clear()
         self._memo.forget()  # a new norm plot: no y range set on it yet
-        L = len(sizes) - 1
+        L = len(names)
         self._n_layers = L
-        self._sizes = tuple(sizes)
+        self._sizes = tuple(names)
+        self._short = [n.split(" (")[0] for n in names]  # "layer 4"
         self.levels = [StableLevel() for _ in range(L)]
         self.norm_plot = self.view.addPlot(row=0, col=0, colspan=L)
         p = self.norm_plot
@@ -196,9 +210,9 @@ class HealthView(ExplorePanel):
         for i in range(L):
             c = layer_colour(i)
             self.grad_curves.append(p.plot(pen=pg.mkPen(c, width=2), connect="finite",
-                                           name=f"layer {i + 1} gradient"))
+                                           name=f"{self._short[i]} gradient"))
             self.update_curves.append(p.plot(pen=pg.mkPen(c, width=1.5, style=pg.QtCore.Qt.DashLine),
-                                             connect="finite", name=f"layer {i + 1} change"))
+                                             connect="finite", name=f"{self._short[i]} change"))
         self.norm_now = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
         p.addItem(self.norm_now)
 
@@ -257,7 +271,7 @@ class HealthView(ExplorePanel):
 
     def _layer_key(self) -> str:
         """The norm chart's title: which colour is which layer, solid vs dashed."""
-        keys = "  ".join(f"<span style='color: rgb{layer_colour(i)}'>■ layer {i + 1}</span>"
+        keys = "  ".join(f"<span style='color: rgb{layer_colour(i)}'>■ {self._short[i]}</span>"
                          for i in range(self._n_layers))
         return f"{keys} — solid ‖∇‖, dashed ‖Δ‖"
 
@@ -265,15 +279,15 @@ class HealthView(ExplorePanel):
 
     def _draw(self, snap) -> None:
         L = len(snap.weights)
-        if tuple(snap.sizes) != self._sizes:
-            self._build(snap.sizes)
+        names = weight_layer_names(snap)
+        if tuple(names) != self._sizes:
+            self._build(names)
         if snap.generation != self._generation:
             self._generation = snap.generation
             for lv in self.levels:
                 lv.reset()
         self._drawn = snap
         history = snap.history or {}
-        sizes = snap.sizes
         nudge = snap.settings.get("method") == "nudge"
         self.header.setText(
             f"Iteration {snap.iteration}. <b>Top</b>: per layer, how big its gradient is (solid, ‖∇‖) and how "
@@ -307,7 +321,7 @@ class HealthView(ExplorePanel):
 
         quant = quantile_columns(history, L)
         for i, (bp, band) in enumerate(zip(self.band_plots, self.bands)):
-            _title(bp, f"layer {i + 1} ({sizes[i]}→{sizes[i + 1]})")
+            _title(bp, names[i])
             if quant is None:
                 for c in band["curves"].values():
                     c.setData([], [])
@@ -338,14 +352,18 @@ class HealthView(ExplorePanel):
             spread = (f"from {finite.min():+.3g} to {finite.max():+.3g}, median {np.median(finite):+.3g}"
                       if finite.size else "no finite weights")
             flagged = f", <b style='color:#c0c'>{bad} not a number</b>" if bad else ""
-            stats.append(f"<span style='color: rgb{layer_colour(i)}'>■</span> layer {i + 1}: {w.size} weights "
+            stats.append(f"<span style='color: rgb{layer_colour(i)}'>■</span> {self._short[i]}: {w.size} weights "
                          f"{spread}{flagged}")
-            _title(hp, f"layer {i + 1} now")
+            _title(hp, f"{self._short[i]} now")
             hp.setXRange(-level, level, padding=0.02)
             hp.setYRange(0, max(1, int(counts.max())) * 1.05, padding=0)
         self.stats.setText("Weights now: " + "; ".join(stats) + ".")
 
     # -- reading back (tests) ---------------------------------------------------------
+
+    def drawn_for(self):
+        """The snapshot the charts show, or None."""
+        return self._drawn
 
     def norm_curve_data(self, layer: int) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """((x, gradient), (x, change)) as given to the curves of weight layer ``layer`` (0-based)."""

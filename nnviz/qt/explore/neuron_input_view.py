@@ -118,6 +118,12 @@ class PixelPicture(QLabel):
         super().mouseMoveEvent(event)
 
 
+CONV_NOTE = ("<b>What a neuron wants</b> and the saliency map work for fully connected layers: both need how "
+             "a neuron changes with each input pixel, and this lesson starts with a convolution, for which nnviz "
+             "does not compute that yet. Open the Digits or MNIST lesson to try them; here, click a feature-map "
+             "pixel in the centre to see what a kernel responds to.")
+
+
 class NeuronInputView(ExplorePanel):
     """objectName ``neuronInputView``.
 
@@ -285,6 +291,7 @@ class NeuronInputView(ExplorePanel):
         self.snap = snap
         painted = frame.painted if frame is not None else None
         self.painted = None if painted is None else np.asarray(painted, dtype=np.float32).reshape(-1)
+        self.show_note(None if snap is None or snap.is_mlp else CONV_NOTE)
         if not self._fits():
             return
         self._show_header()
@@ -294,7 +301,8 @@ class NeuronInputView(ExplorePanel):
 
     def _fits(self) -> bool:
         d, s = self.dataset, self.snap
-        return (d is not None and s is not None and s.sizes[0] == d.n_inputs and s.sizes[-1] == d.n_outputs
+        return (d is not None and s is not None and s.is_mlp and s.sizes[0] == d.n_inputs
+                and s.sizes[-1] == d.n_outputs
                 and (self.painted is None or self.painted.size == d.n_inputs))
 
     def _drawing(self) -> np.ndarray:

@@ -50,6 +50,10 @@ DISAGREE_ROW = QColor(255, 214, 170)  # the nudge went the other way
 #: the agreement map: stayed put (neutral dark), same way (light), opposite ways (yellow)
 AGREEMENT_LUT = np.array([[24, 24, 24, 255], [225, 225, 225, 255], [255, 200, 0, 255]], dtype=np.uint8)
 STAYED, SAME, OPPOSITE = 0, 1, 2
+CONV_NOTE = ("<b>Nudge vs gradient</b> works for fully connected layers: it nudges one neuron's own weights, "
+             "one at a time. This lesson starts with a convolution, whose kernels are shared by every position "
+             "of the image, and comparing those is not built yet. Open the Digits or MNIST lesson to compare "
+             "the two methods; here, click a feature-map pixel in the centre to see a kernel at work.")
 AGREEMENT_MARKS = ("", "✓", "✗")
 
 
@@ -256,6 +260,11 @@ class NudgeView(ExplorePanel):
 
     def _refresh(self) -> None:
         snap = self._snap
+        if snap is not None and not snap.is_mlp:
+            self.comparison = None
+            self.show_note(CONV_NOTE)
+            return
+        self.show_note(None)
         if not self._fits(snap):
             self.header.setText("Waiting for the lesson's network…" if self.dataset is not None
                                 else "Open a lesson to compare the nudge with the gradient.")

@@ -126,6 +126,11 @@ class PopulationView(ExplorePanel):
         self.sample = sample_kinds(dataset.x_train, dataset.y_train)
         self.header.setText("Pause or step training to see what the network calls all 4,096 pictures.")
 
+    def note_text(self) -> str | None:
+        """The sentence shown instead of the tab (a lesson other than the smile's), or None."""
+        d = self.dataset
+        return NOT_SMILE_LESSON if d is not None and d.task != SIGN else None
+
     def show_snapshot(self, snap, frame=None) -> None:
         d = self.dataset
         if d is None or d.task != SIGN or snap is None or snap.sizes[0] != d.n_inputs or snap.sizes[-1] != 1:

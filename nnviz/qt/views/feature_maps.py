@@ -133,10 +133,11 @@ class FeatureMaps(QWidget):
         """(layer, channel, row, col) of the selected pixel, or None."""
         return self._selected
 
-    def show_patch(self, layer: int | None, rect=None) -> None:
+    def show_patch(self, layer: int | None, rect=None, channel: int | None = None) -> None:
         """Outline ``rect`` (row0, col0, height, width) on every channel of layer ``layer``'s
         maps — the patch a pixel of the next conv layer reads (feature_pixel's ``rect``);
-        ``layer`` None or not drawn here (e.g. 0, the input image): no outline."""
+        ``layer`` None or not drawn here (e.g. 0, the input image): no outline. ``channel``: on that
+        map only (a pooling window reads one channel), None: on all of them."""
         if self._outline is not None:
             self.plots[self._outline[0]].plot.removeItem(self._outline[1])
             self._outline = None
@@ -145,7 +146,7 @@ class FeatureMaps(QWidget):
         plot = self.plots[layer]
         r0, c0, h, w = rect
         path = QPainterPath()
-        for tile in range(plot.n):  # the patch spans all input channels
+        for tile in range(plot.n) if channel is None else (channel,):  # a kernel reads every channel
             y, x = plot.origin(tile)
             path.addRect(x + c0, y + r0, w, h)
         item = QGraphicsPathItem(path)

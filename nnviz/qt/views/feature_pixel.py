@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QStyle, QVBoxLayout, QWidget
 
 from ...model.core.functions import FORMULAS
 from ..render.cell_items import CellNumbers
@@ -31,6 +31,7 @@ PAD_TEXT = (120, 120, 120)  # "0" of a padding cell, on the background
 NAMES = {"relu": "ReLU", "sigmoid": "σ", "tanh": "tanh", "linear": "linear (no squashing)"}
 ROW_MAX = 150  # pixels: a 3×3 kernel drawn any larger only costs scrolling
 LABEL_W = 20  # the "ch c" column
+SHORT_BELOW = 34  # pixels a cell: narrower ones write their numbers short (".38", not "0.38")
 
 
 def outline_patch(image_item, rect, outline: QGraphicsRectItem | None = None) -> QGraphicsRectItem:
@@ -89,6 +90,7 @@ class FeaturePixelView(QWidget):
         self.palette_name = "green-red"
         self._memo = RedrawMemo()
         self._shape = None  # (C_in, k) the items are built for
+        self._short = False  # cells too narrow for "-0.38": numbers as "-.38"
         self._pixel = None
         self.plots, self.images, self.numbers = [], [], []
         self.view = pg.GraphicsLayoutWidget()
@@ -115,6 +117,7 @@ class FeaturePixelView(QWidget):
 
     def _build(self, channels: int, k: int) -> None:
         self._shape = (channels, k)
+        self._pixel = None  # of another shape: nothing to redraw in the new items
         self._memo.forget()
         self.view.clear()
         self.plots, self.images, self.numbers = [], [], []
@@ -157,10 +160,18 @@ class FeaturePixelView(QWidget):
         if self._shape is None:
             return
         channels = self._shape[0]
-        width = self.area.viewport().width() - (LABEL_W if channels > 1 else 0) - 4
+        # the width less a scroll bar, shown or not: else its coming and going resizes the rows for ever
+        bar = self.area.style().pixelMetric(QStyle.PM_ScrollBarExtent)
+        width = self.area.width() - bar - (LABEL_W if channels > 1 else 0) - 4
         row = min(max(width // 3, 50), ROW_MAX)
         for j in range(3):  # three equal columns, whatever their titles say
             self.view.ci.layout.setColumnFixedWidth(j + 1, row)
+        short = row / self._shape[1] < SHORT_BELOW
+        if short != self._short:
+            self._short = short
+            if self._pixel is not None:
+                self._memo.forget()
+                self.show_pixel(self._pixel)
         height = channels * row + 18  # the titles above the first row
         if self.view.height() != height:
             self.view.setFixedHeight(height)
@@ -173,6 +184,9 @@ class FeaturePixelView(QWidget):
         channels, k = d.patch.shape[0], d.patch.shape[1]
         if self._shape != (channels, k):
             self._build(channels, k)
+        if self._pixel is None:  # after a note: the heatmaps and the numbers come back
+            self.view.setVisible(True)
+            self._memo.forget()
         self._pixel = d
         patch = np.where(d.inside, d.patch, np.nan).astype(np.float32)  # padding: a gap, not a black 0
         lo = min(0.0, float(np.nanmin(patch))) if np.isfinite(patch).any() else 0.0
@@ -190,7 +204,7 @@ class FeaturePixelView(QWidget):
         self._memo.set_if_changed("patch", (d.layer - 1, *d.rect), lambda v: self.patchChanged.emit(*v))
 
     def _write_numbers(self, d, arrays) -> None:
-        short = d.patch.shape[1] >= 5
+        short = d.patch.shape[1] >= 5 or self._short
         for j, (a, levels) in enumerate(arrays):
             lut = GRAY if j == 0 else lookup_table(self.palette_name)
             for c, numbers in enumerate(n[j] for n in self.numbers):
@@ -221,6 +235,14 @@ class FeaturePixelView(QWidget):
         name = NAMES.get(d.function, d.function)
         lines.append(f"{name} → {d.activation:.4f}   ({FORMULAS[d.function]})")
         return "\n".join(lines)
+
+    def show_note(self, text: str) -> None:
+        """A sentence instead of a breakdown (e.g. for a pooling pixel, which has no kernel):
+        the heatmaps are hidden, so no other pixel's numbers stay on screen."""
+        self._pixel = None
+        self.view.setVisible(False)
+        self._memo.forget("patch")
+        self._memo.set_if_changed("formula", text, self.formula.setText)
 
     def pixel(self):
         """The FeaturePixel shown, or None."""

@@ -20,7 +20,7 @@ from typing import Mapping
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSignalBlocker, Signal
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QStyle, QVBoxLayout, QWidget
 
 from ...model.core.layers import parse_spec
 from ..render.lut_image import LutImageItem, draw_heatmap, flag_overlay
@@ -169,7 +169,9 @@ class MosaicColumn(QWidget):
         return False
 
     def _fit(self):
-        width = self.area.viewport().width()
+        # the width less a scroll bar, whether it shows or not: sized to the viewport, the plots grew
+        # when the bar went and shrank when it came, for ever (a narrow column at the edge of fitting)
+        width = self.area.width() - self.area.style().pixelMetric(QStyle.PM_ScrollBarExtent)
         for p in self.plots:
             if p.height() != p.height_for(width):
                 p.setFixedHeight(p.height_for(width))

@@ -69,10 +69,16 @@ def problems(win, screen) -> list[str]:
     av = win.activation_view
     visible = av.view.mapToScene(av.view.viewport().rect()).boundingRect()
     for name, item in (("answer bars", av.out_plot.vb), ("answer title", av.out_plot.titleLabel),
-                       *((f"layer {i} plot", p) for i, p in enumerate(av.plots))):
+                       *((f"layer {i} plot", p) for i, p in enumerate(av.plots))) if av.isVisible() else ():
         r = item.sceneBoundingRect()
         if not visible.adjusted(-0.5, -0.5, 0.5, 0.5).contains(r):
             out.append(f"{name} {r.getRect()} outside the network view {visible.getRect()}")
+    conv = win.network_stack.conv_view
+    if conv.isVisible():  # a conv net: its input, maps and breakdown all have room
+        for name, w in (("input", conv.input_view), ("feature maps", conv.feature_maps),
+                        ("feature pixel", conv.pixel_view)):
+            if w.width() < 100 or w.height() < 80:
+                out.append(f"{name} only {w.size().toTuple()}")
     if win.timeline_bar.slider.width() < MIN_SLIDER:
         out.append(f"timeline slider only {win.timeline_bar.slider.width()} px")
     if on_screen(win.explore):
@@ -122,7 +128,38 @@ def test_the_window_fits_a_laptop_screen_and_no_action_makes_it_grow(qtbot, lapt
         assert sizes(win) == before, f"{what} resized the window or a dock"
 
 
-@pytest.mark.parametrize("lesson", ["smile", "mnist", "digits"])
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lesson", ["conv", "mnist-conv"])
+def test_a_conv_lesson_fits_and_no_action_makes_it_grow(qtbot, laptop, lesson, screen):
+    win = laptop(lesson, screen)
+    assert problems(win, screen) == []
+    win.resize(*screen)  # maximized
+    settle(qtbot, win)
+    assert problems(win, screen) == []
+    before = sizes(win)
+    maps = win.network_stack.conv_view.feature_maps
+
+    def click(layer, channel):
+        widget, point = maps.view_point(layer, channel, 0, 0)
+        qtbot.mouseClick(widget.viewport(), Qt.LeftButton, pos=point)
+
+    actions = [("ΔW", lambda: qtbot.keyClick(win, Qt.Key_D)),
+               ("preprocessing", lambda: win.pixel_editor.preprocess_box.toggle()),
+               ("a pooling pixel", lambda: click(2, 1)),
+               ("a conv pixel", lambda: click(1, 2)),
+               ("the last conv layer's pixel", lambda: click(max(maps.plots) - 1, 3))]
+    for name in ("digits", lesson):
+        actions.append((f"lesson {name}", lambda name=name: (
+            win.choose_lesson(name),
+            qtbot.waitUntil(lambda: win.controller.latest.lesson == name, timeout=20000))))
+    for what, act in actions:
+        act()
+        settle(qtbot, win)
+        assert problems(win, screen) == [], what
+        assert sizes(win) == before, f"{what} resized the window or a dock"
+
+
+@pytest.mark.parametrize("lesson", ["smile", "mnist", "digits", "conv", "mnist-conv"])
 def test_every_explore_tab_is_reachable_and_fits_its_dock(qtbot, laptop, lesson):
     win = laptop(lesson, (1280, 720))
     win.docks["explore"].raise_()

@@ -1,0 +1,232 @@
+"""The centre view for a convolution net: the painted input, every conv / pool layer's
+feature maps, and how the selected feature-map pixel is made (CNN Explainer's
+view) with the patch it reads outlined on the input or on the previous layer's maps. (The
+answer is the editor's readout, beside it: the centre is short on a laptop screen.)
+
+``NetworkStack`` switches between this view and the activation view (dense nets) by
+``snap.is_mlp``, so the frame renderer sees one centre view.
+
+Layer numbers count activations (input = 0): layer L is ``net.layers[L − 1]``. A frame
+reuses every item: the maps are one ``setImage`` a layer, the breakdown is recomputed
+from the frame's forward pass (``Frame.forward``, shared with the other views).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QStackedWidget, QVBoxLayout, QWidget
+
+from ...model.analysis.feature_pixel import feature_pixel
+from ..render.lut_image import LutImageItem
+from ..render.palettes import GRAY
+from ..render.plot_style import fit_title, lighten_plot, style_image_plot
+from ..render.redraw_memo import RedrawMemo, running_snapshot
+from ..render.view_protocol import LessonView
+from .activation_view import ActivationView
+from .feature_maps import FeatureMaps
+from .feature_pixel import FeaturePixelView, outline_patch
+from .weights_stack import StackPage, conv_layout_key, show_page
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+INPUT_W = 104  # the input's column beside the maps: a digit reads at ~90 pixels, the maps need the rest
+HINT = "Click a map pixel to see how it is made."
+
+
+def pool_text(layers, acts, layer: int, channel: int, row: int, col: int) -> tuple[str, tuple]:
+    """The sentence for a max-pool pixel, and its window (row0, col0, h, w) on layer − 1's maps.
+    ``acts``: the forward pass of one input, input first."""
+    size = layers[layer - 1].size
+    r0, c0 = row * size, col * size
+    src = np.asarray(acts[layer - 1], dtype=np.float64).reshape(layers[layer - 1].in_shape)
+    window = src[channel, r0:r0 + size, c0:c0 + size]
+    value = float(np.asarray(acts[layer]).reshape(layers[layer - 1].out_shape)[channel, row, col])
+    where = "the input" if layer == 1 else f"layer {layer - 1}'s map {channel}"
+    values = ", ".join(f"{v:.3f}" for v in window.ravel())
+    return (f"layer {layer}, channel {channel}, pixel (row {row}, column {col}) is a max-pooling pixel: "
+            f"it is the largest value of its {size}×{size} window — rows {r0}–{r0 + size - 1}, columns "
+            f"{c0}–{c0 + size - 1} of {where} (outlined): max({values}) = {value:.4f}.\n"
+            "Pooling has no weights and learns nothing; it keeps each window's strongest response, "
+            f"so the maps get {size}× smaller. Click a conv layer's pixel to see a kernel at work.",
+            (r0, c0, size, size))
+
+
+class ConvNetworkView(LessonView, QWidget):
+    """objectName ``convNetworkView``: ``input_image`` (LutImageItem), ``feature_maps``
+    and ``pixel_view`` (FeaturePixelView)."""
+
+    follows_input = True
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("convNetworkView")
+        self._memo = RedrawMemo()
+        self.layers: list = []
+        self._layout_key = None
+        self._selected = None  # (layer, channel, row, col) whose making is shown
+        self._state = None  # (snapshot, zs, acts) last shown
+        self._patch = None  # (map layer, rect) outlined now
+        self.input_view = pg.GraphicsLayoutWidget()
+        self.input_view.setBackground((245, 245, 245))
+        self.input_view.setFixedSize(INPUT_W, INPUT_W + 22)  # + its title
+        self.input_plot = self.input_view.addPlot(row=0, col=0, enableMenu=False)
+        fit_title(self.input_plot)
+        style_image_plot(self.input_plot)
+        self.input_plot.setMouseEnabled(False, False)
+        self.input_image = LutImageItem(lut=GRAY)
+        self.input_plot.addItem(self.input_image)
+        self.input_outline = outline_patch(self.input_image, None)
+        lighten_plot(self.input_plot)
+        self.feature_maps = FeatureMaps()
+        self.feature_maps.info.setText(HINT)
+        self.feature_maps.setToolTip("A feature map: where its filter finds its pattern in the input "
+                                     "(white = strongly, black = not at all)")
+        self.feature_maps.pixelClicked.connect(self.select_pixel)
+        # input → its maps, left to right (the centre is short on a laptop: the maps get its height)
+        left = QWidget()
+        ll = QHBoxLayout(left)
+        ll.setContentsMargins(0, 0, 0, 0)
+        ll.setSpacing(2)
+        ll.addWidget(self.input_view, 0, Qt.AlignTop)
+        ll.addWidget(self.feature_maps, 1)
+        self.pixel_view = FeaturePixelView()
+        # the learner trades room between the maps and the breakdown
+        self.splitter = QSplitter(Qt.Horizontal)
+        for w in (left, self.pixel_view):
+            self.splitter.addWidget(w)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([520, 480])  # relative: the breakdown's numbers need the width too
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.splitter, 1)
+
+    # -- layout (once per lesson / architecture) ---------------------------------------------
+
+    def set_layout(self, snap, dataset) -> None:
+        self.feature_maps.set_layout(snap.spec)
+        self.layers = self.feature_maps.layers
+        self._memo.forget()
+        self._patch = None
+        outline_patch(self.input_image, None, self.input_outline)
+        c, h, w = self.layers[0].in_shape
+        self.input_plot.setTitle(f"input {w}×{h}", size="9pt")
+        self.input_plot.vb.setRange(pg.QtCore.QRectF(0, 0, w, h), padding=0.02)
+        first = next((L for L, lay in enumerate(self.layers, 1) if lay.type == "conv"), None)
+        # a default pixel, so the learner sees the breakdown at once: filter 0's centre
+        if first is not None:
+            _, ho, wo = self.layers[first - 1].out_shape
+            self.select_pixel(first, 0, ho // 2, wo // 2, draw=False)
+
+    # -- the hooks -------------------------------------------------------------------------------
+
+    def set_lesson(self, dataset) -> None:
+        self._layout_key, self._state, self._selected = None, None, None
+
+    def show_snapshot(self, snap, frame=None) -> None:
+        if frame is None or snap.is_mlp:
+            return
+        key = conv_layout_key(snap, frame)
+        if key != self._layout_key:
+            self._layout_key = key
+            self.set_layout(snap, frame.dataset)
+        zs, acts = frame.forward
+        if acts:
+            self._state = (snap, zs, acts)
+            self._draw(running_snapshot(snap) or frame.running)
+
+    def set_palette(self, name: str) -> None:
+        self.feature_maps.set_palette(name)
+        self.pixel_view.set_palette(name)
+
+    # -- drawing ------------------------------------------------------------------------------------
+
+    def _draw(self, running: bool) -> None:
+        snap, _, acts = self._state
+        x = np.asarray(acts[0], dtype=np.float32).reshape(self.layers[0].in_shape)[0]
+        if not self._memo.unchanged("input", x, 1.0, None, allow=running):
+            self.input_image.setImage(x, levels=(0.0, 1.0), autoLevels=False)
+        self.feature_maps.show_maps(acts, running)
+        self._show_pixel(snap, acts, running)
+
+    def _show_pixel(self, snap, acts, running: bool) -> None:
+        if self._selected is None:
+            return
+        L, channel, row, col = self._selected
+        if self.layers[L - 1].type == "conv":
+            d = feature_pixel(snap.network(), acts[0][0], L, channel, row, col, activations=acts)
+            self.pixel_view.show_pixel(d, running)
+            self._outline(L - 1, d.rect)
+            return
+        text, rect = pool_text(self.layers, acts, L, channel, row, col)
+        if self._memo.text_due("pool", running):
+            self.pixel_view.show_note(text)
+        self._outline(L - 1, rect, channel)
+
+    def _outline(self, layer: int, rect, channel: int | None = None) -> None:
+        """The patch the selected pixel reads, on the input (layer 0) or on a layer's maps (on
+        map ``channel`` only for a pooling window; None: a kernel's patch, on every map)."""
+        if self._patch == (layer, rect, channel):
+            return
+        self._patch = (layer, rect, channel)
+        outline_patch(self.input_image, rect if layer == 0 else None, self.input_outline)
+        self.feature_maps.show_patch(layer if layer > 0 else None, rect, channel)
+
+    # -- selection ----------------------------------------------------------------------------------
+
+    def select_pixel(self, layer: int, channel: int, row: int, col: int, draw: bool = True) -> None:
+        """Show how pixel (row, col) of channel ``channel`` of conv / pool layer ``layer`` is made."""
+        if not 1 <= layer <= len(self.layers) or self.layers[layer - 1].type not in ("conv", "maxpool"):
+            return
+        self._selected = (layer, channel, row, col)
+        self.feature_maps.select_pixel(layer, channel, row, col, emit=False)
+        self._memo.forget("pool")
+        if draw and self._state is not None:
+            self._show_pixel(self._state[0], self._state[2], running=False)
+
+    def selected_pixel(self):
+        """(layer, channel, row, col) whose making is shown, or None."""
+        return self._selected
+
+
+class NetworkStack(LessonView, QStackedWidget):
+    """objectName ``networkStack``: the activation view (objectName ``activationView``) for
+    dense nets, ``conv_view`` (ConvNetworkView) for convolution nets, by ``snap.is_mlp``."""
+
+    follows_input = True
+
+    def __init__(self, activation_view: ActivationView | None = None, parent=None):
+        super().__init__(parent)
+        self.setObjectName("networkStack")
+        self.activation_view = activation_view or ActivationView()
+        self.conv_view = ConvNetworkView()
+        self.pages = {True: StackPage(self.activation_view), False: StackPage(self.conv_view)}
+        for page in self.pages.values():
+            self.addWidget(page)
+        self._mlp = True
+
+    def current(self):
+        return self.activation_view if self._mlp else self.conv_view
+
+    def set_lesson(self, dataset) -> None:
+        self.activation_view.set_lesson(dataset)
+        self.conv_view.set_lesson(dataset)
+
+    def show_snapshot(self, snap, frame=None) -> None:
+        if snap.is_mlp != self._mlp:
+            self._mlp = snap.is_mlp
+            if not self._mlp:
+                self.activation_view.set_lesson(None)  # nothing of its kind kept: it rebuilds on return
+            show_page(self, self.pages[self._mlp])
+        self.current().show_snapshot(snap, frame)
+
+    def select_neuron(self, layer: int, neuron: int) -> None:
+        if self._mlp:
+            self.activation_view.select_neuron(layer, neuron)
+
+    def set_palette(self, name: str) -> None:
+        self.activation_view.set_palette(name)
+        self.conv_view.set_palette(name)
