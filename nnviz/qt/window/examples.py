@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox
 
 from ...model.data.datasets import SIGN
 from ...model.errors import NNVizError
@@ -158,3 +159,19 @@ class ExamplesController(QObject):
         self._autosave()
         self.message.emit(f"{message}: the training set has {len(new.x_train):,} examples "
                           f"({len(self.examples)} of them yours)")
+
+    def confirm_quit(self) -> bool:
+        """Ask before dropping examples that could not be autosaved; True to go on quitting."""
+        if not (self.unsaved and len(self)):
+            return True
+        box = QMessageBox(QMessageBox.Warning, "Unsaved examples",
+                          f"Your {len(self)} examples could not be saved automatically. "
+                          "Export them to a file before quitting?", parent=self.widget)
+        export = box.addButton("Export…", QMessageBox.AcceptRole)
+        box.addButton("Quit without saving", QMessageBox.DestructiveRole)
+        cancel = box.addButton(QMessageBox.Cancel)
+        box.setDefaultButton(export)
+        box.exec()
+        if box.clickedButton() is cancel:
+            return False
+        return self.export() if box.clickedButton() is export else True

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from ...model.core.messages import UNDO_KEY
 from ...model.lessons import DEFAULT_LESSON, LESSONS
 from ..views.activation_view import ActivationView
+from ..views.conv_network import NetworkStack
 from ..views.dataset_browser import DatasetBrowser
 from ..views.lesson_guide import LessonGuide
 from ..explore.tabs import ExploreTabs, standard_tabs
@@ -30,6 +31,7 @@ from ..views.prediction_readout import PredictionReadout
 from ..views.timeline_bar import TimelineBar
 from ..views.training_panel import TrainingPanel
 from ..views.weight_panel import WeightPanel
+from ..views.weights_stack import WeightsStack
 from ..worker import TrainingController
 from .action_table import build_actions
 from .docks import build_docks, open_guide, restore_layout, tabify_explore
@@ -67,7 +69,7 @@ class MainWindow(QMainWindow):
             select_neuron=lambda layer, k: self.frames.select_neuron(layer, k),
             raise_dock=lambda key: self.docks[key].raise_()), self, self.settings, self)
         self.frames = FrameRenderer(c, self._views(), self.pixel_editor, self)
-        self.exports = ExportsController(self.files, c, self, self._exportable(), self.weight_panel, self.frames,
+        self.exports = ExportsController(self.files, c, self, self._exportable(), self.weights_stack, self.frames,
                                          self)
         self._build_menus()
         self.safety = SafetyController(c, self.notice, self.actions["undo_run"], self.show_status,
@@ -107,7 +109,8 @@ class MainWindow(QMainWindow):
             "add_example": lambda: self.add_drawing_to_training_set(),
             "export_examples": lambda: ex.export(), "import_examples": lambda: ex.import_file(),
             "remove_example": self.remove_selected_example, "undo_example": ex.undo, "redo_example": ex.redo,
-            "guide": self.open_guide, "about": lambda: show_about(self), "shortcuts": lambda: show_shortcuts(self),
+            "guide": self.open_guide, "guide_file": lambda: self.guide.open_file(),
+            "about": lambda: show_about(self), "shortcuts": lambda: show_shortcuts(self),
         }
 
     def _build_panels(self):
@@ -115,7 +118,9 @@ class MainWindow(QMainWindow):
         self.readout = PredictionReadout()
         self.browser = DatasetBrowser()
         self.weight_panel = WeightPanel()
+        self.weights_stack = WeightsStack(self.weight_panel)  # the weight panel or, for a conv net, its kernels
         self.activation_view = ActivationView()
+        self.network_stack = NetworkStack(self.activation_view)  # the activations or a conv net's maps
         self.training_panel = TrainingPanel(self.actions)
         self.explore = ExploreTabs(standard_tabs(self._train_one_by))
         self.guide_panel = LessonGuide()
@@ -129,7 +134,7 @@ class MainWindow(QMainWindow):
         centre = QWidget()
         lay = QVBoxLayout(centre)
         lay.setContentsMargins(0, 0, 0, 0)
-        for widget, stretch in ((self.lesson_label, 0), (self.notice, 0), (self.activation_view, 1),
+        for widget, stretch in ((self.lesson_label, 0), (self.notice, 0), (self.network_stack, 1),
                                 (self.timeline_bar, 0)):
             lay.addWidget(widget, stretch)
         self.setCentralWidget(centre)
@@ -140,17 +145,17 @@ class MainWindow(QMainWindow):
         el.addWidget(self.pixel_editor, 3)
         el.addWidget(self.readout, 1)
         self.docks = build_docks(self, {"pixelEditor": editor_box, "datasetBrowser": self.browser,
-                                        "weightPanel": self.weight_panel, "trainingPanel": self.training_panel,
+                                        "weightPanel": self.weights_stack, "trainingPanel": self.training_panel,
                                         "explore": self.explore, "lessonGuide": self.guide_panel})
 
     def _views(self) -> list:
         """Every panel, in the order the frame renderer draws them."""
-        return [self.notice, self.pixel_editor, self.weight_panel, self.training_panel, self.activation_view, self.readout,
+        return [self.notice, self.pixel_editor, self.weights_stack, self.training_panel, self.network_stack, self.readout,
                 StatusFields(self.statusBar()), self.timeline_bar, self.explore, self.browser, self.guide]
 
     def _exportable(self) -> dict:
         panels = {key: dock.widget() for key, dock in self.docks.items()}
-        panels["activationView"] = self.activation_view
+        panels["activationView"] = self.network_stack  # the page shown: activations or feature maps
         return panels
 
     def _build_menus(self):
@@ -165,6 +170,8 @@ class MainWindow(QMainWindow):
         c.failed.connect(self.show_error)
         c.saved.connect(lambda p: (f.add_recent(p), say(f"Saved {p}")))
         self.guide.message.connect(say)
+        self.guide.openRequested.connect(self.open_guide)
+        self.guide.attach_files(f)
         for source in (f, ex, self.exports):
             source.message.connect(say)
             source.failed.connect(self.show_error)
@@ -187,8 +194,10 @@ class MainWindow(QMainWindow):
         self.pixel_editor.imageChanged.connect(fr.update_inference)
         self.browser.exampleChosen.connect(self._load_example)
         self.weight_panel.neuronSelected.connect(self._select_neuron)
+        self.weight_panel.weightEdited.connect(c.set_weight)  # set by hand: a command, like a Step
+        self.weight_panel.editor.undoRequested.connect(c.undo_edit)
         self.activation_view.neuronSelected.connect(self._select_neuron)
-        self.actions["delta"].toggled.connect(self.weight_panel.set_show_delta)
+        self.actions["delta"].toggled.connect(self.weights_stack.set_show_delta)
         self.actions["pre"].toggled.connect(self._set_pre_activations)
         tp = self.training_panel
         tp.settingsEdited.connect(lambda ch: c.change_settings(**ch))
@@ -335,8 +344,8 @@ class MainWindow(QMainWindow):
 
     @Slot(int, int)
     def _select_neuron(self, layer: int, neuron: int):
-        source = self.sender()  # the view the learner clicked already shows it
-        self.frames.select_neuron(layer, neuron, source if source in self.frames.views else None)
+        source = {self.weight_panel: self.weights_stack, self.activation_view: self.network_stack}.get(self.sender())
+        self.frames.select_neuron(layer, neuron, source)  # the view the learner clicked already shows it
 
     @Slot(object, str)
     def _load_example(self, x, label):
@@ -363,28 +372,11 @@ class MainWindow(QMainWindow):
 
     # -- shutdown ----------------------------------------------------------------------------
 
-    def _confirm_quit(self) -> bool:
-        """Ask before dropping examples that could not be autosaved; True to go on quitting."""
-        ex = self.examples
-        if not (ex.unsaved and len(ex)):
-            return True
-        box = QMessageBox(QMessageBox.Warning, "Unsaved examples",
-                          f"Your {len(ex)} examples could not be saved automatically. "
-                          "Export them to a file before quitting?", parent=self)
-        export = box.addButton("Export…", QMessageBox.AcceptRole)
-        box.addButton("Quit without saving", QMessageBox.DestructiveRole)
-        cancel = box.addButton(QMessageBox.Cancel)
-        box.setDefaultButton(export)
-        box.exec()
-        if box.clickedButton() is cancel:
-            return False
-        return ex.export() if box.clickedButton() is export else True
-
     def closeEvent(self, event):
         modal = QApplication.activeModalWidget()
         if isinstance(modal, QDialog) and modal is not self:
             modal.reject()  # e.g. the rebuild question
-        if not self._confirm_quit():
+        if not self.examples.confirm_quit():  # unsaved examples: export them first?
             event.ignore()
             return
         self.frames.stop()

@@ -86,3 +86,28 @@ def test_guide_progress_is_kept_per_lesson(qtbot, make_window):
     qtbot.waitUntil(lambda: win.controller.latest.lesson == "smile", timeout=10000)
     win.render_latest()
     assert panel.current() == 2
+
+
+def test_a_lesson_file_brings_its_own_guide_and_saving_keeps_it(qtbot, make_window, tmp_path):
+    import json
+
+    from nnviz.model.files.lessonfile import LessonFile, load_lesson_file, save_lesson_file
+    from nnviz.model.guide import builtin_guide
+
+    win = make_window("smile")
+    homework = builtin_guide("smile").to_dict()
+    homework["title"], homework["steps"] = "Homework 3", homework["steps"][:3]
+    path = save_lesson_file(tmp_path / "hw.nnviz", LessonFile.from_snapshot(win.controller.latest, guide=homework))
+    assert win.open_lesson_file(str(path))
+    qtbot.waitUntil(lambda: win.guide_panel.isVisible() and len(win.guide_panel.steps()) == 3, timeout=5000)
+    assert "Homework 3" in win.guide_panel.title_label.text()
+    assert win.save_lesson_file(str(tmp_path / "again.nnviz"))
+    assert load_lesson_file(tmp_path / "again.nnviz").guide["title"] == "Homework 3"
+    # a teacher's guide file, from Help ▸ Open guide file…
+    mine = dict(homework, title="Try it at home")
+    (tmp_path / "mine.json").write_text(json.dumps(mine), encoding="utf-8")
+    assert win.guide.open_file(str(tmp_path / "mine.json"))
+    assert "Try it at home" in win.guide_panel.title_label.text()
+    (tmp_path / "bad.json").write_text('{"lesson": "smile", "title": "x", "steps": [{"title": "a"}]}')
+    assert not win.guide.open_file(str(tmp_path / "bad.json"))
+    assert 'missing "text"' in win.statusBar().currentMessage()
