@@ -94,6 +94,8 @@ class StableLevel:
 
     def update(self, *arrays) -> float:
         m = symmetric_level(*arrays)
+        if m <= LEVEL_FLOOR:  # nothing but zeros (the smile's start, a ΔW before any step): a bar of ±1,
+            return self.value or 1.0  # not ±1e-06, and no range to fit yet
         if self.value is None or m > self.value or m < self.shrink_below * self.value:
             self.value = m * self.headroom
         return self.value

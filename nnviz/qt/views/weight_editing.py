@@ -50,6 +50,7 @@ class WeightEditor(QWidget):
         self.bias_box = QCheckBox("bias")
         self.bias_box.setToolTip("Set the selected neuron's bias instead of the weight")
         self.bias_box.toggled.connect(lambda _: self._show())
+        self.bias_box.setVisible(False)  # until a network with biases is shown
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.what, 1)

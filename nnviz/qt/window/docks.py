@@ -124,9 +124,9 @@ def build_docks(win, widgets: dict) -> dict:
         win.setCorner(corner, area)
     win.tabifyDockWidget(docks["pixelEditor"], docks["datasetBrowser"])
     docks["pixelEditor"].raise_()
-    # the guide under the editor, not behind it: a step says "paint …" while the editor shows;
-    # closed until asked for (Help ▸ Guide, the first-run prompt)
-    win.splitDockWidget(docks["pixelEditor"], docks["lessonGuide"], Qt.Vertical)
+    # the guide under the editor (added after it in the left column), not behind it: a step says
+    # "paint …" while the editor shows. (splitDockWidget would tab it: the editor is in a tab group.)
+    # Closed until asked for (Help ▸ Guide, the first-run prompt).
     docks["lessonGuide"].hide()
     return docks
 

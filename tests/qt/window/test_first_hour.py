@@ -198,3 +198,10 @@ def test_a_net_without_biases_names_no_bias_on_hover(make_window):
     mnist = make_window("mnist")
     mnist.render_latest()
     assert "bias" in mnist.weight_panel.hover_text_at(1, 0, 2, 1)
+
+
+def test_all_zero_weights_get_a_colour_bar_of_one_not_a_millionth(make_window):
+    win = make_window("smile")  # every weight starts at 0
+    win.render_latest()
+    assert win.weight_panel.levels()[0] == 1.0
+    assert not win.weight_panel.editor.bias_box.isVisibleTo(win.weight_panel)  # the smile has no bias

@@ -111,3 +111,12 @@ def test_a_lesson_file_brings_its_own_guide_and_saving_keeps_it(qtbot, make_wind
     (tmp_path / "bad.json").write_text('{"lesson": "smile", "title": "x", "steps": [{"title": "a"}]}')
     assert not win.guide.open_file(str(tmp_path / "bad.json"))
     assert 'missing "text"' in win.statusBar().currentMessage()
+
+
+def test_the_guide_sits_under_the_editor_not_behind_it(qtbot, make_window):
+    win = make_window("smile")
+    open_guide(qtbot, win)
+    guide, editor = win.docks["lessonGuide"], win.docks["pixelEditor"]
+    assert win.tabifiedDockWidgets(guide) == []  # its own place, not a tab
+    assert not guide.visibleRegion().isEmpty() and not editor.visibleRegion().isEmpty()
+    assert guide.geometry().top() >= editor.geometry().bottom()
