@@ -95,12 +95,14 @@ class GridCanvas(QWidget):
         if cv.begin_stroke(*rc, erase=erase):
             self.edited.emit()
 
+    def _say_cell(self, cell) -> None:
+        if cell is not None:
+            self.hovered.emit(f"row {cell[0]}, column {cell[1]}: {self.editor.canvas.image[cell]:.2f}")
+
     def mouseMoveEvent(self, ev):
         rc = self.to_cell(ev.position())
         cell = self._cell_int(rc)
-        if cell is not None:
-            v = self.editor.canvas.image[cell]
-            self.hovered.emit(f"row {cell[0]}, column {cell[1]}: {v:.2f}")
+        self._say_cell(cell)
         if not ev.buttons() & (Qt.LeftButton | Qt.RightButton):
             return
         cv = self.editor.canvas
@@ -120,6 +122,7 @@ class GridCanvas(QWidget):
             if self._press_cell is not None and cv.toggle(*self._press_cell):
                 self.update()
                 self.edited.emit()
+                self._say_cell(self._press_cell)  # the cell's new value, not the one before the click
             return
         if cv.stroking:
             cv.end_stroke()

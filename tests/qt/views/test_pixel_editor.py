@@ -228,3 +228,11 @@ def test_repaint_after_a_move_is_fast(editor):
         times.append(time.perf_counter() - t)
     send(grid, QEvent.MouseButtonRelease, grid.cell_center(23, 23), Qt.LeftButton, Qt.NoButton)
     assert sorted(times)[len(times) // 2] < 0.005
+
+
+def test_the_hover_text_reads_a_cells_new_value_after_a_click(editor, qtbot):
+    editor.set_grid(4, 3, binary=True)
+    grid = editor.grid
+    qtbot.mouseMove(grid, grid.cell_center(3, 1))
+    qtbot.mouseClick(grid, Qt.LeftButton, pos=grid.cell_center(3, 1))
+    assert editor.hint.text() == "row 3, column 1: 1.00"
