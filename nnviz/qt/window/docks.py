@@ -22,7 +22,7 @@ DOCKS = {
     "explore": ("Explore how it learns", Qt.RightDockWidgetArea),
     "lessonGuide": ("Guide", Qt.LeftDockWidgetArea),
 }
-GUIDE_SHARE = 0.42  # of the left column's height, under the editor, while the guide is open
+GUIDE_SHARE = 0.36  # of the left column's height, under the editor, while the guide is open
 #: first-start shares of the window: left and right columns' widths, the training dock's height
 LEFT, LEFT_AT_MOST, RIGHT, BOTTOM = 0.24, 0.31, 0.27, 0.33
 MIN_START = QSize(1000, 600)
@@ -178,3 +178,4 @@ def tabify_explore(win, docks) -> None:
     win.tabifyDockWidget(docks["weightPanel"], docks["explore"])
     docks["weightPanel"].raise_()
     size_docks(win, docks)
+

@@ -23,17 +23,18 @@ from ..render.view_protocol import LessonView
 
 class GuideController(LessonView, QObject):
     """``panel``: the LessonGuide; ``views``: an object with the window's pixel_editor,
-    weight_panel, explore, select_neuron(layer, neuron) and raise_dock(key); ``window``: where
-    targets are highlighted."""
+    weight_panel, explore, guide_dock, select_neuron(layer, neuron) and raise_dock(key);
+    ``window``: where targets are highlighted."""
 
     follows_input = True  # "paint a face it calls a smile" is judged as the learner paints
     message = Signal(str)
-    openRequested = Signal()  # a guide arrived (a lesson file's, a guide file): show the Guide panel
+    openRequested = Signal()
+    hasGuide = Signal(bool)  # the lesson shown has a guide (else the panel's room goes to the editor)  # a guide arrived (a lesson file's, a guide file): show the Guide panel
 
     def __init__(self, panel, controller, views, window, settings: QSettings, parent=None):
         super().__init__(parent)
         self.panel, self.controller, self.v, self.window, self.settings = panel, controller, views, window, settings
-        self.lesson = None
+        self.lesson, self._closed_for_lesson = None, False
         self.own = {}  # lesson -> a Guide from a lesson file or a guide file, used instead of the built-in one
         self.facts = {}
         self._selected = None
@@ -55,6 +56,15 @@ class GuideController(LessonView, QObject):
         except (TypeError, ValueError):
             progress = None  # a damaged entry: the guide starts afresh
         self.panel.set_guide(guide, progress)
+        # a lesson without a guide gives the panel's room back to the editor; the guide comes back
+        # with the next lesson that has one, if the learner had it open
+        dock = self.v.guide_dock
+        if guide is None and dock.isVisible():
+            self._closed_for_lesson = True
+            dock.hide()
+        elif guide is not None and self._closed_for_lesson:
+            self._closed_for_lesson = False
+            self.openRequested.emit()
 
     def select_neuron(self, layer: int, neuron: int) -> None:
         self._selected = (layer, neuron)

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         self._build_panels()
         self.guide = GuideController(self.guide_panel, c, SimpleNamespace(
             pixel_editor=self.pixel_editor, weight_panel=self.weight_panel, explore=self.explore,
+            guide_dock=self.docks["lessonGuide"],
             select_neuron=lambda layer, k: self.frames.select_neuron(layer, k),
             raise_dock=lambda key: self.docks[key].raise_()), self, self.settings, self)
         self.frames = FrameRenderer(c, self._views(), self.pixel_editor, self)

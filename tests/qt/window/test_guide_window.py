@@ -120,3 +120,15 @@ def test_the_guide_sits_under_the_editor_not_behind_it(qtbot, make_window):
     assert win.tabifiedDockWidgets(guide) == []  # its own place, not a tab
     assert not guide.visibleRegion().isEmpty() and not editor.visibleRegion().isEmpty()
     assert guide.geometry().top() >= editor.geometry().bottom()
+
+
+def test_a_lesson_without_a_guide_gives_its_room_back_and_it_returns(qtbot, make_window):
+    win = make_window("smile")
+    open_guide(qtbot, win)
+    win.choose_lesson("conv")  # no guide for the convolution lessons
+    qtbot.waitUntil(lambda: win.controller.latest.lesson == "conv", timeout=10000)
+    qtbot.waitUntil(lambda: not win.docks["lessonGuide"].isVisible(), timeout=3000)
+    win.choose_lesson("digits")
+    qtbot.waitUntil(lambda: win.controller.latest.lesson == "digits", timeout=10000)
+    qtbot.waitUntil(lambda: win.docks["lessonGuide"].isVisible(), timeout=3000)
+    assert win.guide_panel.steps()[0]["title"] == "64 inputs"
