@@ -8,18 +8,23 @@ import numpy as np
 
 from ..data.datasets import correct
 from ..errors import DataFormatError
+from ..files.foreign import is_foreign, load_foreign
 from ..files.modelfile import load_model
 
 
-def evaluate_file(model_path: str | Path, data: str) -> dict:
+def evaluate_file(model_path: str | Path, data: str, activation: str | None = None, spec=None) -> dict:
     """{"accuracy", "n", "data"} of the model at ``model_path`` on ``data``.
 
     ``data`` is a built-in dataset name (its test split) or a folder of MNIST-format
-    IDX files (its t10k pair if present, else its train pair).
+    IDX files (its t10k pair if present, else its train pair). ``activation`` and ``spec``
+    complete a PyTorch / safetensors / ONNX file (``files.foreign.load_foreign``).
     """
     from ..lessons import load_dataset
 
-    saved = load_model(model_path)
+    if is_foreign(model_path):
+        saved = load_foreign(model_path, activation=activation, spec=spec)
+    else:
+        saved = load_model(model_path)
     net = saved.network
     if data in ("smile", "digits", "mnist"):
         ds = load_dataset(data)

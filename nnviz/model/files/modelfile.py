@@ -88,8 +88,13 @@ def save_model(path: str | Path, model: SavedModel) -> Path:
 
 
 def load_model(path: str | Path) -> SavedModel:
-    """Read a model file written by :func:`save_model`; DataFormatError on anything else."""
+    """Read a model file written by :func:`save_model`; DataFormatError on anything else.
+    A PyTorch, safetensors or ONNX file (by suffix) is read by ``foreign.load_foreign``."""
     path = Path(path)
+    if path.suffix.lower() in (".pt", ".pth", ".safetensors", ".onnx"):
+        from .foreign import load_foreign
+
+        return load_foreign(path)
     arrays = read_npz(path, "an nnviz model file")
     meta = meta_json(path, arrays, "an nnviz model")
     if meta.get("format") != FORMAT:

@@ -1,0 +1,340 @@
+"""Fuzzing the foreign readers (PyTorch zip, safetensors, ONNX) as test_fuzz_files.py fuzzes nnviz's
+own: every truncation, random bytes, bit flips (anywhere and aimed at the headers), mutations inside
+the structure (zip members re-zipped with valid CRCs, safetensors header values, ONNX protobuf
+fields), absurd declared shapes, offsets and lengths. Whatever the bytes, the only exception is
+DataFormatError with one line naming the file; nothing hangs (5 s alarm per case) and nothing is
+allocated from a declared size before it is checked (tracemalloc peaks stay small)."""
+
+import collections
+import json
+import struct
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from nnviz.model.errors import DataFormatError
+from nnviz.model.files.foreign import load_foreign
+from tests.model.files.test_fuzz_files import (_flip, _json, _kinds, _load_once, _members, _mutant, _patch_sizes,
+                                               _report, _rezip, deadline)
+
+from .torchlike import dumps, ordered, tensor, torch_zip
+
+FIXTURES = Path(__file__).parents[3] / "fixtures" / "foreign"
+CNN_SPEC = json.loads((FIXTURES / "cnn_spec.json").read_text())
+FUZZ_EXAMPLES = 500
+PEAK_BYTES = 24 << 20  # the fixtures are < 100 KB: a hostile size believed would show far above this
+
+
+def _load(p):
+    return load_foreign(p, activation="relu", spec=None if p.suffix == ".onnx" else CNN_SPEC)
+
+
+def _check(saved):
+    net = saved.network
+    assert all(np.isfinite(w).all() and w.dtype == np.float32 for w in net.weights)
+    assert [w.shape for w in net.weights] == [(8, 1, 3, 3), (10, 128)]
+
+
+def _once(path, blob, counts, kind):
+    try:
+        _load_once(_load, _check, path, blob, counts, kind)
+    except DataFormatError as e:  # pragma: no cover - _load_once handles these; keep the message visible
+        raise AssertionError(str(e))
+
+
+def _one_line(path, blob):
+    path.write_bytes(blob)
+    with deadline(), pytest.raises(DataFormatError) as e:
+        _load(path)
+    assert path.name in str(e.value) and "\n" not in str(e.value)
+    return str(e.value)
+
+
+# --- every truncation ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["cnn.pt", "cnn.safetensors", "cnn_bf16.safetensors", "cnn.onnx"])
+def test_every_truncation_is_refused(tmp_path, name):
+    if name.endswith(".onnx"):
+        pytest.importorskip("onnx")
+    base = (FIXTURES / name).read_bytes()
+    _check(_load(FIXTURES / name))
+    counts = collections.Counter()
+    target = tmp_path / f"cut{Path(name).suffix}"
+    for cut in range(len(base)):
+        _once(target, base[:cut], counts, "truncate")
+    total, _ = _report(f"{name} truncations", counts)
+    assert total == len(base) and counts["truncate", "loaded"] == 0
+
+
+# --- Hypothesis mutations ----------------------------------------------------------------------
+
+def test_fuzzed_pytorch_zips_only_ever_raise_our_error(tmp_path):
+    base = (FIXTURES / "cnn.pt").read_bytes()
+    members = _members(base)
+    stored = _rezip(members, zipfile.ZIP_STORED)
+    counts = collections.Counter()
+
+    @settings(max_examples=FUZZ_EXAMPLES, derandomize=True, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(data=st.data())
+    def run(data):
+        kind, blob = _mutant(data, base, stored, members)
+        _once(tmp_path / "fuzz.pt", blob, counts, kind)
+
+    run()
+    total, by_kind = _report("PyTorch zip fuzz", counts)
+    assert total >= FUZZ_EXAMPLES and set(by_kind) == set(_kinds(members))
+
+
+def _safetensors_mutant(data, base):
+    n = struct.unpack_from("<Q", base)[0]
+    kinds = ("random", "truncate", "flip", "flip-header", "header-length", "header-value", "append")
+    kind = data.draw(st.sampled_from(kinds), label="kind")
+    if kind == "random":
+        return kind, data.draw(st.binary(max_size=2000))
+    if kind == "truncate":
+        return kind, base[:data.draw(st.integers(0, len(base) - 1))]
+    if kind == "append":
+        return kind, base + data.draw(st.binary(min_size=1, max_size=100))
+    if kind in ("flip", "flip-header"):
+        top = len(base) if kind == "flip" else 8 + n
+        pos = data.draw(st.lists(st.integers(0, top - 1), min_size=1, max_size=6))
+        return kind, _flip(base, pos, data.draw(st.lists(st.integers(0, 7), min_size=len(pos), max_size=len(pos))))
+    if kind == "header-length":
+        value = data.draw(st.one_of(st.integers(0, 2**64 - 1), st.integers(n - 16, n + 16).filter(lambda v: v >= 0)))
+        return kind, struct.pack("<Q", value) + base[8:]
+    header = json.loads(base[8:8 + n])
+    name = data.draw(st.sampled_from(sorted(header)))
+    if name == "__metadata__" or data.draw(st.booleans()):
+        header[name] = data.draw(_json)
+    else:
+        field = data.draw(st.sampled_from(["dtype", "shape", "data_offsets", "extra"]))
+        header[name][field] = data.draw(st.one_of(
+            _json, st.lists(st.integers(-2, 2**62), max_size=4), st.sampled_from(["F16", "BF16", "I64", "F8", "U64"])))
+    text = json.dumps(header).encode()
+    return kind, struct.pack("<Q", len(text)) + text + base[8 + n:]
+
+
+@pytest.mark.parametrize("name", ["cnn.safetensors", "cnn_bf16.safetensors"])
+def test_fuzzed_safetensors_only_ever_raise_our_error(tmp_path, name):
+    base = (FIXTURES / name).read_bytes()
+    counts = collections.Counter()
+
+    @settings(max_examples=FUZZ_EXAMPLES, derandomize=True, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(data=st.data())
+    def run(data):
+        kind, blob = _safetensors_mutant(data, base)
+        _once(tmp_path / "fuzz.safetensors", blob, counts, kind)
+
+    run()
+    total, by_kind = _report(f"{name} fuzz", counts)
+    assert total >= FUZZ_EXAMPLES and len(by_kind) == 7
+
+
+def _onnx_mutant(data, base, onnx):
+    kinds = ("random", "truncate", "flip", "append", "dims", "raw", "op", "attr", "location", "dtype", "io")
+    kind = data.draw(st.sampled_from(kinds), label="kind")
+    if kind == "random":
+        return kind, data.draw(st.binary(max_size=2000))
+    if kind == "truncate":
+        return kind, base[:data.draw(st.integers(0, len(base) - 1))]
+    if kind == "append":
+        return kind, base + data.draw(st.binary(min_size=1, max_size=100))
+    if kind == "flip":
+        pos = data.draw(st.lists(st.integers(0, len(base) - 1), min_size=1, max_size=6))
+        return kind, _flip(base, pos, data.draw(st.lists(st.integers(0, 7), min_size=len(pos), max_size=len(pos))))
+    m = onnx.load_from_string(base)
+    g = m.graph
+    t = g.initializer[data.draw(st.integers(0, len(g.initializer) - 1))]
+    node = g.node[data.draw(st.integers(0, len(g.node) - 1))]
+    if kind == "dims":
+        t.ClearField("dims")
+        t.dims.extend(data.draw(st.lists(st.integers(-5, 2**62), max_size=5)))
+    elif kind == "raw":
+        t.raw_data = t.raw_data[:data.draw(st.integers(0, len(t.raw_data)))]
+    elif kind == "op":
+        node.op_type = data.draw(st.sampled_from(["Gemm", "Conv", "Relu", "MaxPool", "Add", "MatMul", "Softmax",
+                                                  "Flatten", "Reshape", "Identity", "Constant", "Loop", "If", ""]))
+    elif kind == "attr":
+        if node.attribute:
+            a = node.attribute[data.draw(st.integers(0, len(node.attribute) - 1))]
+            if a.ints:
+                a.ints[0] = data.draw(st.integers(-3, 2**40))
+            else:
+                a.i = data.draw(st.integers(-3, 2**40))
+    elif kind == "location":
+        t.data_location = 1
+        e = t.external_data.add()
+        e.key, e.value = "location", data.draw(st.sampled_from(["../../etc/passwd", "/etc/shadow", "w.bin"]))
+    elif kind == "dtype":
+        t.data_type = data.draw(st.integers(0, 25))
+    else:  # io: rewire a node's input
+        if node.input:
+            node.input[0] = data.draw(st.sampled_from([n.output[0] for n in g.node] + ["x", "nowhere"]))
+    return kind, m.SerializeToString()
+
+
+def test_fuzzed_onnx_only_ever_raises_our_error(tmp_path):
+    onnx = pytest.importorskip("onnx")
+    base = (FIXTURES / "cnn.onnx").read_bytes()
+    counts = collections.Counter()
+
+    @settings(max_examples=FUZZ_EXAMPLES, derandomize=True, database=None, deadline=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(data=st.data())
+    def run(data):
+        kind, blob = _onnx_mutant(data, base, onnx)
+        _once(tmp_path / "fuzz.onnx", blob, counts, kind)
+
+    run()
+    total, by_kind = _report("ONNX fuzz", counts)
+    assert total >= FUZZ_EXAMPLES and len(by_kind) == 11
+
+
+# --- targeted hostile files ----------------------------------------------------------------------
+
+@pytest.fixture
+def small_peak():
+    tracemalloc.start()
+    yield
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < PEAK_BYTES, f"{peak:,} bytes allocated"
+
+
+W = np.zeros(12, np.float32).tobytes()
+HOSTILE_TENSORS = {
+    "shape past storage": (tensor("0", (10**6, 10**6), numel=3), "declares storage '0' of 3 numbers"),
+    "numel huge": (tensor("0", (3, 4), numel=10**15), "declares storage '0' of 1,000,000,000,000,000 numbers"),
+    "stride past storage": (tensor("0", (3, 4), stride=(10**12, 1)), "reaches past its storage"),
+    "offset past storage": (tensor("0", (3, 4), offset=2**62), "reaches past its storage"),
+    "negative stride": (tensor("0", (3, 4), stride=(-4, 1)), "invalid shape, strides or offset"),
+    "too many dims": (tensor("0", (1,) * 12, numel=12), "invalid shape, strides or offset"),
+    "missing storage": (tensor("9", (3, 4)), "not in the archive"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_TENSORS))
+def test_hostile_tensor_declarations_are_not_believed(tmp_path, small_peak, case):
+    t, words = HOSTILE_TENSORS[case]
+    msg = _one_line(tmp_path / "h.pt", torch_zip(dumps(ordered({"0.weight": t})), {"0": W}))
+    assert words in msg
+
+
+def test_hostile_zip_sizes_are_not_believed(tmp_path):
+    members = _members((FIXTURES / "cnn.pt").read_bytes())
+    # a zip bomb: 50 MB of zeros declared as 100 bytes is never inflated past 101 bytes
+    bomb = _patch_sizes(_rezip([("cnn/data.pkl", bytes(50_000_000))] + members[1:]), 100)
+    big = _patch_sizes(_rezip(members), 0xFFFFFFF0)
+    tracemalloc.start()
+    try:
+        assert "damaged" in _one_line(tmp_path / "h.pt", bomb)
+        assert "declares more than" in _one_line(tmp_path / "h.pt", big)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < PEAK_BYTES, f"{peak:,} bytes allocated"
+
+
+def test_hostile_pickle_lengths_are_not_believed(tmp_path, small_peak):
+    # a pickle declaring a 4 GB string: pickletools sees there are not that many bytes
+    blob = torch_zip(b"\x80\x02X" + struct.pack("<I", 0xFFFFFFF0) + b"abc.", {})
+    assert "damaged pickle" in _one_line(tmp_path / "h.pt", blob)
+    blob = torch_zip(b"\x80\x04\x8e" + struct.pack("<Q", 2**62) + b"abc.", {})
+    assert "damaged pickle" in _one_line(tmp_path / "h.pt", blob)
+
+
+def _st(header, data=b""):
+    text = json.dumps(header).encode()
+    return struct.pack("<Q", len(text)) + text + data
+
+
+HOSTILE_ST = {
+    "header length past the file": (struct.pack("<Q", 2**63) + b"{}", "declares a 9,223,372,036,854,775,808-byte header"),
+    "header length just past": (struct.pack("<Q", 3) + b"{}", "header"),
+    "shape of a trillion": (_st({"0.weight": {"dtype": "F32", "shape": [10**12], "data_offsets": [0, 16]}}, bytes(16)),
+                            "in 16 bytes"),
+    "offsets past the file": (_st({"0.weight": {"dtype": "F32", "shape": [4], "data_offsets": [0, 2**40]}}, bytes(16)),
+                              "outside the file"),
+    "reversed offsets": (_st({"0.weight": {"dtype": "F32", "shape": [0], "data_offsets": [16, 0]}}, bytes(16)),
+                         "outside the file"),
+    "overlapping": (_st({"0.weight": {"dtype": "F32", "shape": [2, 2], "data_offsets": [0, 16]},
+                         "0.bias": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}, bytes(16)), "damaged"),
+    "unknown dtype": (_st({"0.weight": {"dtype": "F8_E4M3", "shape": [4], "data_offsets": [0, 4]}}, bytes(4)),
+                      "a type nnviz does not read"),
+    "many dims": (_st({"a.weight": {"dtype": "F32", "shape": [1] * 20, "data_offsets": [0, 4]}}, bytes(4)),
+                  "invalid shape"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_ST))
+def test_hostile_safetensors_headers_are_not_believed(tmp_path, small_peak, case):
+    blob, words = HOSTILE_ST[case]
+    assert words in _one_line(tmp_path / "h.safetensors", blob)
+
+
+def test_hostile_onnx_files_are_refused(tmp_path, small_peak):
+    onnx = pytest.importorskip("onnx")
+    base = onnx.load(FIXTURES / "cnn.onnx")
+
+    def variant(change):
+        m = onnx.ModelProto()
+        m.CopyFrom(base)
+        change(m.graph)
+        return m.SerializeToString()
+
+    def huge(g):
+        g.initializer[0].ClearField("dims")
+        g.initializer[0].dims.extend([10**6, 10**6])
+
+    def external(g):
+        t = g.initializer[0]
+        t.ClearField("raw_data")
+        t.data_location = 1
+        e = t.external_data.add()
+        e.key, e.value = "location", "../../../etc/passwd"
+
+    def unknown_op(g):
+        g.node[1].op_type = "LeakyRelu"
+
+    def branch(g):
+        g.node[2].input[0] = "x"
+
+    assert "far more than nnviz opens" in _one_line(tmp_path / "h.onnx", variant(huge))
+    assert "external file ('../../../etc/passwd')" in _one_line(tmp_path / "h.onnx", variant(external))
+    assert "uses the operator LeakyRelu" in _one_line(tmp_path / "h.onnx", variant(unknown_op))
+    assert "branches" in _one_line(tmp_path / "h.onnx", variant(branch))
+
+
+def test_a_missing_onnx_package_is_a_clear_message(tmp_path, monkeypatch):
+    import builtins
+
+    real = builtins.__import__
+
+    def no_onnx(name, *a, **k):
+        if name == "onnx" or name.startswith("onnx."):
+            raise ImportError("No module named 'onnx'")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", no_onnx)
+    with pytest.raises(DataFormatError, match=r"cnn.onnx: .*needs the onnx package: pip install 'nnviz\[onnx\]'"):
+        load_foreign(FIXTURES / "cnn.onnx")
+
+
+@pytest.mark.parametrize("suffix", [".pt", ".safetensors", ".onnx"])
+def test_folders_empty_and_other_files_are_our_error(tmp_path, suffix):
+    if suffix == ".onnx":
+        pytest.importorskip("onnx")
+    (tmp_path / f"dir{suffix}").mkdir()
+    for blob in (b"", b"hello", (FIXTURES / "mlp.pt").read_bytes()[:100], b"PK\x05\x06" + bytes(18)):
+        _one_line(tmp_path / f"x{suffix}", blob)
+    with pytest.raises(DataFormatError, match="is a folder"):
+        load_foreign(tmp_path / f"dir{suffix}")
+    with pytest.raises(DataFormatError, match="cannot be read"):
+        load_foreign(tmp_path / f"missing{suffix}")
