@@ -72,14 +72,54 @@ def _cmd_train(args) -> int:
     return 0
 
 
+def _completion(args) -> dict:
+    """``activation`` / ``spec`` for a foreign model file from ``--activation`` / ``--spec FILE``."""
+    from .model.errors import SettingsError
+    from .model.files.foreign import is_foreign
+
+    if (args.activation or args.spec) and not is_foreign(args.file):
+        raise SettingsError("--activation and --spec are for PyTorch (.pt, .pth), .safetensors and .onnx "
+                            f"files; {args.file} is an nnviz model file, which carries its own architecture")
+    spec = None
+    if args.spec:
+        from .model.files.foreign.infer import read_spec_file
+
+        spec = read_spec_file(args.spec)
+    return {"activation": args.activation, "spec": spec}
+
+
 def _cmd_evaluate(args) -> int:
     from .model.analysis.evaluate import evaluate_file
 
-    result = evaluate_file(args.file, args.data)
+    result = evaluate_file(args.file, args.data, **_completion(args))
     if args.json:
         print(json.dumps(result))
     else:
         print(f"accuracy {result['accuracy']:.2%} on {result['n']} images of {result['data']}")
+    return 0
+
+
+def _cmd_convert(args) -> int:
+    from .model.files.foreign import is_foreign, load_foreign
+    from .model.files.modelfile import load_model, save_model
+
+    saved = load_foreign(args.file, **_completion(args)) if is_foreign(args.file) else load_model(args.file)
+    suffix = args.output.suffix.lower()
+    if suffix == ".safetensors":
+        from .model.files.foreign.safetensors_file import save_safetensors
+
+        save_safetensors(args.output, saved.network, saved.lesson)
+    elif suffix == ".onnx":
+        from .model.files.foreign.onnx_file import save_onnx
+
+        save_onnx(args.output, saved.network)
+    elif suffix == ".npz":
+        save_model(args.output, saved)
+    else:
+        from .model.errors import SettingsError
+
+        raise SettingsError(f"nnviz writes .npz, .safetensors and .onnx model files, not {suffix or 'no suffix'!r}")
+    print(f"wrote {args.output} ({saved.network.spec['input_shape']} input, lesson {saved.lesson or 'none'})")
     return 0
 
 
@@ -160,6 +200,17 @@ def _cmd_app(args) -> int:
     return main(lesson=args.lesson, model=args.model, quit_after=args.quit_after)
 
 
+_MODEL_HELP = ("a model file: nnviz's .npz, a PyTorch state_dict (.pt, .pth), .safetensors, or .onnx "
+               "(needs nnviz[onnx])")
+
+
+def _completion_args(s) -> None:
+    s.add_argument("--activation", metavar="NAME",
+                   help="hidden activation of a dense state_dict: relu, sigmoid, tanh or linear")
+    s.add_argument("--spec", type=Path, metavar="FILE",
+                   help="the network's spec (JSON) for a state_dict with convolution layers")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nnviz", description="See a neural network learn. "
                                 "With no command, opens the desktop app.")
@@ -182,10 +233,17 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_cmd_train)
 
     s = sub.add_parser("evaluate", help="evaluate a saved model")
-    s.add_argument("file", type=Path, help="model .npz written by nnviz")
+    s.add_argument("file", type=Path, help=_MODEL_HELP)
     s.add_argument("--data", required=True, help="a folder of MNIST-format IDX files, or smile/digits/mnist")
     s.add_argument("--json", action="store_true", help='print {"accuracy": ..., "n": ...} on the last line')
+    _completion_args(s)
     s.set_defaults(func=_cmd_evaluate)
+
+    s = sub.add_parser("convert", help="convert a model file (to .npz, .safetensors or .onnx)")
+    s.add_argument("file", type=Path, help=_MODEL_HELP)
+    s.add_argument("output", type=Path, help="the file to write; its suffix says the format")
+    _completion_args(s)
+    s.set_defaults(func=_cmd_convert)
 
     s = sub.add_parser("bench", help="measure training speed (and the app's, with --gui)")
     s.add_argument("--json", action="store_true", help="print the numbers as JSON on the last line")
