@@ -82,7 +82,9 @@ class PredictionReadout(LessonView, QWidget):
     def show_snapshot(self, snap, frame=None) -> None:
         """The answer for the frame's painted input."""
         acts = frame.forward[1] if frame is not None else []
-        if acts:
+        # while training runs, the answer follows a few times a second: its headline, detail and ten
+        # bars repainted every frame held the GIL the trainer needs (~5% of the GUI thread)
+        if acts and (frame.input_only or self._memo.text_due("answer", frame.running)):
             self.set_output(acts[-1][0], blank=frame.blank)
 
     def set_output(self, output: np.ndarray, blank: bool = False) -> None:
