@@ -158,7 +158,7 @@ LESSONS: dict[str, Lesson] = {
                                loss="cross_entropy"),
         epochs=50, seed=9,
         source="Convolutional networks, \"what comes next\" in the 2018 meetup talk; ConvNetJS, CNN Explainer",
-        speed=15.0,  # an epoch (43 mini-batches) in about three seconds
+        speed=10.0,  # an epoch (43 mini-batches) in about four seconds
     ),
     "mnist-conv": Lesson(
         name="mnist-conv",

@@ -21,8 +21,8 @@ from .plots import TrainingPlots
 from .spinboxes import ClampingDoubleSpinBox, ClampingSpinBox
 
 #: speed choices: label -> iterations per second (0 = as fast as possible)
-SPEEDS = {"1 step/s": 1, "2 steps/s": 2, "5 steps/s": 5, "10 steps/s": 10, "30 steps/s": 30, "100 steps/s": 100,
-          "full speed": 0}
+SPEEDS = {"1 step/s": 1, "2 steps/s": 2, "5 steps/s": 5, "10 steps/s": 10, "20 steps/s": 20, "30 steps/s": 30,
+          "100 steps/s": 100, "full speed": 0}
 FULL_SPEED = "full speed"
 
 

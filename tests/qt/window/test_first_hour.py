@@ -205,3 +205,12 @@ def test_all_zero_weights_get_a_colour_bar_of_one_not_a_millionth(make_window):
     win.render_latest()
     assert win.weight_panel.levels()[0] == 1.0
     assert not win.weight_panel.editor.bias_box.isVisibleTo(win.weight_panel)  # the smile has no bias
+
+
+def test_every_lesson_starts_at_exactly_its_watchable_speed(make_window):
+    from nnviz.model.lessons import LESSONS
+
+    panel = make_window("smile").training_panel
+    for lesson in LESSONS.values():
+        panel.set_speed(lesson.speed)
+        assert panel.speed() == lesson.speed, lesson.name
