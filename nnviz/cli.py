@@ -72,14 +72,16 @@ def _cmd_train(args) -> int:
     return 0
 
 
-def _completion(args) -> dict:
-    """``activation`` / ``spec`` for a foreign model file from ``--activation`` / ``--spec FILE``."""
+def _completion(args, file=None) -> dict:
+    """``activation`` / ``spec`` for a foreign model file (``args.file``, or ``file``: the app's
+    ``--model``) from ``--activation`` / ``--spec FILE``."""
     from .model.errors import SettingsError
     from .model.files.foreign import is_foreign
 
-    if (args.activation or args.spec) and not is_foreign(args.file):
+    file = args.file if file is None else file
+    if (args.activation or args.spec) and not is_foreign(file):
         raise SettingsError("--activation and --spec are for PyTorch (.pt, .pth), .safetensors and .onnx "
-                            f"files; {args.file} is an nnviz model file, which carries its own architecture")
+                            f"files; {file} is an nnviz model file, which carries its own architecture")
     spec = None
     if args.spec:
         from .model.files.foreign.infer import read_spec_file
@@ -197,7 +199,12 @@ def _cmd_app(args) -> int:
         print(f"nnviz: Qt could not load a system library ({e}); install the packages listed in "
               f"the README's first command (sudo apt-get install ...).", file=sys.stderr)
         return EXIT_NO_DISPLAY
-    return main(lesson=args.lesson, model=args.model, quit_after=args.quit_after)
+    if (args.activation or args.spec) and args.model is None:
+        from .model.errors import SettingsError
+
+        raise SettingsError("--activation and --spec say what a --model file from PyTorch does not: give --model")
+    answers = _completion(args, args.model) if args.model is not None else {}  # a bad spec file: said here
+    return main(lesson=args.lesson, model=args.model, quit_after=args.quit_after, **answers)
 
 
 _MODEL_HELP = ("a model file: nnviz's .npz, a PyTorch state_dict (.pt, .pth), .safetensors, or .onnx "
@@ -215,7 +222,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nnviz", description="See a neural network learn. "
                                 "With no command, opens the desktop app.")
     p.add_argument("--lesson", help="open the app on this lesson (see `nnviz lessons`)")
-    p.add_argument("--model", type=Path, help="open the app with this saved model")
+    p.add_argument("--model", type=Path, help="open the app with this model file (" + _MODEL_HELP + ")")
+    _completion_args(p)  # so a state_dict opens with no questions
     p.add_argument("--quit-after", type=float, metavar="SECONDS", help=argparse.SUPPRESS)
     p.set_defaults(func=_cmd_app)
     sub = p.add_subparsers(dest="command", metavar="COMMAND")

@@ -23,7 +23,8 @@ def install_message_handler():
     qInstallMessageHandler(_message_handler)
 
 
-def main(lesson: str | None = None, model=None, quit_after: float | None = None) -> int:
+def main(lesson: str | None = None, model=None, quit_after: float | None = None, activation: str | None = None,
+         spec: dict | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -38,7 +39,7 @@ def main(lesson: str | None = None, model=None, quit_after: float | None = None)
     win = MainWindow(lesson=lesson)
     startup.mark("window_built")
     if model is not None:
-        win.open_model(str(model))
+        win.open_model(str(model), activation, spec)  # the two answer what a PyTorch state_dict does not say
     win.show()
     startup.watch(app, win)
     if quit_after is not None:

@@ -23,6 +23,11 @@ ACTIONS = {
                  "model or continue-from-here replaced; again to swap back", "undoRunAction", False),
     "open": ("&Open model…", QKeySequence.Open, "", "", False),
     "save": ("&Save model…", QKeySequence.Save, "", "", False),
+    "export_safetensors": ("Export model as safe&tensors…", None, "The network for PyTorch (its spec in the "
+                           "metadata; the README shows the three lines that load it)", "exportSafetensorsAction",
+                           False),
+    "export_onnx": ("Export model as O&NNX…", None, "The network as an ONNX graph (needs the onnx package)",
+                    "exportOnnxAction", False),
     "open_data": ("Open &dataset…", "Ctrl+Shift+O",
                   "Train on other images of the same size: MNIST IDX files or an nnviz .npz", "", False),
     "export": ("&Export view as PNG…", "Ctrl+E", "", "", False),
@@ -53,8 +58,9 @@ ACTIONS = {
 
 #: menu title -> entries: an action key, "-" for a separator, or "@name" for a submenu the window fills
 MENUS = {
-    "&File": ["open", "save", "@recent", "open_data", "-", "import_examples", "export_examples", "-",
-              "open_lesson", "save_lesson", "-", "export", "@export_panel", "export_gif", "-", "quit"],
+    "&File": ["open", "save", "export_safetensors", "export_onnx", "@recent", "open_data", "-", "import_examples",
+              "export_examples", "-", "open_lesson", "save_lesson", "-", "export", "@export_panel", "export_gif",
+              "-", "quit"],
     "&Edit": ["@editor", "-", "add_example", "remove_example", "undo_example", "redo_example"],
     "&Lesson": ["@lessons"],
     "&Training": ["step", "step_n", "run", "reset", "undo_run"],

@@ -1,11 +1,17 @@
-"""Exports for teaching: the window or one panel as a PNG, the weights over time as a GIF."""
+"""Exports for teaching: the window or one panel as a PNG, the weights over time as a GIF, the
+network as a safetensors or ONNX file for PyTorch and other tools."""
 
 from __future__ import annotations
+
+import importlib.util
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QInputDialog
 
+from ...model.errors import NNVizError
+
 MAX_GIF_FRAMES = 80
+MODEL_FORMATS = {"safetensors": "safetensors", "onnx": "ONNX"}  # suffix -> name
 
 
 class ExportsController(QObject):
@@ -44,6 +50,33 @@ class ExportsController(QObject):
             return None
         self.message.emit(f"Exported {path} ({size[0]}×{size[1]})")
         return size
+
+    def export_model(self, kind: str, path: str | None = None) -> bool:
+        """The shown network as ``kind`` ("safetensors", with its spec in the metadata, or "onnx")."""
+        from ...model.files.foreign.onnx_file import INSTALL, save_onnx
+        from ...model.files.foreign.safetensors_file import save_safetensors
+
+        snap, name = self.controller.latest, MODEL_FORMATS[kind]
+        if snap is None:
+            return False
+        if kind == "onnx" and importlib.util.find_spec("onnx") is None:  # before a file is chosen
+            self.failed.emit(f"Exporting ONNX needs the onnx package: {INSTALL}")
+            return False
+        path = path or self.files.ask_save(f"Export model as {name}", f"{snap.lesson}-{snap.iteration}.{kind}",
+                                           f"{name} models (*.{kind})", f".{kind}")
+        if not path:
+            return False
+        try:
+            if kind == "onnx":
+                save_onnx(path, snap.network())
+            else:
+                save_safetensors(path, snap.network(), snap.lesson)
+        except (OSError, NNVizError) as e:
+            self.failed.emit(f"Could not export {path}: {e}")
+            return False
+        how = ("; the README shows the three PyTorch lines that load it" if kind == "safetensors" else "")
+        self.message.emit(f"Exported {path} (iteration {snap.iteration:,}){how}")
+        return True
 
     def export_weights_gif(self, path: str | None = None, first: int | None = None, last: int | None = None,
                            fps: float = 8.0) -> None:

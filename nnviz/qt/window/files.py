@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from ...model.errors import NNVizError
@@ -32,7 +32,10 @@ class FilesController(QObject):
         self.examples = None  # the ExamplesController, set by the window (lesson files carry examples)
         self.guide_for = lambda lesson: None  # a lesson's own guide (dict) to save with it (the guide controller's)
         self._autosaved_key = None
+        self._said_after_lesson = ""  # what an opened model's message waits for its lesson's to say
         controller.reported.connect(self._on_report)
+        controller.lessonLoaded.connect(self._on_lesson)
+        controller.failed.connect(lambda _: setattr(self, "_said_after_lesson", ""))
 
     # -- folders and dialogs ---------------------------------------------------------------
 
@@ -104,13 +107,55 @@ class FilesController(QObject):
 
     # -- models and datasets -------------------------------------------------------------
 
-    def open_model(self, path: str | None = None) -> None:
+    def open_model(self, path: str | None = None, activation: str | None = None, spec: dict | None = None) -> None:
         """Load a model file on the worker (it reports a bad file through ``failed``; the recent
-        list follows what the session reports)."""
-        path = path or self.ask_open("Open model", "nnviz models (*.npz);;All files (*)")
-        if path:
+        list follows what the session reports). A file from elsewhere is read here, where the
+        learner can be asked what it does not say (``activation`` / ``spec`` answer beforehand)."""
+        from ...model.files.foreign import OPEN_FILTER, is_foreign
+
+        path = path or self.ask_open("Open model", f"{OPEN_FILTER};;All files (*)")
+        if path and is_foreign(path):
+            self.open_with(lambda p: self._open_foreign(p, activation, spec), path, "", "")
+        elif path:
             self.remember_dir(path)
             self.controller.load_model(path)
+
+    def _open_foreign(self, path: str, activation: str | None, spec: dict | None) -> None:
+        """Read a PyTorch / safetensors / ONNX file, asking for its missing activation or spec,
+        and install it in the lesson whose data fits; a cancelled question opens nothing."""
+        from ...model.core.network import Network
+        from ...model.files.foreign import NeedsActivation, NeedsSpec, lesson_for, load_foreign
+        from ...model.files.foreign.infer import describe_spec
+        from ..views import model_questions
+
+        name = Path(path).name
+        try:
+            saved = load_foreign(path, activation, spec)
+        except NeedsActivation as e:
+            activation = model_questions.ask_activation(name, e.tensors, self.widget)
+            if activation is None:
+                return
+            saved = load_foreign(path, activation, spec)
+        except NeedsSpec as e:
+            saved = model_questions.ask_spec(name, e.tensors, e.draft,
+                                             lambda s: load_foreign(path, activation, s), self.widget)
+            if saved is None:
+                return
+        saved.lesson = saved.lesson or lesson_for(path, saved.network)  # "" fits no lesson: say so
+        self.controller.install(saved, path)
+        self.add_recent(path)  # opens again from the recent list, asking again
+        net = saved.network
+        shape = f"{'-'.join(map(str, net.sizes))} {net.hidden}" if isinstance(net, Network) else describe_spec(net.spec)
+        said = f"Opened {name} ({shape}) in the {saved.lesson} lesson"
+        if self.controller.lesson is not None and self.controller.lesson.name == saved.lesson:
+            self.message.emit(said)
+        else:
+            self._said_after_lesson = said
+
+    def _on_lesson(self, *_):
+        if self._said_after_lesson:  # after the window's own line about the new lesson
+            QTimer.singleShot(0, lambda said=self._said_after_lesson: self.message.emit(said))
+            self._said_after_lesson = ""
 
     def save_model(self) -> None:
         path = self.ask_save("Save model", "model.npz", "nnviz models (*.npz)", ".npz")

@@ -107,6 +107,8 @@ class MainWindow(QMainWindow):
             "open_data": lambda: f.open_dataset(), "export": lambda: self.exports.export_window(),
             "save_lesson": lambda: f.save_lesson_file(), "open_lesson": lambda: f.open_lesson_file(),
             "export_gif": lambda: self.exports.export_weights_gif(), "quit": self.close,
+            "export_safetensors": lambda: self.exports.export_model("safetensors"),
+            "export_onnx": lambda: self.exports.export_model("onnx"),
             "add_example": lambda: self.add_drawing_to_training_set(),
             "export_examples": lambda: ex.export(), "import_examples": lambda: ex.import_file(),
             "remove_example": self.remove_selected_example, "undo_example": ex.undo, "redo_example": ex.redo,
@@ -231,8 +233,8 @@ class MainWindow(QMainWindow):
         open_guide(self, self.docks)
         self.frames.redraw()  # its facts from the frame on screen
 
-    def open_model(self, path: str | None = None):
-        self.files.open_model(path)
+    def open_model(self, path: str | None = None, activation: str | None = None, spec: dict | None = None):
+        self.files.open_model(path, activation, spec)  # the two: what a PyTorch state_dict does not say
 
     def open_dataset_file(self, path: str | None = None):
         return self.files.open_dataset(path)

@@ -1,0 +1,136 @@
+"""What a model file from elsewhere does not say, asked of the learner.
+
+A PyTorch state_dict holds the layers' shapes, not the hidden activation of a dense stack nor
+the pooling and padding between conv layers. :func:`ask_activation` and :func:`ask_spec` show
+the file's tensors and return the answer, or None when the learner cancels (then nothing
+opens). Tests and scripts answer by monkeypatching these two functions, as with ``ask_label``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QPlainTextEdit,
+                               QVBoxLayout)
+
+from ...model.errors import NNVizError
+
+HIDDEN_CHOICES = ("relu", "sigmoid", "tanh", "linear")
+#: where the learner starts when no layer stack fits the shapes (the layers are theirs to write)
+EMPTY_SPEC = {"input_shape": [1, 8, 8], "layers": [], "output": "softmax", "bias": True}
+
+
+def tensor_lines(tensors) -> str:
+    """``0.weight (16, 64)`` per (name, shape), one a line."""
+    return "\n".join(f"{name} ({', '.join(map(str, shape))})" for name, shape in tensors)
+
+
+def spec_text(spec: dict) -> str:
+    """The spec as JSON with one layer a line (``indent`` would give every number a line of its own)."""
+    items = []
+    for key, value in spec.items():
+        if key == "layers" and isinstance(value, list) and value:
+            layers = ",\n    ".join(json.dumps(layer) for layer in value)
+            items.append(f'  "layers": [\n    {layers}\n  ]')
+        else:
+            items.append(f"  {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(items) + "\n}"
+
+
+def _tensor_box(tensors, rows: int = 6) -> QPlainTextEdit:
+    box = QPlainTextEdit(tensor_lines(tensors))
+    box.setObjectName("tensorList")
+    box.setReadOnly(True)
+    box.setMaximumHeight(box.fontMetrics().lineSpacing() * min(rows, max(2, len(tensors))) + 14)
+    return box
+
+
+class ActivationDialog(QDialog):
+    """objectName ``activationDialog``; ``choice`` (``activationChoice``) holds the answer."""
+
+    def __init__(self, file_name: str, tensors, parent=None):
+        super().__init__(parent)
+        self.setObjectName("activationDialog")
+        self.setWindowTitle(f"Open {file_name}")
+        lay = QVBoxLayout(self)
+        text = QLabel(f"<b>{file_name}</b> holds a dense network's weights. The file does not say which "
+                      "activation its hidden layers use: choose the one the model was trained with.")
+        text.setWordWrap(True)
+        lay.addWidget(text)
+        lay.addWidget(_tensor_box(tensors))
+        form = QFormLayout()
+        self.choice = QComboBox()
+        self.choice.setObjectName("activationChoice")
+        self.choice.addItems(HIDDEN_CHOICES)  # relu first: what PyTorch courses use
+        form.addRow("Hidden activation:", self.choice)
+        lay.addLayout(form)
+        box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+
+
+class SpecDialog(QDialog):
+    """objectName ``specDialog``: the draft spec as editable JSON (``specEdit``). OK hands the spec to
+    ``check(spec)``; its result is ``result``, or its one-line error stays shown (``specError``)
+    with the dialog open, so a wrong guess can be corrected in place."""
+
+    def __init__(self, file_name: str, tensors, draft: dict | None, check, parent=None):
+        super().__init__(parent)
+        self.setObjectName("specDialog")
+        self.setWindowTitle(f"Open {file_name}")
+        self.check, self.result = check, None
+        lay = QVBoxLayout(self)
+        guess = ("Below is a layer stack that fits every shape (a guess): check the padding and pooling "
+                 "against the model's code, correct it, then OK." if draft else
+                 "No simple layer stack fits these shapes: write the network's spec below.")
+        text = QLabel(f"<b>{file_name}</b> holds convolution layers. The pooling, flattening and padding "
+                      f"between them are not in the file. {guess}")
+        text.setWordWrap(True)
+        lay.addWidget(text)
+        lay.addWidget(_tensor_box(tensors))
+        self.edit = QPlainTextEdit(spec_text(draft or EMPTY_SPEC))
+        self.edit.setObjectName("specEdit")
+        self.edit.setMinimumSize(560, 200)
+        lay.addWidget(self.edit, 1)
+        self.error = QLabel()
+        self.error.setObjectName("specError")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c0392b")
+        self.error.hide()
+        lay.addWidget(self.error)
+        box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        box.accepted.connect(self.try_accept)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+
+    def try_accept(self) -> bool:
+        """Check the text as a spec; accept when it makes the network, else show why."""
+        try:
+            spec = json.loads(self.edit.toPlainText())
+            if not isinstance(spec, dict):
+                raise ValueError("a spec is a JSON object with \"input_shape\" and \"layers\"")
+            self.result = self.check(spec)
+        except ValueError as e:  # json's errors say the line and column
+            return self._refuse(f"Not a JSON spec: {e}")
+        except (NNVizError, TypeError, KeyError) as e:  # a spec of the wrong types
+            return self._refuse(str(e) or type(e).__name__)
+        self.accept()
+        return True
+
+    def _refuse(self, message: str) -> bool:
+        self.error.setText(message.splitlines()[0][:400])
+        self.error.show()
+        return False
+
+
+def ask_activation(file_name: str, tensors, parent=None) -> str | None:
+    """The hidden activation the learner chose (one of HIDDEN_CHOICES), or None."""
+    dialog = ActivationDialog(file_name, tensors, parent)
+    return dialog.choice.currentText() if dialog.exec() == QDialog.Accepted else None
+
+
+def ask_spec(file_name: str, tensors, draft: dict | None, check, parent=None):
+    """``check(spec)`` of the spec the learner confirmed (asked again while it raises), or None."""
+    dialog = SpecDialog(file_name, tensors, draft, check, parent)
+    return dialog.result if dialog.exec() == QDialog.Accepted else None
