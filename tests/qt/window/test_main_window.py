@@ -42,10 +42,14 @@ def test_run_then_pause_stops_and_the_iteration_stays(qtbot, make_window):
     qtbot.mouseClick(win.training_panel.run_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: win.controller.latest.iteration > 30, timeout=10000)
     assert win.training_panel.run_button.text() == "Pause"
+    # paused: the worker says so first, then fills the skipped states and publishes the state it
+    # stopped at — on a loaded machine that can take longer than 100 ms, so wait for that snapshot
+    after = []
+    win.controller.runningChanged.connect(lambda running: running or after.append("paused"))
+    win.controller.snapshotArrived.connect(lambda: after and after.append(win.controller.latest))
     qtbot.mouseClick(win.training_panel.run_button, Qt.LeftButton)
-    qtbot.waitUntil(lambda: not win.controller.running, timeout=5000)
-    qtbot.wait(100)
-    stopped = win.controller.latest.iteration
+    qtbot.waitUntil(lambda: len(after) >= 2, timeout=5000)
+    stopped = after[-1].iteration
     qtbot.wait(400)
     assert win.controller.latest.iteration == stopped
     assert win.training_panel.run_button.text() == "Run"
