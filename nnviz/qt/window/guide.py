@@ -34,7 +34,7 @@ class GuideController(LessonView, QObject):
     def __init__(self, panel, controller, views, window, settings: QSettings, parent=None):
         super().__init__(parent)
         self.panel, self.controller, self.v, self.window, self.settings = panel, controller, views, window, settings
-        self.lesson, self._closed_for_lesson = None, False
+        self.lesson, self._closed_for_lesson, self._wanted = None, False, ""
         self.own = {}  # lesson -> a Guide from a lesson file or a guide file, used instead of the built-in one
         self.facts = {}
         self._selected = None
@@ -91,6 +91,10 @@ class GuideController(LessonView, QObject):
 
     # -- opening and progress --------------------------------------------------------------------
 
+    def opened(self) -> None:
+        """The guide dock was opened: frame what the current step points at."""
+        self._point(self._wanted)
+
     def attach_files(self, files) -> None:
         """Lesson files bring their own guide and save the one in use (a teacher's walk-through)."""
         files.guide_for = lambda lesson: self.own[lesson].to_dict() if lesson in self.own else None
@@ -126,9 +130,11 @@ class GuideController(LessonView, QObject):
             self.settings.setValue(f"guide/{self.lesson}", json.dumps(progress.to_dict()))
 
     def _point(self, name: str, bring_forward: bool = False) -> None:
-        """Frame the step's widget. Only "Show me" brings a dock tabbed behind another forward:
-        doing that on its own would do the learner's part (e.g. open the tab a step asks for)."""
-        if name:
+        """Frame the step's widget while the guide is open. Only "Show me" brings a dock tabbed
+        behind another forward: doing that on its own would do the learner's part (e.g. open the
+        tab a step asks for)."""
+        self._wanted = name
+        if name and self.v.guide_dock.isVisible():
             self.highlight.show(self.window, name, raise_dock=bring_forward)
         else:
             self.highlight.clear()

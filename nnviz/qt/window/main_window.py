@@ -231,6 +231,7 @@ class MainWindow(QMainWindow):
     def open_guide(self):
         """Help ▸ Guide: the lesson's guide under the editor."""
         open_guide(self, self.docks)
+        self.guide.opened()
         self.frames.redraw()  # its facts from the frame on screen
 
     def open_model(self, path: str | None = None, activation: str | None = None, spec: dict | None = None):

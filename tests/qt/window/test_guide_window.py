@@ -132,3 +132,11 @@ def test_a_lesson_without_a_guide_gives_its_room_back_and_it_returns(qtbot, make
     qtbot.waitUntil(lambda: win.controller.latest.lesson == "digits", timeout=10000)
     qtbot.waitUntil(lambda: win.docks["lessonGuide"].isVisible(), timeout=3000)
     assert win.guide_panel.steps()[0]["title"] == "64 inputs"
+
+
+def test_nothing_is_framed_while_the_guide_is_closed(qtbot, make_window):
+    win = make_window("smile")
+    assert not win.docks["lessonGuide"].isVisible()
+    assert win.guide.highlight.target is None  # step 1 points at the editor, but the guide is closed
+    open_guide(qtbot, win)
+    assert win.guide.highlight.target is win.pixel_editor
