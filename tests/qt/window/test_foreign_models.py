@@ -220,3 +220,24 @@ def test_the_real_activation_dialog_lists_the_tensors_and_its_answer_opens_the_f
     win.open_model(str(FIXTURES / "mlp.pt"))
     assert opened(qtbot, win, FIXTURES / "mlp.pt", "digits", g0).hidden == "sigmoid"
     assert seen == {"tensors": "0.weight (128, 64)\n2.weight (32, 128)\n4.weight (10, 32)", "default": "relu"}
+
+
+@pytest.mark.parametrize("name", ["mlp.onnx", "cnn.onnx"])
+def test_an_imported_model_trains_on_rewinds_and_saves_like_any_other(qtbot, make_window, tmp_path, name):
+    from nnviz.model.files.modelfile import load_model
+
+    win = make_window("smile")
+    g0 = win.controller.latest.generation
+    win.open_model(str(FIXTURES / name))
+    snap = opened(qtbot, win, FIXTURES / name, LESSON[CASES[name][0]], g0)
+    before = [w.copy() for w in snap.weights]
+    win.controller.step(5)
+    qtbot.waitUntil(lambda: win.controller.latest.iteration == snap.iteration + 5, timeout=10000)
+    assert any(not np.array_equal(a, b) for a, b in zip(before, win.controller.latest.weights))  # it learned
+    win.controller.preview(snap.iteration)  # rewind to the file's own weights
+    qtbot.waitUntil(lambda: win.controller.latest.iteration == snap.iteration, timeout=10000)
+    assert all(np.array_equal(a, b) for a, b in zip(before, win.controller.latest.weights))
+    saved = tmp_path / "again.npz"
+    win.controller.save_model(str(saved))
+    qtbot.waitUntil(saved.exists, timeout=10000)
+    assert load_model(saved).network.spec == snap.network().spec
