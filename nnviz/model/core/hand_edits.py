@@ -39,9 +39,7 @@ class HandEdit:
 
 
 def _edits(trainer) -> tuple[list, list]:
-    """(done, undone) edits of a trainer's run, created on first use."""
-    if not hasattr(trainer, "hand_edits"):
-        trainer.hand_edits, trainer.hand_redo = [], []
+    """(done, undone) edits of a trainer's run."""
     return trainer.hand_edits, trainer.hand_redo
 
 

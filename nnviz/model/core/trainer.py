@@ -70,6 +70,8 @@ class Trainer:
                 f"({'×'.join(map(str, dataset.image_shape))} images)")
         self.network = network
         self.dataset = dataset
+        #: weights the learner set by hand in this run, and those undone (hand_edits.py)
+        self.hand_edits, self.hand_redo = [], []
         self.settings = settings or TrainSettings()
         self.seed = int(seed)
         self._eval_every = eval_every

@@ -271,7 +271,7 @@ class NudgeView(ExplorePanel):
             return
         if not (1 <= self.layer < len(snap.sizes) and 0 <= self.neuron < snap.sizes[self.layer]):
             self.layer, self.neuron = 1, 0
-        lesson_step = float(getattr(snap, "nudge_step_now", None) or snap.settings.get("nudge_step", 1.0))
+        lesson_step = float(snap.nudge_step_now or snap.settings.get("nudge_step", 1.0))
         if lesson_step != self._lesson_step:  # the lesson's step changed: follow it
             self._lesson_step = lesson_step
             self.step_box.blockSignals(True)

@@ -84,7 +84,7 @@ class GuideController(LessonView, QObject):
             "exactly_right": frame.exact[0] if frame.exact else 0, "n_train": len(ds.x_train),
             "answer": answer_name(ds.task, ds.class_names, acts[-1][0]) if painted and acts else None,
             "painted": painted, "selected_neuron": self._selected, "settings": dict(snap.settings),
-            "hidden": snap.hidden, "test_accuracy": accuracy, "weight_edits": getattr(snap, "hand_edits", 0),
+            "hidden": snap.hidden, "test_accuracy": accuracy, "weight_edits": snap.hand_edits,
             "tab": explore.tabText(explore.currentIndex()) if explore.on_screen() else "",
         }
         self.panel.update_facts(self.facts)
