@@ -202,24 +202,38 @@ class NetworkStack(LessonView, QStackedWidget):
         super().__init__(parent)
         self.setObjectName("networkStack")
         self.activation_view = activation_view or ActivationView()
-        self.conv_view = ConvNetworkView()
-        self.pages = {True: StackPage(self.activation_view), False: StackPage(self.conv_view)}
-        for page in self.pages.values():
-            self.addWidget(page)
+        self.pages = {True: StackPage(self.activation_view)}
+        self.addWidget(self.pages[True])
+        # the conv view is built when a conv net first shows (not at start-up), then told the rest
+        self._conv, self._palette, self._dataset = None, None, None
         self._mlp = True
+
+    @property
+    def conv_view(self) -> ConvNetworkView:
+        if self._conv is None:
+            self._conv = view = ConvNetworkView()
+            if self._palette is not None:
+                view.set_palette(self._palette)
+            view.set_lesson(self._dataset)
+            self.pages[False] = StackPage(view)
+            self.addWidget(self.pages[False])
+        return self._conv
 
     def current(self):
         return self.activation_view if self._mlp else self.conv_view
 
     def set_lesson(self, dataset) -> None:
+        self._dataset = dataset
         self.activation_view.set_lesson(dataset)
-        self.conv_view.set_lesson(dataset)
+        if self._conv is not None:
+            self._conv.set_lesson(dataset)
 
     def show_snapshot(self, snap, frame=None) -> None:
         if snap.is_mlp != self._mlp:
             self._mlp = snap.is_mlp
             if not self._mlp:
                 self.activation_view.set_lesson(None)  # nothing of its kind kept: it rebuilds on return
+                self.conv_view  # built now, the first time a conv net shows
             show_page(self, self.pages[self._mlp])
         self.current().show_snapshot(snap, frame)
 
@@ -228,5 +242,7 @@ class NetworkStack(LessonView, QStackedWidget):
             self.activation_view.select_neuron(layer, neuron)
 
     def set_palette(self, name: str) -> None:
+        self._palette = name
         self.activation_view.set_palette(name)
-        self.conv_view.set_palette(name)
+        if self._conv is not None:
+            self._conv.set_palette(name)

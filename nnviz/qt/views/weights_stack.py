@@ -68,15 +68,26 @@ class WeightsStack(LessonView, QStackedWidget):
         super().__init__(parent)
         self.setObjectName("weightsStack")
         self.weight_panel = weight_panel or WeightPanel()
-        self.kernel_grid = KernelGrid()
-        self.pages = {True: StackPage(self.weight_panel), False: StackPage(self.kernel_grid)}
-        for page in self.pages.values():
-            self.addWidget(page)
+        self.pages = {True: StackPage(self.weight_panel)}
+        self.addWidget(self.pages[True])
+        self._grid, self._palette = None, None  # the kernel grid is built when a conv net first shows
         self._mlp = True
         self._grid_key = None  # what the kernel grid's items were built for
         # the window's ΔW action reaches the weight panel; either box ticks both
         self.weight_panel.delta_box.toggled.connect(self._follow_delta)
-        self.kernel_grid.delta_box.toggled.connect(self._follow_delta)
+
+    @property
+    def kernel_grid(self) -> KernelGrid:
+        """The conv nets' page, built on first use (not at start-up: most lessons never need it)."""
+        if self._grid is None:
+            self._grid = grid = KernelGrid()
+            if self._palette is not None:
+                grid.set_palette(self._palette)
+            grid.set_show_delta(self.weight_panel.show_delta, redraw=False)
+            grid.delta_box.toggled.connect(self._follow_delta)
+            self.pages[False] = StackPage(grid)
+            self.addWidget(self.pages[False])
+        return self._grid
 
     def current(self):
         """The page in use: the weight panel or the kernel grid."""
@@ -105,25 +116,29 @@ class WeightsStack(LessonView, QStackedWidget):
             self.weight_panel.select_neuron(layer, neuron)
 
     def set_palette(self, name: str) -> None:
+        self._palette = name
         self.weight_panel.set_palette(name)
-        self.kernel_grid.set_palette(name)
+        if self._grid is not None:
+            self._grid.set_palette(name)
 
     # -- ΔW -------------------------------------------------------------------------------
 
     def set_show_delta(self, on: bool) -> None:
         self.weight_panel.set_show_delta(on)
-        self.kernel_grid.set_show_delta(on, redraw=not self._mlp)
+        if self._grid is not None:
+            self._grid.set_show_delta(on, redraw=not self._mlp)
 
     def _follow_delta(self, on: bool) -> None:
         if self.weight_panel.show_delta != bool(on):
             self.weight_panel.set_show_delta(on)  # ticks its box: back here, then equal
-        if self.kernel_grid.show_delta != bool(on):
-            self.kernel_grid.set_show_delta(on, redraw=not self._mlp)
+        if self._grid is not None and self._grid.show_delta != bool(on):
+            self._grid.set_show_delta(on, redraw=not self._mlp)
 
     def _show_page(self, mlp: bool) -> None:
         if mlp != self._mlp or self.currentWidget() is not self.pages[mlp]:
             if not mlp:
                 self.weight_panel.set_lesson(None)  # no snapshot of its kind kept: it rebuilds on return
+                self.kernel_grid  # built now, the first time a conv net shows
             self._mlp = mlp
             show_page(self, self.pages[mlp])
 

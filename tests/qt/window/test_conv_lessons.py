@@ -161,3 +161,16 @@ def test_the_conv_view_is_cheap_per_frame(qtbot, make_window):
         img[k, :] = 1
         win.pixel_editor.set_image(img)
     assert view.feature_maps.plots == plots and view.pixel_view.images == rows
+
+
+def test_the_conv_pages_are_built_on_first_use_with_the_choices_made_before(qtbot, make_window):
+    win = make_window("digits")
+    assert win.weights_stack._grid is None and win.network_stack._conv is None  # not at start-up
+    win.set_palette("blue-orange")
+    win.actions["delta"].setChecked(True)
+    win.choose_lesson("conv")
+    qtbot.waitUntil(lambda: win.controller.latest.lesson == "conv", timeout=10000)
+    win.render_latest()
+    grid = win.weights_stack.kernel_grid
+    assert grid.palette_name == "blue-orange" and grid.show_delta
+    assert win.network_stack.currentWidget().panel is win.network_stack.conv_view
