@@ -17,8 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
-MILESTONES = ("python_ready", "imported", "window_built", "painted", "first_frame")
-LABELS = {"python_ready": "Python + nnviz.cli", "imported": "Qt, pyqtgraph, views imported",
+MILESTONES = ("python_ready", "splash_painted", "imported", "window_built", "painted", "first_frame")
+LABELS = {"python_ready": "Python + nnviz.cli", "splash_painted": "start-up card painted",
+          "imported": "Qt, pyqtgraph, views imported",
           "window_built": "window built", "painted": "window painted", "first_frame": "lesson drawn"}
 
 

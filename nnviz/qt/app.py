@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import sys
 
+# At module level on purpose: a system library Qt needs that is missing fails this import, which
+# the command line turns into one sentence naming it.
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
 _LEVELS = None
+FIRST_FRAME_WAIT_MS = 5000  # the window shows by then even if the lesson is not drawn yet
 
 
 def _message_handler(mode, context, message):
@@ -25,23 +31,30 @@ def install_message_handler():
 
 def main(lesson: str | None = None, model=None, quit_after: float | None = None, activation: str | None = None,
          spec: dict | None = None) -> int:
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
     from . import startup
-    from .window.main_window import MainWindow
+    from .splash import show_card, wait_until
 
-    startup.mark("imported")
     install_message_handler()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnviz")
     app.setOrganizationName("nnviz")
+    # The card first (it needs only QtWidgets), then the second of imports and building behind it.
+    opening = lesson or QSettings("nnviz", "nnviz").value("lesson")
+    card = show_card(app, opening, on_paint=lambda: startup.mark("splash_painted"))
+    from .window.main_window import MainWindow
+
+    startup.mark("imported")
     win = MainWindow(lesson=lesson)
     startup.mark("window_built")
+    startup.watch(app, win)
+    # The lesson drawn before the window maps, behind the card: its first frame lays out a dozen
+    # plots (~0.3 s), and a window mapped before that would show a black rectangle meanwhile.
+    wait_until(lambda: win.frames.frames_rendered > 0, FIRST_FRAME_WAIT_MS)
+    card.close_when_painted(win)
+    win.show()
+    win.frames.redraw()  # once more at the sizes the window has on screen (a cheap pass)
     if model is not None:
         win.open_model(str(model), activation, spec)  # the two answer what a PyTorch state_dict does not say
-    win.show()
-    startup.watch(app, win)
     if quit_after is not None:
         # for scripted smoke tests: start, train a little, then close like a user would
         QTimer.singleShot(int(quit_after * 500), win.controller.run)

@@ -1,8 +1,9 @@
 """Start-up milestones of the real app, for ``nnviz bench --startup``.
 
 With ``NNVIZ_STARTUP_REPORT=FILE`` set, the app notes the wall-clock time of each milestone
-(Python running nnviz's code, Qt and the views imported, window built, window first
-painted, first frame of the lesson rendered), writes them to FILE as JSON and quits. The
+(Python running nnviz's code, the start-up card painted, Qt and the views imported, window
+built, window first painted, first frame of the lesson rendered), writes them to FILE as JSON
+and quits. The
 benchmark launches the app the way a learner does and subtracts its own launch time.
 """
 
@@ -26,16 +27,11 @@ def watch(app, win) -> None:
     path = os.environ.get(ENV)
     if not path:
         return
-    from PySide6.QtCore import QEvent, QObject, QTimer
+    from PySide6.QtCore import QTimer
 
-    class _FirstPaint(QObject):
-        def eventFilter(self, obj, event):
-            if event.type() == QEvent.Paint:
-                mark("painted")
-            return False
+    from .splash import OnFirstPaint
 
-    painted = _FirstPaint(win)
-    win.installEventFilter(painted)
+    OnFirstPaint(win, lambda: mark("painted"))
     poll = QTimer(win)
     poll.setInterval(1)
 
