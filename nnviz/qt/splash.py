@@ -58,8 +58,8 @@ def _card(dpr: float) -> QPixmap:
 
 
 class StartupCard(QWidget):
-    """A frameless card centred on the screen. (Qt's QSplashScreen blocks for a second in
-    show() when the window system reports no activation, e.g. with no window manager.)"""
+    """A frameless card centred on the screen. (Not Qt's QSplashScreen: its show() took a whole
+    second here, offscreen and on an X server with or without a window manager.)"""
 
     def __init__(self, lesson: str | None, dpr: float):
         super().__init__(None, Qt.SplashScreen | Qt.FramelessWindowHint)
@@ -104,14 +104,16 @@ class OnFirstPaint(QObject):
 def wait_until(done, timeout_ms: int) -> None:
     """Run the event loop until ``done()`` or ``timeout_ms``, without acting on the learner's clicks
     and keys: Qt keeps them queued and delivers them afterwards, so none is lost or acted on early."""
-    loop, poll = QEventLoop(), QTimer()
-    poll.setInterval(5)
+    loop, poll, limit = QEventLoop(), QTimer(), QTimer()
     poll.timeout.connect(lambda: done() and loop.quit())
-    QTimer.singleShot(timeout_ms, loop.quit)
-    poll.start()
+    limit.setSingleShot(True)
+    limit.timeout.connect(loop.quit)
+    poll.start(5)
+    limit.start(timeout_ms)
     if not done():
         loop.exec(QEventLoop.ExcludeUserInputEvents)
     poll.stop()
+    limit.stop()
 
 
 def show_card(app: QApplication, lesson: str | None, on_paint=lambda: None) -> StartupCard:
