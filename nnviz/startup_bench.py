@@ -17,10 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-MILESTONES = ("python_ready", "splash_painted", "imported", "window_built", "painted", "first_frame")
+MILESTONES = ("python_ready", "splash_painted", "imported", "window_built", "first_frame", "painted")
 LABELS = {"python_ready": "Python + nnviz.cli", "splash_painted": "start-up card painted",
-          "imported": "Qt, pyqtgraph, views imported",
-          "window_built": "window built", "painted": "window painted", "first_frame": "lesson drawn"}
+          "imported": "Qt, pyqtgraph, views imported", "window_built": "window built",
+          "first_frame": "lesson drawn (hidden)", "painted": "window on screen"}
+#: also noted, for the tests: when the window was asked to show, when the card went
+EVENTS = ("window_shown", "splash_closed")
 
 
 def launch_once(lesson: str, timeout: float = 60.0) -> dict[str, float]:
@@ -40,7 +42,7 @@ def launch_once(lesson: str, timeout: float = 60.0) -> dict[str, float]:
             raise RuntimeError(f"the app did not report its start-up (exit {proc.returncode}): "
                                f"{proc.stderr.strip()[-400:]}")
         marks = json.loads(report.read_text())
-    return {k: marks[k] - t0 for k in MILESTONES if k in marks}
+    return {k: marks[k] - t0 for k in MILESTONES + EVENTS if k in marks}
 
 
 def run_startup(lessons=("mnist", "digits", "smile"), runs: int = 5) -> dict:
@@ -50,7 +52,7 @@ def run_startup(lessons=("mnist", "digits", "smile"), runs: int = 5) -> dict:
     for lesson in lessons:
         each = [launch_once(lesson) for _ in range(max(1, runs))]
         result[lesson] = {k: statistics.median(r[k] for r in each) for k in MILESTONES if all(k in r for r in each)}
-        result[lesson]["first_frame_each"] = [r["first_frame"] for r in each]
+        result[lesson]["painted_each"] = [r["painted"] for r in each]
     try:
         result["load_average"] = list(os.getloadavg())
     except OSError:
@@ -65,7 +67,7 @@ def format_startup(result: dict) -> str:
             continue
         parts = [f"{LABELS[k]} {r[k]:.2f}" for k in MILESTONES if k in r]
         lines.append(f"  {lesson}: " + " → ".join(parts) +
-                     f"  (lesson drawn: {min(r['first_frame_each']):.2f}–{max(r['first_frame_each']):.2f})")
+                     f"  (on screen: {min(r['painted_each']):.2f}–{max(r['painted_each']):.2f})")
     if "load_average" in result:
         lines.append(f"  (machine load average {result['load_average'][0]:.2f} on {os.cpu_count()} cores)")
     return "\n".join(lines)

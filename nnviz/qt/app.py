@@ -32,25 +32,30 @@ def install_message_handler():
 def main(lesson: str | None = None, model=None, quit_after: float | None = None, activation: str | None = None,
          spec: dict | None = None) -> int:
     from . import startup
-    from .splash import show_card, wait_until
+    from .splash import card_message, show_card, wait_until
 
     install_message_handler()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("nnviz")
     app.setOrganizationName("nnviz")
     # The card first (it needs only QtWidgets), then the second of imports and building behind it.
-    opening = lesson or QSettings("nnviz", "nnviz").value("lesson")
+    opening = card_message(lesson or QSettings("nnviz", "nnviz").value("lesson"), model)
     card = show_card(app, opening, on_paint=lambda: startup.mark("splash_painted"))
+    card.destroyed.connect(lambda: startup.mark("splash_closed"))
     from .window.main_window import MainWindow
 
     startup.mark("imported")
     win = MainWindow(lesson=lesson)
     startup.mark("window_built")
-    startup.watch(app, win)
+    startup.watch(app, win, also=("splash_closed",))
     # The lesson drawn before the window maps, behind the card: its first frame lays out a dozen
-    # plots (~0.3 s), and a window mapped before that would show a black rectangle meanwhile.
-    wait_until(lambda: win.frames.frames_rendered > 0, FIRST_FRAME_WAIT_MS)
+    # plots (~0.3 s), and a window mapped before that would show a black rectangle meanwhile. A
+    # lesson that fails to load ends the wait at once: the window shows, saying why.
+    failed = []
+    win.controller.failed.connect(failed.append)
+    wait_until(lambda: win.frames.frames_rendered > 0 or failed, FIRST_FRAME_WAIT_MS)
     card.close_when_painted(win)
+    startup.mark("window_shown")
     win.show()
     win.frames.redraw()  # once more at the sizes the window has on screen (a cheap pass)
     if model is not None:

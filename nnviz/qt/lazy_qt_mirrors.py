@@ -7,15 +7,19 @@ nnviz never touches: 250–300 ms of every launch.
 
 ``install()`` adds an import hook that, only while ``pyqtgraph.Qt`` runs, puts mirrors in place
 that look a name up in PySide6 the first time it is asked for (PEP 562 ``__getattr__``) and keep
-it, and hides PySide6's listings so the copy loop has nothing to do. Everything pyqtgraph reads
-or patches on its mirrors behaves as before. Should pyqtgraph's import fail this way (a future
-pyqtgraph built differently), the module is run again the ordinary way: slower, never broken.
+it, and hides PySide6's listings so the copy loop has nothing to do. Reading and patching a
+mirror's attributes works as before; listing one (``dir()``, ``import *``) shows only the names
+used so far, which neither pyqtgraph (on PySide6) nor nnviz does. Should pyqtgraph's import fail
+this way (a future pyqtgraph built differently), the module is run again the ordinary way:
+slower, never broken. With another Qt binding chosen for pyqtgraph, the hook stands aside.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import types
+import warnings
 
 _QT_MODULES = ("QtCore", "QtGui", "QtWidgets")
 _TARGET = "pyqtgraph.Qt"
@@ -43,12 +47,17 @@ class _LazyMirrorsLoader:
         self.real = real
 
     def __getattr__(self, name):  # get_source, resource readers, ...: the real loader's
+        if name == "real":  # not set yet (a copy being made): no endless look-up
+            raise AttributeError(name)
         return getattr(self.real, name)
 
     def create_module(self, spec):
         return self.real.create_module(spec)
 
     def exec_module(self, module):
+        if not _pyside6_chosen():
+            self.real.exec_module(module)
+            return
         from PySide6 import QtCore, QtGui, QtWidgets  # noqa: F401 (the modules to mirror)
 
         sources = {short: sys.modules[f"PySide6.{short}"] for short in _QT_MODULES}
@@ -58,15 +67,24 @@ class _LazyMirrorsLoader:
             src.__dir__ = lambda: []  # nothing listed: nothing for the copy loop to force into being
         try:
             self.real.exec_module(module)
-        except Exception:
+        except Exception as e:
+            warnings.warn(f"pyqtgraph is imported the ordinary way (lazy Qt mirrors failed: {e!r})",
+                          RuntimeWarning, stacklevel=2)
             # forget the mirrors and whatever was imported with them, or the second run finds them
-            for name in [n for n in sys.modules if n.startswith(f"{_TARGET}.")]:
+            for name in [n for n in list(sys.modules) if n.startswith(f"{_TARGET}.")]:
                 del sys.modules[name]
                 module.__dict__.pop(name.rpartition(".")[2], None)
             _restore(sources, listings)
             self.real.exec_module(module)  # the ordinary, slower way
         finally:
             _restore(sources, listings)
+
+
+def _pyside6_chosen() -> bool:
+    """Will pyqtgraph use PySide6? (Its choice: PYQTGRAPH_QT_LIB, else a binding already imported,
+    PyQt6 first; the hook imports PySide6 itself.)"""
+    wanted = os.environ.get("PYQTGRAPH_QT_LIB")
+    return wanted == "PySide6" if wanted else "PyQt6" not in sys.modules
 
 
 def _restore(sources, listings) -> None:

@@ -8,6 +8,9 @@ QPainter rather than shipped as an image, so it is sharp at any screen scale.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import shiboken6
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication, QWidget
@@ -61,12 +64,12 @@ class StartupCard(QWidget):
     """A frameless card centred on the screen. (Not Qt's QSplashScreen: its show() took a whole
     second here, offscreen and on an X server with or without a window manager.)"""
 
-    def __init__(self, lesson: str | None, dpr: float):
+    def __init__(self, message: str, dpr: float):
         super().__init__(None, Qt.SplashScreen | Qt.FramelessWindowHint)
         self.setObjectName("startupCard")
         self.setAttribute(Qt.WA_DeleteOnClose)
         self.pixmap = _card(dpr)
-        self.message = f"Opening the {lesson} lesson…" if lesson else "Opening…"
+        self.message = message
         self.setFixedSize(*SIZE)
         screen = QGuiApplication.primaryScreen()
         if screen is not None:
@@ -79,9 +82,15 @@ class StartupCard(QWidget):
         p.drawText(QRectF(30, SIZE[1] - 44, SIZE[0] - 60, 24), Qt.AlignLeft | Qt.AlignVCenter, self.message)
         p.end()
 
-    def close_when_painted(self, window: QWidget) -> None:
-        """Close once ``window`` has painted itself on screen (the card stays on top till then)."""
-        self._closer = OnFirstPaint(window, self.close)
+    def close_when_painted(self, window: QWidget, at_most_ms: int = 10_000) -> None:
+        """Close once ``window`` has painted itself on screen (the card stays on top till then), or
+        after ``at_most_ms`` whatever happens (a window mapped on another workspace never paints)."""
+        OnFirstPaint(window, self._close)
+        QTimer.singleShot(at_most_ms, self, self.close)  # cancelled with the card
+
+    def _close(self) -> None:
+        if shiboken6.isValid(self):  # not already closed (from outside, or by the time limit)
+            self.close()
 
 
 class OnFirstPaint(QObject):
@@ -102,8 +111,8 @@ class OnFirstPaint(QObject):
 
 
 def wait_until(done, timeout_ms: int) -> None:
-    """Run the event loop until ``done()`` or ``timeout_ms``, without acting on the learner's clicks
-    and keys: Qt keeps them queued and delivers them afterwards, so none is lost or acted on early."""
+    """Run the event loop until ``done()`` or ``timeout_ms``, leaving the learner's clicks and keys
+    queued (Qt delivers them afterwards): nothing they do acts on a window still being built."""
     loop, poll, limit = QEventLoop(), QTimer(), QTimer()
     poll.timeout.connect(lambda: done() and loop.quit())
     limit.setSingleShot(True)
@@ -116,9 +125,15 @@ def wait_until(done, timeout_ms: int) -> None:
     limit.stop()
 
 
-def show_card(app: QApplication, lesson: str | None, on_paint=lambda: None) -> StartupCard:
-    """The card ("Opening the <lesson> lesson…"), on screen when this returns (or after 0.3 s)."""
-    card = StartupCard(lesson, app.devicePixelRatio())
+def card_message(lesson: str | None, model=None) -> str:
+    if model is not None:
+        return f"Opening {Path(model).name}…"
+    return f"Opening the {lesson} lesson…" if lesson else "Opening…"
+
+
+def show_card(app: QApplication, message: str, on_paint=lambda: None) -> StartupCard:
+    """The card, saying ``message``, on screen when this returns (or after 0.3 s)."""
+    card = StartupCard(message, app.devicePixelRatio())
     painted = []
     OnFirstPaint(card, lambda: (on_paint(), painted.append(True)))
     card.show()

@@ -22,8 +22,9 @@ def mark(name: str) -> None:
     MARKS.setdefault(name, time.time())
 
 
-def watch(app, win) -> None:
-    """When reporting was asked for: note the first paint and the first lesson frame, then quit."""
+def watch(app, win, also=()) -> None:
+    """When reporting was asked for: note the window's first paint on screen and its first lesson
+    frame (and wait for the marks in ``also``), then write the report and quit."""
     path = os.environ.get(ENV)
     if not path:
         return
@@ -36,8 +37,9 @@ def watch(app, win) -> None:
     poll.setInterval(1)
 
     def check():
-        if win.frames.frames_rendered and "painted" in MARKS:
+        if win.frames.frames_rendered:
             mark("first_frame")
+        if all(m in MARKS for m in ("painted", "first_frame", *also)):
             poll.stop()
             with open(path, "w", encoding="utf-8") as f:
                 json.dump(MARKS, f)
