@@ -116,6 +116,7 @@ def wait_until(done, timeout_ms: int) -> None:
     loop, poll, limit = QEventLoop(), QTimer(), QTimer()
     poll.timeout.connect(lambda: done() and loop.quit())
     limit.setSingleShot(True)
+    limit.setTimerType(Qt.PreciseTimer)  # a coarse timer may end the wait up to 5% early
     limit.timeout.connect(loop.quit)
     poll.start(5)
     limit.start(timeout_ms)

@@ -67,7 +67,7 @@ def test_waiting_at_start_up_ends_when_done_or_at_the_timeout(qtbot):
     assert len(ticks) >= 3 and time.perf_counter() - t0 < 4  # done: no wait for the timeout
     t0 = time.perf_counter()
     wait_until(lambda: False, 200)
-    assert time.perf_counter() - t0 >= 0.19
+    assert time.perf_counter() - t0 >= 0.18  # the time limit, give or take the clock's grain
 
 
 def test_the_app_paints_the_card_first_and_shows_the_window_with_its_lesson_drawn():
