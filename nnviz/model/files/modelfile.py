@@ -163,26 +163,35 @@ def network_from_arrays(path: Path, arch, arrays: Mapping[str, np.ndarray]) -> N
     bias = arch.get("bias", True)
     if not isinstance(bias, bool):
         _fail(path, f"has an invalid bias flag {short_repr(bias)} in its architecture")
-    n = len(sizes) - 1
-    weights, biases = [], []
-    for i in range(n):
-        w, b = arrays.get(f"W{i}"), arrays.get(f"b{i}")
-        if w is None or b is None:
-            _fail(path, f"is missing the weights of layer {i + 1}")
-        if w.shape != (sizes[i + 1], sizes[i]) or b.shape != (sizes[i + 1],):
-            _fail(path, f"layer {i + 1} has weights {w.shape} and biases {b.shape}, but the architecture "
-                        f"{'-'.join(map(str, sizes))} needs {(sizes[i + 1], sizes[i])} and {(sizes[i + 1],)}")
-        if w.dtype.kind != "f" or b.dtype.kind != "f":
-            _fail(path, f"layer {i + 1} holds {w.dtype} numbers, not floating point weights")
-        if not (np.isfinite(w).all() and np.isfinite(b).all()):
-            _fail(path, f"layer {i + 1} has weights that are not numbers (NaN or infinity)")
-        weights.append(w)
-        biases.append(b)
-    if f"W{n}" in arrays or f"b{n}" in arrays:
-        _fail(path, "has more weight layers than its architecture says")
+    shapes = [(sizes[i + 1], sizes[i]) for i in range(len(sizes) - 1)]
+    weights, biases = _checked_layers(path, arrays, shapes, "layer", "the architecture "
+                                      f"{'-'.join(map(str, sizes))}", "architecture")
     net = Network(sizes, hidden=arch["hidden"], output=arch["output"], bias=bias, init="zeros")
     net.set_parameters(weights, biases)
     return net
+
+
+def _checked_layers(path: Path, arrays: Mapping[str, np.ndarray], shapes, layer: str, needs: str, says: str):
+    """Arrays ``W{i}`` (shape) and ``b{i}`` (shape[0],) of every layer, each present, of that shape,
+    finite floating point, and no layer beyond them; else the file fails, naming what is wrong."""
+    weights, biases = [], []
+    for i, shape in enumerate(shapes):
+        w, b = arrays.get(f"W{i}"), arrays.get(f"b{i}")
+        if w is None or b is None:
+            _fail(path, f"is missing the weights of {layer} {i + 1}")
+        if w.shape != tuple(shape) or b.shape != tuple(shape[:1]):
+            _fail(path, f"{layer} {i + 1} has weights {w.shape} and biases {b.shape}, but {needs} "
+                        f"needs {tuple(shape)} and {tuple(shape[:1])}")
+        if w.dtype.kind != "f" or b.dtype.kind != "f":
+            _fail(path, f"{layer} {i + 1} holds {w.dtype} numbers, not floating point weights")
+        if not (np.isfinite(w).all() and np.isfinite(b).all()):
+            _fail(path, f"{layer} {i + 1} has weights that are not numbers (NaN or infinity)")
+        weights.append(w)
+        biases.append(b)
+    n = len(shapes)
+    if f"W{n}" in arrays or f"b{n}" in arrays:
+        _fail(path, f"has more weight layers than its {says} says")
+    return weights, biases
 
 
 def _stack_from_arrays(path: Path, spec, arrays: Mapping[str, np.ndarray]):
@@ -199,23 +208,9 @@ def _stack_from_arrays(path: Path, spec, arrays: Mapping[str, np.ndarray]):
             _fail(path, f"layer {i + 1} ({layer.type}) makes {'×'.join(map(str, layer.out_shape))} numbers "
                         f"per image; nnviz opens at most {MAX_MAP_SIZE:,}")
     shapes = [layer.weight_shape for layer in layers if layer.weight_shape is not None]
-    weights, biases = [], []
-    for i, shape in enumerate(shapes):
-        w, b = arrays.get(f"W{i}"), arrays.get(f"b{i}")
-        if w is None or b is None:
-            _fail(path, f"is missing the weights of weight layer {i + 1}")
-        if w.shape != shape or b.shape != shape[:1]:
-            _fail(path, f"weight layer {i + 1} has weights {w.shape} and biases {b.shape}, but its spec "
-                        f"needs {shape} and {shape[:1]}")
-        if w.dtype.kind != "f" or b.dtype.kind != "f":
-            _fail(path, f"weight layer {i + 1} holds {w.dtype} numbers, not floating point weights")
-        if not (np.isfinite(w).all() and np.isfinite(b).all()):
-            _fail(path, f"weight layer {i + 1} has weights that are not numbers (NaN or infinity)")
-        weights.append(np.array(w, dtype=np.float32, order="C"))
-        biases.append(np.array(b, dtype=np.float32))
-    n = len(shapes)
-    if f"W{n}" in arrays or f"b{n}" in arrays:
-        _fail(path, "has more weight layers than its spec says")
+    weights, biases = _checked_layers(path, arrays, shapes, "weight layer", "its spec", "spec")
+    weights = [np.array(w, dtype=np.float32, order="C") for w in weights]
+    biases = [np.array(b, dtype=np.float32) for b in biases]
     return network_from_parameters(spec, weights, biases)
 
 
