@@ -96,7 +96,7 @@ def test_a_full_speed_run_keeps_every_recent_iteration_exactly(qtbot, controller
             states[reference.iteration] = [w.copy() for w in reference.network.weights]
     for k in (n - 13, n - 1):  # off the checkpoint grid
         controller.preview(k)
-        qtbot.waitUntil(lambda: controller.latest.iteration == k, timeout=5000)
+        qtbot.waitUntil(lambda k=k: controller.latest.iteration == k, timeout=5000)
         for a, b in zip(controller.latest.weights, states[k]):
             np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(controller.latest.update_w[0], states[k][0] - states[k - 1][0])

@@ -72,7 +72,7 @@ class BarLabels:
         self.items = []
         font = QFont()
         font.setPointSizeF(7.0)
-        for i in range(n):
+        for _ in range(n):
             t = pg.TextItem("", color=(60, 60, 60))
             t.setFont(font)
             t.setZValue(3)

@@ -226,7 +226,7 @@ class ActivationView(LessonView, QWidget):
             if self._memo.unchanged(f"layer{layer}", v, levels[1] - levels[0], (lut, levels)):
                 continue
             self._memo.set_if_changed(f"lut{layer}", lut,
-                                      lambda name: img.setLookupTable(GRAY if name == "gray" else lookup_table(name)))
+                                      lambda name, img=img: img.setLookupTable(GRAY if name == "gray" else lookup_table(name)))
             img.setImage(paint_cells(v, index_map), levels=levels, autoLevels=False)
             self._flag(flags, v, index_map)
         self._show_output(shown[-1])

@@ -233,7 +233,7 @@ class NetworkStack(LessonView, QStackedWidget):
             self._mlp = snap.is_mlp
             if not self._mlp:
                 self.activation_view.set_lesson(None)  # nothing of its kind kept: it rebuilds on return
-                self.conv_view  # built now, the first time a conv net shows
+                _ = self.conv_view  # built now, the first time a conv net shows
             show_page(self, self.pages[self._mlp])
         self.current().show_snapshot(snap, frame)
 

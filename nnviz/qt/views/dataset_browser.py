@@ -49,7 +49,7 @@ class ExamplesModel(QAbstractListModel):
         self.x, self.labels, self.shape, self.marks, self.rows = x, labels, shape, marks, rows
         self.endResetModel()
 
-    def rowCount(self, parent=QModelIndex()):
+    def rowCount(self, parent=QModelIndex()):  # noqa: B008 - Qt's own signature; an invalid index is immutable
         return 0 if parent.isValid() else len(self.rows)
 
     def data(self, index, role=Qt.DisplayRole):

@@ -138,7 +138,7 @@ class WeightsStack(LessonView, QStackedWidget):
         if mlp != self._mlp or self.currentWidget() is not self.pages[mlp]:
             if not mlp:
                 self.weight_panel.set_lesson(None)  # no snapshot of its kind kept: it rebuilds on return
-                self.kernel_grid  # built now, the first time a conv net shows
+                _ = self.kernel_grid  # built now, the first time a conv net shows
             self._mlp = mlp
             show_page(self, self.pages[mlp])
 

@@ -83,7 +83,7 @@ def test_saliency_is_the_top_scores_gradient_and_brightening_along_it_raises_tha
         assert target == int(t.network.predict(x[None])[0].argmax()) == top_output(t.network, x)
         np.testing.assert_allclose(s, finite_differences(net64, x.astype(np.float64), 3, target, pre=True),
                                    rtol=1e-5, atol=1e-7)
-        score = lambda v: reference(net64, v, 3, target, pre=True)
+        score = lambda v, target=target: reference(net64, v, 3, target, pre=True)
         assert score(x + 1e-3 * np.sign(s)) > score(x) > score(x - 1e-3 * np.sign(s))
     other, s2 = saliency(t.network, t.dataset.x_test[0], target=3)
     assert other == 3 and not np.allclose(s2, saliency(t.network, t.dataset.x_test[0])[1])

@@ -58,7 +58,7 @@ def test_walking_the_smile_guide_as_a_learner(qtbot, make_window):
     wait_step(qtbot, win, 0)
     # 1, 2: reading steps — done once shown; Next moves on
     for i in (1, 2):
-        qtbot.waitUntil(lambda: panel.steps()[i]["done"], timeout=3000)
+        qtbot.waitUntil(lambda i=i: panel.steps()[i]["done"], timeout=3000)
         panel.next_step()
     # 3: the Nudge vs gradient tab, opened by Show me
     assert panel.show_me()

@@ -215,7 +215,7 @@ def _read_onnx(path: Path) -> tuple[dict, list[Param]]:
         elif op == "MaxPool":
             k = attrs.get("kernel_shape", [])
             _check_attrs(path, node, attrs, {
-                "kernel_shape": _square, "strides": lambda v: list(v) == list(k), "ceil_mode": lambda v: v == 0,
+                "kernel_shape": _square, "strides": lambda v, k=k: list(v) == list(k), "ceil_mode": lambda v: v == 0,
                 "dilations": lambda v: list(v) == [1, 1], "pads": lambda v: not any(v),
                 "auto_pad": lambda v: v in (b"NOTSET", "NOTSET"), "storage_order": lambda v: v == 0})
             if "strides" not in attrs and list(k) != [1, 1]:
@@ -274,7 +274,7 @@ def _read_onnx(path: Path) -> tuple[dict, list[Param]]:
 def onnx_bytes(net) -> bytes:
     """``net`` as an ONNX model (opset 13): Conv / Relu, Sigmoid, Tanh / MaxPool / Flatten / Gemm, then the
     output activation (Softmax, Sigmoid), with a dynamic batch axis; the tensors named as ``sequential_keys``."""
-    onnx = _onnx("ONNX export")
+    _onnx("ONNX export")  # a clear message where the package is missing
     from onnx import TensorProto, helper, numpy_helper
 
     spec = net.spec
