@@ -33,7 +33,7 @@ def test_tiny_rate_lowers_the_loss_by_rate_times_gradient_norm_squared():
     for rate, loss in zip(p.rates[:2], p.losses[:2]):
         assert p.base_loss - loss == pytest.approx(rate * g2, rel=1e-3)
     assert p.losses[2] > p.base_loss  # a huge step overshoots
-    assert p.current_loss == p.losses[1]
+    assert p.current_loss == p.losses[1]  # the same rate through the same function
     full = probe_learning_rates(net, X, Y, "cross_entropy", 1e-4)
     assert full.best_rate > 0.1 and full.verdict() == "crawls"
     assert probe_learning_rates(net, X, Y, "cross_entropy", full.best_rate).verdict() == "good"

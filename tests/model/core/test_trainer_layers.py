@@ -179,7 +179,7 @@ def test_a_conv_snapshot_lays_out_its_layers_and_rebuilds_its_network():
     net = snap.network()
     assert type(net) is LayerNetwork
     x = t.dataset.x_test[:7]
-    np.testing.assert_array_equal(net.predict(x), t.network.predict(x))
+    np.testing.assert_array_equal(net.predict(x), t.network.predict(x))  # copies of the weights, the same code
     for a, b in zip(net.forward(x[:1]), t.network.forward(x[:1])):
         np.testing.assert_array_equal(a, b)
     past = t.snapshot_at(t.state(), lesson="conv")
