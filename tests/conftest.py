@@ -2,3 +2,16 @@ import os
 
 # Qt must never need a screen in tests; set before PySide6 is imported anywhere.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from hypothesis import HealthCheck, settings
+
+from tests.fuzzing import THOROUGH
+
+# Hypothesis runs every property with one of two profiles, never numbers per file: "default"
+# (the same cases every run, enough to catch what the fuzzers have found) and "thorough" (ten
+# times as many, new ones each run), chosen by NNVIZ_THOROUGH=1 or --hypothesis-profile=thorough.
+_QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture]
+settings.register_profile("default", max_examples=100, derandomize=True, database=None, deadline=None,
+                          suppress_health_check=_QUIET)
+settings.register_profile("thorough", max_examples=1000, database=None, deadline=None, suppress_health_check=_QUIET)
+settings.load_profile("thorough" if THOROUGH else "default")

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from nnviz.model.canvas import Canvas, cells_on_segment
@@ -180,7 +180,6 @@ def test_binary_erase_and_binary_values():
 segment_points = st.tuples(st.floats(-3, 15, allow_nan=False), st.floats(-3, 15, allow_nan=False))
 
 
-@settings(max_examples=60, deadline=None)
 @given(
     strokes=st.lists(
         st.tuples(st.booleans(), st.lists(segment_points, min_size=1, max_size=6)),

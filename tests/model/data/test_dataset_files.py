@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, strategies as st
 
 from nnviz.model.data.dataset_files import open_dataset
 from nnviz.model.errors import DataFormatError
@@ -55,8 +55,6 @@ def test_npz_round_trip_and_bad_npz(tmp_path):
         open_dataset(good, load_dataset("smile"))
 
 
-@settings(max_examples=150, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                                    HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzzed_npz_files_only_ever_raise_our_error(tmp_path, data):
     rng = np.random.default_rng(0)

@@ -5,7 +5,7 @@ import struct
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from nnviz.model.errors import DataFormatError
@@ -247,7 +247,6 @@ _VALID = _valid_bytes()
 _VALID_GZ = gzip.compress(_VALID, mtime=0)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_fuzzed_files_only_ever_raise_our_error(tmp_path, data):
     kind = data.draw(st.sampled_from(["random", "random-idx-head", "truncate", "truncate-gz",

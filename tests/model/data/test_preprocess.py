@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from nnviz.model.canvas import Canvas
@@ -118,7 +118,6 @@ def test_area_averaging_shrink_keeps_mean_ink():
     assert resize(image, 20, 20).mean() == pytest.approx(image.mean(), rel=1e-9)
 
 
-@settings(max_examples=40, deadline=None)
 @given(
     top=st.integers(0, 20), left=st.integers(0, 20),
     h=st.integers(1, 8), w=st.integers(1, 8),

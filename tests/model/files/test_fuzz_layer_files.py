@@ -5,12 +5,12 @@ import collections
 import zipfile
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import settings
 
 from nnviz.model.core.network import Network
 from nnviz.model.files.modelfile import SavedModel, load_model, save_model
-from tests.model.files.test_fuzz_files import _history, _kinds, _load_once, _members, _mutant, _report, _rezip
+from tests.fuzzing import (fuzz_each_kind, kinds, load_once, members, mutant, report, rezip, small_history,
+                           sweep_truncations, zip_boundaries)
 
 #: a small conv stack, so the file (and every truncation of it) stays small
 SPEC = {"input_shape": [1, 6, 6], "layers": [
@@ -21,7 +21,7 @@ SPEC = {"input_shape": [1, 6, 6], "layers": [
 
 def _conv_file(path):
     return save_model(path, SavedModel(Network.from_spec(SPEC, seed=1), "digits", 6, 1, 3, {"learning_rate": 0.1},
-                                       _history()))
+                                       small_history()))
 
 
 def _check(m):
@@ -34,24 +34,16 @@ def test_every_truncation_of_a_conv_model_is_refused(tmp_path):
     base = _conv_file(tmp_path / "valid.npz").read_bytes()
     _check(load_model(tmp_path / "valid.npz"))
     counts = collections.Counter()
-    for cut in range(len(base)):
-        _load_once(load_model, _check, tmp_path / "cut.npz", base[:cut], counts, "truncate")
-    assert counts["truncate", "loaded"] == 0
+    cuts = sweep_truncations(load_model, _check, tmp_path / "cut.npz", base, zip_boundaries(base), counts)
+    assert counts["truncate", "refused"] == cuts
 
 
 def test_fuzzed_conv_model_files_only_ever_raise_our_error(tmp_path):
     base = _conv_file(tmp_path / "valid.npz").read_bytes()
-    members = _members(base)
-    stored = _rezip(members, zipfile.ZIP_STORED)
+    entries = members(base)
+    stored = rezip(entries, zipfile.ZIP_STORED)
     counts = collections.Counter()
-
-    @settings(max_examples=400, derandomize=True, database=None, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(data=st.data())
-    def run(data):
-        kind, blob = _mutant(data, base, stored, members)
-        _load_once(load_model, _check, tmp_path / "fuzz.npz", blob, counts, kind)
-
-    run()
-    total, by_kind = _report("conv model fuzz", counts)
-    assert total >= 400 and set(by_kind) == set(_kinds(members))
+    fuzz_each_kind(kinds(entries), lambda data, kind: load_once(
+        load_model, _check, tmp_path / "fuzz.npz", mutant(data, kind, base, stored, entries), counts, kind))
+    total, by_kind = report("conv model fuzz", counts)
+    assert total >= settings().max_examples and set(by_kind) == set(kinds(entries))

@@ -1,5 +1,6 @@
 """Fuzzing the foreign readers (PyTorch zip, safetensors, ONNX) as test_fuzz_files.py fuzzes nnviz's
-own: every truncation, random bytes, bit flips (anywhere and aimed at the headers), mutations inside
+own: truncations at every structural boundary of each format and a sample of other offsets (every
+offset with NNVIZ_THOROUGH=1; tests/fuzzing.py), random bytes, bit flips (anywhere and aimed at the headers), mutations inside
 the structure (zip members re-zipped with valid CRCs, safetensors header values, ONNX protobuf
 fields), absurd declared shapes, offsets and lengths. Whatever the bytes, the only exception is
 DataFormatError with one line naming the file; nothing hangs (5 s alarm per case) and nothing is
@@ -14,19 +15,19 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from nnviz.model.errors import DataFormatError
 from nnviz.model.files.foreign import load_foreign
-from tests.model.files.test_fuzz_files import (_flip, _json, _kinds, _load_once, _members, _mutant, _patch_sizes,
-                                               _report, _rezip, deadline)
+from tests.fuzzing import (any_json, deadline, flip, fuzz_each_kind, kinds, load_once, members, mutant, patch_sizes,
+                           protobuf_boundaries, report, rezip, safetensors_boundaries, sweep_truncations,
+                           zip_boundaries)
 
 from .torchlike import dumps, ordered, tensor, torch_zip
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "foreign"
 CNN_SPEC = json.loads((FIXTURES / "cnn_spec.json").read_text())
-FUZZ_EXAMPLES = 500
 PEAK_BYTES = 24 << 20  # the fixtures are < 100 KB: a hostile size believed would show far above this
 
 
@@ -41,10 +42,7 @@ def _check(saved):
 
 
 def _once(path, blob, counts, kind):
-    try:
-        _load_once(_load, _check, path, blob, counts, kind)
-    except DataFormatError as e:  # pragma: no cover - _load_once handles these; keep the message visible
-        raise AssertionError(str(e))
+    load_once(_load, _check, path, blob, counts, kind)
 
 
 def _one_line(path, blob):
@@ -57,6 +55,9 @@ def _one_line(path, blob):
 
 # --- every truncation ------------------------------------------------------------------------
 
+BOUNDARIES = {".pt": zip_boundaries, ".safetensors": safetensors_boundaries, ".onnx": protobuf_boundaries}
+
+
 @pytest.mark.parametrize("name", ["cnn.pt", "cnn.safetensors", "cnn_bf16.safetensors", "cnn.onnx"])
 def test_every_truncation_is_refused(tmp_path, name):
     if name.endswith(".onnx"):
@@ -64,91 +65,81 @@ def test_every_truncation_is_refused(tmp_path, name):
     base = (FIXTURES / name).read_bytes()
     _check(_load(FIXTURES / name))
     counts = collections.Counter()
-    target = tmp_path / f"cut{Path(name).suffix}"
-    for cut in range(len(base)):
-        _once(target, base[:cut], counts, "truncate")
-    total, _ = _report(f"{name} truncations", counts)
-    assert total == len(base) and counts["truncate", "loaded"] == 0
+    suffix = Path(name).suffix
+    cuts = sweep_truncations(_load, _check, tmp_path / f"cut{suffix}", base, BOUNDARIES[suffix](base), counts)
+    total, _ = report(f"{name} truncations", counts)
+    assert total == cuts and counts["truncate", "loaded"] == 0
 
 
 # --- Hypothesis mutations ----------------------------------------------------------------------
 
 def test_fuzzed_pytorch_zips_only_ever_raise_our_error(tmp_path):
     base = (FIXTURES / "cnn.pt").read_bytes()
-    members = _members(base)
-    stored = _rezip(members, zipfile.ZIP_STORED)
+    entries = members(base)
+    stored = rezip(entries, zipfile.ZIP_STORED)
     counts = collections.Counter()
-
-    @settings(max_examples=FUZZ_EXAMPLES, derandomize=True, database=None, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(data=st.data())
-    def run(data):
-        kind, blob = _mutant(data, base, stored, members)
-        _once(tmp_path / "fuzz.pt", blob, counts, kind)
-
-    run()
-    total, by_kind = _report("PyTorch zip fuzz", counts)
-    assert total >= FUZZ_EXAMPLES and set(by_kind) == set(_kinds(members))
+    fuzz_each_kind(kinds(entries), lambda data, kind: _once(tmp_path / "fuzz.pt",
+                                                            mutant(data, kind, base, stored, entries), counts, kind))
+    total, by_kind = report("PyTorch zip fuzz", counts)
+    assert total >= settings().max_examples and set(by_kind) == set(kinds(entries))
 
 
-def _safetensors_mutant(data, base):
+#: header-entry replaces a whole entry; the others one field of one entry (each kind gets its own
+#: share of the examples, so every field meets lists, numbers and strings)
+ST_FIELDS = {"header-dtype": "dtype", "header-shape": "shape", "header-offsets": "data_offsets",
+             "header-extra": "extra"}
+ST_KINDS = ("random", "truncate", "flip", "flip-header", "header-length", "header-entry", *ST_FIELDS, "append")
+
+
+def _safetensors_mutant(data, kind, base):
     n = struct.unpack_from("<Q", base)[0]
-    kinds = ("random", "truncate", "flip", "flip-header", "header-length", "header-value", "append")
-    kind = data.draw(st.sampled_from(kinds), label="kind")
     if kind == "random":
-        return kind, data.draw(st.binary(max_size=2000))
+        return data.draw(st.binary(max_size=2000))
     if kind == "truncate":
-        return kind, base[:data.draw(st.integers(0, len(base) - 1))]
+        return base[:data.draw(st.integers(0, len(base) - 1))]
     if kind == "append":
-        return kind, base + data.draw(st.binary(min_size=1, max_size=100))
+        return base + data.draw(st.binary(min_size=1, max_size=100))
     if kind in ("flip", "flip-header"):
         top = len(base) if kind == "flip" else 8 + n
         pos = data.draw(st.lists(st.integers(0, top - 1), min_size=1, max_size=6))
-        return kind, _flip(base, pos, data.draw(st.lists(st.integers(0, 7), min_size=len(pos), max_size=len(pos))))
+        return flip(base, pos, data.draw(st.lists(st.integers(0, 7), min_size=len(pos), max_size=len(pos))))
     if kind == "header-length":
         value = data.draw(st.one_of(st.integers(0, 2**64 - 1), st.integers(n - 16, n + 16).filter(lambda v: v >= 0)))
-        return kind, struct.pack("<Q", value) + base[8:]
+        return struct.pack("<Q", value) + base[8:]
     header = json.loads(base[8:8 + n])
-    name = data.draw(st.sampled_from(sorted(header)))
-    if name == "__metadata__" or data.draw(st.booleans()):
-        header[name] = data.draw(_json)
+    if kind == "header-entry":
+        header[data.draw(st.sampled_from(sorted(header)))] = data.draw(any_json)
     else:
-        field = data.draw(st.sampled_from(["dtype", "shape", "data_offsets", "extra"]))
-        header[name][field] = data.draw(st.one_of(
-            _json, st.lists(st.integers(-2, 2**62), max_size=4), st.sampled_from(["F16", "BF16", "I64", "F8", "U64"])))
+        name = data.draw(st.sampled_from(sorted(set(header) - {"__metadata__"})))
+        header[name][ST_FIELDS[kind]] = data.draw(st.one_of(
+            any_json, st.lists(st.integers(-2, 2**62), max_size=4), st.sampled_from(["F16", "BF16", "I64", "F8", "U64"])))
     text = json.dumps(header).encode()
-    return kind, struct.pack("<Q", len(text)) + text + base[8 + n:]
+    return struct.pack("<Q", len(text)) + text + base[8 + n:]
 
 
 @pytest.mark.parametrize("name", ["cnn.safetensors", "cnn_bf16.safetensors"])
 def test_fuzzed_safetensors_only_ever_raise_our_error(tmp_path, name):
     base = (FIXTURES / name).read_bytes()
     counts = collections.Counter()
-
-    @settings(max_examples=FUZZ_EXAMPLES, derandomize=True, database=None, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(data=st.data())
-    def run(data):
-        kind, blob = _safetensors_mutant(data, base)
-        _once(tmp_path / "fuzz.safetensors", blob, counts, kind)
-
-    run()
-    total, by_kind = _report(f"{name} fuzz", counts)
-    assert total >= FUZZ_EXAMPLES and len(by_kind) == 7
+    fuzz_each_kind(ST_KINDS, lambda data, kind: _once(tmp_path / "fuzz.safetensors",
+                                                      _safetensors_mutant(data, kind, base), counts, kind))
+    total, by_kind = report(f"{name} fuzz", counts)
+    assert total >= settings().max_examples and set(by_kind) == set(ST_KINDS)
 
 
-def _onnx_mutant(data, base, onnx):
-    kinds = ("random", "truncate", "flip", "append", "dims", "raw", "op", "attr", "location", "dtype", "io")
-    kind = data.draw(st.sampled_from(kinds), label="kind")
+ONNX_KINDS = ("random", "truncate", "flip", "append", "dims", "raw", "op", "attr", "location", "dtype", "io")
+
+
+def _onnx_mutant(data, kind, base, onnx):
     if kind == "random":
-        return kind, data.draw(st.binary(max_size=2000))
+        return data.draw(st.binary(max_size=2000))
     if kind == "truncate":
-        return kind, base[:data.draw(st.integers(0, len(base) - 1))]
+        return base[:data.draw(st.integers(0, len(base) - 1))]
     if kind == "append":
-        return kind, base + data.draw(st.binary(min_size=1, max_size=100))
+        return base + data.draw(st.binary(min_size=1, max_size=100))
     if kind == "flip":
         pos = data.draw(st.lists(st.integers(0, len(base) - 1), min_size=1, max_size=6))
-        return kind, _flip(base, pos, data.draw(st.lists(st.integers(0, 7), min_size=len(pos), max_size=len(pos))))
+        return flip(base, pos, data.draw(st.lists(st.integers(0, 7), min_size=len(pos), max_size=len(pos))))
     m = onnx.load_from_string(base)
     g = m.graph
     t = g.initializer[data.draw(st.integers(0, len(g.initializer) - 1))]
@@ -177,24 +168,17 @@ def _onnx_mutant(data, base, onnx):
     else:  # io: rewire a node's input
         if node.input:
             node.input[0] = data.draw(st.sampled_from([n.output[0] for n in g.node] + ["x", "nowhere"]))
-    return kind, m.SerializeToString()
+    return m.SerializeToString()
 
 
 def test_fuzzed_onnx_only_ever_raises_our_error(tmp_path):
     onnx = pytest.importorskip("onnx")
     base = (FIXTURES / "cnn.onnx").read_bytes()
     counts = collections.Counter()
-
-    @settings(max_examples=FUZZ_EXAMPLES, derandomize=True, database=None, deadline=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(data=st.data())
-    def run(data):
-        kind, blob = _onnx_mutant(data, base, onnx)
-        _once(tmp_path / "fuzz.onnx", blob, counts, kind)
-
-    run()
-    total, by_kind = _report("ONNX fuzz", counts)
-    assert total >= FUZZ_EXAMPLES and len(by_kind) == 11
+    fuzz_each_kind(ONNX_KINDS, lambda data, kind: _once(tmp_path / "fuzz.onnx", _onnx_mutant(data, kind, base, onnx),
+                                                        counts, kind))
+    total, by_kind = report("ONNX fuzz", counts)
+    assert total >= settings().max_examples and set(by_kind) == set(ONNX_KINDS)
 
 
 # --- targeted hostile files ----------------------------------------------------------------------
@@ -228,10 +212,10 @@ def test_hostile_tensor_declarations_are_not_believed(tmp_path, small_peak, case
 
 
 def test_hostile_zip_sizes_are_not_believed(tmp_path):
-    members = _members((FIXTURES / "cnn.pt").read_bytes())
+    entries = members((FIXTURES / "cnn.pt").read_bytes())
     # a zip bomb: 50 MB of zeros declared as 100 bytes is never inflated past 101 bytes
-    bomb = _patch_sizes(_rezip([("cnn/data.pkl", bytes(50_000_000))] + members[1:]), 100)
-    big = _patch_sizes(_rezip(members), 0xFFFFFFF0)
+    bomb = patch_sizes(rezip([("cnn/data.pkl", bytes(50_000_000))] + entries[1:]), 100)
+    big = patch_sizes(rezip(entries), 0xFFFFFFF0)
     tracemalloc.start()
     try:
         assert "damaged" in _one_line(tmp_path / "h.pt", bomb)
