@@ -27,6 +27,7 @@ def test_lessons_verbose_says_what_a_kernel_and_a_feature_map_are():
     assert "\nmnist-conv  Convolution on 28×28 digits" in out.stdout
 
 
+@pytest.mark.slow
 def test_train_conv_reaches_its_target_saves_and_evaluates(tmp_path):
     out = nnviz("train", "--lesson", "conv", "--json", "--save", str(tmp_path / "c.npz"))
     assert out.returncode == 0, out.stderr
@@ -37,6 +38,7 @@ def test_train_conv_reaches_its_target_saves_and_evaluates(tmp_path):
     assert json.loads(ev.stdout.strip().splitlines()[-1])["accuracy"] == pytest.approx(result["test_accuracy"])
 
 
+@pytest.mark.slow
 def test_train_mnist_conv_one_epoch_saves_a_conv_model_that_evaluates(tmp_path):
     out = nnviz("train", "--lesson", "mnist-conv", "--epochs", "1", "--json", "--save", str(tmp_path / "m.npz"))
     assert out.returncode == 0, out.stderr
@@ -47,6 +49,7 @@ def test_train_mnist_conv_one_epoch_saves_a_conv_model_that_evaluates(tmp_path):
     assert got["n"] == 1000 and got["accuracy"] == pytest.approx(result["test_accuracy"])
 
 
+@pytest.mark.slow
 def test_train_save_writes_how_far_into_the_epoch_training_stood(tmp_path, monkeypatch):
     """As the app's Save does (TrainingSession.save_model): before, the CLI wrote no epoch
     fraction, so a model saved 50 iterations into an epoch reopened at the epoch's start."""
@@ -68,6 +71,7 @@ def test_train_save_writes_how_far_into_the_epoch_training_stood(tmp_path, monke
     assert (m.iteration, m.epoch) == (50, 0) and m.epoch_fraction == pytest.approx(50 * 16 / 1347)
 
 
+@pytest.mark.slow
 def test_train_smile_reaches_the_whole_sample_and_saves(tmp_path):
     out = nnviz("train", "--lesson", "smile", "--json", "--save", str(tmp_path / "smile.npz"))
     assert out.returncode == 0, out.stderr
@@ -81,6 +85,7 @@ def test_train_smile_reaches_the_whole_sample_and_saves(tmp_path):
     assert got["n"] == 5 and got["accuracy"] == pytest.approx(result["test_accuracy"])
 
 
+@pytest.mark.slow
 def test_train_digits_one_epoch_then_evaluate_on_idx_files(tmp_path):
     from nnviz.model.data.idx import write_idx
     from nnviz.model.lessons import load_dataset
@@ -122,6 +127,7 @@ def test_unknown_lesson_is_a_clear_error():
     assert out.returncode == 2 and "no lesson called 'cats'" in out.stderr
 
 
+@pytest.mark.slow
 def test_bench_prints_throughput_for_the_four_networks():
     out = nnviz("bench", "--json", "--seconds", "0.05")
     assert out.returncode == 0, out.stderr

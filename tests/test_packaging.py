@@ -18,6 +18,7 @@ def test_resources_are_found_in_the_checkout():
     assert resource_path("ATTRIBUTION.md").is_file()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (ROOT / "pyproject.toml").exists(), reason="needs a source checkout")
 def test_wheel_ships_resources_and_finds_them_when_installed(tmp_path):
     pytest.importorskip("build")

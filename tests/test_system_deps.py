@@ -1,6 +1,7 @@
 """The README's apt-get lines install every shared library Qt needs, even where CI's machine
 already has them (nnviz.devtools.system_deps explains the check)."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -14,9 +15,19 @@ needs_dpkg = pytest.mark.skipif(
     reason="needs dpkg and ldd (a Debian/Ubuntu system) to map Qt's libraries to packages")
 
 
+def skip_unless_installed(missing):
+    """A library installed nowhere on this machine cannot be mapped to its package: where only the
+    test command ran (a developer's machine), say so; CI installs both commands' packages first
+    (.ci/run), so there it is a library the README does not install."""
+    unmapped = sorted({m.library for m in missing if not m.package})
+    if unmapped and os.environ.get("CI") != "true":
+        pytest.skip(f"{', '.join(unmapped)} not installed here: run the launch command's apt-get line to check them")
+
+
 @needs_dpkg
 def test_readme_commands_install_every_library_qt_links_to():
     result = sd.check_readme(README)
+    skip_unless_installed(result["launch"])
     assert result == {"launch": [], "test": []}, {k: [str(m) for m in v] for k, v in result.items()}
 
 
@@ -34,7 +45,9 @@ def test_the_check_fails_and_names_a_package_taken_out_of_the_readme():
 def test_the_window_plugins_are_checked_too():
     # xcb and wayland plugins link what the offscreen test run never loads
     without = README.replace(" libxcb-cursor0 ", " ").replace(" libwayland-egl1 ", " ")
-    problems = {m.package for m in sd.check_readme(without)["launch"]}
+    missing = sd.check_readme(without)["launch"]
+    skip_unless_installed([m for m in missing if "cursor" not in m.library and "egl" not in m.library])
+    problems = {m.package for m in missing}
     assert {"libxcb-cursor0", "libwayland-egl1"} <= problems
 
 

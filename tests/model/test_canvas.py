@@ -349,6 +349,7 @@ def test_default_history_holds_100_steps():
 # ---------------------------------------------------------------------- speed
 
 
+@pytest.mark.timing
 def test_stroke_to_is_fast_on_28x28():
     # The GUI calls stroke_to on every mouse move; keep it far below a frame.
     canvas = Canvas(28, 28, brush_radius=1.5)

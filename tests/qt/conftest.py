@@ -27,6 +27,38 @@ def make_window(qtbot):
         assert not win.controller.thread.isRunning()
 
 
+@pytest.fixture(scope="module")
+def shared_window(qapp):
+    """One fresh window per lesson for the whole module, for tests that only read it: they must not
+    step, paint, select or change a setting (checked when the module ends)."""
+    from PySide6.QtCore import QDeadlineTimer
+
+    from nnviz.qt.window.main_window import MainWindow
+
+    windows = {}
+
+    def get(lesson="smile"):
+        if lesson not in windows:
+            win = MainWindow(lesson=lesson, settings=scratch_settings())
+            win.resize(1400, 900)
+            win.show()
+            deadline = QDeadlineTimer(20000)
+            while win.controller.latest is None or win.controller.latest.lesson != lesson:
+                assert not deadline.hasExpired(), f"the {lesson} window showed no snapshot in 20 s"
+                qapp.processEvents()
+            win.render_latest()
+            windows[lesson] = (win, win.controller.latest)
+        return windows[lesson][0]
+
+    yield get
+    for win, first in windows.values():
+        now = win.controller.latest
+        win.close()
+        assert not win.controller.thread.isRunning()
+        assert (now.generation, now.iteration, now.lesson) == (first.generation, first.iteration, first.lesson), \
+            "a test changed the shared window: give it a window of its own (make_window)"
+
+
 def wait_iteration(qtbot, win, n, timeout=10000):
     qtbot.waitUntil(lambda: win.controller.latest.iteration == n, timeout=timeout)
     win.render_latest()

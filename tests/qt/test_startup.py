@@ -5,6 +5,9 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+pytestmark = pytest.mark.slow  # each test starts the real app in its own Python
 
 # The offscreen platform plugin itself warns that it cannot propagate size hints;
 # that is the test platform talking, not the app.

@@ -6,6 +6,7 @@ import sys
 import textwrap
 import time
 
+import pytest
 import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow
@@ -57,6 +58,7 @@ def test_the_card_goes_after_a_time_limit_and_may_be_closed_first_without_an_err
     qtbot.wait(200)  # its paint and the time limit come and go: nothing raises
 
 
+@pytest.mark.timing
 def test_waiting_at_start_up_ends_when_done_or_at_the_timeout(qtbot):
     ticks = []
     timer = QTimer()
@@ -70,6 +72,7 @@ def test_waiting_at_start_up_ends_when_done_or_at_the_timeout(qtbot):
     assert time.perf_counter() - t0 >= 0.18  # the time limit, give or take the clock's grain
 
 
+@pytest.mark.slow
 def test_the_app_paints_the_card_first_and_shows_the_window_with_its_lesson_drawn():
     t = launch_once("smile")
     order = ["python_ready", "splash_painted", "imported", "window_built", "first_frame", "window_shown",
@@ -104,6 +107,8 @@ FAILING_LESSON = textwrap.dedent("""
 """)
 
 
+@pytest.mark.timing
+@pytest.mark.slow
 def test_a_lesson_that_fails_to_load_shows_the_window_and_the_reason_at_once(tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path))
     proc = subprocess.run([sys.executable, "-c", FAILING_LESSON], capture_output=True, text=True, timeout=60,
@@ -115,6 +120,7 @@ def test_a_lesson_that_fails_to_load_shows_the_window_and_the_reason_at_once(tmp
     assert float(out["waited"]) < FIRST_FRAME_WAIT_MS / 1000 / 2
 
 
+@pytest.mark.slow
 def test_a_missing_qt_library_is_named_in_one_sentence_not_a_traceback(tmp_path):
     # as on a bare machine without libglib: the import of QtWidgets fails with the loader's words
     code = textwrap.dedent("""

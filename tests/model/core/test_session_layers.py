@@ -186,6 +186,7 @@ def test_a_wrecking_learning_rate_on_the_conv_lesson_is_caught_as_undone():
     assert info["rollback"] == 129 and s.trainer.iteration < 200
 
 
+@pytest.mark.slow
 def test_the_conv_lessons_own_settings_raise_no_alarm():
     for lesson, n in (("conv", 5 * 43), ("mnist-conv", 2 * 125)):
         s = session(lesson)

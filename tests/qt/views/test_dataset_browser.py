@@ -106,6 +106,7 @@ def test_new_marks_keep_the_scroll_position(qtbot, browser):
     assert bar.value() == before
 
 
+@pytest.mark.timing
 def test_thousands_of_examples_open_at_once(qtbot, browser):
     ds = load_dataset("mnist")
     t = time.perf_counter()

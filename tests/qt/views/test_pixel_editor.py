@@ -214,6 +214,7 @@ def test_hover_reports_cell_and_value(editor):
     assert editor.image()[3, 5] == 0  # hovering never paints
 
 
+@pytest.mark.timing
 def test_repaint_after_a_move_is_fast(editor):
     import time
 

@@ -79,6 +79,7 @@ def test_a_conv_lesson_shows_kernels_maps_and_how_a_pixel_is_made(qtbot, make_wi
                                atol=1e-6)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson", CONV_LESSONS)
 def test_the_kernels_follow_training_rewinding_and_delta(qtbot, make_window, lesson):
     win = make_window(lesson)
@@ -120,6 +121,7 @@ def test_switching_conv_digits_conv_shows_each_lessons_own_views(qtbot, make_win
     kernels_match(win, win.controller.latest)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson", CONV_LESSONS)
 def test_every_explore_tab_works_on_a_conv_lesson_or_says_why_not(qtbot, make_window, lesson):
     win = make_window(lesson)

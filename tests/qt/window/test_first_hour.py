@@ -67,6 +67,7 @@ def test_smile_iteration_one_shows_three_of_four_exactly_right(qtbot, make_windo
     assert any(d.startswith(("+3", "−3")) for d in details)
 
 
+@pytest.mark.slow
 def test_smile_training_pauses_when_every_example_is_exactly_right(qtbot, make_window):
     win = make_window("smile")
     win.controller.set_speed(0)
@@ -140,7 +141,7 @@ def test_while_rewound_the_status_bar_shows_the_shown_iteration(qtbot, make_wind
     assert win.frames.status.labels["accuracy"].text() == f"test accuracy {at5:.1%}"
 
 
-def test_lessons_say_what_they_compute(make_window):
+def test_lessons_say_what_they_compute():
     from nnviz.model.lessons import LESSONS
 
     assert "softmax" in LESSONS["mnist"].description
@@ -182,26 +183,26 @@ def test_the_nudge_step_reads_the_same_everywhere_once_halved(qtbot, make_window
     assert now.isHidden()
 
 
-def test_output_zero_is_undecided_in_the_network_view_as_in_the_readout(make_window):
-    win = make_window("smile")  # every weight 0: every face gives 0
+def test_output_zero_is_undecided_in_the_network_view_as_in_the_readout(shared_window):
+    win = shared_window("smile")  # every weight 0: every face gives 0
     win.render_latest()
     title = win.activation_view.out_plot.titleLabel.text
     assert "undecided" in title and "not a smile" not in title
     assert win.readout.text().startswith("undecided")
 
 
-def test_a_net_without_biases_names_no_bias_on_hover(make_window):
-    win = make_window("smile")
+def test_a_net_without_biases_names_no_bias_on_hover(shared_window):
+    win = shared_window("smile")
     win.render_latest()
     text = win.weight_panel.hover_text_at(1, 0, 2, 1)
     assert "weight" in text and "bias" not in text
-    mnist = make_window("mnist")
+    mnist = shared_window("mnist")
     mnist.render_latest()
     assert "bias" in mnist.weight_panel.hover_text_at(1, 0, 2, 1)
 
 
-def test_all_zero_weights_get_a_colour_bar_of_one_not_a_millionth(make_window):
-    win = make_window("smile")  # every weight starts at 0
+def test_all_zero_weights_get_a_colour_bar_of_one_not_a_millionth(shared_window):
+    win = shared_window("smile")  # every weight starts at 0
     win.render_latest()
     assert win.weight_panel.levels()[0] == 1.0
     assert not win.weight_panel.editor.bias_box.isVisibleTo(win.weight_panel)  # the smile has no bias

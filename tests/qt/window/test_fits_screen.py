@@ -100,27 +100,35 @@ def saturated_health(win):
 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("lesson", ["smile", "mnist", "digits"])
-def test_the_window_fits_a_laptop_screen_and_no_action_makes_it_grow(qtbot, laptop, lesson, screen):
+@pytest.mark.parametrize("lesson", ["smile", "mnist", "digits", "conv", "mnist-conv"])
+def test_each_lesson_fits_a_laptop_screen_at_first_start_and_maximized(qtbot, laptop, lesson, screen):
     win = laptop(lesson, screen)
     assert problems(win, screen) == []
     win.resize(*screen)  # maximized
     settle(qtbot, win)
     assert problems(win, screen) == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_no_action_in_any_dense_lesson_makes_the_window_grow(qtbot, laptop, screen):
+    win = laptop("mnist", screen)  # the first lesson a new learner sees
+    win.resize(*screen)  # maximized
+    settle(qtbot, win)
     before = sizes(win)
-    others = [name for name in ("smile", "mnist", "digits") if name != lesson] + [lesson]
-    actions = [("ΔW", lambda: qtbot.keyClick(win, Qt.Key_D)),
-               ("preprocessing", lambda: win.pixel_editor.preprocess_box.toggle()),
-               ("a neuron", lambda: win.weight_panel.select_neuron(1, 0)),
-               ("a deeper neuron", lambda: win.activation_view.select_neuron(len(win.activation_view.sizes) - 2, 0)),
-               ("saturated titles", lambda: win.activation_view.set_health(saturated_health(win))),
-               ("pre-activations", lambda: qtbot.keyClick(win, Qt.Key_P))]
-    for name in others:
-        actions.append((f"lesson {name}", lambda name=name: (
-            win.choose_lesson(name),
-            qtbot.waitUntil(lambda: win.controller.latest.lesson == name, timeout=20000))))
-        actions.append((f"{name}: a neuron", lambda: win.activation_view.select_neuron(1, 0)))
-        actions.append((f"{name}: saturated", lambda: win.activation_view.set_health(saturated_health(win))))
+    actions = []
+    for name in ("mnist", "smile", "digits", "mnist"):  # each lesson's own actions, then a switch back
+        if name != win.controller.latest.lesson or actions:
+            actions.append((f"lesson {name}", lambda name=name: (
+                win.choose_lesson(name),
+                qtbot.waitUntil(lambda: win.controller.latest.lesson == name, timeout=20000))))
+        actions += [(f"{name}: ΔW", lambda: qtbot.keyClick(win, Qt.Key_D)),
+                    (f"{name}: preprocessing", lambda: win.pixel_editor.preprocess_box.toggle()),
+                    (f"{name}: a neuron", lambda: win.weight_panel.select_neuron(1, 0)),
+                    (f"{name}: a deeper neuron",
+                     lambda: win.activation_view.select_neuron(len(win.activation_view.sizes) - 2, 0)),
+                    (f"{name}: saturated titles", lambda: win.activation_view.set_health(saturated_health(win))),
+                    (f"{name}: pre-activations", lambda: qtbot.keyClick(win, Qt.Key_P))]
     for what, act in actions:
         act()
         settle(qtbot, win)
@@ -128,14 +136,13 @@ def test_the_window_fits_a_laptop_screen_and_no_action_makes_it_grow(qtbot, lapt
         assert sizes(win) == before, f"{what} resized the window or a dock"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("lesson", ["conv", "mnist-conv"])
-def test_a_conv_lesson_fits_and_no_action_makes_it_grow(qtbot, laptop, lesson, screen):
+def test_no_action_in_a_conv_lesson_makes_the_window_grow(qtbot, laptop, lesson, screen):
     win = laptop(lesson, screen)
-    assert problems(win, screen) == []
     win.resize(*screen)  # maximized
     settle(qtbot, win)
-    assert problems(win, screen) == []
     before = sizes(win)
     maps = win.network_stack.conv_view.feature_maps
 
@@ -159,6 +166,7 @@ def test_a_conv_lesson_fits_and_no_action_makes_it_grow(qtbot, laptop, lesson, s
         assert sizes(win) == before, f"{what} resized the window or a dock"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson", ["smile", "mnist", "digits", "conv", "mnist-conv"])
 def test_every_explore_tab_is_reachable_and_fits_its_dock(qtbot, laptop, lesson):
     win = laptop(lesson, (1280, 720))

@@ -18,6 +18,7 @@ def finish_step(qtbot, win, i, timeout=60000):
         panel.next_step()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lesson", ["smile", "mnist", "digits"])
 def test_every_step_of_the_guide_fires_and_the_guide_ends(qtbot, make_window, lesson):
     win = make_window(lesson)

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from tests.qt.conftest import wait_iteration
 
 
-def test_the_window_has_the_four_named_panels(make_window):
-    win = make_window()
+def test_the_window_has_the_four_named_panels(shared_window):
+    win = shared_window()
     for name in ("pixelEditor", "weightPanel", "activationView", "trainingPanel"):
         assert win.findChild(object, name) is not None, name
 

@@ -39,6 +39,13 @@ def test_fixtures_are_small():
     assert all(f.stat().st_size < 100_000 for f in FIXTURES.iterdir())
 
 
+def _close_calls(key, within=2e-4):
+    """How many test images PyTorch's own logits rank within ``within`` of a tie: the only ones
+    whose answer two correct implementations (logits equal to 1e-4) may give differently."""
+    top2 = np.sort(EXPECTED[f"logits/{key}"], axis=1)[:, -2:]
+    return int((top2[:, 1] - top2[:, 0] < within).sum())
+
+
 @pytest.mark.parametrize("name", list(CASES))
 def test_accuracy_and_logits_equal_pytorchs(name):
     key, extra = CASES[name]
@@ -49,11 +56,14 @@ def test_accuracy_and_logits_equal_pytorchs(name):
     print(f"{name}: max |logit diff| {diff:.2e}")
     assert diff < 1e-4
     acc = float((saved.network.predict(data.x_test).argmax(1) == data.y_test).mean())
-    assert acc == float(EXPECTED[f"accuracy/{key}"]) and acc > 0.9
+    # PyTorch's accuracy, but for the answers to near-ties (none, on these fixtures)
+    assert acc == pytest.approx(float(EXPECTED[f"accuracy/{key}"]), abs=_close_calls(key) / len(data.y_test) + 1e-12)
+    assert acc > 0.9
     assert saved.lesson == ("digits" if key.startswith("mlp") else "conv")
     assert isinstance(saved.network, Network) == key.startswith("mlp")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", list(CASES))
 def test_nnviz_evaluate_json_gives_pytorchs_accuracy(name):
     key, extra = CASES[name]
@@ -65,7 +75,9 @@ def test_nnviz_evaluate_json_gives_pytorchs_accuracy(name):
     out = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result == {"accuracy": float(EXPECTED[f"accuracy/{key}"]), "n": 450, "data": "digits"}
+    assert result.pop("accuracy") == pytest.approx(float(EXPECTED[f"accuracy/{key}"]),
+                                                   abs=_close_calls(key) / 450 + 1e-12)
+    assert result == {"n": 450, "data": "digits"}
 
 
 def test_the_tensors_are_the_files_own():
@@ -201,6 +213,7 @@ def test_refused_pytorch_files_say_how_to_save_a_state_dict():
     assert zipfile.is_zipfile(FIXTURES / "module.pt")
 
 
+@pytest.mark.slow
 def test_reading_every_format_never_imports_torch():
     code = ("import sys, json\n"
             "from nnviz.model.files.foreign import load_foreign\n"
