@@ -52,7 +52,14 @@ def meta_array(meta: dict) -> np.ndarray:
 
 def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> Path:
     """Write ``arrays`` as a compressed ``.npz`` atomically: a failed write keeps the old file."""
-    return atomic_write(path, lambda f: np.savez_compressed(f, **arrays))
+    def write(f):
+        # np.savez_compressed's layout, but the archive is closed even when a write fails (NumPy
+        # before 2.0 leaves it open, to fail again when it is collected)
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+            for key, a in arrays.items():
+                with zf.open(f"{key}.npy", "w", force_zip64=True) as member:
+                    np.lib.format.write_array(member, np.asanyarray(a), allow_pickle=False)
+    return atomic_write(path, write)
 
 
 def read_npz(path: str | Path, what: str, *, max_bytes: int = MAX_NPZ_BYTES) -> dict[str, np.ndarray]:

@@ -141,8 +141,9 @@ def test_the_nudge_method_probes_every_parameter_of_a_conv_net():
         w[idx] = old
         assert result.loss_up[j][idx] == pytest.approx(up, rel=1e-6)
         assert result.loss_down[j][idx] == pytest.approx(down, rel=1e-6)
-        assert result.delta_w[j][idx] == (0.05 if up < min(down, result.base_loss) else
-                                          -0.05 if down < min(up, result.base_loss) else 0)
+        # the step itself, stored as float32 (exact: no arithmetic on it)
+        assert result.delta_w[j][idx] == np.float32(0.05 if up < min(down, result.base_loss) else
+                                                    -0.05 if down < min(up, result.base_loss) else 0)
     out = nudge_step(net, X, Y, "cross_entropy", 0.05)
     assert out.loss_after <= out.result.base_loss
     t = Trainer(Network.from_spec(SMALL, seed=1), data, TrainSettings(method="nudge", nudge_step=0.05,
