@@ -4,7 +4,7 @@ Two families, each timed with ``time_loop``:
 
 - dense nets through ``Trainer.train_batch`` (``CASES``), reported in samples/s;
 - the two convolution lessons' stacks through the Qt-free layer stack
-  (``Network.from_spec`` → ``LayerNetwork.gradients`` plus an in-place SGD step),
+  (``build_network`` → ``LayerNetwork.gradients`` plus an in-place SGD step),
   at batch 32 and 64 (``CONV_CASES``), reported in ms per step.
 
 PyTorch, when installed, runs in a child process: loading it next to NumPy's
@@ -112,9 +112,9 @@ def _conv_batches(spec, batch, n=16, seed=0):
 def numpy_conv_steps_per_second(spec, batch, seconds=1.0) -> float:
     """SGD steps/s of the layer stack ``spec``: ``net.gradients`` with cross-entropy, then
     ``w -= lr·dw`` and ``b -= lr·db`` in place for every parameter array."""
-    from .model.core.network import Network
+    from .model.core.networks import build_network
 
-    net = Network.from_spec(spec, seed=0)
+    net = build_network(spec, seed=0)
     xs, ys = _conv_batches(spec, batch)
     params, lr = net.weights + net.biases, net.dtype.type(CONV_LR)
 
@@ -137,7 +137,7 @@ import json, sys, time
 import numpy as np, torch
 default_threads = torch.get_num_threads()  # before nnviz (which pins MKL/OpenBLAS to 1) loads
 from nnviz.bench import CASES, CONV_CASES, CONV_LR, CONV_SPECS, _batches, _conv_batches, time_loop
-from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 seconds, threads, which = float(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
 torch.set_num_threads(default_threads if threads == "default" else int(threads))
 acts = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "linear": torch.nn.Identity}
@@ -153,7 +153,7 @@ def dense_model(sizes, hidden):
 
 def conv_model(spec):
     # nnviz's stack layer for layer (PyTorch layouts), starting from nnviz's initial weights
-    net = Network.from_spec(spec, seed=0)
+    net = build_network(spec, seed=0)
     mods = []
     for layer in net.layers:
         if layer.type == "conv":

@@ -84,7 +84,7 @@ def _completion(args, file=None) -> dict:
                             f"files; {file} is an nnviz model file, which carries its own architecture")
     spec = None
     if args.spec:
-        from .model.files.foreign.infer import read_spec_file
+        from .model.files.foreign.spec_inference import read_spec_file
 
         spec = read_spec_file(args.spec)
     return {"activation": args.activation, "spec": spec}

@@ -6,7 +6,7 @@ import time
 
 from nnviz import bench
 from nnviz.model.core.layer_network import LayerNetwork
-from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 
 LABELS = ["conv 8×8 b32", "conv 8×8 b64", "mnist-conv 28×28 b32", "mnist-conv 28×28 b64"]
 
@@ -14,7 +14,7 @@ LABELS = ["conv 8×8 b32", "conv 8×8 b64", "mnist-conv 28×28 b32", "mnist-conv
 def test_conv_cases_are_the_two_lessons_nets_at_batch_32_and_64():
     assert [label for label, _, _ in bench.CONV_CASES] == LABELS
     assert [batch for _, _, batch in bench.CONV_CASES] == [32, 64, 32, 64]
-    small, mnist = (Network.from_spec(bench.CONV_SPECS[name]) for name in ("conv 8×8", "mnist-conv 28×28"))
+    small, mnist = (build_network(bench.CONV_SPECS[name]) for name in ("conv 8×8", "mnist-conv 28×28"))
     assert isinstance(small, LayerNetwork) and isinstance(mnist, LayerNetwork)
     assert small.n_parameters == 1370
     assert [w.shape for w in mnist.weights] == [(8, 1, 5, 5), (16, 8, 5, 5), (10, 256)]
@@ -33,7 +33,7 @@ def test_conv_cases_run_and_report_positive_speeds():
 
 def test_the_sgd_step_the_bench_times_trains_the_net():
     spec = bench.CONV_SPECS["conv 8×8"]
-    net = Network.from_spec(spec, seed=0)
+    net = build_network(spec, seed=0)
     xs, ys = bench._conv_batches(spec, 32)
     before = net.loss(xs[0], ys[0])
     for _ in range(30):  # the bench's step: gradients, then w -= lr·dw in place

@@ -1,7 +1,7 @@
 """The built-in lessons: dataset + architecture + training method + settings + words.
 
 The first three are MLPs of ``hidden_sizes``; the convolution lessons give a layer-stack
-``spec`` instead (``Network.from_spec``, format in ``core/layers.py``).
+``spec`` instead (``core/networks.build_network``, format in ``core/layers.py``).
 """
 
 from __future__ import annotations
@@ -9,16 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import numpy as np
 
-from .data.datasets import Dataset, smile
+from .data.datasets import Dataset, images_to_dataset, smile
 from .errors import SettingsError
 from .core.network import Network
+from .core.networks import build_network
 from .core.settings import TrainSettings
 from .core.trainer import Trainer
-
-DIGIT_NAMES = tuple(str(d) for d in range(10))
-
 
 @dataclass(frozen=True)
 class Lesson:
@@ -44,7 +41,7 @@ class Lesson:
     def sizes(self, data: Dataset) -> list[int]:
         """Layer widths of the lesson's own network, input first (flat sizes for a layer stack)."""
         if self.spec is not None:
-            return list(Network.from_spec(self.spec).sizes)
+            return list(build_network(self.spec).sizes)
         return [data.n_inputs, *self.hidden_sizes, data.n_outputs]
 
     def build(self, seed: int | None = None, hidden_sizes=None, hidden: str | None = None,
@@ -57,7 +54,7 @@ class Lesson:
         if spec is None and hidden_sizes is None and hidden is None:
             spec = self.spec
         if spec is not None:
-            net = Network.from_spec(spec, seed=seed, init=self.init)
+            net = build_network(spec, seed=seed, init=self.init)
         else:
             sizes = [data.n_inputs, *(self.hidden_sizes if hidden_sizes is None else hidden_sizes),
                      data.n_outputs]
@@ -202,14 +199,3 @@ def load_dataset(name: str) -> Dataset:
     raw = load_bundled(name)
     return images_to_dataset(name, raw["images"], raw["labels"], raw["test_index"],
                              scale=16.0 if name == "digits" else 255.0)
-
-
-def images_to_dataset(name: str, images: np.ndarray, labels: np.ndarray, test_index: np.ndarray,
-                      scale: float, source: str = "") -> Dataset:
-    """uint8 images (n, h, w) + labels (n,) + test indices -> a float32 Dataset in [0, 1]."""
-    n, h, w = images.shape
-    x = images.reshape(n, h * w).astype(np.float32) / np.float32(scale)
-    y = labels.astype(np.int64)
-    test = np.zeros(n, dtype=bool)
-    test[np.asarray(test_index, dtype=np.int64)] = True
-    return Dataset(name, x[~test], y[~test], x[test], y[test], (h, w), DIGIT_NAMES, source=source)

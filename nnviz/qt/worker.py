@@ -16,7 +16,7 @@ import time
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..model.errors import NNVizError
-from ..model.core.session import TrainingSession
+from ..model.session import TrainingSession
 
 CHUNK_SECONDS = 0.008  # one chunk of training before returning to the event loop
 PUBLISH_SECONDS = 1 / 60  # coalesce snapshots to the display rate

@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pytest
 
-from nnviz.model.core.session import TrainingSession
+from nnviz.model.session import TrainingSession
 from nnviz.model.data.datasets import SIGN, answer_name, correct, exactly_right, smile_population
 from nnviz.model.errors import DataFormatError, NNVizError
 from nnviz.model.guide import (

@@ -86,7 +86,7 @@ def test_the_app_paints_the_card_first_and_shows_the_window_with_its_lesson_draw
 FAILING_LESSON = textwrap.dedent("""
     import time
     from PySide6.QtCore import QTimer
-    from nnviz.model.core import session
+    from nnviz.model import session
     from nnviz.model.errors import NNVizError
     from nnviz.qt import app
     from nnviz.qt.window import main_window

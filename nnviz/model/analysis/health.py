@@ -82,12 +82,9 @@ def unit_health(acts_list, hidden: str, dead_tol: float = DEAD_TOL, saturation: 
 def _hidden_activations(net) -> list[str]:
     """The activation each hidden layer's output went through: an MLP's ``hidden`` for all; in a
     layer stack, maxpool and flatten pass on the one of the layer below (ReLU after a ReLU conv)."""
-    layers = getattr(net, "layers", None)
-    if layers is None:
-        return [net.hidden] * (len(net.sizes) - 2)
     names, last = [], "linear"
-    for layer in layers[:-1]:
-        last = layer.activation or last
+    for layer in net.spec["layers"][:-1]:
+        last = layer.get("activation") or last
         names.append(last)
     return names
 

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .compare import training_sample
+from .nudge_vs_gradient import training_sample
 from ..data.datasets import Dataset
-from ..core.network import Network
+from ..core.networks import NetworkLike
 
 #: mnist-sized datasets are probed on a fixed sample of this many training examples
 PROBE_SAMPLE = 512
@@ -88,11 +88,11 @@ class LrProbe:
         return "good"
 
 
-def _parameters(net: Network) -> list[np.ndarray]:
+def _parameters(net: NetworkLike) -> list[np.ndarray]:
     return list(net.weights) + (list(net.biases) if net.bias else [])
 
 
-def loss_after_step(net: Network, grads: list[np.ndarray], X, Y, loss: str, rate: float) -> float:
+def loss_after_step(net: NetworkLike, grads: list[np.ndarray], X, Y, loss: str, rate: float) -> float:
     """Loss of ``net`` with every parameter moved by −rate·gradient (``net`` itself unchanged)."""
     moved = net.copy()
     with np.errstate(all="ignore"):
@@ -102,7 +102,7 @@ def loss_after_step(net: Network, grads: list[np.ndarray], X, Y, loss: str, rate
     return value
 
 
-def probe_learning_rates(net: Network, X: np.ndarray, Y: np.ndarray, loss: str, current_rate: float,
+def probe_learning_rates(net: NetworkLike, X: np.ndarray, Y: np.ndarray, loss: str, current_rate: float,
                          rates: np.ndarray | None = None) -> LrProbe:
     """The loss along the negative gradient at each rate. X: (n, sizes[0]); Y as the loss wants.
 

@@ -1,1 +1,1 @@
-"""The network, its maths and its training: layers, functions, optimizers, nudge, trainer, settings, history, snapshots, timeline and the training session."""
+"""The network and its training: layers, both network classes behind one contract, functions, optimizers, nudge, trainer, settings, history, snapshots, timeline, the blow-up watch."""

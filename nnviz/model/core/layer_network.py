@@ -1,8 +1,8 @@
 """A network of any layer stack (conv, maxpool, flatten, dense) built from a JSON-able spec.
 
-``build_network(spec)`` (also ``Network.from_spec``) returns the plain ``Network`` for a
-stack of dense layers with one hidden activation — bit for bit the MLP the app trains
-today — and a ``LayerNetwork`` for everything else. Both speak the same API:
+``networks.build_network(spec)`` returns the plain ``Network`` for a stack of dense layers
+with one hidden activation — bit for bit the MLP the app trains today — and a
+``LayerNetwork`` for everything else. Both keep one contract (``networks.NetworkLike``):
 
 - ``weights`` / ``biases``: one entry per layer *with parameters*, in order, in PyTorch
   layouts (conv ``(filters, C, k, k)``, dense ``(units, inputs)``), so weights trained
@@ -35,45 +35,17 @@ import numpy as np
 from ..errors import SettingsError
 from .functions import ACTIVATIONS, DERIVATIVES, LOSSES, output_loss_and_delta
 from .layers import Dense, Layer, normal_spec, parse_spec
-from .network import INITS, Network
+from .network import INITS
 
 EVAL_CHUNK = 256  # rows per slice in predict() and loss(): ~2.5× faster than 1024 (cache, page faults)
 
 
-def _is_plain(layers: list[Layer]) -> bool:
-    """True for a stack a plain ``Network`` holds: dense layers with one hidden activation."""
-    hidden = {layer.activation for layer in layers[:-1]}
-    return all(isinstance(layer, Dense) for layer in layers) and len(hidden) <= 1
-
-
-def network_from_parameters(spec: Mapping, weights, biases) -> "Network | LayerNetwork":
-    """The network of ``spec`` around existing arrays (no copy): a snapshot's or a file's.
-    A plain dense stack comes back as a ``Network`` (as ``build_network`` would)."""
-    input_shape, layers, output, bias = parse_spec(spec)
-    if not _is_plain(layers):
-        return LayerNetwork.from_parameters(spec, weights, biases)
-    hidden = [layer.activation for layer in layers[:-1]] or ["sigmoid"]  # Network's default
-    net = Network.from_parameters(weights, biases, hidden[0], output, bias)
-    net._input_shape = list(input_shape)
-    return net
-
-
-def build_network(spec: Mapping, seed: int = 0, dtype=np.float32, init: str = "auto") -> "Network | LayerNetwork":
-    """The network a spec describes: ``Network`` when it is one, else ``LayerNetwork``."""
-    input_shape, layers, output, bias = parse_spec(spec)
-    hidden = {layer.activation for layer in layers[:-1] if isinstance(layer, Dense)}
-    if _is_plain(layers):
-        sizes = [prod(input_shape)] + [layer.units for layer in layers]
-        # With no hidden layer the hidden activation is never used: keep Network's default.
-        extra = {"hidden": hidden.pop()} if hidden else {}
-        net = Network(sizes, output=output, bias=bias, seed=seed, dtype=dtype, init=init, **extra)
-        net._input_shape = list(input_shape)  # what Network.spec reports back
-        return net
-    return LayerNetwork(spec, seed=seed, dtype=dtype, init=init)
-
-
 class LayerNetwork:
     """Parameters and maths of a stack of layers (see the module docstring)."""
+
+    #: any stack, dense ones included when built directly; ``networks.build_network`` gives a plain
+    #: dense stack to ``Network`` instead
+    is_plain = False
 
     def __init__(self, spec: Mapping, seed: int = 0, dtype=np.float32, init: str = "auto"):
         self._setup(*parse_spec(spec), dtype)

@@ -58,7 +58,7 @@ def change_text(changes: dict) -> str:
 
 def blowup_message(info: dict) -> tuple[str, str, str | None]:
     """(notice as rich text, one short line, roll-back button label or None) for a "blowup"
-    report (nnviz.model.core.watch)."""
+    report (nnviz.model.core.blowup_watch)."""
     at, loss, ref, start, cause = info["iteration"], info["loss"], info["reference"], info["start"], info["cause"]
     after = f" after {change_text(cause['changes'])} at iteration {cause['iteration']:,}" if cause else ""
     before = f" (it was about {ref:.3g} before{' the change' if cause else ''})" if ref is not None else ""

@@ -31,7 +31,14 @@ INITS = ("auto", "zeros")
 
 
 class Network:
-    """Weights, biases and the maths of one multi-layer perceptron."""
+    """Weights, biases and the maths of one multi-layer perceptron.
+
+    ``input_shape``: the shape its input rows are read as, ``(sizes[0],)`` unless a spec said
+    more (``(1, 8, 8)``: an MLP over 8×8 images); only the spec and the data check use it.
+    """
+
+    #: the plain dense stack (the trainer's fused fast path): see ``networks.NetworkLike``
+    is_plain = True
 
     def __init__(
         self,
@@ -42,6 +49,7 @@ class Network:
         seed: int = 0,
         dtype=np.float32,
         init: str = "auto",
+        input_shape: Sequence[int] | None = None,
     ):
         sizes = [int(s) for s in sizes]
         if len(sizes) < 2:
@@ -55,6 +63,7 @@ class Network:
         if init not in INITS:
             raise SettingsError(f"unknown initialisation {init!r}; choose one of {INITS}")
         self.sizes = sizes
+        self.input_shape = _input_shape(input_shape, sizes[0])
         self.hidden = hidden
         self.output = output
         self.bias = bool(bias)
@@ -91,37 +100,30 @@ class Network:
             self.biases.append(np.zeros(n_out, dtype=self.dtype))
 
     @classmethod
-    def from_parameters(cls, weights, biases, hidden: str, output: str, bias: bool = True) -> "Network":
+    def from_parameters(cls, weights, biases, hidden: str, output: str, bias: bool = True,
+                        input_shape: Sequence[int] | None = None) -> "Network":
         """A network around existing arrays (no copy, no random init): e.g. a snapshot's.
 
         weights[i]: (sizes[i+1], sizes[i]); biases[i]: (sizes[i+1],).
         """
         net = cls.__new__(cls)
         net.sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
+        net.input_shape = _input_shape(input_shape, net.sizes[0])
         net.hidden, net.output, net.bias = hidden, output, bool(bias)
         net.seed, net.init = 0, "auto"
         net.dtype = np.dtype(weights[0].dtype)
         net.weights, net.biases = list(weights), list(biases)
         return net
 
-    @classmethod
-    def from_spec(cls, spec, seed: int = 0, dtype=np.float32, init: str = "auto"):
-        """Any layer stack from a JSON-able spec (format and rules: ``layers.py``).
-
-        A stack of dense layers with one hidden activation comes back as a plain
-        ``Network`` — equal to ``Network(sizes, hidden, output, …)`` with the same seed —
-        anything else (conv, maxpool, flatten, mixed activations) as a ``LayerNetwork``.
-        """
-        from .layer_network import build_network  # it imports this module
-
-        return build_network(spec, seed=seed, dtype=dtype, init=init)
-
     @property
     def spec(self) -> dict:
-        """This network as a normalised layer-stack spec: ``Network.from_spec(net.spec)``
-        rebuilds it. The input shape is the one from_spec was given, else ``[sizes[0]]``."""
-        shape = self.__dict__.get("_input_shape") or [self.sizes[0]]
-        return dense_spec(shape, self.sizes[1:], self.hidden, self.output, self.bias)
+        """This network as a normalised layer-stack spec: ``build_network(net.spec)`` rebuilds it."""
+        return dense_spec(list(self.input_shape), self.sizes[1:], self.hidden, self.output, self.bias)
+
+    @property
+    def shapes(self) -> list[tuple[int, ...]]:
+        """Each layer's output shape, the input first: ``input_shape``, then ``(width,)`` per layer."""
+        return [self.input_shape] + [(s,) for s in self.sizes[1:]]
 
     def layer_activation(self, i: int) -> str:
         """Name of the function applied after weight layer i (0-based)."""
@@ -239,3 +241,13 @@ class Network:
                 delta = delta @ self.weights[i]
                 DERIVATIVES[self.hidden](acts[i], delta)
         return value, dW, db
+
+
+def _input_shape(shape: Sequence[int] | None, n_inputs: int) -> tuple[int, ...]:
+    """``shape`` as a tuple that holds ``n_inputs`` numbers; ``(n_inputs,)`` when None."""
+    if shape is None:
+        return (n_inputs,)
+    shape = tuple(int(n) for n in shape)
+    if int(np.prod(shape)) != n_inputs:
+        raise SettingsError(f"an input shape of {'×'.join(map(str, shape))} does not hold {n_inputs} inputs")
+    return shape

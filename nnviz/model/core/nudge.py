@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import Network
+from .networks import NetworkLike
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class NudgeResult:
     delta_b: list[np.ndarray]
 
 
-def _probe(net: Network, param: np.ndarray, X, Y, loss: str, step: float):
+def _probe(net: NetworkLike, param: np.ndarray, X, Y, loss: str, step: float):
     """Loss with each entry of ``param`` moved by +step and by −step (others held)."""
     up = np.empty(param.shape, dtype=np.float64)
     down = np.empty(param.shape, dtype=np.float64)
@@ -60,7 +60,7 @@ def _choose(base: float, up: np.ndarray, down: np.ndarray, step: float, dtype) -
     return delta
 
 
-def nudge_deltas(net: Network, X: np.ndarray, Y: np.ndarray, loss: str, step: float) -> NudgeResult:
+def nudge_deltas(net: NetworkLike, X: np.ndarray, Y: np.ndarray, loss: str, step: float) -> NudgeResult:
     """Try ±step on every parameter of ``net`` separately; return losses and chosen changes.
 
     X: (n, sizes[0]) the training sample; Y: its labels/targets. ``net`` is unchanged.
@@ -96,7 +96,7 @@ class NudgeStep:
     next_step: float
 
 
-def nudge_step(net: Network, X: np.ndarray, Y: np.ndarray, loss: str, step: float,
+def nudge_step(net: NetworkLike, X: np.ndarray, Y: np.ndarray, loss: str, step: float,
                backtrack: bool = True) -> NudgeStep:
     """One iteration of the nudge method: decide every change alone, then apply all at once.
 

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .layers import dense_spec
+from .networks import NetworkLike, network_from_parameters
+
 
 def frozen_copy(a: np.ndarray) -> np.ndarray:
     """A private, read-only copy: safe to hand to another thread."""
@@ -14,8 +17,8 @@ def frozen_copy(a: np.ndarray) -> np.ndarray:
     return c
 
 
-def layout(net) -> dict:
-    """The Snapshot fields that describe ``net``'s stack (a Network or a LayerNetwork).
+def layout(net: NetworkLike) -> dict:
+    """The Snapshot fields that describe ``net``'s stack.
 
     ``shapes``: each layer's output shape, the input first (the spec's input shape:
     ``(784,)`` for an MLP built from sizes, ``(1, 8, 8)`` for a conv net); ``sizes``:
@@ -23,19 +26,10 @@ def layout(net) -> dict:
     then each spec layer's type, aligned with ``shapes``.
     """
     spec = net.spec
-    shapes = getattr(net, "shapes", None)
-    if shapes is None:  # a Network: dense widths after its input
-        shapes = [tuple(spec["input_shape"])] + [(s,) for s in net.sizes[1:]]
     return {"sizes": tuple(net.sizes), "hidden": net.hidden, "output": net.output, "bias": net.bias,
-            "spec": spec, "shapes": tuple(tuple(int(n) for n in s) for s in shapes),
-            "layer_types": ("input",) + tuple(layer["type"] for layer in spec["layers"])}
-
-
-def _plain(spec: dict) -> bool:
-    """A normal-form spec a plain Network holds: dense layers, one hidden activation."""
-    layers = spec["layers"]
-    return all(layer["type"] == "dense" for layer in layers) and \
-        len({layer.get("activation") for layer in layers[:-1]}) <= 1
+            "spec": spec, "shapes": tuple(tuple(int(n) for n in s) for s in net.shapes),
+            "layer_types": ("input",) + tuple(layer["type"] for layer in spec["layers"]),
+            "is_mlp": net.is_plain}
 
 
 @dataclass(frozen=True, eq=False)
@@ -78,24 +72,15 @@ class Snapshot:
     spec: dict | None = None  # the network's layer-stack spec (None: an MLP of ``sizes``)
     shapes: tuple[tuple[int, ...], ...] | None = None  # each layer's output shape, the input first
     layer_types: tuple[str, ...] | None = None  # "input", then "conv", "maxpool", "flatten", "dense"
+    is_mlp: bool = True  # a plain stack of dense layers (``network()`` is a Network)
 
     @property
     def rewound(self) -> bool:
         """True when this snapshot shows a past iteration, not the live network."""
         return self.live_iteration is not None and self.live_iteration != self.iteration
 
-    @property
-    def is_mlp(self) -> bool:
-        """True when the network is a plain stack of dense layers (``network()`` is a Network)."""
-        return self.spec is None or _plain(self.spec)
-
-    def network(self):
-        """The network around this snapshot's (read-only) arrays, for inference on the GUI thread:
-        a Network for an MLP, else a LayerNetwork rebuilt from ``spec``."""
-        if self.is_mlp:
-            from .network import Network
-
-            return Network.from_parameters(self.weights, self.biases, self.hidden, self.output, self.bias)
-        from .layer_network import LayerNetwork
-
-        return LayerNetwork.from_parameters(self.spec, self.weights, self.biases)
+    def network(self) -> NetworkLike:
+        """The network around this snapshot's (read-only) arrays, for inference on the GUI thread,
+        built as every network is (``networks.network_from_parameters``)."""
+        spec = self.spec or dense_spec([self.sizes[0]], self.sizes[1:], self.hidden, self.output, self.bias)
+        return network_from_parameters(spec, self.weights, self.biases)

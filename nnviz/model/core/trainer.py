@@ -22,6 +22,7 @@ from ..errors import SettingsError
 from .functions import ACTIVATIONS, DERIVATIVES, output_loss_and_delta
 from .history import QUANTILES, History
 from .network import Network
+from .networks import NetworkLike
 from .nudge import nudge_step
 from .optimizers import make_optimizer
 from .settings import TrainSettings
@@ -57,14 +58,14 @@ class _Buffers:
 class Trainer:
     """Network + optimizer + dataset, iteration and epoch counters, history."""
 
-    def __init__(self, network: Network, dataset: Dataset, settings: TrainSettings | None = None,
+    def __init__(self, network: NetworkLike, dataset: Dataset, settings: TrainSettings | None = None,
                  seed: int = 0, eval_every: int | None = None):
         if network.sizes[0] != dataset.n_inputs or network.sizes[-1] != dataset.n_outputs:
             raise SettingsError(
                 f"a {network.sizes[0]}→…→{network.sizes[-1]} network does not fit the {dataset.name} "
                 f"data ({dataset.n_inputs} inputs, {dataset.n_outputs} outputs)")
-        shape = getattr(network, "input_shape", None)  # a conv net reads its rows as C×H×W maps
-        if shape is not None and len(shape) == 3 and tuple(shape[1:]) != tuple(dataset.image_shape):
+        shape = network.input_shape  # a conv net reads its rows as C×H×W maps
+        if len(shape) == 3 and tuple(shape[1:]) != tuple(dataset.image_shape):
             raise SettingsError(
                 f"a network for {shape[1]}×{shape[2]} images does not fit the {dataset.name} data "
                 f"({'×'.join(map(str, dataset.image_shape))} images)")
@@ -284,7 +285,7 @@ class Trainer:
 
     def _gradient_batch(self, X: np.ndarray, Y: np.ndarray) -> float:
         net, s = self.network, self.settings
-        if not isinstance(net, Network):
+        if not net.is_plain:  # the fused path below is written for Network's dense layers
             return self._layer_batch(X, Y)
         n = X.shape[0]
         buf = self._buffers.get(n)

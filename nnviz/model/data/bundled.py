@@ -13,7 +13,7 @@ import numpy as np
 
 from ...resources import resource_path
 from ..errors import DataFormatError, SettingsError
-from ..files.npzfile import read_npz
+from ..storage.npzfile import read_npz
 
 # name -> (file, image shape, number of classes)
 FILES = {"digits": ("digits.npz", (8, 8), 10), "mnist": ("mnist_5k.npz", (28, 28), 10)}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .datasets import SIGN, Dataset
+from .datasets import SIGN, Dataset, images_to_dataset
 from ..errors import DataFormatError
 from .idx import find_idx_files, load_idx_pair
 
@@ -52,8 +52,6 @@ def open_dataset(path: str | Path, lesson_data: Dataset) -> Dataset:
     if int(labels.max()) >= len(lesson_data.class_names):
         raise DataFormatError(path, f"has labels up to {int(labels.max())}; this lesson knows "
                                     f"{len(lesson_data.class_names)} classes")
-    from ..lessons import images_to_dataset
-
     scale = 16.0 if lesson_data.name == "digits" and int(images.max()) <= 16 else 255.0
     return images_to_dataset(lesson_data.name, images, labels, test, scale=scale, source=str(path))
 

@@ -15,6 +15,7 @@ from ..errors import SettingsError
 
 CLASSIFICATION = "classification"  # labels 0..k-1, answer = brightest output
 SIGN = "sign"  # one output, target ±1, answer = sign of the output
+DIGIT_NAMES = tuple(str(d) for d in range(10))
 
 
 @dataclass(frozen=True, eq=False)
@@ -154,3 +155,14 @@ def smile_population() -> np.ndarray:
     """All 2^12 = 4,096 possible 3×4 binary images, (4096, 12) float32; image i has bit j of i at pixel j."""
     i = np.arange(4096)[:, None]
     return ((i >> np.arange(12)) & 1).astype(np.float32)
+
+
+def images_to_dataset(name: str, images: np.ndarray, labels: np.ndarray, test_index: np.ndarray,
+                      scale: float, source: str = "") -> Dataset:
+    """uint8 images (n, h, w) + labels (n,) + test indices -> a float32 Dataset in [0, 1]."""
+    n, h, w = images.shape
+    x = images.reshape(n, h * w).astype(np.float32) / np.float32(scale)
+    y = labels.astype(np.int64)
+    test = np.zeros(n, dtype=bool)
+    test[np.asarray(test_index, dtype=np.int64)] = True
+    return Dataset(name, x[~test], y[~test], x[test], y[test], (h, w), DIGIT_NAMES, source=source)

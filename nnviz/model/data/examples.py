@@ -14,7 +14,7 @@ import numpy as np
 
 from .datasets import Dataset
 from ..errors import DataFormatError
-from ..files.npzfile import meta_array, meta_json, read_npz, write_npz
+from ..storage.npzfile import meta_array, meta_json, read_npz, write_npz
 from ..undo import Undoable, UndoStack
 
 FORMAT = "nnviz-examples"

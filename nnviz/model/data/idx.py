@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..files.atomic import atomic_write
+from ..storage.atomic import atomic_write
 from ..errors import DataFormatError
 
 DTYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),

@@ -1,1 +1,1 @@
-"""Files: the safe npz container, model and lesson files, atomic writes."""
+"""Files: model and lesson files in nnviz's own npz format, and models from elsewhere (``foreign``)."""

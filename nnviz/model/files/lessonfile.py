@@ -42,9 +42,8 @@ from .modelfile import (
     network_arrays,
     network_from_arrays,
 )
-from ..core.layer_network import LayerNetwork
-from ..core.network import Network
-from .npzfile import counters, meta_array, meta_json, read_npz, short_repr, write_npz
+from ..core.networks import NetworkLike
+from ..storage.npzfile import counters, meta_array, meta_json, read_npz, short_repr, write_npz
 from ..core.settings import TrainSettings
 from ..guide import guide_from_dict
 
@@ -78,7 +77,7 @@ class LessonFile:
     """
 
     lesson: str
-    network: Network
+    network: NetworkLike
     settings: dict = field(default_factory=dict)
     seed: int = 0
     iteration: int = 0
@@ -92,7 +91,7 @@ class LessonFile:
     guide: dict | None = None
 
     def __post_init__(self):
-        if not isinstance(self.network, (Network, LayerNetwork)):
+        if not isinstance(self.network, NetworkLike):
             raise _Invalid("has no network")
         put = object.__setattr__
         put(self, "network", self.network.copy())
@@ -265,7 +264,7 @@ def _problem(lf: LessonFile) -> str | None:
     if net.sizes[0] != n_in or net.sizes[-1] != n_out:
         return (f"has a {arch} network, but the {lesson.name} lesson needs {n_in} inputs and "
                 f"{n_out} output{'s' if n_out > 1 else ''}")
-    shape = tuple(getattr(net, "input_shape", ()))
+    shape = tuple(net.input_shape)
     if len(shape) == 3 and shape != (1, *image):
         return (f"has a network for {'×'.join(map(str, shape))} inputs, but the {lesson.name} lesson's "
                 f"images are 1×{image[0]}×{image[1]}")

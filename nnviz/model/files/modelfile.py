@@ -22,7 +22,6 @@ which lesson files share.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
 
@@ -31,11 +30,14 @@ import numpy as np
 from ..errors import DataFormatError
 from ..core.functions import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ..core.history import EVAL_COLUMNS, HEALTH_COLUMNS, ROW_ARRAYS, STEP_COLUMNS, History
-from ..core.layer_network import network_from_parameters
+from ..core.networks import network_from_parameters
 from ..core.layers import parse_spec
 from ..core.network import Network
+from ..core.networks import NetworkLike
 from ..errors import SettingsError
-from .npzfile import counters, meta_array, meta_json, read_npz, short_repr, write_npz
+from .foreign import FOREIGN_SUFFIXES, load_foreign
+from .saved_model import SavedModel
+from ..storage.npzfile import counters, meta_array, meta_json, read_npz, short_repr, write_npz
 
 FORMAT = "nnviz-model"
 VERSION = 1
@@ -46,28 +48,6 @@ MAX_MAP_SIZE = 1_000_000  # numbers in one layer's output (per image) of a layer
 _HISTORY_NAME = re.compile(r"[A-Za-z0-9_]{1,64}\Z")
 #: history columns History itself reads as one number per row
 _SCALAR_COLUMNS = tuple(c for c in STEP_COLUMNS + EVAL_COLUMNS + HEALTH_COLUMNS if c not in ROW_ARRAYS)
-
-
-@dataclass
-class SavedModel:
-    """What a model file holds, ready to drive a trainer again."""
-
-    network: Network
-    lesson: str = ""
-    iteration: int = 0
-    epoch: int = 0
-    seed: int = 0
-    settings: dict = field(default_factory=dict)
-    history: History = field(default_factory=History)
-    epoch_fraction: float = 0.0  # of the current epoch done: epoch_progress = epoch + epoch_fraction
-
-    @classmethod
-    def of_trainer(cls, trainer, lesson: str = "") -> "SavedModel":
-        """A trainer's network (a copy), counters with the epoch's progress, settings and history:
-        what the app's Save and ``nnviz train --save`` write."""
-        t = trainer
-        return cls(t.network.copy(), lesson, t.iteration, t.epoch, t.seed, t.settings.to_dict(), t.history,
-                   t.epoch_progress - t.epoch)
 
 
 def save_model(path: str | Path, model: SavedModel) -> Path:
@@ -91,9 +71,7 @@ def load_model(path: str | Path) -> SavedModel:
     """Read a model file written by :func:`save_model`; DataFormatError on anything else.
     A PyTorch, safetensors or ONNX file (by suffix) is read by ``foreign.load_foreign``."""
     path = Path(path)
-    if path.suffix.lower() in (".pt", ".pth", ".safetensors", ".onnx"):
-        from .foreign import load_foreign
-
+    if path.suffix.lower() in FOREIGN_SUFFIXES:
         return load_foreign(path)
     arrays = read_npz(path, "an nnviz model file")
     meta = meta_json(path, arrays, "an nnviz model")
@@ -135,7 +113,7 @@ def architecture_meta(net) -> dict:
     return arch if "spec" in arch else {**arch, "spec": net.spec}
 
 
-def network_arrays(net: Network) -> dict[str, np.ndarray]:
+def network_arrays(net: NetworkLike) -> dict[str, np.ndarray]:
     """``W0..Wn``, ``b0..bn`` of ``net``, as stored in a file."""
     arrays = {}
     for i, (w, b) in enumerate(zip(net.weights, net.biases)):
@@ -143,7 +121,7 @@ def network_arrays(net: Network) -> dict[str, np.ndarray]:
     return arrays
 
 
-def network_from_arrays(path: Path, arch, arrays: Mapping[str, np.ndarray]) -> Network:
+def network_from_arrays(path: Path, arch, arrays: Mapping[str, np.ndarray]) -> NetworkLike:
     """A Network from a file's ``architecture`` metadata and its ``W<i>``/``b<i>`` arrays.
 
     Checks the layer sizes, the activation names, the bias flag, every weight and

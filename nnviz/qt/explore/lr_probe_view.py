@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from ...model.analysis.compare import training_sample
+from ...model.analysis.nudge_vs_gradient import training_sample
 from ...model.analysis.lr_probe import PROBE_SAMPLE, VERDICTS, LrProbe, probe_snapshot
 
 from .panel import ExplorePanel

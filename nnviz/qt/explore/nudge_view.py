@@ -23,7 +23,7 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLabel, QPushButton,
                                QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from ...model.analysis.compare import (Comparison, compare_snapshot, map_shape, neuron_name, parameter_name,
+from ...model.analysis.nudge_vs_gradient import (Comparison, compare_snapshot, map_shape, neuron_name, parameter_name,
                                        training_sample)
 
 from ..render.step_box import StepBox

@@ -23,7 +23,7 @@ from PySide6.QtCore import QBuffer, QIODevice, QPoint
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QScrollArea, QWidget
 
-from ...model.files.atomic import atomic_write
+from ...model.storage.atomic import atomic_write
 
 #: GIF delays are whole centiseconds and browsers slow anything under 20 ms to 100 ms
 MIN_FRAME_MS = 20

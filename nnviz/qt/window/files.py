@@ -123,9 +123,8 @@ class FilesController(QObject):
     def _open_foreign(self, path: str, activation: str | None, spec: dict | None) -> None:
         """Read a PyTorch / safetensors / ONNX file, asking for its missing activation or spec,
         and install it in the lesson whose data fits; a cancelled question opens nothing."""
-        from ...model.core.network import Network
         from ...model.files.foreign import NeedsActivation, NeedsSpec, lesson_for, load_foreign
-        from ...model.files.foreign.infer import describe_spec
+        from ...model.files.foreign.spec_inference import describe_spec
         from ..views import model_questions
 
         name = Path(path).name
@@ -145,7 +144,7 @@ class FilesController(QObject):
         self.controller.install(saved, path)
         self.add_recent(path)  # opens again from the recent list, asking again
         net = saved.network
-        shape = f"{'-'.join(map(str, net.sizes))} {net.hidden}" if isinstance(net, Network) else describe_spec(net.spec)
+        shape = f"{'-'.join(map(str, net.sizes))} {net.hidden}" if net.is_plain else describe_spec(net.spec)
         said = f"Opened {name} ({shape}) in the {saved.lesson} lesson"
         if self.controller.lesson is not None and self.controller.lesson.name == saved.lesson:
             self.message.emit(said)

@@ -1,6 +1,6 @@
 """Nothing a learner did is lost: the notices and the Undo action for what the session reports.
 
-The training session decides (nnviz.model.core.session: runs kept per lesson and for undo, the
+The training session decides (nnviz.model.session: runs kept per lesson and for undo, the
 blow-up watch, continuing from a past iteration); this controller words its reports
 (nnviz.model.core.messages) and offers the way back:
 

@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from nnviz.model.analysis.feature_pixel import feature_pixel
-from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 
 
 def net_and_input(input_shape, layers, seed=3):
     spec = {"input_shape": list(input_shape), "layers": layers + [{"type": "flatten"}, {"type": "dense", "units": 3}],
             "output": "softmax", "bias": True}
-    net = Network.from_spec(spec, seed=seed, dtype=np.float64)
+    net = build_network(spec, seed=seed, dtype=np.float64)
     rng = np.random.default_rng(seed)
     net.biases = [rng.normal(size=b.shape) for b in net.biases]  # non-zero: the bias must be counted
     x = rng.normal(size=int(np.prod(input_shape)))
@@ -89,7 +89,7 @@ def test_lesson_sized_float32_net_agrees_to_its_precision():
         {"type": "conv", "filters": 8, "kernel": 5}, {"type": "maxpool", "size": 2},
         {"type": "conv", "filters": 16, "kernel": 5}, {"type": "maxpool", "size": 2},
         {"type": "flatten"}, {"type": "dense", "units": 10}], "output": "softmax", "bias": True}
-    net = Network.from_spec(spec, seed=1)
+    net = build_network(spec, seed=1)
     x = np.random.default_rng(0).random(784).astype(np.float32)
     zs, _ = net.forward_full(x[None])
     d = feature_pixel(net, x, 3, 5, 7, 2)

@@ -8,7 +8,7 @@ import pytest
 from nnviz.model.lessons import get_lesson
 from nnviz.model.analysis.lr_probe import (PROBE_SAMPLE, default_rates, loss_after_step, probe_learning_rates,
                                   probe_snapshot)
-from nnviz.model.analysis.compare import training_sample
+from nnviz.model.analysis.nudge_vs_gradient import training_sample
 from nnviz.model.core.network import Network
 
 

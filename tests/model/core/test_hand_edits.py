@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnviz.model.core.session import TrainingSession
+from nnviz.model.session import TrainingSession
 from nnviz.model.errors import NNVizError
 
 

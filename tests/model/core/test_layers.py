@@ -12,6 +12,7 @@ from nnviz.model.core.conv import maxpool_backward, maxpool_forward
 from nnviz.model.core.layer_network import LayerNetwork
 from nnviz.model.core.layers import LAYER_TYPES
 from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 from nnviz.model.errors import SettingsError
 
 # central differences with eps 1e-6 in float64: truncation ~eps², round-off ~1e-16/eps
@@ -37,7 +38,7 @@ def stack(input_shape, *layers, output="softmax", bias=True):
 
 def build(spec, seed=3, rng=None):
     """A float64 network with non-zero biases (so the bias paths are exercised)."""
-    net = Network.from_spec(spec, seed=seed, dtype=np.float64)
+    net = build_network(spec, seed=seed, dtype=np.float64)
     rng = rng or np.random.default_rng(seed)
     for b in net.biases:
         b[:] = rng.normal(scale=0.3, size=b.shape)
@@ -199,7 +200,7 @@ def test_maxpool_forward_matches_a_loop_and_ties_go_to_the_first_maximum():
 
 
 def test_forward_returns_every_layer_input_first_in_float32():
-    net = Network.from_spec(CONV_LESSON, seed=1)
+    net = build_network(CONV_LESSON, seed=1)
     X = np.random.default_rng(0).random((5, 64), dtype=np.float32)
     acts = net.forward(X)
     assert [a.shape for a in acts] == [(5, 64), (5, 8, 8, 8), (5, 8, 4, 4), (5, 128), (5, 10)]
@@ -217,7 +218,7 @@ def test_forward_returns_every_layer_input_first_in_float32():
 
 def test_no_bias_means_no_bias_in_the_maths_and_zero_bias_gradients():
     spec = dict(CONV_LESSON, bias=False)
-    net = Network.from_spec(spec, dtype=np.float64)
+    net = build_network(spec, dtype=np.float64)
     net.biases[0][:] = 100.0  # ignored when the network has no bias
     X = np.random.default_rng(0).random((2, 64))
     want = reference_conv(X.reshape(2, 1, 8, 8), net.weights[0], np.zeros(8), 1, 1)
@@ -235,7 +236,7 @@ def test_no_bias_means_no_bias_in_the_maths_and_zero_bias_gradients():
 def test_a_dense_spec_is_the_existing_network(input_shape, hidden):
     spec = stack(input_shape, {"type": "dense", "units": 16, "activation": hidden},
                  {"type": "dense", "units": 12, "activation": hidden}, DENSE10)
-    net = Network.from_spec(spec, seed=4)
+    net = build_network(spec, seed=4)
     ref = Network([64, 16, 12, 10], hidden=hidden, output="softmax", seed=4)
     assert type(net) is Network and net.architecture() == ref.architecture()
     for a, b in zip(net.weights + net.biases, ref.weights + ref.biases):
@@ -262,15 +263,15 @@ def test_a_network_reports_its_spec_and_mixed_dense_activations_make_a_layer_net
     assert Network([4, 3, 2], hidden="tanh", output="sigmoid", bias=False).spec == stack(
         [4], {"type": "dense", "units": 3, "activation": "tanh"}, {"type": "dense", "units": 2},
         output="sigmoid", bias=False)
-    mixed = Network.from_spec(stack([4], {"type": "dense", "units": 3, "activation": "tanh"},
+    mixed = build_network(stack([4], {"type": "dense", "units": 3, "activation": "tanh"},
                                     {"type": "dense", "units": 3, "activation": "relu"}, DENSE10))
     assert isinstance(mixed, LayerNetwork) and mixed.layer_activation(1) == "relu"
 
 
 @pytest.mark.parametrize("spec", [CONV_LESSON, MNIST_CONV, stack([1, 8, 8], {"type": "dense", "units": 10})])
 def test_spec_round_trips_through_json(spec):
-    net = Network.from_spec(spec, seed=9)
-    again = Network.from_spec(json.loads(json.dumps(net.spec)), seed=9)
+    net = build_network(spec, seed=9)
+    again = build_network(json.loads(json.dumps(net.spec)), seed=9)
     assert again.spec == net.spec == json.loads(json.dumps(net.spec))
     assert type(again) is type(net)
     for a, b in zip(net.weights, again.weights):
@@ -278,7 +279,7 @@ def test_spec_round_trips_through_json(spec):
 
 
 def test_spec_fills_in_the_defaults():
-    net = Network.from_spec({"input_shape": [1, 6, 6], "layers": [
+    net = build_network({"input_shape": [1, 6, 6], "layers": [
         {"type": "conv", "filters": 2, "kernel": 3}, {"type": "flatten"},
         {"type": "dense", "units": 4}, {"type": "dense", "units": 3, "activation": "softmax"}]})
     assert net.spec == stack([1, 6, 6], conv(2, 3), FLAT, {"type": "dense", "units": 4, "activation": "relu"},
@@ -321,14 +322,14 @@ BAD = [
 @pytest.mark.parametrize("spec,message", BAD)
 def test_bad_specs_are_refused_naming_the_problem(spec, message):
     with pytest.raises(SettingsError, match=message):
-        Network.from_spec(spec)
+        build_network(spec)
 
 
 # -- parameters -------------------------------------------------------------------------
 
 
 def test_set_parameters_copy_and_from_parameters():
-    net = Network.from_spec(MNIST_CONV, seed=2)
+    net = build_network(MNIST_CONV, seed=2)
     other = net.copy()
     other.weights[0][:] = 0
     assert net.weights[0].any()  # independent
@@ -348,15 +349,15 @@ def test_set_parameters_copy_and_from_parameters():
 
 def test_init_is_seeded_he_for_relu_and_glorot_otherwise():
     spec = stack([1, 10, 10], conv(64, 5), FLAT, DENSE10)
-    a, b = Network.from_spec(spec, seed=5), Network.from_spec(spec, seed=5)
+    a, b = build_network(spec, seed=5), build_network(spec, seed=5)
     assert all(np.array_equal(x, y) for x, y in zip(a.weights, b.weights))
-    assert not np.array_equal(a.weights[0], Network.from_spec(spec, seed=6).weights[0])
+    assert not np.array_equal(a.weights[0], build_network(spec, seed=6).weights[0])
     assert a.weights[0].std() == pytest.approx(np.sqrt(2 / 25), rel=0.1)  # He, fan_in = C·k·k
-    t = Network.from_spec(stack([3, 10, 10], conv(8, 3, activation="tanh"), FLAT, DENSE10))
+    t = build_network(stack([3, 10, 10], conv(8, 3, activation="tanh"), FLAT, DENSE10))
     limit = np.sqrt(6 / (3 * 9 + 8 * 9))  # Glorot, fans C·k·k and F·k·k
     assert np.abs(t.weights[0]).max() <= limit and np.abs(t.weights[0]).max() > 0.9 * limit
     assert not any(b.any() for b in t.biases)
-    z = Network.from_spec(spec, init="zeros")
+    z = build_network(spec, init="zeros")
     assert not any(w.any() for w in z.weights)
 
 
@@ -367,7 +368,7 @@ def test_conv_lesson_stack_learns_the_digits():
     from nnviz.model.lessons import load_dataset
 
     ds = load_dataset("digits")
-    net = Network.from_spec(CONV_LESSON, seed=0)
+    net = build_network(CONV_LESSON, seed=0)
     rng = np.random.default_rng(0)
     start = time.perf_counter()
     for _ in range(500):  # plain SGD, batch 32, about 12 epochs

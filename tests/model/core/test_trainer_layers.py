@@ -7,6 +7,7 @@ import pytest
 
 from nnviz.model.core.layer_network import LayerNetwork
 from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 from nnviz.model.core.nudge import nudge_deltas, nudge_step
 from nnviz.model.core.settings import TrainSettings
 from nnviz.model.core.trainer import Trainer
@@ -41,7 +42,7 @@ def params(net):
 
 def test_one_sgd_step_with_l2_is_minus_lr_times_the_reference_gradient_plus_lambda_w():
     data = small_data()
-    net = Network.from_spec(SMALL, seed=2)
+    net = build_network(SMALL, seed=2)
     assert type(net) is LayerNetwork
     t = Trainer(net, data, TrainSettings(learning_rate=0.1, batch_size=8, l2=0.01), seed=0)
     X, Y = data.x_train[:8], data.y_train[:8]
@@ -60,7 +61,7 @@ def test_one_sgd_step_with_l2_is_minus_lr_times_the_reference_gradient_plus_lamb
 def test_dropout_gradients_match_finite_differences_of_the_dropped_network():
     """With the same mask (the same seeded rng), the loss is a smooth function of the parameters:
     central differences of it in float64 check the masked backward pass."""
-    net = Network.from_spec(SMALL, seed=4, dtype=np.float64)
+    net = build_network(SMALL, seed=4, dtype=np.float64)
     rng = np.random.default_rng(1)
     for b in net.biases:
         b[:] = rng.normal(scale=0.3, size=b.shape)
@@ -84,7 +85,7 @@ def test_dropout_gradients_match_finite_differences_of_the_dropped_network():
 
 
 def test_dropout_acts_on_dense_inputs_after_a_hidden_layer_only():
-    net = Network.from_spec(SMALL, seed=0)
+    net = build_network(SMALL, seed=0)
     X = np.random.default_rng(0).random((200, 36)).astype(np.float32)
     masks = [None] * len(net.layers)
     net._run(X, keep_z=False, dropout=0.25, rng=np.random.default_rng(0), masks=masks)
@@ -103,7 +104,7 @@ def test_a_dense_layer_stack_trains_like_the_mlp_trainer_with_dropout_and_l2():
                                             {"type": "dense", "units": 10}], "output": "softmax", "bias": True}
     data = load_dataset("digits")
     settings = TrainSettings(learning_rate=0.05, batch_size=16, optimizer="momentum", dropout=0.3, l2=1e-3)
-    mlp = Trainer(Network.from_spec(spec, seed=3), data, settings, seed=5)
+    mlp = Trainer(build_network(spec, seed=3), data, settings, seed=5)
     stack = Trainer(LayerNetwork(spec, seed=3), data, settings, seed=5)
     assert type(mlp.network) is Network
     for _ in range(30):
@@ -127,7 +128,7 @@ def test_every_optimizer_lowers_the_conv_loss_on_a_fixed_batch(optimizer, lr):
 
 def test_the_nudge_method_probes_every_parameter_of_a_conv_net():
     data = small_data()
-    net = Network.from_spec(SMALL, seed=1)
+    net = build_network(SMALL, seed=1)
     X, Y = data.x_train[:10], data.y_train[:10]
     result = nudge_deltas(net, X, Y, "cross_entropy", 0.05)
     assert [u.shape for u in result.loss_up] == [w.shape for w in net.weights]
@@ -146,7 +147,7 @@ def test_the_nudge_method_probes_every_parameter_of_a_conv_net():
                                                     -0.05 if down < min(up, result.base_loss) else 0)
     out = nudge_step(net, X, Y, "cross_entropy", 0.05)
     assert out.loss_after <= out.result.base_loss
-    t = Trainer(Network.from_spec(SMALL, seed=1), data, TrainSettings(method="nudge", nudge_step=0.05,
+    t = Trainer(build_network(SMALL, seed=1), data, TrainSettings(method="nudge", nudge_step=0.05,
                                                                      batch_size=10), seed=0)
     losses = [t.step() for _ in range(3)]
     assert losses[-1] < losses[0] and t.update_w[0].shape == (3, 1, 3, 3)
@@ -162,7 +163,7 @@ def test_evaluate_matches_predict_and_the_network_must_fit_the_images():
     assert loss == pytest.approx(t.network.loss(t.dataset.x_test, t.dataset.y_test), rel=1e-5)
     wide = dict(CONV_SPEC, input_shape=[1, 4, 16])  # 64 inputs, but not 8×8 images
     with pytest.raises(SettingsError, match="4×16 images does not fit the digits"):
-        Trainer(Network.from_spec(wide), load_dataset("digits"))
+        Trainer(build_network(wide), load_dataset("digits"))
 
 
 def test_a_conv_snapshot_lays_out_its_layers_and_rebuilds_its_network():
@@ -199,6 +200,6 @@ def test_an_mlp_snapshot_carries_its_spec_and_stays_a_network():
     mixed = {"input_shape": [64], "layers": [{"type": "dense", "units": 8, "activation": "relu"},
                                              {"type": "dense", "units": 8, "activation": "tanh"},
                                              {"type": "dense", "units": 10}]}
-    m = Trainer(Network.from_spec(mixed), t.dataset)
+    m = Trainer(build_network(mixed), t.dataset)
     snap = m.snapshot()
     assert not snap.is_mlp and type(snap.network()) is LayerNetwork

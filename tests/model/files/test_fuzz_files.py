@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-from nnviz.model.files import atomic
+from nnviz.model.storage import atomic
 from nnviz.model.data.bundled import load_bundled
 from nnviz.model.data.datasets import smile
 from nnviz.model.errors import DataFormatError

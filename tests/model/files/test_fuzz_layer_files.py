@@ -7,7 +7,7 @@ import zipfile
 import numpy as np
 from hypothesis import settings
 
-from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 from nnviz.model.files.modelfile import SavedModel, load_model, save_model
 from tests.fuzzing import (fuzz_each_kind, kinds, load_once, members, mutant, report, rezip, small_history,
                            sweep_truncations, zip_boundaries)
@@ -20,7 +20,7 @@ SPEC = {"input_shape": [1, 6, 6], "layers": [
 
 
 def _conv_file(path):
-    return save_model(path, SavedModel(Network.from_spec(SPEC, seed=1), "digits", 6, 1, 3, {"learning_rate": 0.1},
+    return save_model(path, SavedModel(build_network(SPEC, seed=1), "digits", 6, 1, 3, {"learning_rate": 0.1},
                                        small_history()))
 
 

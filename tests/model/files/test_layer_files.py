@@ -9,10 +9,11 @@ import pytest
 from nnviz.model.analysis.evaluate import evaluate_file
 from nnviz.model.core.layer_network import LayerNetwork
 from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 from nnviz.model.errors import DataFormatError, SettingsError
 from nnviz.model.files.lessonfile import LessonFile, load_lesson_file, save_lesson_file
 from nnviz.model.files.modelfile import SavedModel, load_model, save_model
-from nnviz.model.files.npzfile import read_npz
+from nnviz.model.storage.npzfile import read_npz
 from nnviz.model.lessons import CONV_SPEC, MNIST_CONV_SPEC, get_lesson
 
 
@@ -117,7 +118,7 @@ def test_a_conv_lesson_file_round_trips(tmp_path, spec):
 
 
 def test_a_lesson_file_refuses_a_conv_net_for_other_images(conv):
-    other = Network.from_spec(dict(CONV_SPEC, input_shape=[1, 4, 16]))  # 64 inputs, not 8×8
+    other = build_network(dict(CONV_SPEC, input_shape=[1, 4, 16]))  # 64 inputs, not 8×8
     with pytest.raises(SettingsError, match="network for 1×4×16 inputs, but the conv lesson's images are 1×8×8"):
         LessonFile(lesson="conv", network=other)
     assert LessonFile(lesson="digits", network=conv.network).network.spec == CONV_SPEC  # layers are free

@@ -12,7 +12,7 @@ from nnviz.model.files.lessonfile import LessonFile, load_lesson_file, save_less
 from nnviz.model.lessons import get_lesson
 from nnviz.model.files.modelfile import SavedModel, save_model
 from nnviz.model.core.network import Network
-from nnviz.model.files.npzfile import read_npz
+from nnviz.model.storage.npzfile import read_npz
 
 
 def _trained(name="digits", steps=25):

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from nnviz.model.analysis.compare import training_sample
+from nnviz.model.analysis.nudge_vs_gradient import training_sample
 from nnviz.model.lessons import get_lesson
 from nnviz.model.analysis.lr_probe import probe_learning_rates, probe_snapshot
 from nnviz.model.core.network import Network

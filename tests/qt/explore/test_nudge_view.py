@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from nnviz.model.analysis.compare import compare_neuron, training_sample
+from nnviz.model.analysis.nudge_vs_gradient import compare_neuron, training_sample
 from nnviz.model.lessons import get_lesson
-from nnviz.model.analysis.compare import map_shape, parameter_name
+from nnviz.model.analysis.nudge_vs_gradient import map_shape, parameter_name
 from nnviz.qt.explore.nudge_view import AGREE_ROW, DISAGREE_ROW, NudgeView
 from nnviz.qt.render.view_protocol import Frame
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
-from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 from nnviz.qt.render.palettes import GRAY
 from nnviz.qt.views.feature_maps import FeatureMaps
 from tests.qt.conftest import shown
@@ -18,7 +18,7 @@ CONV = {"input_shape": [1, 8, 8], "layers": [
 
 @pytest.fixture
 def maps(qtbot):
-    net = Network.from_spec(CONV, seed=1)
+    net = build_network(CONV, seed=1)
     x = np.random.default_rng(2).random(64).astype(np.float32)
     view = shown(qtbot, FeatureMaps(), 350, 300)
     view.set_layout(net.layers)

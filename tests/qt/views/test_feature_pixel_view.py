@@ -6,7 +6,7 @@ import pyqtgraph as pg
 import pytest
 
 from nnviz.model.analysis.feature_pixel import feature_pixel
-from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 from nnviz.qt.views.feature_pixel import FeaturePixelView, cell_text, outline_patch
 from tests.qt.conftest import shown
 
@@ -18,7 +18,7 @@ SPEC = {"input_shape": [1, 8, 8], "layers": [
 
 @pytest.fixture
 def setup(qtbot):
-    net = Network.from_spec(SPEC, seed=3, dtype=np.float64)
+    net = build_network(SPEC, seed=3, dtype=np.float64)
     net.biases = [np.random.default_rng(9).normal(size=b.shape) for b in net.biases]
     x = np.random.default_rng(4).random(64)
     view = shown(qtbot, FeaturePixelView(), 350, 300)

@@ -4,7 +4,7 @@ layer's channel pictures are the weights, with symmetric fixed levels; hover rea
 import numpy as np
 import pytest
 
-from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 from nnviz.qt.render.palettes import lookup_table, lut_index
 from nnviz.qt.views.kernel_grid import KernelGrid
 from tests.qt.conftest import shown
@@ -17,7 +17,7 @@ MNIST_CONV = {"input_shape": [1, 28, 28], "layers": [
 
 @pytest.fixture
 def grid(qtbot):
-    net = Network.from_spec(MNIST_CONV, seed=4)
+    net = build_network(MNIST_CONV, seed=4)
     net.biases = [np.full(b.shape, 0.25, np.float32) for b in net.biases]
     g = shown(qtbot, KernelGrid(), 350, 300)
     g.set_layout(net.layers)

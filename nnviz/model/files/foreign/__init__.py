@@ -23,10 +23,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
-from ...core.layer_network import network_from_parameters
-from ...core.network import Network
+from ...core.networks import network_from_parameters
 from ...errors import DataFormatError, SettingsError
-from .common import NeedsActivation, NeedsArchitecture, NeedsSpec
+from ...lessons import LESSONS
+from ..saved_model import SavedModel
+from .questions import NeedsActivation, NeedsArchitecture, NeedsSpec
 
 __all__ = ["FOREIGN_SUFFIXES", "NeedsActivation", "NeedsArchitecture", "NeedsSpec", "fitting_lesson",
            "is_foreign", "lesson_for", "load_foreign"]
@@ -53,8 +54,7 @@ def load_foreign(path: str | Path, activation: str | None = None, spec: Mapping 
     when one is needed, DataFormatError for every other problem with the file, SettingsError for
     an unknown activation name.
     """
-    from ..modelfile import SavedModel
-    from .infer import group_parameters, network_parts
+    from .spec_inference import group_parameters, network_parts
 
     path = Path(path)
     suffix, lesson, file_spec = path.suffix.lower(), "", None
@@ -80,28 +80,22 @@ def load_foreign(path: str | Path, activation: str | None = None, spec: Mapping 
         net = network_from_parameters(spec, weights, biases)
     except (SettingsError, ValueError) as e:
         raise DataFormatError(path, f"cannot be made into a network: {str(e)[:200]}") from None
-    if lesson not in _lessons() or not _fits(lesson, net):
+    if lesson not in LESSONS or not _fits(lesson, net):
         lesson = fitting_lesson(net) or ""
     return SavedModel(net, lesson)
 
 
-def _lessons():
-    from ...lessons import LESSONS
-
-    return LESSONS
-
-
 def _fits(name: str, net) -> bool:
-    lesson = _lessons()[name]
+    lesson = LESSONS[name]
     return DATA_SIZES.get(lesson.dataset) == (net.sizes[0], net.sizes[-1])
 
 
 def fitting_lesson(net) -> str | None:
     """The lesson whose data fits ``net`` (its inputs and outputs), preferring one of the same kind
     (a conv lesson for a conv stack, an MLP lesson for a dense one); None when none fits."""
-    fits = [name for name in _lessons() if _fits(name, net)]
-    conv = not isinstance(net, Network)
-    same = [name for name in fits if (_lessons()[name].spec is not None) == conv]
+    fits = [name for name in LESSONS if _fits(name, net)]
+    conv = not net.is_plain
+    same = [name for name in fits if (LESSONS[name].spec is not None) == conv]
     return (same or fits or [None])[0]
 
 

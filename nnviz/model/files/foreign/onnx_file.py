@@ -23,9 +23,9 @@ import numpy as np
 
 from ...core.layers import parse_spec
 from ...errors import DataFormatError
-from ..atomic import atomic_write
-from .common import MAX_DIMS, MAX_TENSOR_BYTES, MAX_TENSORS, bfloat16_to_float32, fail, read_capped, widen
-from .infer import INPUT_SHAPES, Param, sequential_keys
+from ...storage.atomic import atomic_write
+from .reading import MAX_DIMS, MAX_TENSOR_BYTES, MAX_TENSORS, bfloat16_to_float32, fail, read_capped, widen
+from .spec_inference import INPUT_SHAPES, Param, sequential_keys
 
 WHAT = "an ONNX model"
 INSTALL = "pip install 'nnviz[onnx]'"

@@ -32,9 +32,9 @@ import numpy as np
 
 from ...core.layers import parse_spec
 from ...errors import SettingsError
-from ..atomic import atomic_write
-from .common import MAX_DIMS, MAX_TENSOR_BYTES, MAX_TENSORS, bfloat16_to_float32, fail, read_capped, widen
-from .infer import natural_key, sequential_keys, torch_sequential_code
+from ...storage.atomic import atomic_write
+from .reading import MAX_DIMS, MAX_TENSOR_BYTES, MAX_TENSORS, bfloat16_to_float32, fail, read_capped, widen
+from .spec_inference import natural_key, sequential_keys, torch_sequential_code
 
 WHAT = "a safetensors file"
 MAX_HEADER_BYTES = 16 << 20

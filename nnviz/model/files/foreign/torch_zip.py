@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .common import MAX_DIMS, MAX_TENSOR_BYTES, MAX_TENSORS, SAVE_ADVICE, bfloat16_to_float32, fail, read_capped, widen
+from .reading import MAX_DIMS, MAX_TENSOR_BYTES, MAX_TENSORS, SAVE_ADVICE, bfloat16_to_float32, fail, read_capped, widen
 
 WHAT = "a PyTorch state_dict file"
 MAX_PICKLE_BYTES = 16 << 20

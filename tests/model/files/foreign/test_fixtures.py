@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 
 from nnviz.model.core.network import Network
+from nnviz.model.core.networks import build_network
 from nnviz.model.errors import DataFormatError, SettingsError
 from nnviz.model.files.foreign import NeedsActivation, NeedsSpec, fitting_lesson, lesson_for, load_foreign
-from nnviz.model.files.foreign.infer import read_spec_file, sequential_keys, torch_sequential_code
+from nnviz.model.files.foreign.spec_inference import read_spec_file, sequential_keys, torch_sequential_code
 from nnviz.model.files.foreign.safetensors_file import read_safetensors, save_safetensors
 from nnviz.model.files.foreign.torch_zip import load_state_dict
 from nnviz.model.files.modelfile import load_model
@@ -196,7 +197,7 @@ def test_which_lesson_a_model_fits():
 
     assert all(DATA_SIZES[k] == v for k, v in sizes.items()) and DATA_SIZES["mnist"] == (784, 10)
     assert fitting_lesson(Network([784, 16, 10])) == "mnist"
-    assert fitting_lesson(Network.from_spec(LESSONS["mnist-conv"].spec)) == "mnist-conv"
+    assert fitting_lesson(build_network(LESSONS["mnist-conv"].spec)) == "mnist-conv"
     assert fitting_lesson(Network([12, 1])) == "smile"
     with pytest.raises(DataFormatError, match=r"m.pt: holds a network of 100 inputs and 3 outputs, which no lesson"):
         lesson_for("m.pt", Network([100, 3]))

@@ -1,5 +1,5 @@
-"""What the foreign readers share: size limits, the errors that ask for the missing
-architecture, reading a file with its size checked, and widening to float32."""
+"""What every foreign reader does to a file's bytes: the size limits, reading a file with its
+size checked, refusing with the project's error, and widening tensors to float32."""
 
 from __future__ import annotations
 
@@ -24,35 +24,6 @@ SAVE_ADVICE = ("save the weights as a state_dict with torch.save(model.state_dic
 
 def fail(path, problem: str):
     raise DataFormatError(path, problem)
-
-
-class NeedsArchitecture(DataFormatError):
-    """The file's tensors do not say the whole network; the caller must supply what is ``missing``.
-
-    ``missing`` is "activation" (a dense stack: pass ``activation=``, the CLI's ``--activation``)
-    or "spec" (a conv stack: pass ``spec=``, the CLI's ``--spec FILE``). ``tensors`` lists the
-    parameter tensors as ``(name, shape)`` in layer order; ``draft`` is a spec of the layers the
-    shapes show (conv layers with padding 0 and no pooling: the learner completes it), or None.
-    """
-
-    missing = ""
-
-    def __init__(self, path, problem: str, tensors=(), draft: dict | None = None):
-        super().__init__(path, problem)
-        self.tensors = [(str(n), tuple(s)) for n, s in tensors]
-        self.draft = draft
-
-
-class NeedsActivation(NeedsArchitecture):
-    """A dense stack whose hidden activation the file does not say."""
-
-    missing = "activation"
-
-
-class NeedsSpec(NeedsArchitecture):
-    """A conv stack: the pooling, flattening and padding between its layers are not in the file."""
-
-    missing = "spec"
 
 
 def read_capped(path: Path, what: str) -> bytes:

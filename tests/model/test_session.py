@@ -9,7 +9,7 @@ from nnviz.model.errors import NNVizError, SettingsError
 from nnviz.model.lessons import get_lesson
 from nnviz.model.files.modelfile import SavedModel
 from nnviz.model.core.network import Network
-from nnviz.model.core.session import SPARSE_CHUNK, TrainingSession
+from nnviz.model.session import SPARSE_CHUNK, TrainingSession
 from nnviz.model.core.timeline import CHECKPOINT_EVERY, DEFAULT_RECENT
 
 

@@ -1,6 +1,6 @@
 """Runs of training kept while the app runs: each lesson left, and the run an undo brings back.
 
-``RunKeeping`` is the part of TrainingSession (nnviz.model.core.session) that keeps them; the
+``RunKeeping`` is the part of TrainingSession (nnviz.model.session) that keeps them; the
 session's live attributes (``trainer``, ``timeline``, ``viewing``, ``watch``) are the live run.
 
 A lesson left keeps its run (trainer, history, timeline, the iteration shown, its blow-up
@@ -31,10 +31,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import NNVizError
-from ..lessons import LESSONS
-from .timeline import Timeline
-from .watch import BlowupWatch
+from .errors import NNVizError
+from .lessons import LESSONS
+from .core.timeline import Timeline
+from .core.blowup_watch import BlowupWatch
 
 RUN_BUDGET = 6 * 2**20  # bytes: the timeline of one run set aside
 PARKED_BUDGET = RUN_BUDGET * (2 * len(LESSONS) - 1)  # each lesson left and its undo, the live lesson's undo

@@ -8,7 +8,7 @@ import pytest
 
 from nnviz.model.core.layer_network import LayerNetwork
 from nnviz.model.core.network import Network
-from nnviz.model.core.session import TrainingSession
+from nnviz.model.session import TrainingSession
 from nnviz.model.core.timeline import DEFAULT_RECENT, Timeline
 from nnviz.model.lessons import CONV_SPEC, get_lesson
 

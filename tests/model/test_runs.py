@@ -7,8 +7,8 @@ import pytest
 
 from nnviz.model.errors import NNVizError
 from nnviz.model.lessons import get_lesson
-from nnviz.model.core.runs import PARKED_BUDGET, RUN_BUDGET
-from nnviz.model.core.session import TrainingSession
+from nnviz.model.runs import PARKED_BUDGET, RUN_BUDGET
+from nnviz.model.session import TrainingSession
 
 
 def weights(t):

@@ -8,7 +8,7 @@ import pytest
 
 from nnviz.model.lessons import get_lesson
 from nnviz.model.core.messages import blowup_message
-from nnviz.model.core.session import TrainingSession
+from nnviz.model.session import TrainingSession
 
 
 def session(lesson, seed=0):

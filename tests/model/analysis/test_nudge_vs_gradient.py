@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnviz.model.analysis.compare import compare_neuron, compare_snapshot, training_sample
+from nnviz.model.analysis.nudge_vs_gradient import compare_neuron, compare_snapshot, training_sample
 from nnviz.model.data.datasets import smile
 from nnviz.model.errors import SettingsError
 from nnviz.model.lessons import get_lesson, load_dataset

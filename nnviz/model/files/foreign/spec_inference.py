@@ -33,8 +33,9 @@ import numpy as np
 from ...core.functions import HIDDEN_ACTIVATIONS
 from ...core.layers import dense_spec, parse_spec
 from ...errors import SettingsError
-from ..npzfile import short_repr
-from .common import NeedsActivation, NeedsSpec, fail
+from ...storage.npzfile import short_repr
+from .questions import NeedsActivation, NeedsSpec
+from .reading import fail
 
 #: inputs of a first layer -> the input shape (C, H, W) of the lessons' data
 INPUT_SHAPES = {784: [1, 28, 28], 64: [1, 8, 8], 12: [1, 4, 3]}

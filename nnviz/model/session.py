@@ -12,11 +12,11 @@ gap spans two settings. A new network (lesson, reset, rebuild, install) starts a
 timeline and a new ``generation``, and so does cutting the history back (divergence,
 resume_from): a view seeing a new generation redraws its curves from scratch.
 
-Nothing a learner did is lost while the app runs (nnviz.model.core.runs): each lesson keeps
+Nothing a learner did is lost while the app runs (nnviz.model.runs): each lesson keeps
 its run when another opens, and a reset, rebuild, model opened or continuing from the past
 keeps the run it replaced for ``undo``; runs set aside share a fixed memory budget.
 
-A settings change arms a BlowupWatch (nnviz.model.core.watch): when the loss jumps far above
+A settings change arms a BlowupWatch (nnviz.model.core.blowup_watch): when the loss jumps far above
 its level before the change, or a network that had learned is back at the untrained level,
 training stops, and a report names the change and the iteration to roll back to.
 
@@ -39,15 +39,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..errors import NNVizError
-from ..lessons import get_lesson
-from ..files.modelfile import SavedModel, load_model, save_model
-from .hand_edits import HandEdits
+from .errors import NNVizError
+from .lessons import get_lesson
+from .files.modelfile import SavedModel, load_model, save_model
+from .core.hand_edits import HandEdits
 from .runs import Run, RunKeeping, same_data
-from .network import Network
-from .snapshot import Snapshot
-from .timeline import CHECKPOINT_EVERY, Timeline
-from .watch import BlowupWatch
+from .core.snapshot import Snapshot
+from .core.timeline import CHECKPOINT_EVERY, Timeline
+from .core.blowup_watch import BlowupWatch
 
 FILL_SECONDS = 0.15  # at most this long replaying a run's skipped states when it stops (newest first)
 SPARSE_CHUNK = 16  # record only checkpoints when a chunk fits this many iterations (a state copy matters)
@@ -134,7 +133,7 @@ class TrainingSession(RunKeeping, HandEdits):
             same = self.trainer is not None and self.lesson is not None and lesson.name == self.lesson.name
             left = None if same else self._parked.get(lesson.name)
             data = self.trainer.dataset if same else None if left is None else left.run.trainer.dataset
-            if isinstance(saved.network, Network):
+            if saved.network.is_plain:
                 trainer = lesson.build(seed=saved.seed, hidden_sizes=tuple(saved.network.sizes[1:-1]),
                                        hidden=saved.network.hidden, data=data)  # keeps the user's examples
             else:

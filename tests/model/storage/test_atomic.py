@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from nnviz.model.files.atomic import atomic_write
+from nnviz.model.storage.atomic import atomic_write
 
 
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])

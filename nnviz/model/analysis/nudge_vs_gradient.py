@@ -28,7 +28,7 @@ import numpy as np
 
 from ..data.datasets import SIGN, Dataset
 from ..errors import SettingsError
-from ..core.network import Network
+from ..core.networks import NetworkLike
 from ..core.nudge import _choose, _probe
 
 #: the panels' fixed training samples are drawn with this seed, so they never change
@@ -102,14 +102,14 @@ class Comparison:
         return self.loss_after_nudges > self.base_loss
 
 
-def check_neuron(net: Network, layer: int, neuron: int) -> None:
+def check_neuron(net: NetworkLike, layer: int, neuron: int) -> None:
     if not 1 <= layer < len(net.sizes):
         raise SettingsError(f"layer {layer} has no incoming weights; choose 1 … {len(net.sizes) - 1}")
     if not 0 <= neuron < net.sizes[layer]:
         raise SettingsError(f"layer {layer} has {net.sizes[layer]} neurons; there is no neuron {neuron}")
 
 
-def compare_neuron(net: Network, X: np.ndarray, Y: np.ndarray, loss: str, layer: int, neuron: int,
+def compare_neuron(net: NetworkLike, X: np.ndarray, Y: np.ndarray, loss: str, layer: int, neuron: int,
                    step: float, learning_rate: float) -> Comparison:
     """Nudge vs gradient for neuron ``neuron`` of layer ``layer`` (≥ 1) on the batch (X, Y).
 
@@ -143,7 +143,7 @@ def compare_neuron(net: Network, X: np.ndarray, Y: np.ndarray, loss: str, layer:
                       after_nudges, after_gradient)
 
 
-def _loss_after(work: Network, X, Y, loss: str, layer: int, neuron: int, change: np.ndarray) -> float:
+def _loss_after(work: NetworkLike, X, Y, loss: str, layer: int, neuron: int, change: np.ndarray) -> float:
     """Loss with ``change`` (P,) added to the neuron's weights (and bias), then undone."""
     w = work.weights[layer - 1]
     b = work.biases[layer - 1]
