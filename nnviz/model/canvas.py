@@ -11,11 +11,26 @@ from __future__ import annotations
 
 import math
 import operator
+from dataclasses import dataclass
 
 import numpy as np
 
 from .errors import SettingsError
 from .undo import Undoable, UndoStack
+
+@dataclass(frozen=True, eq=False)
+class Painting:
+    """What is painted, frozen: the value the editor hands to whoever draws from it.
+
+    ``pixels``: (height, width) float32, read-only — the network's input (preprocessed when the
+    editor says so); ``key``: equal for two paintings exactly when nothing changed in between;
+    ``blank``: nothing is painted (the grid itself, before any preprocessing, is all zero).
+    """
+
+    pixels: np.ndarray
+    key: tuple
+    blank: bool
+
 
 # Crossing parameters closer than this are one crossing (a stroke through a grid
 # corner crosses a row line and a column line "at once", up to rounding).

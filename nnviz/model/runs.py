@@ -35,6 +35,7 @@ from .errors import NNVizError
 from .lessons import LESSONS
 from .core.timeline import Timeline
 from .core.blowup_watch import BlowupWatch
+from .core.reports import Replaced, Report, UndoAvailable, Undone
 
 RUN_BUDGET = 6 * 2**20  # bytes: the timeline of one run set aside
 PARKED_BUDGET = RUN_BUDGET * (2 * len(LESSONS) - 1)  # each lesson left and its undo, the live lesson's undo
@@ -75,19 +76,19 @@ class RunKeeping:
         self._bounds = (self.timeline.budget, self.timeline.recent, self.timeline.max_states)
         self._undo = None  # (run, what replaced it, redo): what ``undo`` brings back
         self._parked: dict[str, LessonLeft] = {}
-        self._reports: list[dict] = []
+        self._reports: list[Report] = []
 
-    def take_reports(self) -> list[dict]:
-        """The reports queued since the last call (session module docstring), oldest first."""
+    def take_reports(self) -> list[Report]:
+        """The reports (core/reports.py) queued since the last call, oldest first."""
         out, self._reports = self._reports, []
         return out
 
-    def _report(self, kind: str, **info) -> None:
-        self._reports.append({"kind": kind, **info})
+    def _report(self, report: Report) -> None:
+        self._reports.append(report)
 
     def _report_undo(self) -> None:
         what, redo = (None, False) if self._undo is None else self._undo[1:]
-        self._report("undo", what=what, redo=redo)
+        self._report(UndoAvailable(what, redo))
 
     # -- runs: the live one and the ones set aside ------------------------------------------
 
@@ -129,7 +130,7 @@ class RunKeeping:
         was = 0 if self.trainer is None else self.trainer.iteration
         self._keep_for_undo(what)
         self._new_trainer(trainer)
-        self._report("replaced", what=what, iteration=was, undo=self._undo is not None)
+        self._report(Replaced(what, was, self._undo is not None))
         self._report_undo()
 
     def _park(self) -> None:
@@ -159,6 +160,6 @@ class RunKeeping:
         if not same_data(self.trainer.dataset, data):  # the learner's examples changed meanwhile
             self.trainer.set_dataset(data)
             self.checkpoint()
-        self._report("undone", what=what, redo=redo, iteration=self.trainer.iteration)
+        self._report(Undone(what, redo, self.trainer.iteration))
         self._report_undo()
         return False  # the lesson is the same

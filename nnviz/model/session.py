@@ -20,11 +20,9 @@ A settings change arms a BlowupWatch (nnviz.model.core.blowup_watch): when the l
 its level before the change, or a network that had learned is back at the untrained level,
 training stops, and a report names the change and the iteration to roll back to.
 
-What the learner should hear of is queued as reports, {"kind": …} dicts the worker emits
-after each command (``take_reports``): "replaced" {what, iteration, undo}, "undone" {what,
-redo, iteration}, "undo" {what, redo} (what Undo would do now; what None: nothing),
-"continued" {iteration, dropped}, "edited" (hand_edits.py), "lesson" {name, restored, iteration}, "blowup" (see
-BlowupWatch.check, plus "rollback"), "opened"/"open_failed" {path}.
+What the learner should hear of is queued as reports (``core/reports.py``: Replaced, Undone,
+UndoAvailable, Continued, Edited, LessonChanged, BlowUp, Diverged, Opened, OpenFailed), which
+the worker sends on after each command and each chunk of training (``take_reports``).
 
 Commands that cannot be carried out raise NNVizError with a message for the user and
 leave the session as it was (a refused setting or dataset still records a checkpoint).
@@ -47,6 +45,7 @@ from .runs import Run, RunKeeping, same_data
 from .core.snapshot import Snapshot
 from .core.timeline import CHECKPOINT_EVERY, Timeline
 from .core.blowup_watch import BlowupWatch
+from .core.reports import BlowUp, Continued, Diverged, LessonChanged, Opened, OpenFailed
 
 FILL_SECONDS = 0.15  # at most this long replaying a run's skipped states when it stops (newest first)
 SPARSE_CHUNK = 16  # record only checkpoints when a chunk fits this many iterations (a state copy matters)
@@ -98,8 +97,7 @@ class TrainingSession(RunKeeping, HandEdits):
             self._replace(trainer, "restart")
         elif left is None or seed is not None:
             self._new_trainer(trainer)
-        self._report("lesson", name=name, restored=left is not None and seed is None,
-                     iteration=self.trainer.iteration)
+        self._report(LessonChanged(name, left is not None and seed is None, self.trainer.iteration))
         self._report_undo()
 
     def reset(self, seed=None) -> None:
@@ -166,9 +164,9 @@ class TrainingSession(RunKeeping, HandEdits):
         try:
             changed = self.install(load_model(path), path)
         except (OSError, NNVizError) as e:
-            self._report("open_failed", path=path)
+            self._report(OpenFailed(path))
             raise NNVizError(str(e)) from e
-        self._report("opened", path=path)
+        self._report(Opened(path))
         return changed
 
     def save_model(self, path: str) -> None:
@@ -226,7 +224,7 @@ class TrainingSession(RunKeeping, HandEdits):
 
     # -- training ------------------------------------------------------------------------
 
-    def step(self, n: int = 1, deadline: float = math.inf, fast: bool = False, stopping=None) -> dict | None:
+    def step(self, n: int = 1, deadline: float = math.inf, fast: bool = False, stopping=None) -> Diverged | None:
         """Train ``n`` iterations, or fewer once ``time.perf_counter()`` passes ``deadline``.
 
         Training goes on from the iteration shown: while a past one is viewed, it first
@@ -236,10 +234,9 @@ class TrainingSession(RunKeeping, HandEdits):
         (``complete_timeline`` replays the rest when it stops). At the first non-finite loss
         training stops: ``stopping()`` is called first (the worker flips its Run button before
         the fill), the timeline is completed and the newest finite state kept is restored.
-        Returns then {"iteration", "loss", "kept", "rollback"}: the iteration that diverged, its
-        loss, the iteration restored and the one with the lowest loss kept (None when there is
-        none); otherwise None. A blow-up (BlowupWatch) stops training the same way, without
-        restoring anything, and is reported ("blowup").
+        That is reported and returned as a ``Diverged`` (otherwise None comes back). A blow-up
+        (BlowupWatch) stops training the same way, without restoring anything, and is reported
+        (``BlowUp``).
         """
         if self.trainer is None:
             return None
@@ -248,7 +245,7 @@ class TrainingSession(RunKeeping, HandEdits):
         with np.errstate(over="ignore", invalid="ignore"):  # near divergence; caught below
             return self._train(self.trainer, self.timeline, n, deadline, fast, stopping)
 
-    def _train(self, t, line, n, deadline, fast, stopping) -> dict | None:
+    def _train(self, t, line, n, deadline, fast, stopping) -> Diverged | None:
         # At full speed only checkpoints are recorded; stopping fills the gaps (Timeline docs).
         # Slow iterations (big batches) record every state: the copy is then a small share.
         record = self.record_timeline
@@ -271,18 +268,18 @@ class TrainingSession(RunKeeping, HandEdits):
         self._chunk_iterations = done
         return None
 
-    def _blew_up(self, info: dict, stopping) -> None:
+    def _blew_up(self, info: BlowUp, stopping) -> None:
         """Stop as at a divergence, but keep the network as it is: the learner decides (the
         report offers the state at the change, before any iteration with the new settings)."""
         if stopping is not None:
             stopping()
         self.complete_timeline()
-        cause, kept = info["cause"], None
+        cause, kept = info.cause, None
         if cause is not None:
             kept = self.timeline.previous(cause["iteration"] + 1)  # at the change, or the nearest before it
-        self._reports.append({**info, "rollback": None if kept is None else kept.iteration})
+        self._report(replace(info, rollback=None if kept is None else kept.iteration))
 
-    def _diverged(self, loss: float, stopping) -> dict:
+    def _diverged(self, loss: float, stopping) -> Diverged:
         """Go back to the newest finite weights kept; the info for the learner."""
         t = self.trainer
         if stopping is not None:
@@ -297,9 +294,10 @@ class TrainingSession(RunKeeping, HandEdits):
         finite = [s for s in (self.timeline.get(i) for i in self.timeline.iterations())
                   if s is not None and math.isfinite(s.loss)]
         best = min(finite, key=lambda s: (s.loss, -s.iteration)) if finite else None
-        return {"iteration": at, "loss": float(loss),
-                "kept": None if kept is None else kept.iteration,
-                "rollback": None if best is None else best.iteration}
+        info = Diverged(at, float(loss), None if kept is None else kept.iteration,
+                        None if best is None else best.iteration)
+        self._report(info)
+        return info
 
     def complete_timeline(self, deadline: float | None = None, replay: bool = True) -> None:
         """After a full-speed run: keep the live state and replay the skipped recent ones, newest
@@ -352,7 +350,7 @@ class TrainingSession(RunKeeping, HandEdits):
         self._enter(Run(fork, line, None, BlowupWatch()))
         self.watch.arm(fork)
         self.watch.arm(fork, state.settings, fork.settings)  # settings changed since: that is watched
-        self._report("continued", iteration=state.iteration, dropped=live - state.iteration)
+        self._report(Continued(state.iteration, live - state.iteration))
         self._report_undo()
         return True
 

@@ -42,6 +42,7 @@ def main(lesson: str | None = None, model=None, quit_after: float | None = None,
     opening = card_message(lesson or QSettings("nnviz", "nnviz").value("lesson"), model)
     card = show_card(app, opening, on_paint=lambda: startup.mark("splash_painted"))
     card.destroyed.connect(lambda: startup.mark("splash_closed"))
+    from ..model.core.reports import Refused
     from .window.main_window import MainWindow
 
     startup.mark("imported")
@@ -52,7 +53,7 @@ def main(lesson: str | None = None, model=None, quit_after: float | None = None,
     # plots (~0.3 s), and a window mapped before that would show a black rectangle meanwhile. A
     # lesson that fails to load ends the wait at once: the window shows, saying why.
     failed = []
-    win.controller.failed.connect(failed.append)
+    win.controller.reported.connect(lambda report: isinstance(report, Refused) and failed.append(report))
     wait_until(lambda: win.frames.frames_rendered > 0 or failed, FIRST_FRAME_WAIT_MS)
     card.close_when_painted(win)
     startup.mark("window_shown")

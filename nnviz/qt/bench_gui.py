@@ -108,10 +108,9 @@ def _mouse_move_ms(app, win, repeats: int = 60) -> list[float]:
 
     ed = win.pixel_editor
     h, w = ed.image().shape
-    target = getattr(ed, "canvas_widget", ed)
-    pts = [ed.cell_center(int(h / 2 + (h / 3) * np.sin(a)), int(w / 2 + (w / 3) * np.cos(a)))
+    target = ed.grid  # the widget that takes the mouse
+    pts = [target.mapFrom(ed, ed.cell_center(int(h / 2 + (h / 3) * np.sin(a)), int(w / 2 + (w / 3) * np.cos(a))))
            for a in np.linspace(0, 2 * np.pi, repeats + 1)]
-    pts = [target.mapFrom(ed, p) if target is not ed else p for p in pts]
 
     def send(kind, p, button, buttons):
         ev = QMouseEvent(kind, QPointF(p), QPointF(target.mapToGlobal(p)), button, buttons,

@@ -5,7 +5,10 @@ queued signal to the worker and renders the immutable snapshots the worker publi
 per second while running, and after every command, never one per iteration at full speed. While
 running, the worker trains in chunks of a few milliseconds and returns to its event loop in between,
 so a pause (or any command) takes effect within one chunk. What a command does to the trainer and
-timeline is TrainingSession's (model); the worker relays what the session reports (``reported``).
+timeline is TrainingSession's (model). Everything the learner should hear of travels on one stream,
+``reported``, as frozen dataclasses (``model/core/reports.py``): what the session reports (divergence
+included), a refused command (``Refused``) and a finished save (``Saved``). Commands are the worker's
+own methods, sent as function objects (``TrainingController._send``), never names looked up.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from ..model.core.reports import Refused, Saved
 from ..model.errors import NNVizError
 from ..model.session import TrainingSession
 
@@ -29,11 +33,8 @@ class TrainingWorker(QObject):
     snapshotReady = Signal(object)  # Snapshot
     lessonLoaded = Signal(object, object)  # (Lesson, Dataset)
     runningChanged = Signal(bool)
-    failed = Signal(str)  # a command could not be carried out; state unchanged
-    saved = Signal(str)
-    diverged = Signal(dict)  # {"iteration", "loss", "kept", "rollback"}: training paused, weights kept finite
     framesReady = Signal(object)  # list of Snapshots of kept past iterations (for an animation)
-    reported = Signal(dict)  # {"kind", …}: what the session tells the learner (TrainingSession docs)
+    reported = Signal(object)  # a Report (model/core/reports.py): what the learner should hear of
 
     def __init__(self):
         super().__init__()  # no parent: it is moved to its own thread
@@ -44,14 +45,11 @@ class TrainingWorker(QObject):
         self._timer = QTimer(self)  # a child, so moveToThread takes it along
         self._timer.timeout.connect(self._tick)
 
-    # the session's state, for tests and benchmarks that look inside
-    trainer, lesson, generation, timeline = (property(lambda w, k=k: getattr(w.session, k))
-                                             for k in ("trainer", "lesson", "generation", "timeline"))
-
-    @Slot(str, object)
-    def command(self, name: str, args: tuple) -> None:
-        """A queued command from the GUI (TrainingController): the method ``name`` on ``args``."""
-        getattr(self, name)(*args)
+    @Slot(object, object)
+    def command(self, method, args: tuple) -> None:
+        """A queued command from the GUI (TrainingController): ``method``, one of this class's
+        command methods (the function, e.g. ``TrainingWorker.step``), called on ``args``."""
+        method(self, *args)
         self._report()  # also what a refused command reported (a model that did not open)
 
     # -- commands (TrainingSession documents each), carried out between two iterations -------
@@ -79,7 +77,7 @@ class TrainingWorker(QObject):
 
     def save_model(self, path: str) -> None:
         if self.session.trainer is not None and self._attempt(self.session.save_model, path):
-            self.saved.emit(path)
+            self.reported.emit(Saved(path))
 
     def frames(self, first: int, last: int, max_frames: int) -> None:  # none before a lesson
         self.framesReady.emit(self.session.frames(first, last, max_frames))
@@ -103,7 +101,7 @@ class TrainingWorker(QObject):
         try:
             done = (command(*args),)
         except NNVizError as e:
-            self.failed.emit(str(e))
+            self.reported.emit(Refused(str(e)))
             done = None
         if publish:
             self._publish()
@@ -150,11 +148,8 @@ class TrainingWorker(QObject):
             self._publish()
 
     def _train(self, n: int, deadline: float) -> None:
-        # at a non-finite loss the session has us pause (before its fill), then rolls back
-        info = self.session.step(n, deadline, fast=self._running and self.speed <= 0,
-                                 stopping=lambda: self._set_running(False))
-        if info is not None:
-            self.diverged.emit(info)
+        # at a non-finite loss the session has us pause (before its fill), rolls back and reports it
+        self.session.step(n, deadline, fast=self._running and self.speed <= 0, stopping=lambda: self._set_running(False))
 
     def _publish(self) -> None:
         t = self.session.trainer
@@ -177,15 +172,12 @@ class TrainingWorker(QObject):
 class TrainingController(QObject):
     """GUI-side handle: owns the QThread, forwards commands, keeps the latest snapshot."""
 
-    _command = Signal(str, object)  # (worker method, args), a queued connection to the worker's thread
+    _command = Signal(object, object)  # (TrainingWorker method, args), queued to the worker's thread
     snapshotArrived = Signal()
     lessonLoaded = Signal(object, object)
     runningChanged = Signal(bool)
-    failed = Signal(str)
-    saved = Signal(str)
-    diverged = Signal(dict)
     framesReady = Signal(object)
-    reported = Signal(dict)
+    reported = Signal(object)  # a Report, relayed from the worker
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -202,39 +194,39 @@ class TrainingController(QObject):
         w.snapshotReady.connect(self._on_snapshot)
         w.lessonLoaded.connect(self._on_lesson)
         w.runningChanged.connect(self._on_running)
-        for relay in ("failed", "saved", "diverged", "framesReady", "reported"):
-            getattr(w, relay).connect(getattr(self, relay))
+        w.framesReady.connect(self.framesReady)
+        w.reported.connect(self.reported)
         self.thread.start()
 
     # the GUI's vocabulary, each queued to the worker's method of the same name
-    def _send(self, command: str, *args): self._command.emit(command, args)
-    def load_lesson(self, name: str, seed=None): self._send("load_lesson", name, seed)
-    def step(self, n: int = 1): self._send("step", int(n))
-    def run(self): self._send("run")
-    def pause(self): self._send("pause")
-    def reset(self, seed=None): self._send("reset", seed)
-    def change_settings(self, **changes): self._send("change_settings", changes)
-    def rebuild(self, hidden_sizes, hidden, seed=None): self._send("rebuild", list(hidden_sizes), str(hidden), seed)
+    def _send(self, command, *args): self._command.emit(command, args)
+    def load_lesson(self, name: str, seed=None): self._send(TrainingWorker.load_lesson, name, seed)
+    def step(self, n: int = 1): self._send(TrainingWorker.step, int(n))
+    def run(self): self._send(TrainingWorker.run)
+    def pause(self): self._send(TrainingWorker.pause)
+    def reset(self, seed=None): self._send(TrainingWorker.reset, seed)
+    def change_settings(self, **changes): self._send(TrainingWorker.change_settings, changes)
+    def rebuild(self, hidden_sizes, hidden, seed=None): self._send(TrainingWorker.rebuild, list(hidden_sizes), str(hidden), seed)
     def set_dataset(self, dataset, base=None):  # trained on from the next iteration, shown by the views from now
         self.dataset = dataset  # base: the lesson's data without the learner's examples
-        self._send("set_dataset", dataset, base)
-    def set_speed(self, ips: float): self._send("set_speed", float(ips))
-    def save_model(self, path): self._send("save_model", str(path))
-    def load_model(self, path): self._send("load_model", str(path))
-    def preview(self, iteration: int): self._send("preview", int(iteration))
-    def resume_from(self, iteration: int): self._send("resume_from", int(iteration))
-    def install(self, saved, path: str = ""): self._send("install", saved, str(path))
-    def undo(self): self._send("undo")  # the run the last reset, rebuild, open or continue replaced
+        self._send(TrainingWorker.set_dataset, dataset, base)
+    def set_speed(self, ips: float): self._send(TrainingWorker.set_speed, float(ips))
+    def save_model(self, path): self._send(TrainingWorker.save_model, str(path))
+    def load_model(self, path): self._send(TrainingWorker.load_model, str(path))
+    def preview(self, iteration: int): self._send(TrainingWorker.preview, int(iteration))
+    def resume_from(self, iteration: int): self._send(TrainingWorker.resume_from, int(iteration))
+    def install(self, saved, path: str = ""): self._send(TrainingWorker.install, saved, str(path))
+    def undo(self): self._send(TrainingWorker.undo)  # the run the last reset, rebuild, open or continue replaced
     def set_weight(self, layer: int, neuron: int, index: int, value: float, bias: bool = False):
-        self._send("set_weight", int(layer), int(neuron), int(index), float(value), bool(bias))
-    def undo_edit(self, redo: bool = False): self._send("undo_edit", bool(redo))  # the last weight set by hand
-    def frames(self, first: int, last: int, max_frames: int = 60): self._send("frames", first, last, max_frames)
+        self._send(TrainingWorker.set_weight, int(layer), int(neuron), int(index), float(value), bool(bias))
+    def undo_edit(self, redo: bool = False): self._send(TrainingWorker.undo_edit, bool(redo))  # the last weight set by hand
+    def frames(self, first: int, last: int, max_frames: int = 60): self._send(TrainingWorker.frames, first, last, max_frames)
     def toggle_run(self): self.pause() if self.running else self.run()
 
     def shutdown(self, timeout_ms: int = 10000) -> bool:
         """Stop training and join the thread; True when it has ended."""
         if self.thread.isRunning():
-            self._send("stop")
+            self._send(TrainingWorker.stop)
         return self.thread.wait(timeout_ms)
 
     def _on_snapshot(self, snap):

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from nnviz.model.core.reports import LessonChanged, Opened, Replaced, UndoAvailable, Undone
 from nnviz.model.errors import NNVizError
 from nnviz.model.lessons import get_lesson
 from nnviz.model.runs import PARKED_BUDGET, RUN_BUDGET
@@ -28,10 +29,6 @@ def full_speed(s: TrainingSession, until: int) -> None:
     s.complete_timeline(deadline=math.inf)
 
 
-def kinds(s):
-    return [r["kind"] for r in s.take_reports()]
-
-
 def test_switching_lessons_and_back_restores_the_run_exactly_and_training_repeats_itself():
     s = TrainingSession()
     s.load_lesson("digits", 0)
@@ -46,7 +43,7 @@ def test_switching_lessons_and_back_restores_the_run_exactly_and_training_repeat
     s.step(3)
     assert s.lesson.name == "smile" and s.trainer.iteration == 3
     s.load_lesson("digits")
-    assert s.take_reports()[-2] == {"kind": "lesson", "name": "digits", "restored": True, "iteration": 320}
+    assert s.take_reports()[-2] == LessonChanged("digits", True, 320)
     assert_same(weights(s.trainer), before[0])
     assert s.trainer.iteration == 320 and s.trainer.settings == before[3] and s.trainer.epoch_progress == before[4]
     np.testing.assert_array_equal(s.trainer.history.frozen()["loss"], before[2])
@@ -95,12 +92,12 @@ def test_reset_is_undone_exactly_and_undoing_again_swaps_back():
     s.take_reports()
     s.reset(7)
     replaced, undo = s.take_reports()
-    assert replaced == {"kind": "replaced", "what": "reset", "iteration": 60, "undo": True}
-    assert undo == {"kind": "undo", "what": "reset", "redo": False}
+    assert replaced == Replaced("reset", 60, True)
+    assert undo == UndoAvailable("reset", False)
     assert s.trainer.iteration == 0 and s.trainer.seed == 7
     s.step(4)
     assert s.undo() is False  # False: the lesson is the same
-    assert s.take_reports()[0] == {"kind": "undone", "what": "reset", "redo": False, "iteration": 60}
+    assert s.take_reports()[0] == Undone("reset", False, 60)
     assert_same(weights(s.trainer), before[0])
     assert (s.trainer.iteration, len(s.trainer.history), s.trainer.settings) == before[1:]
     assert s.timeline.iterations().tolist()[-1] == 60 and s.trainer.seed == 0
@@ -111,7 +108,7 @@ def test_reset_is_undone_exactly_and_undoing_again_swaps_back():
     assert_same(weights(s.trainer), weights(ref))
     s.undo()  # Redo: the reset run, as the learner left it (4 steps from seed 7)
     assert s.trainer.iteration == 4 and s.trainer.seed == 7
-    assert s.take_reports()[-1] == {"kind": "undo", "what": "reset", "redo": False}
+    assert s.take_reports()[-1] == UndoAvailable("reset", False)
 
 
 def session_at(lesson, n, seed=0):
@@ -166,7 +163,7 @@ def test_each_lesson_keeps_its_own_undo():
     with pytest.raises(NNVizError, match="Nothing to undo"):
         s.undo()
     s.load_lesson("digits")
-    assert s.take_reports()[-1] == {"kind": "undo", "what": "reset", "redo": False}
+    assert s.take_reports()[-1] == UndoAvailable("reset", False)
     s.undo()
     assert s.trainer.iteration == 12
 
@@ -177,7 +174,7 @@ def test_opening_a_model_of_a_lesson_left_keeps_that_lessons_run_for_undo(tmp_pa
     s.step(5)
     s.load_lesson("smile")
     assert s.load_model(str(tmp_path / "m.npz")) is True and s.trainer.iteration == 25
-    assert [r["kind"] for r in s.take_reports()][-1] == "opened"
+    assert isinstance(s.take_reports()[-1], Opened)
     s.undo()  # the digits run that was left at iteration 30
     assert s.lesson.name == "digits" and s.trainer.iteration == 30
 

@@ -5,6 +5,7 @@ import math
 import numpy as np
 import pytest
 
+from nnviz.model.core.reports import Continued, Diverged
 from nnviz.model.errors import NNVizError, SettingsError
 from nnviz.model.lessons import get_lesson
 from nnviz.model.files.modelfile import SavedModel
@@ -353,16 +354,17 @@ def _diverging(lesson="smile"):
     return s
 
 
-def test_divergence_returns_the_info_and_restores_the_last_finite_weights():
+def test_divergence_is_reported_and_restores_the_last_finite_weights():
     s = _diverging()
+    s.take_reports()
     info = s.step(200)
-    assert set(info) == {"iteration", "loss", "kept", "rollback"}
-    at = info["iteration"]
-    assert not math.isfinite(info["loss"]) and info["kept"] == at - 1 == s.trainer.iteration
+    assert isinstance(info, Diverged) and s.take_reports() == [info]  # the one stream carries it too
+    at = info.iteration
+    assert not math.isfinite(info.loss) and info.kept == at - 1 == s.trainer.iteration
     assert s.generation == 2 and s.timeline.iterations().tolist()[-1] == at - 1
     assert all(np.isfinite(w).all() for w in s.trainer.network.weights) and math.isfinite(s.trainer.last_loss)
     losses = {i: s.timeline.get(i).loss for i in s.timeline.iterations().tolist()[1:]}
-    assert info["rollback"] == min(losses, key=lambda i: (losses[i], -i))
+    assert info.rollback == min(losses, key=lambda i: (losses[i], -i))
     ref = get_lesson("smile").build(seed=0)  # the restored weights are those training had then
     ref.apply_settings(method="gradient", learning_rate=10.0)
     for _ in range(at - 1):
@@ -379,10 +381,10 @@ def test_divergence_at_full_speed_pauses_first_then_fills_then_rolls_back():
     seen = []
     info = s.step(200, fast=True,
                   stopping=lambda: seen.append((s.trainer.iteration, s.timeline.iterations().tolist())))
-    at = info["iteration"]
+    at = info.iteration
     assert len(seen) == 1 and seen[0][0] == at  # called once, before the fill and the rollback
     assert set(seen[0][1]) <= set(range(0, at, CHECKPOINT_EVERY))  # checkpoints only at that moment
-    assert info["kept"] == at - 1 == s.trainer.iteration
+    assert info.kept == at - 1 == s.trainer.iteration
 
 
 def test_divergence_with_nothing_finite_kept_leaves_the_iteration_and_says_so():
@@ -390,8 +392,8 @@ def test_divergence_with_nothing_finite_kept_leaves_the_iteration_and_says_so():
     s.record_timeline = False
     s.timeline.clear()
     info = s.step(200)
-    assert info["kept"] is None and info["rollback"] is None and s.generation == 1
-    assert s.trainer.iteration == info["iteration"]  # nothing to go back to
+    assert info.kept is None and info.rollback is None and s.generation == 1
+    assert s.trainer.iteration == info.iteration  # nothing to go back to
 
 
 # -- stepping while rewound, epoch progress in files ------------------------------------------------
@@ -405,7 +407,7 @@ def test_step_while_rewound_continues_from_the_iteration_shown_and_says_so():
     s.take_reports()
     assert s.step(1) is None
     assert s.viewing is None and s.trainer.iteration == 13 and s.timeline.iterations().tolist()[-1] == 13
-    assert s.take_reports()[0] == {"kind": "continued", "iteration": 12, "dropped": 8}
+    assert s.take_reports()[0] == Continued(12, 8)
     ref = get_lesson("digits").build(seed=0)
     for _ in range(13):
         ref.step()

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from nnviz.model.core.reports import BlowUp
 from nnviz.model.core.layer_network import LayerNetwork
 from nnviz.model.core.network import Network
 from nnviz.model.session import TrainingSession
@@ -164,8 +165,8 @@ def test_a_diverging_conv_net_is_rolled_back_to_its_last_finite_weights():
     s.rebuild(spec=LINEAR_CONV)
     s.change_settings({"optimizer": "sgd", "learning_rate": 50.0, "loss": "mse"})
     info = s.step(200)
-    at = info["iteration"]
-    assert not math.isfinite(info["loss"]) and info["kept"] == at - 1 == s.trainer.iteration
+    at = info.iteration
+    assert not math.isfinite(info.loss) and info.kept == at - 1 == s.trainer.iteration
     assert all(np.isfinite(w).all() for w in s.trainer.network.weights)
     ref = get_lesson("conv").build(seed=0, spec=LINEAR_CONV)
     ref.apply_settings(optimizer="sgd", learning_rate=50.0, loss="mse")
@@ -181,9 +182,9 @@ def test_a_wrecking_learning_rate_on_the_conv_lesson_is_caught_as_undone():
     s.change_settings({"learning_rate": 5.0})  # Adam at 5: every ReLU unit dies, chance level
     s._chunk_iterations = 10**6
     s.step(300, fast=True)
-    (info,) = [r for r in s.take_reports() if r["kind"] == "blowup"]
-    assert info["how"] == "undone" and info["cause"]["changes"] == {"learning_rate": (0.01, 5.0)}
-    assert info["rollback"] == 129 and s.trainer.iteration < 200
+    (info,) = [r for r in s.take_reports() if isinstance(r, BlowUp)]
+    assert info.how == "undone" and info.cause["changes"] == {"learning_rate": (0.01, 5.0)}
+    assert info.rollback == 129 and s.trainer.iteration < 200
 
 
 @pytest.mark.slow
@@ -191,7 +192,7 @@ def test_the_conv_lessons_own_settings_raise_no_alarm():
     for lesson, n in (("conv", 5 * 43), ("mnist-conv", 2 * 125)):
         s = session(lesson)
         full_speed(s, n)
-        assert [r for r in s.take_reports() if r["kind"] == "blowup"] == [] and s.trainer.iteration == n
+        assert [r for r in s.take_reports() if isinstance(r, BlowUp)] == [] and s.trainer.iteration == n
 
 
 # -- runs kept and model files through the session -----------------------------------------------
@@ -245,7 +246,7 @@ def test_a_conv_net_wrecked_to_guessing_is_caught_though_it_started_above_it(cha
     s.change_settings(changes)
     s._chunk_iterations = 10**6
     s.step(300, fast=True)
-    (info,) = [r for r in s.take_reports() if r["kind"] == "blowup"]
-    assert info["how"] == "undone" and info["start"] > 2.6 and info["chance"] == pytest.approx(math.log(10))
-    assert 0.9 * math.log(10) <= info["loss"] < 0.9 * info["start"]
+    (info,) = [r for r in s.take_reports() if isinstance(r, BlowUp)]
+    assert info.how == "undone" and info.start > 2.6 and info.chance == pytest.approx(math.log(10))
+    assert 0.9 * math.log(10) <= info.loss < 0.9 * info.start
     assert "no better than guessing (2.3" in blowup_message(info)[0]

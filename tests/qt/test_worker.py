@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from nnviz.qt.worker import TrainingController
+from nnviz.model.core.reports import BlowUp, Diverged, OpenFailed, Refused
+from nnviz.qt.worker import TrainingController, TrainingWorker
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_run_then_pause_stops_and_the_iteration_stays(qtbot, controller):
 def test_bad_settings_are_reported_and_training_continues(qtbot, controller):
     loaded(qtbot, controller)
     messages = []
-    controller.failed.connect(messages.append)
+    controller.reported.connect(lambda r: isinstance(r, Refused) and messages.append(r.message))
     controller.change_settings(batch_size=0)
     qtbot.waitUntil(lambda: len(messages) > 0, timeout=5000)
     assert "batch size" in messages[0]
@@ -123,15 +124,14 @@ def test_shutdown_deletes_the_worker_and_keeps_the_thread_object_usable(qtbot):
 
 def test_divergence_while_running_flips_running_before_the_fill_then_reports(qtbot):
     from nnviz.model.core.timeline import CHECKPOINT_EVERY
-    from nnviz.qt.worker import TrainingWorker
 
     w = TrainingWorker()
     w.load_lesson("smile", 0)
     w.session.detect_blowups = False  # the non-finite path on its own (the watch stops it earlier)
     w.change_settings({"method": "gradient", "learning_rate": 10.0})
     events = []
-    w.runningChanged.connect(lambda r: events.append((r, w.timeline.iterations().tolist())))
-    w.diverged.connect(events.append)
+    w.runningChanged.connect(lambda r: events.append((r, w.session.timeline.iterations().tolist())))
+    w.reported.connect(lambda r: isinstance(r, Diverged) and events.append(r))
     w.session._chunk_iterations = 10**6  # as after a chunk of fast iterations: checkpoints only
     w.run()
     for _ in range(1000):  # the timer's ticks, by hand (no event loop runs here)
@@ -142,68 +142,63 @@ def test_divergence_while_running_flips_running_before_the_fill_then_reports(qtb
         w.session._chunk_iterations = 10**6
         w._tick()
     (on, _), (off, kept_then), info = events
-    assert on is True and off is False and set(info) == {"iteration", "loss", "kept", "rollback"}
-    assert set(kept_then) <= set(range(0, info["iteration"], CHECKPOINT_EVERY))  # not filled yet
-    assert info["kept"] == info["iteration"] - 1 == w.trainer.iteration and w.generation == 2
+    assert on is True and off is False
+    assert set(kept_then) <= set(range(0, info.iteration, CHECKPOINT_EVERY))  # not filled yet
+    assert info.kept == info.iteration - 1 == w.session.trainer.iteration and w.session.generation == 2
 
 
 def test_a_refused_install_is_reported_with_the_file_named_and_nothing_is_published(qtbot):
     from nnviz.model.files.modelfile import SavedModel
     from nnviz.model.core.network import Network
-    from nnviz.qt.worker import TrainingWorker
 
     w = TrainingWorker()
     w.load_lesson("digits", 0)
     w.step(3)
     out = []
-    for sig in (w.failed, w.snapshotReady, w.lessonLoaded, w.runningChanged):
+    for sig in (w.reported, w.snapshotReady, w.lessonLoaded, w.runningChanged):
         sig.connect(lambda *a, sig=sig: out.append((sig, a)))
     w.install(SavedModel(Network([12, 7, 10], hidden="relu", output="softmax"), "digits"), "wrong.npz")
-    assert len(out) == 1 and out[0][1][0].startswith("wrong.npz: its 12-7-10 network does not fit")
-    assert w.trainer.iteration == 3 and w.generation == 1
+    assert len(out) == 1 and isinstance(refused := out[0][1][0], Refused)
+    assert refused.message.startswith("wrong.npz: its 12-7-10 network does not fit")
+    assert w.session.trainer.iteration == 3 and w.session.generation == 1
 
 
 def test_commands_keep_their_order_and_a_refused_setting_still_publishes(qtbot):
-    from nnviz.qt.worker import TrainingWorker
-
     w = TrainingWorker()
     snaps, failed = [], []
     w.snapshotReady.connect(snaps.append)
-    w.failed.connect(failed.append)
-    w.command("load_lesson", ("smile", 0))
-    w.command("step", (2,))
-    w.command("change_settings", ({"batch_size": 0},))
+    w.reported.connect(lambda r: isinstance(r, Refused) and failed.append(r.message))
+    w.command(TrainingWorker.load_lesson, ("smile", 0))
+    w.command(TrainingWorker.step, (2,))
+    w.command(TrainingWorker.change_settings, ({"batch_size": 0},))
     assert [s.iteration for s in snaps] == [0, 2, 2] and "batch size" in failed[0]
     assert snaps[-1].timeline == (0, 1, 2) and w.session.record_timeline
 
 
 def test_a_blow_up_while_running_pauses_and_is_reported_with_the_network_kept(qtbot):
-    from nnviz.qt.worker import TrainingWorker
-
     w = TrainingWorker()
     w.load_lesson("digits", 0)
     w.step(170)
     w.change_settings({"learning_rate": 10.0})
     events = []
     w.runningChanged.connect(lambda r: events.append(("running", r)))
-    w.reported.connect(lambda info: events.append(info["kind"]))
-    w.diverged.connect(lambda info: events.append("diverged"))
+    w.reported.connect(lambda report: events.append(type(report)))
     w.run()
     for _ in range(1000):  # the timer's ticks, by hand
         if not w._running:
             break
         w._tick()
-    assert events == [("running", True), ("running", False), "blowup"]
-    assert 170 < w.trainer.iteration < 200 and w.generation == 1  # paused where it blew up, nothing restored
+    assert events == [("running", True), ("running", False), BlowUp]  # and no Diverged
+    assert 170 < w.session.trainer.iteration < 200 and w.session.generation == 1  # paused where it blew up, nothing restored
 
 
 def test_what_a_refused_command_reports_goes_out_though_nothing_is_published(qtbot, tmp_path):
-    from nnviz.qt.worker import TrainingWorker
-
     w = TrainingWorker()
-    w.command("load_lesson", ("smile", 0))
+    w.command(TrainingWorker.load_lesson, ("smile", 0))
     out = []
     w.reported.connect(out.append)
     w.snapshotReady.connect(out.append)
-    w.command("load_model", (str(tmp_path / "missing.npz"),))
-    assert out == [{"kind": "open_failed", "path": str(tmp_path / "missing.npz")}]
+    w.command(TrainingWorker.load_model, (str(tmp_path / "missing.npz"),))
+    refused, failed = out
+    assert isinstance(refused, Refused) and "missing.npz" in refused.message
+    assert failed == OpenFailed(str(tmp_path / "missing.npz"))  # the recent list forgets it

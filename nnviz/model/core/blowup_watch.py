@@ -38,6 +38,8 @@ from dataclasses import fields
 
 import numpy as np
 
+from .reports import BlowUp
+
 WINDOW = 32
 MIN_LOSSES = 8
 SPIKE = 10.0
@@ -100,10 +102,10 @@ class BlowupWatch:
             levels.append(START_SPIKE * self.start)
         self._limit = max(levels) if levels else math.inf
 
-    def check(self, trainer, loss: float) -> dict | None:
-        """After an iteration with batch ``loss``: None, or (once, then disarmed) {"kind": "blowup",
-        "how": "jumped" | "undone", "iteration", "loss", "reference", "start", "cause", "chance"}
-        (``chance``: ln(classes) when "undone" fired at that level, below UNTRAINED × start; else None)."""
+    def check(self, trainer, loss: float) -> BlowUp | None:
+        """After an iteration with batch ``loss``: None, or (once, then disarmed) a ``BlowUp``
+        without its ``rollback`` (the session adds it); its ``chance`` is ln(classes) when "undone"
+        fired at that level, below UNTRAINED × start, else None."""
         if not self.armed:
             return None
         if self.start is None:
@@ -124,8 +126,7 @@ class BlowupWatch:
                     return self._fire(trainer, "undone", level)
         return None
 
-    def _fire(self, trainer, how: str, loss: float) -> dict:
+    def _fire(self, trainer, how: str, loss: float) -> BlowUp:
         self.armed = False
-        return {"kind": "blowup", "how": how, "iteration": int(trainer.iteration), "loss": float(loss),
-                "reference": self.reference, "start": self.start, "cause": self.cause,
-                "chance": self._chance if how == "undone" and loss < UNTRAINED * self.start else None}
+        return BlowUp(how, int(trainer.iteration), float(loss), self.reference, self.start, self.cause,
+                      self._chance if how == "undone" and loss < UNTRAINED * self.start else None)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import NNVizError
+from .reports import Edited
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,5 @@ class HandEdits:
 
     def _report_edit(self, edit: HandEdit, undone: bool = False) -> None:
         done, redo = _edits(self.trainer)
-        self._report("edited", layer=edit.layer, neuron=edit.neuron, index=edit.index, bias=edit.bias,
-                     old=edit.old, new=edit.new, iteration=edit.iteration, undone=undone,
-                     undo=bool(done), redo=bool(redo))
+        self._report(Edited(edit.layer, edit.neuron, edit.index, edit.bias, edit.old, edit.new, edit.iteration,
+                            undone, bool(done), bool(redo)))

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import math
 
+from ..data.datasets import signed
+from .reports import BlowUp, Continued, Diverged, Edited, Replaced, Undone
+
 
 def counter_texts(snap) -> dict[str, str]:
     """{"iteration", "epoch", "loss", "accuracy"}: one short phrase each for a Snapshot.
@@ -22,17 +25,16 @@ def counter_texts(snap) -> dict[str, str]:
     }
 
 
-def divergence_message(info: dict) -> tuple[str, str]:
-    """(notice as rich text, one short line) for the worker's ``diverged`` info
-    {"iteration", "loss", "kept", "rollback"}."""
-    loss = "infinite" if info["loss"] in (float("inf"), float("-inf")) else "not a number (NaN)"
-    kept = info.get("kept")
-    text = (f"<b>Training diverged at iteration {info['iteration']:,}</b>: the loss became {loss}, "
+def divergence_message(info: Diverged) -> tuple[str, str]:
+    """(notice as rich text, one short line) for a ``Diverged`` report."""
+    loss = "infinite" if info.loss in (float("inf"), float("-inf")) else "not a number (NaN)"
+    kept = info.kept
+    text = (f"<b>Training diverged at iteration {info.iteration:,}</b>: the loss became {loss}, "
             f"so training is paused. ")
     text += (f"The weights shown are the last finite ones (iteration {kept:,}). " if kept is not None
              else "No finite weights were kept. ")
     text += "The learning rate is probably too large: lower it, then roll back or reset."
-    return text, f"Diverged at iteration {info['iteration']:,}: lower the learning rate."
+    return text, f"Diverged at iteration {info.iteration:,}: lower the learning rate."
 
 
 #: a setting's name in a sentence ("… after the learning rate went from 0.01 to 10")
@@ -56,14 +58,14 @@ def change_text(changes: dict) -> str:
     return " and ".join(parts)
 
 
-def blowup_message(info: dict) -> tuple[str, str, str | None]:
-    """(notice as rich text, one short line, roll-back button label or None) for a "blowup"
+def blowup_message(info: BlowUp) -> tuple[str, str, str | None]:
+    """(notice as rich text, one short line, roll-back button label or None) for a ``BlowUp``
     report (nnviz.model.core.blowup_watch)."""
-    at, loss, ref, start, cause = info["iteration"], info["loss"], info["reference"], info["start"], info["cause"]
+    at, loss, ref, start, cause = info.iteration, info.loss, info.reference, info.start, info.cause
     after = f" after {change_text(cause['changes'])} at iteration {cause['iteration']:,}" if cause else ""
     before = f" (it was about {ref:.3g} before{' the change' if cause else ''})" if ref is not None else ""
-    if info["how"] == "undone":
-        chance = info.get("chance")
+    if info.how == "undone":
+        chance = info.chance
         level = (f"guessing ({chance:.3g}, the loss of equal odds for every class)"
                  if chance is not None else f"the untrained network's {start:.3g}")
         text = (f"<b>Training undid what the network had learned{after}</b>: the batch loss is back at "
@@ -71,7 +73,7 @@ def blowup_message(info: dict) -> tuple[str, str, str | None]:
     else:
         text = f"<b>Training blew up{after}</b>: the batch loss jumped to {loss:.3g}{before}. "
     text += f"Training is paused at iteration {at:,}, with the network as it is now. "
-    back = info.get("rollback")
+    back = info.rollback
     label = None
     if cause and back is not None:
         old = ", ".join(f"{SETTING_NAMES.get(k, k).removeprefix('the ')} {_value(a)}"
@@ -80,7 +82,7 @@ def blowup_message(info: dict) -> tuple[str, str, str | None]:
         text += f"Roll back to iteration {back:,}, just before the change, with the settings it had then."
     else:
         text += "The learning rate is probably too large: lower it, or reset."
-    what = "Undid its learning" if info["how"] == "undone" else "Blew up"
+    what = "Undid its learning" if info.how == "undone" else "Blew up"
     short = f"{what}{' after ' + change_text(cause['changes']) if cause else ''}: training is paused."
     return text, short, label
 
@@ -92,24 +94,33 @@ def undo_text(what: str | None, redo: bool = False) -> str:
     return f"&{'Redo' if redo else 'Undo'} {UNDO_NAMES.get(what, what)}"
 
 
-def replaced_message(info: dict) -> str:
-    """One sentence for a "replaced" report: what came in, and that the run before is kept."""
-    kept = (f" The run you had (iteration {info['iteration']:,}) is kept: Undo ({UNDO_KEY}) brings it back."
-            if info["undo"] and info["iteration"] else "")
+def replaced_message(info: Replaced) -> str:
+    """One sentence for a ``Replaced`` report: what came in, and that the run before is kept."""
+    kept = (f" The run you had (iteration {info.iteration:,}) is kept: Undo ({UNDO_KEY}) brings it back."
+            if info.undo and info.iteration else "")
     head = {"reset": "Reset: fresh weights from the seed.", "rebuild": "Rebuilt the network: fresh weights.",
-            "open": "Opened the model.", "restart": "Started the lesson afresh."}.get(info["what"], "")
+            "open": "Opened the model.", "restart": "Started the lesson afresh."}.get(info.what, "")
     return head + kept
 
 
-def continued_message(info: dict) -> str:
-    """The status line when training went on from an earlier iteration ("continued" report)."""
-    m = info["dropped"]
-    return (f"Continued from iteration {info['iteration']:,}; the {m:,} later iteration{'s were' if m != 1 else ' was'} "
+def continued_message(info: Continued) -> str:
+    """The status line when training went on from an earlier iteration (``Continued`` report)."""
+    m = info.dropped
+    return (f"Continued from iteration {info.iteration:,}; the {m:,} later iteration{'s were' if m != 1 else ' was'} "
             f"dropped (Undo, {UNDO_KEY}, brings {'them' if m != 1 else 'it'} back)")
 
 
-def undone_message(info: dict) -> str:
-    """The status line after an undo ("undone" report)."""
-    when = "after" if info["redo"] else "before"
-    return (f"Back to the run from {when} {UNDO_NAMES.get(info['what'], info['what'])}, at iteration "
-            f"{info['iteration']:,} ({UNDO_KEY} again swaps back)")
+def undone_message(info: Undone) -> str:
+    """The status line after an undo (``Undone`` report)."""
+    when = "after" if info.redo else "before"
+    return (f"Back to the run from {when} {UNDO_NAMES.get(info.what, info.what)}, at iteration "
+            f"{info.iteration:,} ({UNDO_KEY} again swaps back)")
+
+
+def edited_message(info: Edited) -> str:
+    """The status line after a weight was set by hand, or that edit undone (``Edited`` report)."""
+    where = f"the bias of neuron {info.neuron}" if info.bias else f"weight {info.index} of neuron {info.neuron}"
+    old, new = (info.new, info.old) if info.undone else (info.old, info.new)
+    return (f"{'Undid: ' if info.undone else ''}{where} (layer {info.layer + 1}) {signed(old)} → {signed(new)} "
+            f"at iteration {info.iteration:,}"
+            f"{' — Ctrl+Z in the weights undoes it' if info.undo and not info.undone else ''}")

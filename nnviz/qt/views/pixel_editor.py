@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
 )
 
-from ...model.canvas import Canvas
+from ...model.canvas import Canvas, Painting
 from ...model.data.datasets import SIGN
 from ...model.data.preprocess import mnist_preprocess
 from .actions import make_action
@@ -147,9 +147,12 @@ class PixelEditor(LessonView, QWidget):
         self._last_revision = -1
         self._lesson_key, self._kept = None, {}  # each lesson's canvas while another is shown
         self._cached = None
+        # bumps on every edit, grid switch and preprocessing toggle; with the canvas's own revision
+        # (a stroke sent to the canvas directly) it is the key of ``painting()``
+        self._edits = 0
+        self._painting: Painting | None = None
 
         self.grid = GridCanvas(self)
-        self.canvas_widget = self.grid
         self.grid.edited.connect(self._on_edit)
         ctx = Qt.WidgetWithChildrenShortcut
         self.clear_action = make_action(self, "&Clear drawing", self.clear, QKeySequence.Delete,
@@ -245,12 +248,14 @@ class PixelEditor(LessonView, QWidget):
             self._last_revision = self.canvas.revision
         return self._cached.copy()
 
-    def preprocessing(self) -> bool:
-        """True when ``image()`` is the painting put through MNIST's preprocessing."""
-        return self._preprocess
-
-    def raw_image(self) -> np.ndarray:
-        return self.canvas.image
+    def painting(self) -> Painting:
+        """What is painted now, as an immutable value (the same object until the next edit)."""
+        key = (self._edits, self.canvas.revision)
+        if self._painting is None or self._painting.key != key:
+            pixels = self.image()
+            pixels.flags.writeable = False
+            self._painting = Painting(pixels, key, not self.canvas.image.any())
+        return self._painting
 
     def cell_center(self, row: int, col: int) -> QPoint:
         """Centre of a cell in this widget's coordinates (for tests and benchmarks)."""
@@ -300,6 +305,7 @@ class PixelEditor(LessonView, QWidget):
             self._on_edit()
 
     def _on_edit(self):
+        self._edits += 1
         self.grid.update()
         self._sync_actions()
         self._update_preview()

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from ...model.core.reports import Opened, OpenFailed, Refused, Report, Saved
 from ...model.errors import NNVizError
 
 MAX_RECENT = 8
@@ -35,7 +36,6 @@ class FilesController(QObject):
         self._said_after_lesson = ""  # what an opened model's message waits for its lesson's to say
         controller.reported.connect(self._on_report)
         controller.lessonLoaded.connect(self._on_lesson)
-        controller.failed.connect(lambda _: setattr(self, "_said_after_lesson", ""))
 
     # -- folders and dialogs ---------------------------------------------------------------
 
@@ -99,11 +99,14 @@ class FilesController(QObject):
             self.settings.setValue("recent", [p for p in recent if p != path])
             self.recentChanged.emit(self.recent())
 
-    def _on_report(self, info: dict) -> None:
-        if info["kind"] == "opened":
-            self.add_recent(info["path"])
-        elif info["kind"] == "open_failed":
-            self.remove_recent(info["path"])
+    def _on_report(self, report: Report) -> None:
+        match report:
+            case Opened(path=path) | Saved(path=path):
+                self.add_recent(path)
+            case OpenFailed(path=path):
+                self.remove_recent(path)
+            case Refused():  # no lesson follows to say what an opened model's message waits to say
+                self._said_after_lesson = ""
 
     # -- models and datasets -------------------------------------------------------------
 

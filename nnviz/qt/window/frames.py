@@ -81,18 +81,18 @@ class FrameRenderer(QObject):
     ``lessonDone(text)``: every training example became exactly right while training ran (the
     smile lesson stops there); training has been paused.
 
-    ``views``: every panel (LessonView), in drawing order; ``editor``: the pixel editor, whose
-    image is the painted input.
+    ``views``: every panel (LessonView), in drawing order; ``painting()``: what is painted now
+    (the editor's ``Painting``, an immutable value), the input every frame draws.
     """
 
     lessonDone = Signal(str)
 
-    def __init__(self, controller, views: list, editor, parent=None):
+    def __init__(self, controller, views: list, painting, parent=None):
         super().__init__(parent)
         self._scores = (None, None, None)  # (snapshot, test accuracy, exact) last measured
         self._done_generation = None
         self._selecting = False
-        self.controller, self.views, self.editor = controller, list(views), editor
+        self.controller, self.views, self.painting = controller, list(views), painting
         self.status = next((v for v in self.views if isinstance(v, StatusFields)), None)
         self.rendered = None  # the snapshot on screen
         self.frames_rendered = 0  # lesson frames drawn so far (start-up benchmark, tests)
@@ -150,13 +150,12 @@ class FrameRenderer(QObject):
             and snap.sizes[0] == ds.n_inputs
 
     def _frame(self, snap, slow: bool, input_only: bool = False) -> Frame:
-        ds, ed = self.controller.dataset, self.editor
-        x = ed.image().reshape(-1)
+        ds, painting = self.controller.dataset, self.painting()
+        x = painting.pixels.reshape(-1)
         _, accuracy, exact = self._scores if self._scores[0] is snap else (None, None, None)
         return Frame(snap, ds, running=self.controller.running, slow=slow, input_only=input_only,
                      painted=x if x.size == snap.sizes[0] else None,  # else: still the previous lesson's grid
-                     painted_key=(ed.canvas.shape, ed.canvas.revision, id(ed.canvas), ed.preprocessing()),
-                     blank=not ed.raw_image().any(), test_accuracy=accuracy, exact=exact,
+                     painted_key=painting.key, blank=painting.blank, test_accuracy=accuracy, exact=exact,
                      steps_per_epoch=max(1.0, math.ceil(len(ds.x_train) / snap.settings["batch_size"])))
 
     @Slot()

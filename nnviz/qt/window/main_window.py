@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...model.core.messages import UNDO_KEY
+from ...model.core.reports import Refused, Report, Saved
 from ...model.lessons import DEFAULT_LESSON, LESSONS
 from ..views.activation_view import ActivationView
 from ..views.conv_network import NetworkStack
@@ -69,7 +70,7 @@ class MainWindow(QMainWindow):
             guide_dock=self.docks["lessonGuide"],
             select_neuron=lambda layer, k: self.frames.select_neuron(layer, k),
             raise_dock=lambda key: self.docks[key].raise_()), self, self.settings, self)
-        self.frames = FrameRenderer(c, self._views(), self.pixel_editor, self)
+        self.frames = FrameRenderer(c, self._views(), self.pixel_editor.painting, self)
         self.exports = ExportsController(self.files, c, self, self._exportable(), self.weights_stack, self.frames,
                                          self)
         self._build_menus()
@@ -170,8 +171,7 @@ class MainWindow(QMainWindow):
         c, f, ex, fr, say = self.controller, self.files, self.examples, self.frames, self.show_status
         c.lessonLoaded.connect(self._on_lesson_loaded)
         c.runningChanged.connect(self._on_running)
-        c.failed.connect(self.show_error)
-        c.saved.connect(lambda p: (f.add_recent(p), say(f"Saved {p}")))
+        c.reported.connect(self._on_report)
         self.guide.message.connect(say)
         self.guide.openRequested.connect(self.open_guide)
         self.guide.attach_files(f)
@@ -270,6 +270,14 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str):
         self.training_panel.show_message(message, error=True)
         self.statusBar().showMessage(message, 10000)
+
+    def _on_report(self, report: Report) -> None:
+        """A refused command and a finished save; the safety and files controllers take the rest."""
+        match report:
+            case Refused(message=message):
+                self.show_error(message)
+            case Saved(path=path):
+                self.show_status(f"Saved {path}")
 
     # -- lessons ---------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ import math
 import numpy as np
 import pytest
 
+from nnviz.model.core.reports import BlowUp
 from nnviz.model.lessons import get_lesson
 from nnviz.model.core.messages import blowup_message
 from nnviz.model.session import TrainingSession
@@ -24,10 +25,10 @@ def train(s, n):
     while s.trainer.iteration < target:
         before = s.trainer.iteration
         s.step(target - before, fast=True)
-        if any(r["kind"] == "blowup" for r in s._reports):
+        if any(isinstance(r, BlowUp) for r in s._reports):
             break
     s.complete_timeline(deadline=math.inf)
-    return [r for r in s.take_reports() if r["kind"] == "blowup"]
+    return [r for r in s.take_reports() if isinstance(r, BlowUp)]
 
 
 def epochs(s, k):
@@ -60,14 +61,14 @@ def test_lr_10_on_digits_is_caught_names_the_change_and_rolls_back_to_just_befor
     at_change = [w.copy() for w in s.trainer.network.weights]
     s.change_settings({"learning_rate": 10.0})
     (info,) = train(s, 500)
-    assert info["how"] == "jumped" and info["loss"] > 1e3 and info["reference"] < 3
-    assert info["cause"]["changes"] == {"learning_rate": (0.01, 10.0)} and info["cause"]["iteration"] == 170
-    assert info["rollback"] == 170 and s.trainer.iteration == info["iteration"] < 180  # paused at once
+    assert info.how == "jumped" and info.loss > 1e3 and info.reference < 3
+    assert info.cause["changes"] == {"learning_rate": (0.01, 10.0)} and info.cause["iteration"] == 170
+    assert info.rollback == 170 and s.trainer.iteration == info.iteration < 180  # paused at once
     text, short, label = blowup_message(info)
     assert "after the learning rate went from 0.01 to 10 at iteration 170" in text
     assert label == "Roll back to iteration 170 (learning rate 0.01)"
-    s.resume_from(info["rollback"])  # what the notice's button does
-    s.change_settings(info["cause"]["settings"])
+    s.resume_from(info.rollback)  # what the notice's button does
+    s.change_settings(info.cause["settings"])
     assert s.trainer.iteration == 170 and s.trainer.settings.learning_rate == 0.01
     for a, b in zip(s.trainer.network.weights, at_change):
         np.testing.assert_array_equal(a, b)
@@ -83,7 +84,7 @@ def test_lr_10_on_a_fresh_digits_network_is_caught():
     s = session("digits")
     s.change_settings({"learning_rate": 10.0})
     (info,) = train(s, 300)
-    assert info["cause"]["iteration"] == 0 and info["rollback"] == 0 and s.trainer.iteration < 10
+    assert info.cause["iteration"] == 0 and info.rollback == 0 and s.trainer.iteration < 10
 
 
 def test_lr_10_on_a_trained_mnist_network_is_caught_while_the_loss_stays_finite():
@@ -91,8 +92,8 @@ def test_lr_10_on_a_trained_mnist_network_is_caught_while_the_loss_stays_finite(
     train(s, epochs(s, 3))
     s.change_settings({"learning_rate": 10.0})
     (info,) = train(s, 300)
-    assert math.isfinite(info["loss"]) and info["cause"]["changes"] == {"learning_rate": (0.5, 10.0)}
-    assert s.trainer.iteration - info["cause"]["iteration"] < 40
+    assert math.isfinite(info.loss) and info.cause["changes"] == {"learning_rate": (0.5, 10.0)}
+    assert s.trainer.iteration - info.cause["iteration"] < 40
 
 
 def test_a_network_back_at_the_untrained_level_is_caught_as_undone():
@@ -100,7 +101,7 @@ def test_a_network_back_at_the_untrained_level_is_caught_as_undone():
     train(s, epochs(s, 3))
     s.change_settings({"learning_rate": 1.0})  # no lasting jump, but the ReLU units die: 10% accuracy
     (info,) = train(s, 300)
-    assert info["how"] == "undone" and info["loss"] >= 0.9 * info["start"]
+    assert info.how == "undone" and info.loss >= 0.9 * info.start
     assert "no better than the untrained network" in blowup_message(info)[0]
 
 
@@ -118,4 +119,4 @@ def test_without_it_the_non_finite_path_stays_as_it_was():
     s.detect_blowups = False
     s.change_settings({"method": "gradient", "learning_rate": 10.0})
     info = s.step(200)
-    assert info is not None and not math.isfinite(info["loss"])
+    assert info is not None and not math.isfinite(info.loss)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from nnviz.model.core.reports import Continued, Edited
 from nnviz.model.session import TrainingSession
 from nnviz.model.errors import NNVizError
 
@@ -33,8 +34,8 @@ def test_an_edit_sets_exactly_that_weight_and_the_loss_follows():
     x = np.zeros((1, 12), np.float32)
     x[0, 1] = 1.0
     assert float(snap.network().predict(x)[0, 0]) == 1.0
-    report = [r for r in s.take_reports() if r["kind"] == "edited"][-1]
-    assert (report["old"], report["new"], report["undo"], report["redo"]) == (0.0, 1.0, True, False)
+    report = [r for r in s.take_reports() if isinstance(r, Edited)][-1]
+    assert (report.old, report.new, report.undo, report.redo) == (0.0, 1.0, True, False)
 
 
 def test_undo_puts_it_back_and_redo_again():
@@ -92,7 +93,7 @@ def test_an_edit_while_a_past_iteration_is_shown_continues_from_there():
     s.preview(2)
     s.set_weight(0, 0, 0, 3.0)
     assert s.viewing is None and s.trainer.iteration == 2 and s.trainer.network.weights[0][0, 0] == 3.0
-    assert any(r["kind"] == "continued" for r in s.take_reports())
+    assert any(isinstance(r, Continued) for r in s.take_reports())
 
 
 def test_a_conv_kernel_weight_is_set_by_its_flat_index():

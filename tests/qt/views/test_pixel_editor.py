@@ -23,7 +23,7 @@ def send(widget, kind, pos, button, buttons):
 
 
 def drag(editor, cells, button=Qt.LeftButton):
-    grid = editor.canvas_widget
+    grid = editor.grid
     pts = [grid.cell_center(r, c) for r, c in cells]
     send(grid, QEvent.MouseButtonPress, pts[0], button, button)
     for p in pts[1:]:
@@ -33,7 +33,7 @@ def drag(editor, cells, button=Qt.LeftButton):
 
 def test_cell_center_maps_back_to_its_cell(editor):
     editor.set_grid(28, 28, binary=False)
-    grid = editor.canvas_widget
+    grid = editor.grid
     for r, c in [(0, 0), (13, 7), (27, 27)]:
         row, col = grid.to_cell(QPointF(grid.cell_center(r, c)))
         assert (int(row), int(col)) == (r, c)
@@ -58,7 +58,7 @@ def test_a_drag_on_mnist_inks_the_line_fully_and_stays_in_range(editor):
     editor.set_grid(28, 28, binary=False)
     editor.set_brush_radius(1.5)
     drag(editor, [(4, 14), (23, 14)])  # a fast vertical stroke: two mouse positions only
-    img = editor.raw_image()  # the painting (image() is what the network sees after preprocessing)
+    img = editor.canvas.image  # the painting (image() is what the network sees after preprocessing)
     assert img.shape == (28, 28) and img.dtype == np.float32
     np.testing.assert_array_equal(img[4:24, 14], 1.0)  # no gaps along the path
     assert img.min() >= 0 and img.max() <= 1
@@ -79,7 +79,7 @@ def test_right_drag_erases(editor):
 
 def test_binary_click_toggles_and_a_drag_does_not(qtbot, editor):
     editor.set_grid(4, 3, binary=True)
-    grid = editor.canvas_widget
+    grid = editor.grid
     qtbot.mouseClick(grid, Qt.LeftButton, pos=grid.cell_center(2, 1))
     expected = np.zeros((4, 3), np.float32)
     expected[2, 1] = 1
@@ -125,7 +125,7 @@ def test_image_changed_fires_on_every_move_that_changes_cells(editor):
 
 def test_delete_clears_ctrl_z_undoes_with_focus_in_the_grid(qtbot, editor):
     editor.set_grid(8, 8, binary=False)
-    grid = editor.canvas_widget
+    grid = editor.grid
     drag(editor, [(2, 2), (5, 5)])
     painted = editor.image()
     assert painted.any()
@@ -167,11 +167,11 @@ def test_preprocessing_centres_the_input_and_shows_a_preview(editor):
     editor.set_grid(28, 28, binary=False)
     editor.set_brush_radius(0.5)
     drag(editor, [(1, 2), (6, 2)])  # a small "1" in the top-left corner
-    raw = editor.raw_image()
+    raw = editor.canvas.image
     editor.set_preprocess(True)
     assert editor.preview.isVisible()
     img = editor.image()
-    np.testing.assert_array_equal(editor.raw_image(), raw)  # the painting itself is untouched
+    np.testing.assert_array_equal(editor.canvas.image, raw)  # the painting itself is untouched
     rows, cols = np.indices(img.shape) + 0.5
     assert (img * rows).sum() / img.sum() == pytest.approx(14, abs=0.5)
     assert (img * cols).sum() / img.sum() == pytest.approx(14, abs=0.5)
@@ -186,11 +186,11 @@ def test_28x28_paints_through_mnist_preprocessing_by_default_and_toggling_keeps_
     assert editor.preprocess_box.isChecked()
     editor.set_brush_radius(0.5)
     drag(editor, [(1, 2), (6, 2)])
-    assert not np.array_equal(editor.image(), editor.raw_image())  # the network sees it centred
+    assert not np.array_equal(editor.image(), editor.canvas.image)  # the network sees it centred
     before = editor.minimumSizeHint()
     editor.preprocess_box.setChecked(False)
     assert editor.minimumSizeHint() == before
-    np.testing.assert_array_equal(editor.image(), editor.raw_image())
+    np.testing.assert_array_equal(editor.image(), editor.canvas.image)
     editor.set_grid(8, 8, binary=False)  # another lesson: no preprocessing there …
     assert not editor.preprocess_box.isVisible() and editor.image().shape == (8, 8)
     editor.set_grid(28, 28, binary=False)  # … and the learner's choice is kept for 28×28
@@ -206,7 +206,7 @@ def test_preprocessing_is_only_for_28x28(editor):
 def test_hover_reports_cell_and_value(editor):
     editor.set_grid(8, 8, binary=True)
     editor.set_image(np.eye(8))
-    grid = editor.canvas_widget
+    grid = editor.grid
     send(grid, QEvent.MouseMove, grid.cell_center(3, 3), Qt.NoButton, Qt.NoButton)
     assert "row 3, column 3: 1" in editor.hint.text()
     send(grid, QEvent.MouseMove, grid.cell_center(3, 5), Qt.NoButton, Qt.NoButton)
@@ -219,7 +219,7 @@ def test_repaint_after_a_move_is_fast(editor):
     import time
 
     editor.set_grid(28, 28, binary=False)
-    grid = editor.canvas_widget
+    grid = editor.grid
     times = []
     send(grid, QEvent.MouseButtonPress, grid.cell_center(5, 5), Qt.LeftButton, Qt.LeftButton)
     for i in range(6, 24):
@@ -237,3 +237,19 @@ def test_the_hover_text_reads_a_cells_new_value_after_a_click(editor, qtbot):
     qtbot.mouseMove(grid, grid.cell_center(3, 1))
     qtbot.mouseClick(grid, Qt.LeftButton, pos=grid.cell_center(3, 1))
     assert editor.hint.text() == "row 3, column 1: 1.00"
+
+
+def test_the_painting_is_a_frozen_value_that_changes_only_with_the_drawing(editor):
+    editor.set_grid(28, 28, binary=False)
+    blank = editor.painting()
+    assert blank.blank and blank.pixels.shape == (28, 28) and not blank.pixels.flags.writeable
+    assert editor.painting() is blank  # nothing changed: the same value, so views can skip
+    drag(editor, [(5, 5), (20, 20)])
+    drawn = editor.painting()
+    assert not drawn.blank and drawn.key != blank.key and drawn.pixels.any() and not blank.pixels.any()
+    np.testing.assert_array_equal(drawn.pixels, editor.image())  # what the network reads
+    editor.set_preprocess(not editor.preprocess_box.isChecked())  # same strokes, another input
+    assert editor.painting().key != drawn.key
+    editor.undo()
+    editor.redo()
+    assert editor.painting().key not in (blank.key, drawn.key)

@@ -18,7 +18,7 @@ def test_a_drag_paints_exactly_the_cells_it_crosses(qtbot, make_window):
     win = make_window("digits")
     ed = win.pixel_editor
     ed.set_brush_radius(0.5)  # a one-cell pen
-    drag(qtbot, ed.canvas_widget, [(2, 0), (2, 7)])  # a fast stroke: only two mouse positions
+    drag(qtbot, ed.grid, [(2, 0), (2, 7)])  # a fast stroke: only two mouse positions
     img = ed.image()
     assert img.shape == (8, 8) and img.dtype == np.float32
     np.testing.assert_array_equal(img[2], 1.0)  # no gaps
@@ -30,10 +30,10 @@ def test_right_drag_erases_and_undo_redo_restore_exact_grids(qtbot, make_window)
     win = make_window("digits")
     ed = win.pixel_editor
     ed.set_brush_radius(0.5)
-    drag(qtbot, ed.canvas_widget, [(0, 3), (7, 3)])
+    drag(qtbot, ed.grid, [(0, 3), (7, 3)])
     painted = ed.image()
     assert (painted[:, 3] == 1).all()
-    drag(qtbot, ed.canvas_widget, [(4, 3), (7, 3)], Qt.RightButton)
+    drag(qtbot, ed.grid, [(4, 3), (7, 3)], Qt.RightButton)
     erased = ed.image()
     assert (erased[:4, 3] > 0.9).all() and (erased[4:, 3] < 0.1).all()
     ed.undo_action.trigger()
@@ -47,7 +47,7 @@ def test_right_drag_erases_and_undo_redo_restore_exact_grids(qtbot, make_window)
 def test_smile_cells_toggle_on_click(qtbot, make_window):
     win = make_window("smile")
     ed = win.pixel_editor
-    grid = ed.canvas_widget
+    grid = ed.grid
     qtbot.mouseClick(grid, Qt.LeftButton, pos=grid.cell_center(3, 1))
     expected = np.zeros((4, 3), np.float32)
     expected[3, 1] = 1
@@ -63,7 +63,7 @@ def test_painting_updates_the_activation_view_and_the_answer(qtbot, make_window)
     before = win.readout.text()
     changes = []
     win.pixel_editor.imageChanged.connect(lambda: changes.append(1))
-    drag(qtbot, win.pixel_editor.canvas_widget, [(5, 14), (12, 14), (20, 14), (24, 14)])  # a "1"
+    drag(qtbot, win.pixel_editor.grid, [(5, 14), (12, 14), (20, 14), (24, 14)])  # a "1"
     assert len(changes) >= 3  # live during the drag, not only at release
     shown = win.activation_view.displayed_activations()
     np.testing.assert_array_equal(shown[0], win.pixel_editor.image().ravel())

@@ -18,16 +18,16 @@ def test_left_rewinds_and_right_walks_back_to_live_before_it_trains(qtbot, make_
     wait_iteration(qtbot, win, 6)
     qtbot.waitUntil(lambda: len(win.controller.latest.timeline) == 7, timeout=5000)
     win.render_latest()
-    win.pixel_editor.canvas_widget.setFocus()  # the focus where a learner left it: not the timeline
+    win.pixel_editor.grid.setFocus()  # the focus where a learner left it: not the timeline
     for expect in (5, 4):
-        qtbot.keyClick(win.pixel_editor.canvas_widget, Qt.Key_Left)
+        qtbot.keyClick(win.pixel_editor.grid, Qt.Key_Left)
         shown_after(qtbot, win, expect, rewound=True)
-    qtbot.keyClick(win.pixel_editor.canvas_widget, Qt.Key_Right)  # rewound: one kept state forward
+    qtbot.keyClick(win.pixel_editor.grid, Qt.Key_Right)  # rewound: one kept state forward
     shown_after(qtbot, win, 5, rewound=True)
     assert win.controller.latest.live_iteration == 6  # nothing was trained
-    qtbot.keyClick(win.pixel_editor.canvas_widget, Qt.Key_Right)
+    qtbot.keyClick(win.pixel_editor.grid, Qt.Key_Right)
     shown_after(qtbot, win, 6, rewound=False)
-    qtbot.keyClick(win.pixel_editor.canvas_widget, Qt.Key_Right)  # live: → is Step again
+    qtbot.keyClick(win.pixel_editor.grid, Qt.Key_Right)  # live: → is Step again
     wait_iteration(qtbot, win, 7)
 
 

@@ -87,11 +87,11 @@ def test_each_lesson_gets_its_drawing_back(qtbot, make_window):
     drawing[2:6, 3] = 1.0
     ed.set_image(drawing)
     switch(qtbot, win, "smile")
-    assert ed.canvas.shape == (4, 3) and not ed.raw_image().any()
+    assert ed.canvas.shape == (4, 3) and not ed.canvas.image.any()
     switch(qtbot, win, "digits")
-    np.testing.assert_array_equal(ed.raw_image(), drawing)
+    np.testing.assert_array_equal(ed.canvas.image, drawing)
     ed.undo()  # and its undo history came back with it
-    assert not ed.raw_image().any()
+    assert not ed.canvas.image.any()
 
 
 def test_views_with_the_painted_input_follow_the_painting_between_snapshots(qtbot, make_window):
