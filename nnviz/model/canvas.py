@@ -240,10 +240,6 @@ class Canvas(Undoable):
         self._revision += 1
         return True
 
-    def clear_history(self) -> None:
-        """Forget all undo/redo steps (e.g. when a lesson loads a fresh grid)."""
-        self._history.clear()
-
     # -------------------------------------------------------------- internals
 
     def _swap(self, img: np.ndarray) -> np.ndarray:

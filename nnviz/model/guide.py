@@ -55,6 +55,7 @@ from pathlib import Path
 
 from .core.functions import HIDDEN_ACTIVATIONS
 from .core.settings import TrainSettings
+from ..resources import resource_path
 from .errors import DataFormatError, SettingsError
 
 MAX_SENTENCES = 3
@@ -364,7 +365,6 @@ def load_guide(path: str | Path) -> Guide:
 
 def builtin_guide(lesson: str) -> Guide | None:
     """The guide shipped for a built-in lesson, or None when it has none."""
-    from ..resources import resource_path
     path = resource_path("guides", f"{lesson}.json")
     return load_guide(path) if path.is_file() else None
 

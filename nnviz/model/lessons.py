@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 
+from .data.bundled import load_bundled
 from .data.datasets import Dataset, images_to_dataset, smile
 from .errors import SettingsError
 from .core.network import Network
@@ -194,8 +195,6 @@ def load_dataset(name: str) -> Dataset:
         return smile()
     if name not in ("digits", "mnist"):
         raise SettingsError(f"no built-in dataset called {name!r}; choose smile, digits or mnist")
-    from .data.bundled import load_bundled
-
     raw = load_bundled(name)
     return images_to_dataset(name, raw["images"], raw["labels"], raw["test_index"],
                              scale=16.0 if name == "digits" else 255.0)

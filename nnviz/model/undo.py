@@ -41,10 +41,6 @@ class UndoStack(Generic[Step]):
         """Do the last undone step again: ``apply(step)`` redoes it and returns what undo needs."""
         return self._move(self._redo, self._undo, apply)
 
-    def clear(self) -> None:
-        self._undo.clear()
-        self._redo.clear()
-
     @staticmethod
     def _move(source: deque, target: deque, apply) -> bool:
         if not source:

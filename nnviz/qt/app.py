@@ -60,7 +60,7 @@ def main(lesson: str | None = None, model=None, quit_after: float | None = None,
     win.show()
     win.frames.redraw()  # once more at the sizes the window has on screen (a cheap pass)
     if model is not None:
-        win.open_model(str(model), activation, spec)  # the two answer what a PyTorch state_dict does not say
+        win.files.open_model(str(model), activation, spec)  # the two answer what a PyTorch state_dict does not say
     if quit_after is not None:
         # for scripted smoke tests: start, train a little, then close like a user would
         QTimer.singleShot(int(quit_after * 500), win.controller.run)

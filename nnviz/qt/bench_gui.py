@@ -94,7 +94,7 @@ def _refresh_ms(app, win, repeats: int = 30) -> list[float]:
     for _ in range(repeats):
         win.frames.rendered = None
         t = time.perf_counter()
-        win.render_latest()
+        win.frames.render_latest()
         app.processEvents()  # include the painting the update caused
         times.append(1000 * (time.perf_counter() - t))
     return times

@@ -46,7 +46,7 @@ def open_window(lesson: str, width: int = 1500, height: int = 950):
     win.show()
     wait_until(app, lambda: win.controller.latest is not None and win.controller.latest.lesson == lesson)
     app.processEvents()
-    win.render_latest()
+    win.frames.render_latest()
     return app, win
 
 
@@ -57,4 +57,4 @@ def train_in_window(app, win, iterations: int) -> None:
         win.controller.step(iterations)
         wait_until(app, lambda: win.controller.latest.iteration >= target, timeout=300)
     app.processEvents()
-    win.render_latest()
+    win.frames.render_latest()

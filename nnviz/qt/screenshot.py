@@ -19,7 +19,7 @@ def save_screenshot(output: str | Path, lesson: str = "mnist", iterations: int =
         win.pixel_editor.set_image(ds.x_test[0].reshape(ds.image_shape))
         win.weight_panel.select_neuron(1, 0)
         app.processEvents()
-        win.render_latest()
+        win.frames.render_latest()
         output = Path(output)
         output.parent.mkdir(parents=True, exist_ok=True)
         if not win.grab().save(str(output)):

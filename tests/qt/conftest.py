@@ -17,7 +17,7 @@ def make_window(qtbot):
         win.show()
         qtbot.waitUntil(lambda: win.controller.latest is not None and win.controller.latest.lesson == lesson,
                         timeout=20000)
-        win.render_latest()
+        win.frames.render_latest()
         windows.append(win)
         return win
 
@@ -46,7 +46,7 @@ def shared_window(qapp):
             while win.controller.latest is None or win.controller.latest.lesson != lesson:
                 assert not deadline.hasExpired(), f"the {lesson} window showed no snapshot in 20 s"
                 qapp.processEvents()
-            win.render_latest()
+            win.frames.render_latest()
             windows[lesson] = (win, win.controller.latest)
         return windows[lesson][0]
 
@@ -61,7 +61,7 @@ def shared_window(qapp):
 
 def wait_iteration(qtbot, win, n, timeout=10000):
     qtbot.waitUntil(lambda: win.controller.latest.iteration == n, timeout=timeout)
-    win.render_latest()
+    win.frames.render_latest()
     return win.controller.latest
 
 

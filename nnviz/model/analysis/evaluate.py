@@ -6,10 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..data.idx import find_idx_files, load_idx_pair
 from ..data.datasets import correct
 from ..errors import DataFormatError
 from ..files.foreign import is_foreign, load_foreign
 from ..files.modelfile import load_model
+from ..lessons import load_dataset
 
 
 def evaluate_file(model_path: str | Path, data: str, activation: str | None = None, spec=None) -> dict:
@@ -19,8 +21,6 @@ def evaluate_file(model_path: str | Path, data: str, activation: str | None = No
     IDX files (its t10k pair if present, else its train pair). ``activation`` and ``spec``
     complete a PyTorch / safetensors / ONNX file (``files.foreign.load_foreign``).
     """
-    from ..lessons import load_dataset
-
     if is_foreign(model_path):
         saved = load_foreign(model_path, activation=activation, spec=spec)
     else:
@@ -30,8 +30,6 @@ def evaluate_file(model_path: str | Path, data: str, activation: str | None = No
         ds = load_dataset(data)
         x, y, task = ds.x_test, ds.y_test, ds.task
     else:
-        from ..data.idx import find_idx_files, load_idx_pair
-
         found = find_idx_files(data)
         pair = found.get("test") or found.get("train")
         images, labels = load_idx_pair(*pair)

@@ -20,14 +20,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..core.functions import DERIVATIVES
+from ..core.networks import network_from_parameters
 
 
 def _float64(net):
-    from ..core.network import Network
-
-    return Network.from_parameters([np.asarray(w, dtype=np.float64) for w in net.weights],
-                                   [np.asarray(b, dtype=np.float64) for b in net.biases],
-                                   net.hidden, net.output, net.bias)
+    return network_from_parameters(net.spec, [np.asarray(w, dtype=np.float64) for w in net.weights],
+                                   [np.asarray(b, dtype=np.float64) for b in net.biases])
 
 
 def _check(net, layer: int, neuron: int) -> None:

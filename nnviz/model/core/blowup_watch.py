@@ -93,9 +93,6 @@ class BlowupWatch:
         self._next_median = trainer.iteration + WINDOW
         self._set_limit()
 
-    def disarm(self) -> None:
-        self.armed = False
-
     def _set_limit(self) -> None:
         levels = [SPIKE * self.reference] if self.reference is not None else []
         if self.start is not None:

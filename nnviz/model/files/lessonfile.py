@@ -45,7 +45,10 @@ from .modelfile import (
 from ..core.networks import NetworkLike
 from ..storage.npzfile import counters, meta_array, meta_json, read_npz, short_repr, write_npz
 from ..core.settings import TrainSettings
+from ..data.bundled import FILES
+from ..data.datasets import smile
 from ..guide import guide_from_dict
+from ..lessons import LESSONS
 
 FORMAT = "nnviz-lesson"
 VERSION = 1
@@ -241,20 +244,14 @@ def _frozen(a) -> np.ndarray:
 def _lesson_io(lesson) -> tuple[int, int, int, tuple[int, int]]:
     """(inputs, outputs, classes, image shape) of a lesson's dataset, without loading the dataset."""
     if lesson.dataset == "smile":
-        from ..data.datasets import smile
-
         ds = smile()
         return ds.n_inputs, ds.n_outputs, len(ds.class_names), tuple(ds.image_shape)
-    from ..data.bundled import FILES
-
     _, (h, w), classes = FILES[lesson.dataset]
     return h * w, classes, classes, (h, w)
 
 
 def _problem(lf: LessonFile) -> str | None:
     """Why ``lf`` is not a lesson nnviz can open, or None. Reads after "this lesson file …"."""
-    from ..lessons import LESSONS
-
     if not isinstance(lf.lesson, str) or lf.lesson not in LESSONS:
         return f"names a lesson nnviz does not know ({short_repr(lf.lesson)}; known: {', '.join(LESSONS)})"
     lesson = LESSONS[lf.lesson]

@@ -224,36 +224,11 @@ class MainWindow(QMainWindow):
 
     # -- what tools, scripts and tests call ----------------------------------------------
 
-    def render_latest(self):
-        """Draw the latest snapshot now (the display timer does this ~60 times a second)."""
-        self.frames.render_latest()
-
     def open_guide(self):
         """Help ▸ Guide: the lesson's guide under the editor."""
         open_guide(self, self.docks)
         self.guide.opened()
         self.frames.redraw()  # its facts from the frame on screen
-
-    def open_model(self, path: str | None = None, activation: str | None = None, spec: dict | None = None):
-        self.files.open_model(path, activation, spec)  # the two: what a PyTorch state_dict does not say
-
-    def open_dataset_file(self, path: str | None = None):
-        return self.files.open_dataset(path)
-
-    def open_lesson_file(self, path: str | None = None):
-        return self.files.open_lesson_file(path)
-
-    def save_lesson_file(self, path: str | None = None):
-        return self.files.save_lesson_file(path)
-
-    def autosave_session(self) -> bool:
-        return self.files.autosave_session()
-
-    def export_panel_png(self, key: str, path: str | None = None, scale: float = 2.0):
-        return self.exports.export_panel(key, path, scale)
-
-    def export_weights_gif(self, path=None, first=None, last=None, fps: float = 8.0):
-        self.exports.export_weights_gif(path, first, last, fps)
 
     def add_drawing_to_training_set(self, label: int | None = None):
         """Append the painted input, with a label, to the lesson's training data."""

@@ -16,7 +16,7 @@ def digit(win):
     img = np.zeros((h, w), np.float32)
     img[h // 5:h - h // 5, w // 2 - max(1, w // 10):w // 2 + max(1, w // 10)] = 1.0
     win.pixel_editor.set_image(img)
-    win.render_latest()
+    win.frames.render_latest()
     return win.pixel_editor.image().reshape(-1)
 
 
@@ -90,12 +90,12 @@ def test_the_kernels_follow_training_rewinding_and_delta(qtbot, make_window, les
     kernels_match(win, live)
     win.controller.preview(3)
     qtbot.waitUntil(lambda: win.controller.latest.rewound and win.controller.latest.iteration == 3, timeout=10000)
-    win.render_latest()
+    win.frames.render_latest()
     past = win.controller.latest
     kernels_match(win, past)
     assert not np.array_equal(past.weights[0], live.weights[0])
     win.actions["delta"].setChecked(True)  # the window's ΔW reaches the kernel grid too
-    win.render_latest()
+    win.frames.render_latest()
     assert grid.show_delta and win.weight_panel.show_delta
     np.testing.assert_array_equal(grid.displayed()[1], past.update_w[0])
     win.actions["delta"].setChecked(False)
@@ -107,7 +107,7 @@ def test_switching_conv_digits_conv_shows_each_lessons_own_views(qtbot, make_win
     trained(qtbot, win, 2)
     win.choose_lesson("digits")
     qtbot.waitUntil(lambda: win.controller.latest.lesson == "digits", timeout=20000)
-    win.render_latest()
+    win.frames.render_latest()
     assert win.weights_stack.currentWidget().panel is win.weight_panel
     assert win.network_stack.currentWidget().panel is win.activation_view
     snap = win.controller.latest
@@ -115,7 +115,7 @@ def test_switching_conv_digits_conv_shows_each_lessons_own_views(qtbot, make_win
     assert len(win.activation_view.displayed_activations()) == len(snap.sizes)
     win.choose_lesson("conv")
     qtbot.waitUntil(lambda: win.controller.latest.lesson == "conv", timeout=20000)
-    win.render_latest()
+    win.frames.render_latest()
     assert win.weights_stack.currentWidget().panel is win.weights_stack.kernel_grid
     assert win.network_stack.currentWidget().panel is win.network_stack.conv_view
     kernels_match(win, win.controller.latest)
@@ -133,7 +133,7 @@ def test_every_explore_tab_works_on_a_conv_lesson_or_says_why_not(qtbot, make_wi
     for i in range(win.explore.count()):
         win.explore.setCurrentIndex(i)
         win.frames.redraw()
-        win.render_latest()
+        win.frames.render_latest()
         win.frames.refresh_explore()
         qtbot.wait(30)
         panel = win.explore.panel(i)
@@ -172,7 +172,7 @@ def test_the_conv_pages_are_built_on_first_use_with_the_choices_made_before(qtbo
     win.actions["delta"].setChecked(True)
     win.choose_lesson("conv")
     qtbot.waitUntil(lambda: win.controller.latest.lesson == "conv", timeout=10000)
-    win.render_latest()
+    win.frames.render_latest()
     grid = win.weights_stack.kernel_grid
     assert grid.palette_name == "blue-orange" and grid.show_delta
     assert win.network_stack.currentWidget().panel is win.network_stack.conv_view

@@ -76,7 +76,7 @@ def test_smile_training_pauses_when_every_example_is_exactly_right(qtbot, make_w
     win.controller.run()
     qtbot.waitUntil(lambda: bool(done), timeout=20000)
     qtbot.waitUntil(lambda: not win.controller.running, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
     assert win.frames.status.labels["exact"].text() == "4 of 4 exactly right"
     assert "exactly right" in done[0] and win.notice.isVisible()
 
@@ -134,7 +134,7 @@ def test_while_rewound_the_status_bar_shows_the_shown_iteration(qtbot, make_wind
     wait_iteration(qtbot, win, 40, timeout=20000)
     win.controller.preview(5)
     qtbot.waitUntil(lambda: win.controller.latest.rewound and win.controller.latest.iteration == 5, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
     snap, ds = win.controller.latest, win.controller.dataset
     at5 = float(correct(ds.task, snap.network().predict(ds.x_test), ds.y_test).mean())
     assert win.frames.status.labels["iteration"].text() == "iteration 5"
@@ -185,7 +185,7 @@ def test_the_nudge_step_reads_the_same_everywhere_once_halved(qtbot, make_window
 
 def test_output_zero_is_undecided_in_the_network_view_as_in_the_readout(shared_window):
     win = shared_window("smile")  # every weight 0: every face gives 0
-    win.render_latest()
+    win.frames.render_latest()
     title = win.activation_view.out_plot.titleLabel.text
     assert "undecided" in title and "not a smile" not in title
     assert win.readout.text().startswith("undecided")
@@ -193,17 +193,17 @@ def test_output_zero_is_undecided_in_the_network_view_as_in_the_readout(shared_w
 
 def test_a_net_without_biases_names_no_bias_on_hover(shared_window):
     win = shared_window("smile")
-    win.render_latest()
+    win.frames.render_latest()
     text = win.weight_panel.hover_text_at(1, 0, 2, 1)
     assert "weight" in text and "bias" not in text
     mnist = shared_window("mnist")
-    mnist.render_latest()
+    mnist.frames.render_latest()
     assert "bias" in mnist.weight_panel.hover_text_at(1, 0, 2, 1)
 
 
 def test_all_zero_weights_get_a_colour_bar_of_one_not_a_millionth(shared_window):
     win = shared_window("smile")  # every weight starts at 0
-    win.render_latest()
+    win.frames.render_latest()
     assert win.weight_panel.levels()[0] == 1.0
     assert not win.weight_panel.editor.bias_box.isVisibleTo(win.weight_panel)  # the smile has no bias
 

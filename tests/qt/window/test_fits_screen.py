@@ -41,9 +41,9 @@ def laptop(qtbot, monkeypatch):
 
 
 def settle(qtbot, win, ms=60):
-    win.render_latest()
+    win.frames.render_latest()
     qtbot.wait(ms)
-    win.render_latest()
+    win.frames.render_latest()
     qtbot.wait(ms)
 
 

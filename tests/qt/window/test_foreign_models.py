@@ -45,7 +45,7 @@ def opened(qtbot, win, path, lesson, generation):
     """Wait for the window to show the installed network; its snapshot."""
     qtbot.waitUntil(lambda: win.controller.latest.lesson == lesson and win.controller.latest.generation != generation,
                     timeout=20000)
-    win.render_latest()
+    win.frames.render_latest()
     return win.controller.latest
 
 
@@ -60,7 +60,7 @@ def test_each_fixture_opens_shows_its_tensors_and_answers_as_pytorch(qtbot, make
     win = make_window("smile")  # neither lesson: the file picks the one whose data fits
     q = Questions(monkeypatch)
     g0 = win.controller.latest.generation
-    win.open_model(str(FIXTURES / name))
+    win.files.open_model(str(FIXTURES / name))
     snap = opened(qtbot, win, FIXTURES / name, LESSON[key], g0)
     assert [a[0] for a in q.asked] == ([question] if question else [])
     if question:  # the tensors listed for the learner, by name and shape
@@ -81,7 +81,7 @@ def test_each_fixture_opens_shows_its_tensors_and_answers_as_pytorch(qtbot, make
     assert np.abs(logits - EXPECTED[f"logits/{key}"]).max() < 1e-4
     for k in (0, 7):  # a test image in the editor: the readout's probabilities are softmax(PyTorch's logits)
         win.pixel_editor.set_image(data.x_test[k].reshape(8, 8))
-        win.render_latest()
+        win.frames.render_latest()
         p = softmax(EXPECTED[f"logits/{key}"][k].astype(np.float64))
         np.testing.assert_allclose(win.readout.bars.values, p, atol=1e-4)
         assert win.readout.text().startswith(f"{int(np.argmax(p))} —")
@@ -94,7 +94,7 @@ def test_a_cancelled_question_changes_nothing(qtbot, make_window, monkeypatch, n
     win = make_window("smile")
     q = Questions(monkeypatch, activation=None, accept_draft=False)
     before = win.controller.latest
-    win.open_model(str(FIXTURES / name))
+    win.files.open_model(str(FIXTURES / name))
     qtbot.wait(300)
     assert len(q.asked) == 1
     after = win.controller.latest
@@ -109,7 +109,7 @@ def test_a_corrupt_file_says_so_in_one_line_and_the_model_stays(qtbot, make_wind
     raw = (FIXTURES / "mlp.pt").read_bytes()
     for bad in (tmp_path / "bad.pt", tmp_path / "bad.safetensors", tmp_path / "bad.onnx"):
         bad.write_bytes(raw[:len(raw) // 2] if bad.suffix == ".pt" else b"\x00\xff" * 50)
-        win.open_model(str(bad))
+        win.files.open_model(str(bad))
         message = win.statusBar().currentMessage()
         assert bad.name in message and "\n" not in message, message
         qtbot.wait(100)
@@ -124,7 +124,7 @@ def test_no_lesson_fits_says_so(qtbot, make_window, monkeypatch, tmp_path):
     win = make_window("smile")
     path = save_safetensors(tmp_path / "wide.safetensors", Network([12, 5, 3], seed=1))
     Questions(monkeypatch)
-    win.open_model(str(path))
+    win.files.open_model(str(path))
     assert "no lesson's data fits" in win.statusBar().currentMessage()
     qtbot.wait(100)
     assert win.controller.latest.lesson == "smile"
@@ -143,7 +143,7 @@ def test_export_then_open_again_with_no_question(qtbot, make_window, monkeypatch
     q = Questions(monkeypatch)
     other = make_window("digits")
     g0 = other.controller.latest.generation
-    other.open_model(str(path))
+    other.files.open_model(str(path))
     got = opened(qtbot, other, path, "conv", g0)
     assert q.asked == []
     assert got.spec == snap.spec
@@ -167,9 +167,9 @@ def test_answers_given_beforehand_ask_nothing(qtbot, make_window, monkeypatch):
     win = make_window("smile")
     q = Questions(monkeypatch)
     g0 = win.controller.latest.generation
-    win.open_model(str(FIXTURES / "cnn.pt"), spec=CNN_SPEC)
+    win.files.open_model(str(FIXTURES / "cnn.pt"), spec=CNN_SPEC)
     g1 = opened(qtbot, win, FIXTURES / "cnn.pt", "conv", g0).generation
-    win.open_model(str(FIXTURES / "mlp.pt"), activation="tanh")
+    win.files.open_model(str(FIXTURES / "mlp.pt"), activation="tanh")
     assert opened(qtbot, win, FIXTURES / "mlp.pt", "digits", g1).hidden == "tanh"
     assert q.asked == []
 
@@ -217,7 +217,7 @@ def test_the_real_activation_dialog_lists_the_tensors_and_its_answer_opens_the_f
         dialog.accept()
 
     QTimer.singleShot(200, answer)
-    win.open_model(str(FIXTURES / "mlp.pt"))
+    win.files.open_model(str(FIXTURES / "mlp.pt"))
     assert opened(qtbot, win, FIXTURES / "mlp.pt", "digits", g0).hidden == "sigmoid"
     assert seen == {"tensors": "0.weight (128, 64)\n2.weight (32, 128)\n4.weight (10, 32)", "default": "relu"}
 
@@ -228,7 +228,7 @@ def test_an_imported_model_trains_on_rewinds_and_saves_like_any_other(qtbot, mak
 
     win = make_window("smile")
     g0 = win.controller.latest.generation
-    win.open_model(str(FIXTURES / name))
+    win.files.open_model(str(FIXTURES / name))
     snap = opened(qtbot, win, FIXTURES / name, LESSON[CASES[name][0]], g0)
     before = [w.copy() for w in snap.weights]
     win.controller.step(5)

@@ -11,7 +11,7 @@ def finish_step(qtbot, win, i, timeout=60000):
     panel = win.guide_panel
 
     def done():
-        win.render_latest()
+        win.frames.render_latest()
         return panel.steps()[i]["done"]
     qtbot.waitUntil(done, timeout=timeout)
     if panel.current() == i:  # done on arrival (its check already held): the learner reads it, then Next

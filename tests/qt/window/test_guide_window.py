@@ -14,14 +14,14 @@ def open_guide(qtbot, win):
     qtbot.waitUntil(lambda: not win.explore.on_screen(), timeout=3000)
     win.actions["guide"].trigger()
     qtbot.waitUntil(lambda: win.guide_panel.isVisible(), timeout=3000)
-    win.render_latest()
+    win.frames.render_latest()
     return win.guide_panel
 
 
 def wait_step(qtbot, win, index, timeout=15000):
     """Until step ``index`` is done and the guide has moved past it."""
     def moved():
-        win.render_latest()
+        win.frames.render_latest()
         steps = win.guide_panel.steps()
         return steps[index]["done"] and win.guide_panel.current() > index
     qtbot.waitUntil(moved, timeout=timeout)
@@ -80,11 +80,11 @@ def test_guide_progress_is_kept_per_lesson(qtbot, make_window):
     assert panel.current() == 2
     win.choose_lesson("digits")
     qtbot.waitUntil(lambda: win.controller.latest.lesson == "digits", timeout=10000)
-    win.render_latest()
+    win.frames.render_latest()
     assert panel.current() == 0 and panel.steps()[0]["title"] == "64 inputs"
     win.choose_lesson("smile")
     qtbot.waitUntil(lambda: win.controller.latest.lesson == "smile", timeout=10000)
-    win.render_latest()
+    win.frames.render_latest()
     assert panel.current() == 2
 
 
@@ -98,10 +98,10 @@ def test_a_lesson_file_brings_its_own_guide_and_saving_keeps_it(qtbot, make_wind
     homework = builtin_guide("smile").to_dict()
     homework["title"], homework["steps"] = "Homework 3", homework["steps"][:3]
     path = save_lesson_file(tmp_path / "hw.nnviz", LessonFile.from_snapshot(win.controller.latest, guide=homework))
-    assert win.open_lesson_file(str(path))
+    assert win.files.open_lesson_file(str(path))
     qtbot.waitUntil(lambda: win.guide_panel.isVisible() and len(win.guide_panel.steps()) == 3, timeout=5000)
     assert "Homework 3" in win.guide_panel.title_label.text()
-    assert win.save_lesson_file(str(tmp_path / "again.nnviz"))
+    assert win.files.save_lesson_file(str(tmp_path / "again.nnviz"))
     assert load_lesson_file(tmp_path / "again.nnviz").guide["title"] == "Homework 3"
     # a teacher's guide file, from Help ▸ Open guide file…
     mine = dict(homework, title="Try it at home")

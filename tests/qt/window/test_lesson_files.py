@@ -15,15 +15,15 @@ def test_a_lesson_file_carries_weights_history_and_examples_to_another_window(qt
     snap = wait_iteration(qtbot, win, 5)
     win.add_drawing_to_training_set(label=1)
     path = tmp_path / "moment.nnviz"
-    assert win.save_lesson_file(str(path))
+    assert win.files.save_lesson_file(str(path))
     lf = load_lesson_file(path)
     assert lf.iteration == 5 and lf.n_examples == 1 and len(lf.history["loss"]) == 5
 
     other = make_window("digits")  # another lesson open: the file switches it to smile
-    other.open_lesson_file(str(path))
+    other.files.open_lesson_file(str(path))
     qtbot.waitUntil(lambda: other.controller.latest.lesson == "smile" and other.controller.latest.iteration == 5,
                     timeout=10000)
-    other.render_latest()
+    other.frames.render_latest()
     got = other.controller.latest
     for a, b in zip(got.weights, snap.weights):
         np.testing.assert_array_equal(a, b)
@@ -37,7 +37,7 @@ def test_after_a_crash_the_autosaved_session_is_offered_and_restored(qtbot, make
     win = make_window("digits")
     win.controller.step(7)
     snap = wait_iteration(qtbot, win, 7)
-    assert win.autosave_session()
+    assert win.files.autosave_session()
     settings = win.settings
     settings.setValue("running", True)  # as if the process had died without closing the window
     settings.sync()
@@ -64,7 +64,7 @@ def test_after_a_crash_the_autosaved_session_is_offered_and_restored(qtbot, make
 def test_panel_png_is_twice_the_size_and_the_gif_has_a_frame_per_iteration(qtbot, make_window, tmp_path):
     win = make_window("digits")
     out = tmp_path / "weights.png"
-    w, h = win.export_panel_png("weightPanel", str(out), scale=2.0)
+    w, h = win.exports.export_panel("weightPanel", str(out), scale=2.0)
     img = QImage(str(out))
     panel = win.docks["weightPanel"].widget()
     assert (img.width(), img.height()) == (w, h) == (2 * panel.width(), 2 * panel.height())
@@ -72,7 +72,7 @@ def test_panel_png_is_twice_the_size_and_the_gif_has_a_frame_per_iteration(qtbot
     wait_iteration(qtbot, win, 12)
     qtbot.waitUntil(lambda: len(win.controller.latest.timeline) == 13, timeout=5000)
     gif = tmp_path / "w.gif"
-    win.export_weights_gif(str(gif), 2, 9, fps=10)
+    win.exports.export_weights_gif(str(gif), 2, 9, fps=10)
     qtbot.waitUntil(lambda: win.exports.gif_written is not None, timeout=10000)
     assert win.exports.gif_written == (str(gif), 8)
     with Image.open(gif) as im:

@@ -101,7 +101,7 @@ def test_switching_lessons_swaps_dataset_and_architecture(qtbot, make_window):
     assert win.controller.latest.sizes == (12, 1)
     win.choose_lesson("digits")
     qtbot.waitUntil(lambda: win.controller.latest.lesson == "digits", timeout=10000)
-    win.render_latest()
+    win.frames.render_latest()
     assert win.controller.latest.sizes == (64, 128, 32, 10)
     assert win.controller.dataset.image_shape == (8, 8) and len(win.controller.dataset.x_train) > 1000
     assert win.pixel_editor.image().shape == (8, 8)
@@ -165,5 +165,5 @@ def test_the_old_lessons_last_snapshot_is_not_drawn_with_the_new_lessons_data(qt
     qtbot.waitUntil(lambda: win.controller.dataset.n_inputs == 64, timeout=10000)
     win.controller.latest = old  # as if the display timer fired between the two signals
     win.frames.rendered = None
-    win.render_latest()  # must neither raise nor draw
+    win.frames.render_latest()  # must neither raise nor draw
     assert win.frames.rendered is None

@@ -86,7 +86,7 @@ def test_reset_and_rebuild_are_undone_from_the_notice_and_the_training_menu(qtbo
     qtbot.waitUntil(lambda: undo.text() == "&Undo rebuild", timeout=5000)
     undo.trigger()  # the menu action (Shift+R)
     qtbot.waitUntil(lambda: c.latest.sizes == (64, 128, 32, 10) and c.latest.iteration == 30, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
     assert_same(c.latest.weights + c.latest.biases, before.weights + before.biases)
     assert win.training_panel.hidden_edit.text() == "128, 32"
     win.activateWindow()
@@ -121,7 +121,7 @@ def test_step_while_rewound_continues_from_the_iteration_shown_and_says_so(qtbot
     c.step(20)
     wait_iteration(qtbot, win, 20)
     qtbot.waitUntil(lambda: len(c.latest.timeline) == 21, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
     bar = win.timeline_bar
     bar.slider.setValue(bar.iterations.index(12))
     qtbot.waitUntil(lambda: c.latest.iteration == 12 and c.latest.rewound, timeout=5000)
@@ -140,7 +140,7 @@ def test_open_recent_lists_only_files_that_opened(qtbot, make_window, tmp_path):
     win = make_window("smile")
     broken = tmp_path / "broken.npz"
     broken.write_bytes(b"not a model at all")
-    win.open_model(str(broken))
+    win.files.open_model(str(broken))
     qtbot.waitUntil(lambda: "broken.npz" in status(win), timeout=5000)
     qtbot.wait(50)
     assert str(broken) not in win.files.recent()
@@ -148,7 +148,7 @@ def test_open_recent_lists_only_files_that_opened(qtbot, make_window, tmp_path):
     t = get_lesson("smile").build()
     t.step()
     save_model(good, SavedModel(t.network, "smile", t.iteration, t.epoch, t.seed, t.settings.to_dict(), t.history))
-    win.open_model(str(good))
+    win.files.open_model(str(good))
     qtbot.waitUntil(lambda: win.files.recent()[:1] == [str(good)], timeout=5000)
     assert [a.text() for a in win.recent_menu.actions()] == [str(good)]
     good.unlink()  # gone since: opening it from the list fails, and it leaves the list
@@ -166,9 +166,9 @@ def test_a_saved_model_and_lesson_file_open_at_the_same_epoch_progress(qtbot, ma
     assert epoch == f"epoch {saved.epoch_progress:.2f}" != "epoch 1.00"
     c.save_model(tmp_path / "m.npz")
     qtbot.waitUntil(lambda: str(tmp_path / "m.npz") in win.files.recent(), timeout=5000)
-    assert win.save_lesson_file(str(tmp_path / "l.nnviz"))
-    for open_file in (lambda: win.open_model(str(tmp_path / "m.npz")),
-                      lambda: win.open_lesson_file(str(tmp_path / "l.nnviz"))):
+    assert win.files.save_lesson_file(str(tmp_path / "l.nnviz"))
+    for open_file in (lambda: win.files.open_model(str(tmp_path / "m.npz")),
+                      lambda: win.files.open_lesson_file(str(tmp_path / "l.nnviz"))):
         win.actions["reset"].trigger()
         wait_iteration(qtbot, win, 0)
         open_file()

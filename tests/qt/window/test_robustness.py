@@ -18,7 +18,7 @@ def _diverge(qtbot, win):
     qtbot.waitUntil(lambda: win.notice.isVisible(), timeout=10000)
     qtbot.waitUntil(lambda: not win.controller.running, timeout=5000)
     qtbot.wait(50)
-    win.render_latest()
+    win.frames.render_latest()
     return win.controller.latest
 
 
@@ -56,11 +56,11 @@ def test_rewind_shows_exactly_the_weights_of_that_iteration_and_continue_replays
     live = wait_iteration(qtbot, win, 20)
     qtbot.waitUntil(lambda: len(win.controller.latest.timeline) == 21, timeout=5000)
     # the scrubber: move to iteration 5; every view shows iteration 5's weights
-    win.render_latest()
+    win.frames.render_latest()
     bar = win.timeline_bar
     bar.slider.setValue(bar.iterations.index(5))
     qtbot.waitUntil(lambda: win.controller.latest.iteration == 5, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
     past = win.controller.latest
     assert past.rewound and past.live_iteration == 20
     for a, b in zip(past.weights, seen[5].weights):
@@ -74,7 +74,7 @@ def test_rewind_shows_exactly_the_weights_of_that_iteration_and_continue_replays
     qtbot.mouseClick(bar.resume_button, Qt.LeftButton)
     qtbot.waitUntil(lambda: not win.controller.latest.rewound, timeout=5000)
     assert win.controller.latest.iteration == 5 and win.controller.latest.live_iteration == 5
-    win.render_latest()
+    win.frames.render_latest()
     assert cursor.scene() is None
     win.controller.step(15)
     again = wait_iteration(qtbot, win, 20)
@@ -197,7 +197,7 @@ def test_bad_dataset_files_are_reported_and_the_data_kept(qtbot, make_window, tm
     (truncated / "train-images-idx3-ubyte").write_bytes(raw[:100])
     for path, words in ((tmp_path / "junk.npz", "damaged"), (folder / "train-images-idx3-ubyte", "8×8"),
                         (truncated / "train-images-idx3-ubyte", "truncated")):
-        win.open_dataset_file(str(path))
+        win.files.open_dataset(str(path))
         msg = win.training_panel.message_label.text()
         assert path.name in msg and words in msg, msg
         assert win.controller.dataset is before
@@ -205,7 +205,7 @@ def test_bad_dataset_files_are_reported_and_the_data_kept(qtbot, make_window, tm
     good.mkdir()
     write_idx(good / "train-images-idx3-ubyte", np.full((140, 28, 28), 200, np.uint8))
     write_idx(good / "train-labels-idx1-ubyte", np.arange(140, dtype=np.uint8) % 10)
-    win.open_dataset_file(str(good / "train-labels-idx1-ubyte"))
+    win.files.open_dataset(str(good / "train-labels-idx1-ubyte"))
     assert len(win.controller.dataset.x_train) == 120 and len(win.controller.dataset.x_test) == 20
     win.controller.step()
     assert wait_iteration(qtbot, win, 1).iteration == 1

@@ -9,7 +9,7 @@ from tests.qt.conftest import wait_iteration
 def shown_after(qtbot, win, iteration, rewound):
     qtbot.waitUntil(lambda: win.controller.latest.iteration == iteration
                     and win.controller.latest.rewound == rewound, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
 
 
 def test_left_rewinds_and_right_walks_back_to_live_before_it_trains(qtbot, make_window):
@@ -17,7 +17,7 @@ def test_left_rewinds_and_right_walks_back_to_live_before_it_trains(qtbot, make_
     win.controller.step(6)
     wait_iteration(qtbot, win, 6)
     qtbot.waitUntil(lambda: len(win.controller.latest.timeline) == 7, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
     win.pixel_editor.grid.setFocus()  # the focus where a learner left it: not the timeline
     for expect in (5, 4):
         qtbot.keyClick(win.pixel_editor.grid, Qt.Key_Left)
@@ -36,7 +36,7 @@ def test_right_in_a_number_field_stays_the_fields(qtbot, make_window):
     win.controller.step(3)
     wait_iteration(qtbot, win, 3)
     qtbot.waitUntil(lambda: len(win.controller.latest.timeline) == 4, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
     win.timeline_bar.step_kept(-2)
     shown_after(qtbot, win, 1, rewound=True)
     spin = win.training_panel.lr_spin
@@ -52,7 +52,7 @@ def test_a_click_on_a_curve_rewinds_to_that_iteration(qtbot, make_window):
     win.controller.step(12)
     wait_iteration(qtbot, win, 12)
     qtbot.waitUntil(lambda: len(win.controller.latest.timeline) == 13, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
     plots = win.training_panel.plots
     for plot, at in ((plots.loss_plot, 7.2), (plots.acc_plot, 3.8)):
         vb = plot.getPlotItem().vb

@@ -27,7 +27,7 @@ def test_a_killed_relu_unit_is_flagged_in_the_window(qtbot, make_window):
     win.controller.install(SavedModel(net, "digits", 1, 0, snap.seed, snap.settings, __import__(
         "nnviz.model.core.history", fromlist=["History"]).History()))
     qtbot.waitUntil(lambda: win.controller.latest.generation > snap.generation, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
     h = win.activation_view.health
     assert h[0].dead[5]
     assert "dead" in win.activation_view.plots[1].titleLabel.text

@@ -33,7 +33,7 @@ def test_a_lesson_switch_leaves_nothing_of_the_old_lesson_on_screen(qtbot, make_
     c = win.controller
     c.step(40)
     wait_iteration(qtbot, win, 40)
-    win.render_latest()
+    win.frames.render_latest()
     tp, wp, av = win.training_panel, win.weight_panel, win.activation_view
     # what a learner leaves behind: a curve readout, weight and neuron hovers, a red warning
     tp.plots._hover(tp.plots.loss_plot, tp.plots.loss_plot.getPlotItem().vb.sceneBoundingRect().center())
@@ -62,7 +62,7 @@ def test_hover_text_follows_the_rewound_iteration(qtbot, make_window):
     c = win.controller
     c.step(30)
     wait_iteration(qtbot, win, 30)
-    win.render_latest()
+    win.frames.render_latest()
     wp, av = win.weight_panel, win.activation_view
     widget, point = wp.view_point(1, 0, 3, 4)
     wp._on_hover(widget.mapToScene(point), widget)
@@ -71,7 +71,7 @@ def test_hover_text_follows_the_rewound_iteration(qtbot, make_window):
     av._on_hover(av.view.mapToScene(av.view_point(1, 5)))
     c.preview(2)
     qtbot.waitUntil(lambda: c.latest.iteration == 2, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
     past = c.latest
     assert past.rewound
     assert f"{past.weights[0][0, 3 * 8 + 4]:+.4f}" in wp.info.text()
@@ -96,7 +96,7 @@ def test_each_lesson_gets_its_drawing_back(qtbot, make_window):
 
 def test_views_with_the_painted_input_follow_the_painting_between_snapshots(qtbot, make_window):
     win = make_window("digits")
-    win.render_latest()
+    win.frames.render_latest()
     drawn = []
     original = win.readout.show_snapshot
     win.readout.show_snapshot = lambda snap, frame=None: (drawn.append(frame), original(snap, frame))
@@ -122,7 +122,7 @@ def test_choosing_the_open_lesson_again_changes_nothing(qtbot, make_window):
     win = make_window("smile")
     win.controller.step(3)
     wait_iteration(qtbot, win, 3)
-    win.render_latest()
+    win.frames.render_latest()
     readout = win.training_panel.iteration_label.text()
     win.choose_lesson("smile")
     qtbot.wait(200)

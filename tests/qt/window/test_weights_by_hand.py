@@ -13,7 +13,7 @@ def latest_weight(win, layer, neuron, index):
 
 def wait_weight(qtbot, win, layer, neuron, index, value):
     qtbot.waitUntil(lambda: latest_weight(win, layer, neuron, index) == value, timeout=5000)
-    win.render_latest()
+    win.frames.render_latest()
 
 
 def click_weight(qtbot, win, neuron, row, col):

@@ -27,6 +27,7 @@ from ...core.networks import network_from_parameters
 from ...errors import DataFormatError, SettingsError
 from ...lessons import LESSONS
 from ..saved_model import SavedModel
+from .spec_inference import group_parameters, network_parts
 from .questions import NeedsActivation, NeedsArchitecture, NeedsSpec
 
 __all__ = ["FOREIGN_SUFFIXES", "NeedsActivation", "NeedsArchitecture", "NeedsSpec", "fitting_lesson",
@@ -54,8 +55,8 @@ def load_foreign(path: str | Path, activation: str | None = None, spec: Mapping 
     when one is needed, DataFormatError for every other problem with the file, SettingsError for
     an unknown activation name.
     """
-    from .spec_inference import group_parameters, network_parts
-
+    # Each reader loads when a file of its kind first opens: the app imports this module at start-up,
+    # and the three readers would add ~11 ms to it.
     path = Path(path)
     suffix, lesson, file_spec = path.suffix.lower(), "", None
     if suffix in (".pt", ".pth"):

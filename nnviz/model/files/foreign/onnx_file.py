@@ -37,7 +37,7 @@ _ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh"}
 
 
 def _onnx(path):
-    try:
+    try:  # optional, and ~0.8 s to import: only when an ONNX file is read or written
         import onnx
     except ImportError:
         fail(path, f"is an ONNX model; opening ONNX files needs the onnx package: {INSTALL}")
@@ -108,7 +108,7 @@ def read_onnx(path: str | Path) -> tuple[dict, list[Param]]:
 def _read_onnx(path: Path) -> tuple[dict, list[Param]]:
     raw = read_capped(path, WHAT)
     onnx = _onnx(path)
-    from google.protobuf.message import DecodeError
+    from google.protobuf.message import DecodeError  # comes with onnx
 
     model = onnx.ModelProto()
     try:
@@ -275,7 +275,7 @@ def onnx_bytes(net) -> bytes:
     """``net`` as an ONNX model (opset 13): Conv / Relu, Sigmoid, Tanh / MaxPool / Flatten / Gemm, then the
     output activation (Softmax, Sigmoid), with a dynamic batch axis; the tensors named as ``sequential_keys``."""
     _onnx("ONNX export")  # a clear message where the package is missing
-    from onnx import TensorProto, helper, numpy_helper
+    from onnx import TensorProto, helper, numpy_helper  # imported only now: see _onnx
 
     spec = net.spec
     input_shape, layers, output, bias = parse_spec(spec)

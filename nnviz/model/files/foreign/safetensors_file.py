@@ -29,6 +29,8 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
+from safetensors import SafetensorError, safe_open
+from safetensors.numpy import save
 
 from ...core.layers import parse_spec
 from ...errors import SettingsError
@@ -91,8 +93,6 @@ def _header(path: Path, raw: bytes) -> tuple[dict, dict[str, str]]:
 def read_safetensors(path: str | Path) -> tuple["OrderedDict[str, np.ndarray]", dict[str, str]]:
     """(tensors by name in :func:`natural_key` order, metadata) of a safetensors file; float16 and
     bfloat16 tensors come back float32. A DataFormatError naming the file for anything else."""
-    from safetensors import SafetensorError, safe_open
-
     path = Path(path)
     raw = read_capped(path, WHAT)
     header, meta = _header(path, raw)
@@ -146,8 +146,6 @@ def nnviz_lesson(meta: dict[str, str]) -> str:
 
 def safetensors_bytes(net, lesson: str = "") -> bytes:
     """The safetensors file of ``net`` (see the module docstring), as bytes."""
-    from safetensors.numpy import save
-
     spec = net.spec
     try:
         parse_spec(spec)
