@@ -2,8 +2,8 @@
 
 Every "open" goes through ``open_with``: ask for a path (unless given), try, and on the
 project's error report one line through ``failed`` with nothing changed. A model opens on the
-training thread: File ▸ Open recent lists it once the session reports it "opened", and drops
-it when it reports "open_failed" (so the list holds only files that open).
+training thread: File ▸ Open recent lists it once the session reports it ``Opened`` (or the
+worker ``Saved`` it), and drops it on ``OpenFailed`` (so the list holds only files that open).
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from ...model.core.reports import Opened, OpenFailed, Refused, Report, Saved
 from ...model.errors import NNVizError
+from ...model.files.foreign import OPEN_FILTER, NeedsActivation, NeedsSpec, is_foreign, lesson_for, load_foreign
+from ...model.files.foreign.spec_inference import describe_spec
+from ...model.files.lessonfile import LessonFile, load_lesson_file, save_lesson_file, with_suffix
+from ..views import model_questions
 
 MAX_RECENT = 8
 SESSION_FILE = "session.nnviz"
@@ -111,11 +115,9 @@ class FilesController(QObject):
     # -- models and datasets -------------------------------------------------------------
 
     def open_model(self, path: str | None = None, activation: str | None = None, spec: dict | None = None) -> None:
-        """Load a model file on the worker (it reports a bad file through ``failed``; the recent
+        """Load a model file on the worker (a bad file comes back as a ``Refused`` report; the recent
         list follows what the session reports). A file from elsewhere is read here, where the
         learner can be asked what it does not say (``activation`` / ``spec`` answer beforehand)."""
-        from ...model.files.foreign import OPEN_FILTER, is_foreign
-
         path = path or self.ask_open("Open model", f"{OPEN_FILTER};;All files (*)")
         if path and is_foreign(path):
             self.open_with(lambda p: self._open_foreign(p, activation, spec), path, "", "")
@@ -126,10 +128,6 @@ class FilesController(QObject):
     def _open_foreign(self, path: str, activation: str | None, spec: dict | None) -> None:
         """Read a PyTorch / safetensors / ONNX file, asking for its missing activation or spec,
         and install it in the lesson whose data fits; a cancelled question opens nothing."""
-        from ...model.files.foreign import NeedsActivation, NeedsSpec, lesson_for, load_foreign
-        from ...model.files.foreign.spec_inference import describe_spec
-        from ..views import model_questions
-
         name = Path(path).name
         try:
             saved = load_foreign(path, activation, spec)
@@ -166,7 +164,7 @@ class FilesController(QObject):
 
     def open_dataset(self, path: str | None = None) -> bool:
         """Replace the lesson's data with images from disk (same size and classes)."""
-        from ...model.data.dataset_files import open_dataset
+        from ...model.data.dataset_files import open_dataset  # ~5 ms (IDX, zip readers) off start-up
 
         ex = self.examples
         if ex is None or ex.base is None:
@@ -185,8 +183,6 @@ class FilesController(QObject):
 
     def save_lesson_file(self, path: str | None = None) -> bool:
         """Settings, seed, weights, history and the learner's examples in one .nnviz file."""
-        from ...model.files.lessonfile import LessonFile, save_lesson_file, with_suffix
-
         snap = self.controller.latest
         if snap is None:
             return False
@@ -207,8 +203,6 @@ class FilesController(QObject):
 
     def open_lesson_file(self, path: str | None = None) -> bool:
         """Load a .nnviz file: its lesson, network and history; its examples join the learner's."""
-        from ...model.files.lessonfile import load_lesson_file
-
         def load(p):
             lf = load_lesson_file(p)
             current = self.controller.lesson.name if self.controller.lesson else None
@@ -231,8 +225,6 @@ class FilesController(QObject):
 
     def autosave_session(self) -> bool:
         """Save the live session for crash recovery if it changed since the last autosave."""
-        from ...model.files.lessonfile import LessonFile, save_lesson_file
-
         snap = self.controller.latest
         if snap is None or snap.rewound or not snap.lesson:
             return False
