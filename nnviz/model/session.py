@@ -159,8 +159,8 @@ class TrainingSession(RunKeeping, HandEdits):
         return not same
 
     def load_model(self, path: str) -> bool:
-        """Install the model file at ``path``; True when the lesson changed. Reports "opened" or
-        "open_failed" with the path (the recent-files list keeps only files that opened)."""
+        """Install the model file at ``path``; True when the lesson changed. Reports ``Opened`` or
+        ``OpenFailed`` with the path (the recent-files list keeps only files that opened)."""
         try:
             changed = self.install(load_model(path), path)
         except (OSError, NNVizError) as e:
@@ -229,7 +229,7 @@ class TrainingSession(RunKeeping, HandEdits):
 
         Training goes on from the iteration shown: while a past one is viewed, it first
         continues from there (``resume_from``: the later iterations are dropped, kept for undo,
-        and a "continued" report says so). ``fast``: running at full speed, so when the previous
+        and a ``Continued`` report says so). ``fast``: running at full speed, so when the previous
         call ran SPARSE_CHUNK iterations or more only checkpoints are recorded
         (``complete_timeline`` replays the rest when it stops). At the first non-finite loss
         training stops: ``stopping()`` is called first (the worker flips its Run button before

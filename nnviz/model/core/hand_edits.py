@@ -12,7 +12,7 @@ An edit is a session command like a step, carried out between two iterations:
 - the loss shown becomes the loss of the edited network on the training set (no iteration
   ran, so none is added to the curves).
 
-Reports: "edited" {layer, neuron, index, bias, old, new, iteration, undo, redo}.
+Reports: ``Edited`` (core/reports.py), after each edit and each undo or redo of one.
 ``layer`` counts weight layers from 0; ``index`` is the flat index into that neuron's incoming
 weights (conv: into its (C, k, k) kernel); for a bias, ``index`` is 0.
 """
