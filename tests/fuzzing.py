@@ -150,12 +150,6 @@ def protobuf_boundaries(blob: bytes, start: int = 0, end: int | None = None, dep
     return out
 
 
-def idx_boundaries(blob: bytes) -> set[int]:
-    """The magic number's bytes, each dimension's size, the start of the data."""
-    ndim = blob[3] if len(blob) > 3 else 0
-    return set(range(5)) | {4 + 4 * d for d in range(ndim + 1)}
-
-
 # --- archive surgery --------------------------------------------------------------------------
 
 def members(blob):

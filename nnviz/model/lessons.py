@@ -1,7 +1,7 @@
 """The built-in lessons: dataset + architecture + training method + settings + words.
 
 The first three are MLPs of ``hidden_sizes``; the convolution lessons give a layer-stack
-``spec`` instead (``core/networks.build_network``, format in ``core/layers.py``).
+``spec`` instead (``core.networks.build_network``, format in ``core/layers.py``).
 """
 
 from __future__ import annotations

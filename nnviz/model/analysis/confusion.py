@@ -62,7 +62,13 @@ def _columns(true: np.ndarray, predicted: np.ndarray) -> np.ndarray:
 
 
 def confusion_from_outputs(task: str, outputs: np.ndarray, y: np.ndarray, n_classes: int):
-    """``confusion_matrix`` for outputs already computed: (counts (C, C) int64, predicted (n,))."""
+    """(counts (C, C) int64 — row = true class, column = the network's answer —, predicted (n,) int64).
+
+    outputs: the network's outputs for the split (``outputs_of``), kept by the caller for the
+    cells' images; y: (n,) int labels, or SIGN targets ±1 ((n,) or (n, 1)); C = n_classes, or 2
+    for SIGN ("not a smile", "smile"). ``counts.sum() == n`` and ``trace(counts) / n`` is the
+    accuracy (see the module note on outputs of exactly 0).
+    """
     true = true_classes(y)
     predicted = predicted_classes(task, outputs)
     c = 2 if task == SIGN else int(n_classes)
@@ -71,21 +77,10 @@ def confusion_from_outputs(task: str, outputs: np.ndarray, y: np.ndarray, n_clas
     return counts, predicted
 
 
-def confusion_matrix(net, x: np.ndarray, y: np.ndarray, task: str, n_classes: int):
-    """(counts (C, C) int64 — row = true class, column = the network's answer —, predicted (n,) int64).
-
-    net: a Network; x: (n, inputs) float32; y: (n,) int labels, or SIGN targets ±1
-    ((n,) or (n, 1)); C = n_classes, or 2 for SIGN ("not a smile", "smile").
-    ``counts.sum() == n`` and ``trace(counts) / n`` is the accuracy (see the module note
-    on outputs of exactly 0).
-    """
-    return confusion_from_outputs(task, outputs_of(net, x), y, n_classes)
-
-
 def cell_indices(y_true: np.ndarray, predicted: np.ndarray, true_class: int, predicted_class: int) -> np.ndarray:
     """Indices (ascending) of the examples counted in cell (true_class, predicted_class).
 
-    y_true: the split's labels as given to ``confusion_matrix`` (ints, or SIGN ±1
+    y_true: the split's labels as given to ``confusion_from_outputs`` (ints, or SIGN ±1
     targets); predicted: its second result. ``len(result) == counts[t, p]``.
     """
     true = true_classes(y_true)

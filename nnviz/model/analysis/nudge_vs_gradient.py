@@ -3,7 +3,7 @@
 For one neuron's parameters (its incoming weights, plus its bias when the network has
 biases) at the current weights on a fixed batch (X, Y):
 
-- the **nudge** (the smile lesson's method, :mod:`nnviz.model.nudge`): the loss with
+- the **nudge** (the smile lesson's method, :mod:`nnviz.model.core.nudge`): the loss with
   that one parameter moved by +step and by −step, all others held, and the change
   the method keeps (+step, −step, or 0 when neither direction lowers the loss);
 - the **gradient** ∂L/∂p from backpropagation, and the step gradient descent would

@@ -99,10 +99,6 @@ class Population:
         """Indices of the 64 pictures with this mouth."""
         return np.flatnonzero(self.mouth == mouth_id)
 
-    def kind_members(self, kind: int) -> np.ndarray:
-        """Indices of the pictures whose mouth is of KINDS[kind]."""
-        return np.flatnonzero(self.kind == kind)
-
     def kind_mouths(self, kind: int) -> np.ndarray:
         """The mouth ids of KINDS[kind], most often called a smile first."""
         share = self.group_share()
@@ -114,10 +110,6 @@ class Population:
         kind = self.kind
         return [{"kind": k, "mouths": int((MOUTH_KIND == i).sum()), "images": int((kind == i).sum()),
                  "smiles": int(self.smile[kind == i].sum())} for i, k in enumerate(KINDS)]
-
-    def mouth_image(self, mouth_id: int) -> np.ndarray:
-        """(MOUTH_ROWS, 3) float32 picture of a mouth pattern."""
-        return mouth_rows(mouth_id).astype(np.float32)
 
 
 def run_population(net) -> Population:

@@ -8,8 +8,8 @@ Output sizes follow PyTorch's floor rule, for convolution and pooling alike:
 ``out = (in + 2·padding − kernel) // stride + 1``. Rows or columns that do not fill a
 whole window at the far edge are skipped, and get a zero gradient.
 
-Cost model (see the design notes): for maps this small a step costs NumPy *calls* and
-memory traffic, so
+Cost model: for maps this small a step costs NumPy *calls* and memory traffic, not
+arithmetic, so
 
 - the forward pass is one window copy (``sliding_window_view`` → im2col matrix) plus
   ONE matrix product per layer; the backward pass is two matrix products plus k×k

@@ -13,7 +13,7 @@ Any other stack (conv, pooling, mixed activations) is ``{"spec", "dtype"}`` (the
 normal-form spec of ``core/layers.py``); ``W<i>``/``b<i>`` are then its parameter
 layers' arrays in PyTorch layouts (conv ``(filters, C, k, k)``, dense ``(units, inputs)``).
 
-The container itself is :mod:`nnviz.model.npzfile`. This module maps a network and
+The container itself is :mod:`nnviz.model.storage.npzfile`. This module maps a network and
 a training history to and from a file's arrays (:func:`network_arrays`,
 :func:`network_from_arrays`, :func:`history_arrays`, :func:`history_from_arrays`),
 which lesson files share.

@@ -262,7 +262,7 @@ class HealthView(ExplorePanel):
         plot.addItem(t, ignoreBounds=True)
         return t
 
-    def _show_no_data(self, plot, text: pg.TextItem, x_end: float, log_y: bool) -> None:
+    def _show_no_data(self, plot, text: pg.TextItem, x_end: float) -> None:
         """Empty chart with "no data yet" in its middle and calm axes (0 … the iteration)."""
         plot.setXRange(0, x_end, padding=0.02)
         plot.setYRange(-1, 1, padding=0)  # log axis: 0.1 … 10; linear: −1 … 1
@@ -303,7 +303,7 @@ class HealthView(ExplorePanel):
         if health is None:
             for c in self.grad_curves + self.update_curves:
                 c.setData([], [])
-            self._show_no_data(self.norm_plot, self.norm_text, x_end, log_y=True)
+            self._show_no_data(self.norm_plot, self.norm_text, x_end)
         else:
             it, g, u = health
             self.norm_text.setVisible(False)
@@ -325,7 +325,7 @@ class HealthView(ExplorePanel):
             if quant is None:
                 for c in band["curves"].values():
                     c.setData([], [])
-                self._show_no_data(bp, band["text"], x_end, log_y=False)
+                self._show_no_data(bp, band["text"], x_end)
             else:
                 it, q = quant
                 band["text"].setVisible(False)

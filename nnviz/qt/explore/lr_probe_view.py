@@ -1,7 +1,7 @@
 """Explore tab "Learning-rate probe": the loss after one gradient step of each size.
 
 From the snapshot's weights, on a fixed training sample, the loss along the
-negative gradient for step sizes 1e-4 … 100 (log x axis; nnviz.model.lr_probe). The
+negative gradient for step sizes 1e-4 … 100 (log x axis; nnviz.model.analysis.lr_probe). The
 current learning rate is a vertical line, with a sentence saying what it does
 ("lr 0.01: loss 2.303 → 2.299 (crawls)"). The dashed line is the first-order
 prediction L − lr·|g|²: where the curve leaves it, the slope stops telling the truth.

@@ -7,7 +7,7 @@ up and down, the change the nudge method keeps, the gradient from backpropagatio
 and the step gradient descent would take. Three maps in the input's shape show the
 nudge, the gradient step and where they disagree; a table lists every number.
 
-Everything is computed on a copy of the snapshot's network (nnviz.model.compare);
+Everything is computed on a copy of the snapshot's network (nnviz.model.analysis.nudge_vs_gradient);
 the panel never touches the trainer. ``applyRequested("nudge" | "gradient")`` asks
 the main window for one real iteration of that method.
 """

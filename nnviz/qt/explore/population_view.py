@@ -2,7 +2,7 @@
 
 Does it judge the mouth, or what the four training faces happened to share? The
 pictures are grouped by mouth kind (smiling, frowning, straight, no mouth, other; see
-``model.population``), each kind next to what the training sample showed of it; a kind
+``nnviz.model.analysis.population``), each kind next to what the training sample showed of it; a kind
 opens its mouths, a mouth its 64 faces (every pair of eye rows), and a face goes to the
 editor.
 """
@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 from ...model.data.datasets import SIGN, SMILE_SHAPE
 from ...model.lessons import LESSONS
 from ...model.analysis.population import (
-    KIND_DESCRIPTIONS, KINDS, MOUTH_KIND, MOUTH_ROWS, run_population, sample_kinds,
+    KIND_DESCRIPTIONS, KINDS, MOUTH_KIND, MOUTH_ROWS, mouth_rows, run_population, sample_kinds,
 )
 from .panel import ExplorePanel
 from ..render.scrolling import scrolling_column
@@ -36,7 +36,7 @@ def mouth_picture(mouth_id: int) -> np.ndarray:
     """(4, 3) picture with only this mouth lit (the eye rows dark)."""
     h, w = SMILE_SHAPE
     pic = np.zeros((h, w), np.float32)
-    pic[h - MOUTH_ROWS:] = ((mouth_id >> np.arange(MOUTH_ROWS * w)) & 1).reshape(MOUTH_ROWS, w)
+    pic[h - MOUTH_ROWS:] = mouth_rows(mouth_id)
     return pic
 
 

@@ -20,13 +20,15 @@ class CellImage(LutImageItem):
     pictures for Qt to blend per frame become one it copies. ``image`` keeps the values
     (NaN off the discs), as for any ImageItem."""
 
+    _rim: np.ndarray | None = None  # the discs' rims, once set_cells has run (until then: a plain LutImageItem)
+
     def set_cells(self, index_map: np.ndarray) -> None:
         """``index_map`` (h, w) int: the neuron at each pixel, −1 between the discs (tiles.cell_index_map)."""
         self._rim = cell_outline(index_map)
         self._backing, self._rim_colour = np.uint32(argb32(CELL_BACKING)), np.uint32(argb32(CELL_RIM))
 
     def _finish(self, pixels, nan) -> bool:
-        if not hasattr(self, "_rim"):
+        if self._rim is None:
             return super()._finish(pixels, nan)
         if nan is not None:
             pixels[nan] = self._backing  # between the discs (and a diverged, NaN neuron: see the flags)

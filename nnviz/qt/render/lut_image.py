@@ -44,6 +44,11 @@ class LutImageItem(pg.ImageItem):
     entry: v → lut[clip(floor((v − lo) · 256 / (hi − lo)), 0, 255)], NaN transparent.
     Anything else (RGBA data, no levels, downsampling) goes the general way."""
 
+    # the lookup table in Qt's native pixel order, and the table it was made from (class
+    # defaults: the item keeps pyqtgraph's __init__)
+    _argb32: np.ndarray | None = None
+    _bgra_of: np.ndarray | None = None
+
     def render(self):
         pixels = self._argb_pixels()
         if pixels is None:
@@ -65,7 +70,7 @@ class LutImageItem(pg.ImageItem):
         lo, hi = (float(v) for v in np.asarray(levels, dtype=np.float64).ravel()[:2])
         if not hi > lo:
             return None
-        if getattr(self, "_bgra_of", None) is not lut:  # Qt's native pixel: 0xAARRGGBB as one uint32
+        if self._bgra_of is not lut:  # Qt's native pixel: 0xAARRGGBB as one uint32
             bgra = np.full((256, 4), 255, np.uint8)
             bgra[:, :3] = lut[:, 2::-1]
             if lut.shape[1] == 4:

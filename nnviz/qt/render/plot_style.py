@@ -75,6 +75,10 @@ class FitLabel(pg.LabelItem):
     the plot's minimum width, so one long title ("layer 1: 16 neurons · 16 saturated") pushed the
     plots beside it out of their view."""
 
+    # the text's unwrapped width: 0 before the first text, None while setText measures it (a
+    # class default: pyqtgraph's __init__ already sets the text, before ours could set it)
+    _natural: float | None = 0
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.setFlag(QGraphicsItem.ItemClipsChildrenToShape, True)
@@ -93,11 +97,11 @@ class FitLabel(pg.LabelItem):
     def _wrap(self) -> bool:
         """Wrap the text to the label's width when it is narrower than the text, in a smaller font
         (down to 70%) when the lines would not fit the title's height; True if that changed."""
-        if getattr(self, "_natural", 0) is None:
+        if self._natural is None:
             return False
         w, before = self.size().width(), (self.item.textWidth(), self.item.scale())
         scale = 1.0
-        if not 0 < w < getattr(self, "_natural", 0):
+        if not 0 < w < self._natural:
             self.item.setTextWidth(-1)
         else:
             for scale in (1.0, 0.9, 0.8, 0.7):

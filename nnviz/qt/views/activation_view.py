@@ -60,6 +60,9 @@ class ActivationView(LessonView, QWidget):
         self._layout_key = None  # what the items were built for (sizes, activation, data)
         self._hovered = None  # (layer, neuron) under the mouse: its text follows what is shown
         self._out_brushes = {}
+        # the items, one per layer, built by set_layout (empty until the first architecture)
+        self._levels, self.plots, self.images, self.flags, self.boxes, self.maps = [], [], [], [], [], []
+        self.health_items, self.health, self.out_plot = [], None, None
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground((245, 245, 245))
         self.view.setMinimumHeight(110)  # the network row is never crushed by the panels around it
@@ -175,7 +178,7 @@ class ActivationView(LessonView, QWidget):
         """No picture's column wider than the picture at the row's height: the room left over
         goes to the answer's bars, which need it most."""
         h = max(self.view.height() - 44, 20)  # less the titles and margins
-        for col, m in enumerate(getattr(self, "maps", [])):
+        for col, m in enumerate(self.maps):
             self.view.ci.layout.setColumnMaximumWidth(col, h * m.shape[1] / m.shape[0] + 12)
 
     # -- data -------------------------------------------------------------------------
@@ -247,7 +250,7 @@ class ActivationView(LessonView, QWidget):
 
     def set_health(self, health) -> None:
         """Flag units that stopped learning: ``health`` is one LayerHealth per hidden layer
-        (nnviz.model.health, judged on a fixed sample of training images), or None to clear.
+        (nnviz.model.analysis.health, judged on a fixed sample of training images), or None to clear.
         Dead ReLU units get an orange rim, saturated sigmoid/tanh units a cyan one; the layer
         title counts them, a legend explains the colours and hovering a unit says which."""
         self.health = health
@@ -257,10 +260,10 @@ class ActivationView(LessonView, QWidget):
             if 1 <= layer < len(self.sizes) - 1:
                 notes = []
                 if h is not None and h.dead.any():
-                    notes.append(f"<span style='color:{DEAD_HTML}'>{int(h.dead.sum())} dead</span>")
+                    notes.append(f"<span style='color:{DEAD_HTML}'>{h.n_dead} dead</span>")
                     kinds.add("dead")
                 if h is not None and h.saturated.any():
-                    notes.append(f"<span style='color:{SATURATED_HTML}'>{int(h.saturated.sum())} saturated</span>")
+                    notes.append(f"<span style='color:{SATURATED_HTML}'>{h.n_saturated} saturated</span>")
                     kinds.add("saturated")
                 title = f"layer {layer}: {self.sizes[layer]} neurons" + (" · " + ", ".join(notes) if notes else "")
                 self._memo.set_if_changed(f"title{layer}", title,
@@ -353,7 +356,7 @@ class ActivationView(LessonView, QWidget):
 
     def neuron_breakdown(self, layer: int, neuron: int) -> dict:
         """How neuron ``neuron`` of ``layer`` gets its value for the current input
-        (see nnviz.model.neuron_math.neuron_breakdown)."""
+        (see nnviz.model.analysis.neuron_math.neuron_breakdown)."""
         zs, acts, snap = self._state
         return neuron_breakdown(snap, zs, acts, layer, neuron)
 
@@ -370,7 +373,7 @@ class ActivationView(LessonView, QWidget):
         self.show_pre = bool(on)
         if self.pre_box.isChecked() != self.show_pre:
             self.pre_box.setChecked(self.show_pre)
-        for lv in getattr(self, "_levels", []):
+        for lv in self._levels:
             lv.reset()
         if self._state is not None:
             self.show_activations(*self._state)
@@ -386,7 +389,7 @@ class ActivationView(LessonView, QWidget):
 
     def _locate(self, scene_pos):
         """(layer, neuron) under a scene position, or None."""
-        for layer, p in enumerate(getattr(self, "plots", [])):
+        for layer, p in enumerate(self.plots):
             if p.vb.sceneBoundingRect().contains(scene_pos):
                 q = p.vb.mapSceneToView(scene_pos)
                 x, y = int(math.floor(q.x())), int(math.floor(q.y()))
@@ -394,7 +397,7 @@ class ActivationView(LessonView, QWidget):
                 if 0 <= y < m.shape[0] and 0 <= x < m.shape[1] and m[y, x] >= 0:
                     return layer, int(m[y, x])
                 return None
-        if hasattr(self, "out_plot") and self.out_plot.vb.sceneBoundingRect().contains(scene_pos):
+        if self.out_plot is not None and self.out_plot.vb.sceneBoundingRect().contains(scene_pos):
             k = int(round(self.out_plot.vb.mapSceneToView(scene_pos).x()))
             if 0 <= k < self.sizes[-1]:
                 return len(self.sizes) - 1, k

@@ -4,16 +4,15 @@ as small heatmaps with the numbers written in the cells; then Σ, the bias and t
 activation as text with the numbers filled in.
 
 The numbers come from ``nnviz.model.analysis.feature_pixel.feature_pixel``; this view
-only draws them. The patch's place on the layer's input is handed on two ways:
-``patchChanged`` (map layer, row0, col0, height, width) for whoever draws that input,
-and ``outline_patch`` to outline it on any pyqtgraph ImageItem (e.g. the input image).
+only draws them; ``outline_patch`` outlines the patch's place (the FeaturePixel's ``rect``)
+on any pyqtgraph ImageItem (e.g. the input image).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QStyle, QVBoxLayout, QWidget
 
 from ...model.core.functions import FORMULAS
@@ -81,8 +80,6 @@ class FeaturePixelView(QWidget):
     """objectName ``featurePixel``: ``plots[c]`` (patch, kernel, products) PlotItems of input
     channel c, ``images[c]`` their LutImageItems, ``formula`` the text (objectName
     ``featurePixelFormula``)."""
-
-    patchChanged = Signal(int, int, int, int, int)  # (map layer: 0 = input image, row0, col0, height, width)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -180,7 +177,7 @@ class FeaturePixelView(QWidget):
 
     def show_pixel(self, d, running: bool = False) -> None:
         """Draw ``d``, a FeaturePixel. While training runs (``running``), the numbers follow a
-        few times a second; emits ``patchChanged`` when the patch's place changes."""
+        few times a second."""
         channels, k = d.patch.shape[0], d.patch.shape[1]
         if self._shape != (channels, k):
             self._build(channels, k)
@@ -201,7 +198,6 @@ class FeaturePixelView(QWidget):
         if self._memo.text_due("numbers", running):
             self._write_numbers(d, arrays)
             self._memo.set_if_changed("formula", self.formula_text(d), self.formula.setText)
-        self._memo.set_if_changed("patch", (d.layer - 1, *d.rect), lambda v: self.patchChanged.emit(*v))
 
     def _write_numbers(self, d, arrays) -> None:
         short = d.patch.shape[1] >= 5 or self._short
@@ -241,7 +237,6 @@ class FeaturePixelView(QWidget):
         the heatmaps are hidden, so no other pixel's numbers stay on screen."""
         self._pixel = None
         self.view.setVisible(False)
-        self._memo.forget("patch")
         self._memo.set_if_changed("formula", text, self.formula.setText)
 
     def pixel(self):

@@ -2,7 +2,7 @@
 its weights as a picture (in the input's shape for layer 1, one strip over the layer
 before otherwise) beside the formula with the numbers filled in.
 
-The numbers come from ``nnviz.model.neuron_math.neuron_breakdown``; this panel only
+The numbers come from ``nnviz.model.analysis.neuron_math.neuron_breakdown``; this panel only
 draws them.
 """
 

@@ -150,6 +150,7 @@ class TrainingPlots(QWidget):
                         for _ in range(2)]
         for line in self.cursors:
             line.setZValue(10)
+        self._cursor_at = None  # the iteration the cursor marks, None: not shown
         # The grid is drawn by the axes across the whole plot: replaying it cost ~4 ms per axis on
         # every curve update. Cached, the axes repaint only when a range changes.
         for p in (self.loss_plot, self.acc_plot):
@@ -237,7 +238,7 @@ class TrainingPlots(QWidget):
 
     def show_cursor(self, iteration: int | None) -> None:
         """A dashed line at ``iteration`` on both plots (a rewound view), or none (``None``)."""
-        if iteration == getattr(self, "_cursor_at", None):
+        if iteration == self._cursor_at:
             return
         self._cursor_at = iteration
         for plot, line in zip((self.loss_plot, self.acc_plot), self.cursors):

@@ -1,6 +1,6 @@
 """The timeline scrubber: move every view to a past iteration, then continue from there.
 
-The worker keeps past trainer states (nnviz.model.timeline); each paused snapshot
+The worker keeps past trainer states (nnviz.model.core.timeline); each paused snapshot
 lists the kept iterations. The slider is an iteration axis, like the curves' (40% of the
 way is 40% of the training), so after a long run the densely kept recent states share a
 few pixels: the keys step through *kept* states one by one — ← and → (or , and .) — and
@@ -149,6 +149,8 @@ class TimelineBar(LessonView, QWidget):
         super().__init__(parent)
         self.setObjectName("timelineBar")
         self.iterations: tuple = ()
+        self._timeline = None  # the snapshot timeline ``iterations`` was read from
+        self._styled_rewound = None  # the label's style is for this rewound state (None: not styled yet)
         self.marks: dict[int, str] = {}  # iteration -> what changed there (seen in the live snapshots)
         self.live_iteration = 0
         self.shown_iteration = 0
@@ -185,7 +187,7 @@ class TimelineBar(LessonView, QWidget):
 
     def set_lesson(self, dataset) -> None:
         """A new lesson: no marks or kept iterations of the previous one."""
-        self.marks, self._seen, self.iterations, self._requested = {}, None, (), None
+        self.marks, self._seen, self.iterations, self._timeline, self._requested = {}, None, (), None, None
         self.update()
 
     def show_snapshot(self, snap, frame=None, *, running: bool = False) -> None:
@@ -202,11 +204,11 @@ class TimelineBar(LessonView, QWidget):
             self._requested = None  # arrived (or given up: training went on)
         if running or not snap.timeline:
             self.slider.setEnabled(False)
-            self.iterations = ()
+            self.iterations, self._timeline = (), None
             # while running, no number: the counters show it, and a label changing every frame costs
             self._say("pause to rewind" if running else f"iteration {snap.iteration:,}")
         else:
-            if snap.timeline is not getattr(self, "_timeline", None):
+            if snap.timeline is not self._timeline:
                 self._timeline, self.iterations = snap.timeline, tuple(snap.timeline)
             self._updating = True
             try:
@@ -218,7 +220,7 @@ class TimelineBar(LessonView, QWidget):
             self.slider.setEnabled(len(self.iterations) > 1)
             if self._requested is None:
                 self._say(*self._texts(snap.iteration))
-        if rewound != getattr(self, "_styled_rewound", None):  # a new style sheet re-polishes the label
+        if rewound != self._styled_rewound:  # a new style sheet re-polishes the label
             self._styled_rewound = rewound
             self.label.setStyleSheet("color: #8a4b00;" if rewound else "")
         self.live_button.setEnabled(rewound)

@@ -43,7 +43,6 @@ class TrainingPanel(LessonView, QWidget):
 
     settingsEdited = Signal(dict)
     rebuildRequested = Signal(list, str)
-    resetRequested = Signal(int)
     speedChanged = Signal(float)
 
     def __init__(self, actions: dict, parent=None):
@@ -51,6 +50,7 @@ class TrainingPanel(LessonView, QWidget):
         self.setObjectName("trainingPanel")
         self._updating = False
         self._note = ""  # the snapshot's note shown in the message line (see show_snapshot)
+        self._shown_settings = None  # what show_settings last put in the widgets; None: show anew
 
         # counters: iteration and epoch both visible, big
         self.iteration_label = QLabel("iteration 0")
@@ -260,7 +260,7 @@ class TrainingPanel(LessonView, QWidget):
         every frame while training runs costs more than a millisecond of the GUI thread."""
         key = (tuple(sorted(settings.items())), tuple(sizes), hidden, seed,
                self.hidden_edit.hasFocus(), self.seed_spin.hasFocus())
-        if key == getattr(self, "_shown_settings", None):
+        if key == self._shown_settings:
             return
         self._shown_settings = key
         self._updating = True
@@ -305,8 +305,9 @@ class TrainingPanel(LessonView, QWidget):
         """Counters always; the curves when ``curves``. ``alternate`` (default: while training runs,
         i.e. the snapshot has a measured speed) redraws one of the two plots per call."""
         texts = counter_texts(snap)
-        for key in ("iteration", "epoch", "loss"):
-            getattr(self, f"{key}_label").setText(texts[key])
+        for label, key in ((self.iteration_label, "iteration"), (self.epoch_label, "epoch"),
+                           (self.loss_label, "loss")):
+            label.setText(texts[key])
         self.plots.show_cursor(snap.iteration if snap.rewound else None)
         if curves:
             if alternate is None:

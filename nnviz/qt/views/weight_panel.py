@@ -65,6 +65,7 @@ class WeightPanel(LessonView, QWidget):
         self._memo = RedrawMemo()
         self._layout_key = None  # what the items were built for (sizes, activation, data)
         self._hovered = None  # (layer, neuron, row, col) under the mouse: its text follows the snapshot
+        self.mosaic_plot = self.select_box = None  # built by set_layout, for the first architecture
 
         self.legend = QLabel(styleSheet="color: #444;")
         self.legend.setWordWrap(True)  # ΔW's longer legend takes a second line, not a wider dock
@@ -200,7 +201,7 @@ class WeightPanel(LessonView, QWidget):
 
     def _fitting_grid(self) -> tuple[int, int]:
         """Tile grid for one page that makes tiles largest in the mosaic view as it is now."""
-        r = self.mosaic_plot.vb.geometry() if hasattr(self, "mosaic_plot") else QRectF()
+        r = self.mosaic_plot.vb.geometry() if self.mosaic_plot is not None else QRectF()
         return fit_grid(self.per_page, *self.image_shape, r.width(), r.height())
 
     def page_neurons(self) -> np.ndarray:
@@ -331,7 +332,7 @@ class WeightPanel(LessonView, QWidget):
 
     def tile_pixels(self) -> float:
         """How tall one first-layer tile is on screen, in pixels (0 before the first layout)."""
-        if not hasattr(self, "mosaic_plot"):
+        if self.mosaic_plot is None:
             return 0.0
         per_unit = self.mosaic_plot.vb.viewPixelSize()[1]
         return self.image_shape[0] / per_unit if per_unit > 0 else 0.0
@@ -341,7 +342,7 @@ class WeightPanel(LessonView, QWidget):
             self.detail_view.grow_in(self.splitter, ENLARGE * self.tile_pixels())
 
     def _place_select_box(self):
-        if not hasattr(self, "select_box"):
+        if self.select_box is None:
             return
         origin = self.tile_origin(self._selected[1]) if self._selected and self._selected[0] == 1 else None
         if origin is None:

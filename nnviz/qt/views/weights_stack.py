@@ -9,7 +9,6 @@ one hidden now shows them when its kind of network comes back.
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
@@ -141,9 +140,3 @@ class WeightsStack(LessonView, QStackedWidget):
                 _ = self.kernel_grid  # built now, the first time a conv net shows
             self._mlp = mlp
             show_page(self, self.pages[mlp])
-
-    # -- for tests and tools ----------------------------------------------------------------
-
-    def displayed_kernels(self) -> dict[int, np.ndarray]:
-        """The kernel grid's pictures, layer -> (filters or units, C, h, w) (empty for an MLP)."""
-        return {} if self._mlp else self.kernel_grid.displayed()

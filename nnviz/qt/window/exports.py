@@ -24,7 +24,6 @@ class ExportsController(QObject):
         super().__init__(parent)
         self.files, self.controller, self.window = files, controller, window
         self.panels, self.weight_panel, self.frames = panels, weight_panel, frames
-        self.gif_written = None  # (path, frames) of the last GIF, for tests and scripts
         self._gif_request = None
         controller.framesReady.connect(self._write_gif_frames)
 
@@ -124,6 +123,5 @@ class ExportsController(QObject):
         except OSError as e:
             self.failed.emit(f"Could not write {path}: {e}")
             return
-        self.gif_written = (path, len(frames))
         self.message.emit(f"Exported {path}: {len(frames)} frames, iterations "
                           f"{snaps[0].iteration:,}–{snaps[-1].iteration:,}")

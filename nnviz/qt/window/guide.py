@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QSettings, Signal
 
 from ...model.data.datasets import answer_name
 from ...model.errors import NNVizError
-from ...model.guide import builtin_guide, guide_from_dict, load_guide
+from ...model.guide import builtin_guide, default_facts, guide_from_dict, load_guide
 from ..render.highlight import WidgetHighlight
 from ..render.view_protocol import LessonView
 
@@ -29,7 +29,6 @@ class GuideController(LessonView, QObject):
     follows_input = True  # "paint a face it calls a smile" is judged as the learner paints
     message = Signal(str)
     openRequested = Signal()
-    hasGuide = Signal(bool)  # the lesson shown has a guide (else the panel's room goes to the editor)  # a guide arrived (a lesson file's, a guide file): show the Guide panel
 
     def __init__(self, panel, controller, views, window, settings: QSettings, parent=None):
         super().__init__(parent)
@@ -79,14 +78,14 @@ class GuideController(LessonView, QObject):
         if accuracy is None and len(snap.history["test_accuracy"]):
             accuracy = float(snap.history["test_accuracy"][-1])  # while running: the newest evaluation
         explore = self.v.explore
-        self.facts = {
-            "lesson": snap.lesson, "iteration": snap.iteration, "epoch": snap.epoch,
-            "exactly_right": frame.exact[0] if frame.exact else 0, "n_train": len(ds.x_train),
-            "answer": answer_name(ds.task, ds.class_names, acts[-1][0]) if painted and acts else None,
-            "painted": painted, "selected_neuron": self._selected, "settings": dict(snap.settings),
-            "hidden": snap.hidden, "test_accuracy": accuracy, "weight_edits": snap.hand_edits,
-            "tab": explore.tabText(explore.currentIndex()) if explore.on_screen() else "",
-        }
+        self.facts = default_facts(  # a fact the guides do not know is a KeyError, not a silent no-op
+            lesson=snap.lesson, iteration=snap.iteration, epoch=snap.epoch,
+            exactly_right=frame.exact[0] if frame.exact else 0, n_train=len(ds.x_train),
+            answer=answer_name(ds.task, ds.class_names, acts[-1][0]) if painted and acts else None,
+            painted=painted, selected_neuron=self._selected, settings=dict(snap.settings),
+            hidden=snap.hidden, test_accuracy=accuracy, weight_edits=snap.hand_edits,
+            tab=explore.tabText(explore.currentIndex()) if explore.on_screen() else "",
+        )
         self.panel.update_facts(self.facts)
 
     # -- opening and progress --------------------------------------------------------------------

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from nnviz.model.analysis.confusion import UNDECIDED, cell_indices, class_names, confusion_matrix
+from nnviz.model.analysis.confusion import (UNDECIDED, cell_indices, class_names, confusion_from_outputs,
+                                            outputs_of)
 from nnviz.model.data.datasets import SIGN
 from nnviz.model.lessons import get_lesson
 
@@ -36,7 +37,7 @@ def test_counts_match_brute_force_the_test_count_and_the_accuracy(lesson, steps)
     t = trained(lesson, steps)
     d = t.dataset
     c = 2 if d.task == SIGN else len(d.class_names)
-    counts, predicted = confusion_matrix(t.network, d.x_test, d.y_test, d.task, c)
+    counts, predicted = confusion_from_outputs(d.task, outputs_of(t.network, d.x_test), d.y_test, c)
     assert counts.shape == (c, c) and counts.dtype.kind == "i" and predicted.shape == (len(d.x_test),)
     assert counts.sum() == len(d.x_test)
     np.testing.assert_array_equal(counts, brute_force(t.network, d.x_test, d.y_test, d.task, c))
@@ -47,7 +48,7 @@ def test_counts_match_brute_force_the_test_count_and_the_accuracy(lesson, steps)
 def test_smile_before_training_has_no_answers_and_counts_them_as_mistakes():
     t = trained("smile", 0)  # every weight 0: every output is exactly 0
     d = t.dataset
-    counts, predicted = confusion_matrix(t.network, d.x_test, d.y_test, d.task, 2)
+    counts, predicted = confusion_from_outputs(d.task, outputs_of(t.network, d.x_test), d.y_test, 2)
     assert (predicted == UNDECIDED).all()
     assert np.trace(counts) == 0 and counts.sum() == 5
     assert counts[1, 0] == int((d.y_test[:, 0] > 0).sum()) and counts[0, 1] == int((d.y_test[:, 0] < 0).sum())
@@ -59,7 +60,7 @@ def test_cell_indices_fill_each_cell_and_partition_the_split(lesson, steps):
     t = trained(lesson, steps)
     d = t.dataset
     c = 2 if d.task == SIGN else 10
-    counts, predicted = confusion_matrix(t.network, d.x_test, d.y_test, d.task, c)
+    counts, predicted = confusion_from_outputs(d.task, outputs_of(t.network, d.x_test), d.y_test, c)
     out = t.network.predict(d.x_test)
     seen = []
     for i in range(c):
@@ -78,6 +79,6 @@ def test_cell_indices_fill_each_cell_and_partition_the_split(lesson, steps):
 
 def test_empty_split():
     t = trained("digits", 0)
-    counts, predicted = confusion_matrix(t.network, np.zeros((0, 64), np.float32), np.zeros(0, np.int64),
-                                         "classification", 10)
+    outputs = outputs_of(t.network, np.zeros((0, 64), np.float32))
+    counts, predicted = confusion_from_outputs("classification", outputs, np.zeros(0, np.int64), 10)
     assert counts.shape == (10, 10) and counts.sum() == 0 and len(predicted) == 0

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from nnviz.model.analysis.confusion import confusion_matrix
+from nnviz.model.analysis.confusion import confusion_from_outputs, outputs_of
 from nnviz.model.lessons import get_lesson
 from nnviz.qt.explore.confusion_view import ConfusionView
 from tests.qt.conftest import shown
@@ -23,7 +23,7 @@ def test_grid_shows_the_confusion_matrix_and_the_accuracy(qtbot):
     v.set_lesson(t.dataset)
     v.show_snapshot(snap, None)
     d = t.dataset
-    counts, _ = confusion_matrix(snap.network(), d.x_test, d.y_test, d.task, 10)
+    counts, _ = confusion_from_outputs(d.task, outputs_of(snap.network(), d.x_test), d.y_test, 10)
     np.testing.assert_array_equal(v.grid.counts, counts)
     np.testing.assert_array_equal(v.counts, counts)
     right = int(np.trace(counts))
@@ -77,7 +77,8 @@ def test_the_chosen_cell_follows_training(qtbot):
         t.step()
     later = t.snapshot(lesson="digits")
     v.show_snapshot(later, None)
-    counts, _ = confusion_matrix(later.network(), t.dataset.x_test, t.dataset.y_test, "classification", 10)
+    d = t.dataset
+    counts, _ = confusion_from_outputs("classification", outputs_of(later.network(), d.x_test), d.y_test, 10)
     assert v.cell == (2, 2) and v.images.count() == counts[2, 2]
 
 
@@ -88,7 +89,7 @@ def test_smile_is_two_by_two_and_no_answer_counts_as_a_mistake(qtbot, steps):
     v.set_lesson(t.dataset)
     v.show_snapshot(snap, None)
     d = t.dataset
-    counts, predicted = confusion_matrix(snap.network(), d.x_test, d.y_test, d.task, 2)
+    counts, predicted = confusion_from_outputs(d.task, outputs_of(snap.network(), d.x_test), d.y_test, 2)
     np.testing.assert_array_equal(v.grid.counts, counts)
     assert v.grid.names == ["not a smile", "smile"]
     assert np.trace(counts) / 5 == pytest.approx(t.evaluate("test")[1])

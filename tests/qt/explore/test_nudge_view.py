@@ -1,4 +1,4 @@
-"""NudgeView shows exactly what nnviz.model.compare computes, on a copy, for the chosen neuron."""
+"""NudgeView shows exactly what nnviz.model.analysis.nudge_vs_gradient computes, on a copy, for the chosen neuron."""
 
 import numpy as np
 import pytest

@@ -72,9 +72,9 @@ def test_panel_png_is_twice_the_size_and_the_gif_has_a_frame_per_iteration(qtbot
     wait_iteration(qtbot, win, 12)
     qtbot.waitUntil(lambda: len(win.controller.latest.timeline) == 13, timeout=5000)
     gif = tmp_path / "w.gif"
-    win.exports.export_weights_gif(str(gif), 2, 9, fps=10)
-    qtbot.waitUntil(lambda: win.exports.gif_written is not None, timeout=10000)
-    assert win.exports.gif_written == (str(gif), 8)
+    with qtbot.waitSignal(win.exports.message, timeout=10000) as written:
+        win.exports.export_weights_gif(str(gif), 2, 9, fps=10)
+    assert written.args[0].startswith(f"Exported {gif}: 8 frames")
     with Image.open(gif) as im:
         assert im.size == (panel.width(), panel.height())
         assert getattr(im, "n_frames", 1) >= 2  # identical neighbours may merge; most iterations differ

@@ -9,7 +9,7 @@ One entry point, :func:`load_foreign`, chosen by suffix (:data:`FOREIGN_SUFFIXES
   wrote carries its spec and opens with no questions;
 - ``.onnx``: the graph is the architecture (``onnx_file.py``; the optional onnx package).
 
-A state_dict gives the layers' shapes, not everything between them (``infer.py``): a dense
+A state_dict gives the layers' shapes, not everything between them (``spec_inference.py``): a dense
 stack needs its hidden ``activation`` (else :class:`NeedsActivation`), a conv stack a
 ``spec`` (else :class:`NeedsSpec`, with a ``draft`` spec that fits the shapes). Both are
 DataFormatErrors (one line naming the file), so a caller that cannot ask just reports them.

@@ -10,7 +10,7 @@ except bfloat16, which NumPy lacks: those are read from their validated byte spa
 widened exactly to float32 (as float16 is).
 
 :func:`save_safetensors` writes an nnviz network with a ``torch.nn.Sequential``'s key names
-(``0.weight``, ``0.bias``, ``3.weight`` …; ``infer.sequential_keys``), so in PyTorch::
+(``0.weight``, ``0.bias``, ``3.weight`` …; ``spec_inference.sequential_keys``), so in PyTorch::
 
     from safetensors.torch import load_file
     model = nn.Sequential(...)            # the file's metadata "pytorch" says which

@@ -14,7 +14,7 @@ is sorted).
 - A 4-D weight is a conv layer: the pooling, flattening and padding between layers are
   not in the tensors, so a spec is needed (``spec=``; else :class:`NeedsSpec`, whose
   ``draft`` is a guess that fits every shape, for the learner to check and complete).
-- A given spec (the convolution issue's format, ``core/layers.py``) is checked against
+- A given spec (the layer-stack format of ``core/layers.py``) is checked against
   the tensors: one weight (and bias, if the spec has them) per parameter layer, in order,
   each of exactly the spec's shape.
 """
