@@ -5,7 +5,7 @@ it is tested without a display; the Qt worker (nnviz.qt.worker) owns one session
 adds only the thread's side — the timer that runs it in chunks, the measured rate,
 the coalescing of snapshots, and signals.
 
-Timeline policy (nnviz.model.timeline): stepping records every state; a full-speed
+Timeline policy (nnviz.model.core.timeline): stepping records every state; a full-speed
 run records only every CHECKPOINT_EVERY-th and ``complete_timeline`` replays the
 skipped ones when it stops; a change of settings or data records a checkpoint, so no
 gap spans two settings. A new network (lesson, reset, rebuild, install) starts a new

@@ -19,13 +19,15 @@ import statistics
 import time
 
 import numpy as np
+from PySide6.QtCore import QEvent, QEventLoop, QPointF, Qt, QTimer
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
+from ..model.lessons import get_lesson
 from .offscreen import open_window, train_in_window, wait_until
 
 
 def _headless_iterations_per_second(lesson: str, seconds: float) -> float:
-    from ..model.lessons import get_lesson
-
     t = get_lesson(lesson).build()
     for _ in range(20):
         t.step()
@@ -37,8 +39,6 @@ def _headless_iterations_per_second(lesson: str, seconds: float) -> float:
 
 
 def _gui_run(app, win, seconds: float) -> dict:
-    from PySide6.QtCore import Qt, QTimer
-
     frames = []
     original = win.frames.render_latest
 
@@ -72,8 +72,6 @@ def _gui_run(app, win, seconds: float) -> dict:
     timer.start()
     last[0] = time.perf_counter()
     # a real event loop, idle between events, as app.exec() would be
-    from PySide6.QtCore import QEventLoop
-
     loop = QEventLoop()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
     loop.exec()
@@ -102,10 +100,6 @@ def _refresh_ms(app, win, repeats: int = 30) -> list[float]:
 
 def _mouse_move_ms(app, win, repeats: int = 60) -> list[float]:
     """Mouse-move event on the editor -> stroke painted, forward pass, views and readout updated."""
-    from PySide6.QtCore import QEvent, QPointF, Qt
-    from PySide6.QtGui import QMouseEvent
-    from PySide6.QtWidgets import QApplication
-
     ed = win.pixel_editor
     h, w = ed.image().shape
     target = ed.grid  # the widget that takes the mouse

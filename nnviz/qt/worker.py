@@ -1,6 +1,6 @@
 """The training thread: a worker QObject that owns the live training session.
 
-Threading contract (design notes): the GUI never touches the trainer. It sends commands through a
+The threading contract: the GUI never touches the trainer. It sends commands through a
 queued signal to the worker and renders the immutable snapshots the worker publishes — at most ~60
 per second while running, and after every command, never one per iteration at full speed. While
 running, the worker trains in chunks of a few milliseconds and returns to its event loop in between,
@@ -173,7 +173,7 @@ class TrainingController(QObject):
     """GUI-side handle: owns the QThread, forwards commands, keeps the latest snapshot."""
 
     _command = Signal(object, object)  # (TrainingWorker method, args), queued to the worker's thread
-    snapshotArrived = Signal()
+    snapshotArrived = Signal()  # on the GUI thread, once ``latest`` is new (for tools that wait for one)
     lessonLoaded = Signal(object, object)
     runningChanged = Signal(bool)
     framesReady = Signal(object)

@@ -1,5 +1,5 @@
 """The convolution lessons through the timeline, the session, runs kept and the blow-up watch:
-the MLP tests of test_timeline, test_session, test_runs and test_watch, on conv nets."""
+the MLP tests of test_timeline, test_session, test_runs and test_blowup_watch, on conv nets."""
 
 import math
 

@@ -22,7 +22,7 @@ It fires (once per change) when
   lessons start at ~2.7, above ln 10 ≈ 2.3, and a net wrecked later settles at 2.3–2.4
   (Adam at 0.5, or SGD at 10, after 3 epochs of the conv lesson), which 0.9 × 2.7 missed.
 
-Measured (seed 0, tests/model/core/test_watch.py): the three lessons' defaults for several
+Measured (seed 0, tests/model/core/test_blowup_watch.py): the three lessons' defaults for several
 epochs and moderate changes (digits lr ×10 and ×30, batch size 1, mnist lr ×4, Adam at
 0.01, another loss) never fire; lr 10 on digits (fresh or trained) jumps within ~5
 iterations, on mnist (trained) within ~6, and lr 1 on digits or Adam at 0.5 on mnist are

@@ -15,7 +15,13 @@ from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QSizePolicy, QTabBar, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from ..render.view_protocol import LessonView
+from .confusion_view import ConfusionView
+from .health_view import HealthView
+from .lr_probe_view import LrProbeView
+from .neuron_input_view import NeuronInputView
+from .nudge_view import NudgeView
 from .panel import LIVE_HZ, ExplorePanel
+from .population_view import PopulationView
 
 
 TAB_STYLE = ("QToolButton { padding: 2px 7px; border: 1px solid #c8c8c8; border-radius: 3px; background: #f4f4f4; }"
@@ -219,13 +225,6 @@ class ExploreTabs(LessonView, QTabWidget):
 def standard_tabs(train_one_by) -> list[tuple[str, Callable[[], ExplorePanel]]]:
     """The six Explore tabs as (title, factory); ``train_one_by(method)`` runs one real iteration
     (the Nudge vs gradient tab's buttons)."""
-    from .confusion_view import ConfusionView
-    from .health_view import HealthView
-    from .lr_probe_view import LrProbeView
-    from .neuron_input_view import NeuronInputView
-    from .nudge_view import NudgeView
-    from .population_view import PopulationView
-
     def nudge_view():
         view = NudgeView()
         view.applyRequested.connect(train_one_by)

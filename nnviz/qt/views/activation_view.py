@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import QEvent, QPointF, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ...model.data.datasets import SIGN, answer_name, signed
@@ -436,8 +436,6 @@ class ActivationView(LessonView, QWidget):
 
     def view_point(self, layer: int, neuron: int):
         """QPoint in ``self.view`` at the centre of a neuron, for real mouse events."""
-        from PySide6.QtCore import QPointF
-
         if layer == len(self.sizes) - 1:
             vb, p = self.out_plot.vb, QPointF(neuron, 0.02 if self.task != SIGN else 0.0)
         else:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox
 
@@ -69,8 +70,6 @@ class ExamplesController(QObject):
         self._pending = (lesson, xs, labels)
 
     def add_from_lesson_file(self, xs, labels) -> None:
-        import numpy as np
-
         self.examples.extend(list(np.asarray(xs, np.float32)), [int(y) for y in labels])
         self._changed(f"Added {len(labels)} examples from the lesson file")
 

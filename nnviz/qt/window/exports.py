@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QInputDialog
 
 from ...model.errors import NNVizError
+from ..render.export import export_png, render_image, write_gif
 
 MAX_GIF_FRAMES = 80
 MODEL_FORMATS = {"safetensors": "safetensors", "onnx": "ONNX"}  # suffix -> name
@@ -37,8 +38,6 @@ class ExportsController(QObject):
 
     def export_panel(self, key: str, path: str | None = None, scale: float = 2.0):
         """A panel as a PNG at ``scale``× its size on screen; returns its (width, height) or None."""
-        from ..render.export import export_png
-
         path = path or self.files.ask_save("Export panel as PNG", f"{key}.png", "PNG images (*.png)", ".png")
         if not path:
             return None
@@ -52,6 +51,7 @@ class ExportsController(QObject):
 
     def export_model(self, kind: str, path: str | None = None) -> bool:
         """The shown network as ``kind`` ("safetensors", with its spec in the metadata, or "onnx")."""
+        # the writers load on the first export: ~7 ms the app's start-up does not need
         from ...model.files.foreign.onnx_file import INSTALL, save_onnx
         from ...model.files.foreign.safetensors_file import save_safetensors
 
@@ -104,8 +104,6 @@ class ExportsController(QObject):
 
     @Slot(object)
     def _write_gif_frames(self, snaps) -> None:
-        from ..render.export import render_image, write_gif
-
         if self._gif_request is None:
             return
         path, fps = self._gif_request

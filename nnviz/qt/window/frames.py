@@ -20,6 +20,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar
 
+from ...model.analysis.health import network_health
 from ...model.core.messages import counter_texts
 from ...model.data.datasets import SIGN, correct, exactly_right
 from ..render.plot_style import fix_label_size
@@ -219,8 +220,6 @@ class FrameRenderer(QObject):
 
     def _judge_health(self, snap, ds):
         """Dead / saturated hidden units, judged on a fixed sample of training images (None: no hidden layer)."""
-        from ...model.analysis.health import network_health
-
         if len(snap.sizes) < 3:
             return None
         if self._health[0] is not ds:
