@@ -12,7 +12,7 @@ PKG = Path(__file__).resolve().parents[1] / "nnviz"
 
 #: layer of each part of nnviz.qt (a module may import only strictly lower layers, or its own
 #: sub-package); the model is below all of them and imports no Qt at all
-QT_LAYERS = {"lazy_qt_mirrors": 0, "render": 1, "worker": 1, "views": 2, "explore": 2, "window": 3,
+QT_LAYERS = {"lazy_qt_mirrors": 0, "graphics": 1, "worker": 1, "views": 2, "explore": 2, "window": 3,
              "splash": 3, "startup": 4, "offscreen": 4, "app": 5, "screenshot": 5, "bench_gui": 5}
 
 
@@ -177,10 +177,10 @@ def test_every_qt_part_has_a_layer():
 
 def test_the_check_catches_an_upward_import():
     src = "from ..window.main_window import MainWindow\nimport numpy\n"
-    assert violations("nnviz.qt.render.palettes", imports_of(src, "nnviz.qt.render.palettes"))
+    assert violations("nnviz.qt.graphics.palettes", imports_of(src, "nnviz.qt.graphics.palettes"))
     lazy = "def f():\n    from ...qt.views.weight_panel import WeightPanel\n"
     assert violations("nnviz.model.core.trainer", imports_of(lazy, "nnviz.model.core.trainer"))
     sideways = "from ..views.plots import LossPlots\n"
     assert violations("nnviz.qt.explore.health_view", imports_of(sideways, "nnviz.qt.explore.health_view"))
-    down = "from ..render.palettes import PALETTES\nfrom ...model.core.network import Network\n"
+    down = "from ..graphics.palettes import PALETTES\nfrom ...model.core.network import Network\n"
     assert violations("nnviz.qt.views.weight_panel", imports_of(down, "nnviz.qt.views.weight_panel")) == []

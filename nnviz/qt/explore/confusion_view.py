@@ -12,8 +12,8 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidge
 from ...model.analysis.confusion import UNDECIDED, cell_indices, class_names, confusion_from_outputs, outputs_of
 from ...model.data.datasets import SIGN
 from .panel import ExplorePanel
-from ..render.image_lists import ImageList
-from ..render.palettes import color_for
+from ..graphics.image_lists import ImageList
+from ..graphics.palettes import color_for
 
 MAX_LISTED = 300  # thumbnails listed for one cell
 SELECTED = QColor(255, 210, 40)  # frame of the chosen cell

@@ -26,9 +26,9 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 from ...model.core.history import QUANTILES
 
 from .panel import ExplorePanel
-from ..render.palettes import PALETTES, StableLevel, color_for
-from ..render.plot_style import plain_axes
-from ..render.redraw_memo import RedrawMemo
+from ..graphics.palettes import PALETTES, StableLevel, color_for
+from ..graphics.plot_style import plain_axes
+from ..graphics.redraw_memo import RedrawMemo
 
 BINS = 41  # odd, so one bin is centred on 0
 LAYER_COLOURS = ((31, 90, 180), (150, 60, 170), (210, 120, 10), (20, 140, 150), (120, 80, 40),

@@ -21,7 +21,7 @@ from ...model.analysis.nudge_vs_gradient import training_sample
 from ...model.analysis.lr_probe import PROBE_SAMPLE, VERDICTS, LrProbe, probe_snapshot
 
 from .panel import ExplorePanel
-from ..render.plot_style import plain_axes
+from ..graphics.plot_style import plain_axes
 
 VERDICT_COLOURS = {"explodes": "#c01818", "overshoots": "#c05a00", "crawls": "#806000", "good": "#1d7a2e",
                    "flat": "#444"}

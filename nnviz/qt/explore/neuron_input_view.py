@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
 from ...model.data.datasets import SIGN
 from ...model.analysis.neuron_input import maximize, saliency, top_output
 from .panel import ExplorePanel
-from ..render.palettes import PALETTES, lookup_table, lut_index, symmetric_level
-from ..render.pixmaps import rgb_pixmap
-from ..render.plot_style import plain_axes
+from ..graphics.palettes import PALETTES, lookup_table, lut_index, symmetric_level
+from ..graphics.pixmaps import rgb_pixmap
+from ..graphics.plot_style import plain_axes
 
 SIZE = 120  # pixels high of each picture
 MAX_OVERLAY = 0.85  # opacity of the strongest saliency colour over the drawing

@@ -26,12 +26,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLab
 from ...model.analysis.nudge_vs_gradient import (Comparison, compare_snapshot, map_shape, neuron_name, parameter_name,
                                        training_sample)
 
-from ..render.step_box import StepBox
+from ..graphics.step_box import StepBox
 from .panel import ExplorePanel
-from ..render.scrolling import scrolling_column
-from ..render.cell_items import CellNumbers
-from ..render.palettes import PALETTES, lookup_table, symmetric_level
-from ..render.plot_style import style_image_plot
+from ..graphics.scrolling import scrolling_column
+from ..graphics.cell_items import CellNumbers
+from ..graphics.palettes import PALETTES, lookup_table, symmetric_level
+from ..graphics.plot_style import style_image_plot
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 

@@ -1,7 +1,7 @@
 """The Explore dock's tabs: features that show *how* the network learns.
 
 Every tab is an ``ExplorePanel``: a view with the four hooks of
-``render.view_protocol`` (``set_lesson``, ``show_snapshot``, ``select_neuron``,
+``graphics.view_protocol`` (``set_lesson``, ``show_snapshot``, ``select_neuron``,
 ``set_palette``). ``ExploreTabs`` calls ``show_snapshot(snap, frame)`` on the current tab
 only, when it is on screen and the snapshot or the painted input (``frame.painted``)
 changed — every frame while paused, at most ``LIVE_HZ`` times a second while training
@@ -23,7 +23,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QLayout, QWidget
 
-from ..render.view_protocol import LessonView
+from ..graphics.view_protocol import LessonView
 
 LIVE_HZ = 4  # refreshes per second of a live tab while training runs
 

@@ -22,9 +22,9 @@ from ...model.analysis.population import (
     KIND_DESCRIPTIONS, KINDS, MOUTH_KIND, MOUTH_ROWS, mouth_rows, run_population, sample_kinds,
 )
 from .panel import ExplorePanel
-from ..render.scrolling import scrolling_column
-from ..render.image_lists import ImageList
-from ..render.pixmaps import framed, thumbnail
+from ..graphics.scrolling import scrolling_column
+from ..graphics.image_lists import ImageList
+from ..graphics.pixmaps import framed, thumbnail
 
 SMILE, NOT, MIXED = QColor(40, 170, 70), QColor(210, 50, 50), QColor(235, 160, 30)
 ALL = -1  # the kinds table's last row: every mouth

@@ -14,7 +14,7 @@ from typing import Callable
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
 from PySide6.QtWidgets import QButtonGroup, QSizePolicy, QTabBar, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
-from ..render.view_protocol import LessonView
+from ..graphics.view_protocol import LessonView
 from .confusion_view import ConfusionView
 from .health_view import HealthView
 from .lr_probe_view import LrProbeView

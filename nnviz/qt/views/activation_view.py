@@ -18,14 +18,14 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBox
 
 from ...model.data.datasets import SIGN, answer_name, signed
 from ...model.analysis.neuron_math import neuron_breakdown
-from ..render.cell_items import BarLabels, Bars, CellImage
-from ..render.lut_image import LutImageItem, flag_overlay
+from ..graphics.cell_items import BarLabels, Bars, CellImage
+from ..graphics.lut_image import LutImageItem, flag_overlay
 from .neuron_panel import NeuronPanel
-from ..render.palettes import GRAY, StableLevel, lookup_table
-from ..render.plot_style import cache_static, fit_title, lighten_plot, skip_when_clean, style_image_plot
-from ..render.redraw_memo import RedrawMemo, running_snapshot
-from ..render.tiles import GAP, cell_grid, cell_index_map, paint_cells
-from ..render.view_protocol import LessonView
+from ..graphics.palettes import GRAY, StableLevel, lookup_table
+from ..graphics.plot_style import cache_static, fit_title, lighten_plot, skip_when_clean, style_image_plot
+from ..graphics.redraw_memo import RedrawMemo, running_snapshot
+from ..graphics.tiles import GAP, cell_grid, cell_index_map, paint_cells
+from ..graphics.view_protocol import LessonView
 from .health_legend import DEAD_HTML, DEAD_RGBA, SATURATED_HTML, SATURATED_RGBA, HealthLegend, health_rims
 
 pg.setConfigOptions(imageAxisOrder="row-major")

@@ -19,11 +19,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from ...model.analysis.feature_pixel import feature_pixel
-from ..render.lut_image import LutImageItem
-from ..render.palettes import GRAY
-from ..render.plot_style import fit_title, lighten_plot, style_image_plot
-from ..render.redraw_memo import RedrawMemo, running_snapshot
-from ..render.view_protocol import LessonView
+from ..graphics.lut_image import LutImageItem
+from ..graphics.palettes import GRAY
+from ..graphics.plot_style import fit_title, lighten_plot, style_image_plot
+from ..graphics.redraw_memo import RedrawMemo, running_snapshot
+from ..graphics.view_protocol import LessonView
 from .activation_view import ActivationView
 from .feature_maps import FeatureMaps
 from .feature_pixel import FeaturePixelView, outline_patch

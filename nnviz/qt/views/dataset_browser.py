@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...model.data.datasets import SIGN, exactly_right, signed
-from ..render.pixmaps import THUMB, thumbnail
-from ..render.view_protocol import LessonView
+from ..graphics.pixmaps import THUMB, thumbnail
+from ..graphics.view_protocol import LessonView
 
 MINE = "my examples"
 

@@ -20,9 +20,9 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from ..render.palettes import GRAY, StableLevel, lookup_table
-from ..render.redraw_memo import RedrawMemo
-from ..render.tiles import fit_grid
+from ..graphics.palettes import GRAY, StableLevel, lookup_table
+from ..graphics.redraw_memo import RedrawMemo
+from ..graphics.tiles import fit_grid
 from .kernel_grid import MosaicColumn, MosaicPlot, as_layers
 
 BOX = (330, 150)  # the room a layer's channels are laid out for (fit_grid): wide rows in a narrow dock

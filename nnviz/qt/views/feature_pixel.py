@@ -16,12 +16,12 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QSizePolicy, QStyle, QVBoxLayout, QWidget
 
 from ...model.core.functions import FORMULAS
-from ..render.cell_items import CellNumbers
-from ..render.lut_image import LutImageItem
-from ..render.palettes import GRAY, LEVEL_FLOOR, lookup_table, symmetric_level
-from ..render.plot_style import fit_title, lighten_plot, style_image_plot
-from ..render.redraw_memo import RedrawMemo
-from ..render.scrolling import scrolling_column
+from ..graphics.cell_items import CellNumbers
+from ..graphics.lut_image import LutImageItem
+from ..graphics.palettes import GRAY, LEVEL_FLOOR, lookup_table, symmetric_level
+from ..graphics.plot_style import fit_title, lighten_plot, style_image_plot
+from ..graphics.redraw_memo import RedrawMemo
+from ..graphics.scrolling import scrolling_column
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 

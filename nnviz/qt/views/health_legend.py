@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QLabel
 
-from ..render.tiles import cell_outline
+from ..graphics.tiles import cell_outline
 
 DEAD_RGBA, SATURATED_RGBA = (255, 140, 0, 255), (0, 215, 255, 255)  # rims of units that stopped learning
 DEAD_HTML, SATURATED_HTML = "#ff8c00", "#00a8cc"  # the same hues, readable as text on a light background

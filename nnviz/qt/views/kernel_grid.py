@@ -23,12 +23,12 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, QSignalBlocker, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QStyle, QVBoxLayout, QWidget
 
 from ...model.core.layers import parse_spec
-from ..render.lut_image import LutImageItem, draw_heatmap, flag_overlay
-from ..render.palettes import PALETTES, StableLevel, colormap, lookup_table
-from ..render.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
-from ..render.redraw_memo import RedrawMemo
-from ..render.scrolling import scrolling_column
-from ..render.tiles import GAP, fit_grid, tile_at, tile_mosaic
+from ..graphics.lut_image import LutImageItem, draw_heatmap, flag_overlay
+from ..graphics.palettes import PALETTES, StableLevel, colormap, lookup_table
+from ..graphics.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
+from ..graphics.redraw_memo import RedrawMemo
+from ..graphics.scrolling import scrolling_column
+from ..graphics.tiles import GAP, fit_grid, tile_at, tile_mosaic
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 

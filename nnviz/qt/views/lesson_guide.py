@@ -2,7 +2,7 @@
 
 It knows nothing of the main window. It asks for things through signals — ``actionRequested``
 (a guide action dict, e.g. {"do": "step", "n": 1}, for "Show me") and ``highlightRequested``
-(the objectName the current step points at, "" for none; render.highlight draws it) — and
+(the objectName the current step points at, "" for none; graphics.highlight draws it) — and
 learns what the learner did from ``update_facts(facts)``, called every frame: an unchanged
 facts dict costs one comparison. ``progressChanged`` fires when the step or a tick changes, so
 the app can save ``progress().to_dict()`` per lesson.
@@ -16,7 +16,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from ...model.guide import VIEWED, Guide, GuideProgress
-from ..render.scrolling import scrolling_column
+from ..graphics.scrolling import scrolling_column
 
 DONE_COLOUR, CURRENT_COLOUR, TODO_COLOUR = "#2a8a3e", "#123d73", "#555"
 STEP_STYLE = "QLabel { padding: 1px 2px; }"

@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QWidget
 
 from ...model.analysis.neuron_math import running_total
 from ...model.core.functions import FORMULAS
-from ..render.lut_image import LutImageItem
-from ..render.palettes import lookup_table
-from ..render.plot_style import fit_image, lighten_plot, style_image_plot
-from ..render.redraw_memo import RedrawMemo
+from ..graphics.lut_image import LutImageItem
+from ..graphics.palettes import lookup_table
+from ..graphics.plot_style import fit_image, lighten_plot, style_image_plot
+from ..graphics.redraw_memo import RedrawMemo
 
 FIXED_HEIGHT = 90  # pixels: the picture, and six lines of formula
 SQUASH = {"sigmoid": "σ", "relu": "ReLU", "tanh": "tanh", "linear": "", "softmax": "softmax"}

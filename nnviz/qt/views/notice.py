@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolTip
 
-from ..render.view_protocol import LessonView
+from ..graphics.view_protocol import LessonView
 
 
 class NoticeBar(LessonView, QFrame):

@@ -17,8 +17,8 @@ from ...model.canvas import Canvas, Painting
 from ...model.data.datasets import SIGN
 from ...model.data.preprocess import mnist_preprocess
 from .actions import make_action
-from ..render.pixmaps import gray_image
-from ..render.view_protocol import LessonView
+from ..graphics.pixmaps import gray_image
+from ..graphics.view_protocol import LessonView
 
 GRID_LINES_UP_TO = 16  # cells per side; beyond this, lines would hide the drawing
 

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from ..render.plot_style import lighten_plot, plain_axes
+from ..graphics.plot_style import lighten_plot, plain_axes
 from .timeline_bar import ElidedLabel
 
 SMOOTH_WINDOW = 50

@@ -8,8 +8,8 @@ from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ...model.data.datasets import SIGN, answer_name, signed
-from ..render.redraw_memo import RedrawMemo
-from ..render.view_protocol import LessonView
+from ..graphics.redraw_memo import RedrawMemo
+from ..graphics.view_protocol import LessonView
 
 
 class _Bars(QWidget):

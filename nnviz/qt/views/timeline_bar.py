@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QSlider, QStyle, QStyleOptionSlider, QTextEdit, QToolTip, QWidget,
 )
 
-from ..render.view_protocol import LessonView
+from ..graphics.view_protocol import LessonView
 
 MIN_SLIDER = 200  # pixels: the scrubber stays long enough to aim at
 MARK = QColor(200, 100, 0)

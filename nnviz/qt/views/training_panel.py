@@ -14,9 +14,9 @@ from ...model.core.messages import counter_texts
 from ...model.core.functions import HIDDEN_ACTIVATIONS
 from ...model.core.optimizers import OPTIMIZERS
 from ...model.core.settings import METHODS
-from ..render.scrolling import scrolling_column
-from ..render.plot_style import fix_label_size
-from ..render.view_protocol import LessonView
+from ..graphics.scrolling import scrolling_column
+from ..graphics.plot_style import fix_label_size
+from ..graphics.view_protocol import LessonView
 from .plots import TrainingPlots
 from .spinboxes import ClampingDoubleSpinBox, ClampingSpinBox
 

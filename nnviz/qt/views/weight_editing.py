@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QWidget
 
-from ..render.step_box import StepBox
+from ..graphics.step_box import StepBox
 
 NOTHING = "Click a weight to set it by hand."
 

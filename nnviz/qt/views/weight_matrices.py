@@ -14,11 +14,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QPushButton, QWidget
 
-from ..render.lut_image import LutImageItem, draw_heatmap
-from ..render.palettes import colormap, lookup_table
-from ..render.plot_style import fit_image, fit_title, lighten_plot, skip_when_clean, style_image_plot
-from ..render.redraw_memo import RedrawMemo
-from ..render.tiles import GAP
+from ..graphics.lut_image import LutImageItem, draw_heatmap
+from ..graphics.palettes import colormap, lookup_table
+from ..graphics.plot_style import fit_image, fit_title, lighten_plot, skip_when_clean, style_image_plot
+from ..graphics.redraw_memo import RedrawMemo
+from ..graphics.tiles import GAP
 
 
 def index_ticks(n: int, names=None) -> list[list[tuple[float, str]]]:

@@ -20,12 +20,12 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
-from ..render.lut_image import LutImageItem, draw_heatmap
-from ..render.palettes import PALETTES, StableLevel, colormap, lookup_table
-from ..render.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
-from ..render.redraw_memo import RedrawMemo, running_snapshot
-from ..render.tiles import GAP, fit_grid, tile_at, tile_mosaic
-from ..render.view_protocol import LessonView
+from ..graphics.lut_image import LutImageItem, draw_heatmap
+from ..graphics.palettes import PALETTES, StableLevel, colormap, lookup_table
+from ..graphics.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
+from ..graphics.redraw_memo import RedrawMemo, running_snapshot
+from ..graphics.tiles import GAP, fit_grid, tile_at, tile_mosaic
+from ..graphics.view_protocol import LessonView
 from .weight_editing import WeightEditor, next_in_cycle
 from .weight_matrices import EnlargedNeuron, MatrixStack, PageNav, TileNumbers
 

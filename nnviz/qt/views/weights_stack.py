@@ -12,8 +12,8 @@ from __future__ import annotations
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QStackedWidget, QVBoxLayout, QWidget
 
-from ..render.redraw_memo import running_snapshot
-from ..render.view_protocol import LessonView
+from ..graphics.redraw_memo import running_snapshot
+from ..graphics.view_protocol import LessonView
 from .kernel_grid import KernelGrid
 from .weight_panel import WeightPanel
 

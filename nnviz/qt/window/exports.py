@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QInputDialog
 
 from ...model.errors import NNVizError
-from ..render.export import export_png, render_image, write_gif
+from ..graphics.export import export_png, render_image, write_gif
 
 MAX_GIF_FRAMES = 80
 MODEL_FORMATS = {"safetensors": "safetensors", "onnx": "ONNX"}  # suffix -> name

@@ -1,7 +1,7 @@
 """The lesson guide's controller: what the learner did, as facts for the Guide panel, and what
 its "Show me" asks for, as commands.
 
-It is a view like the others (render.view_protocol): the frame renderer hands it each frame,
+It is a view like the others (graphics.view_protocol): the frame renderer hands it each frame,
 from which it reads the facts (nnviz.model.guide.DEFAULT_FACTS) — the iteration shown, how
 many examples are exactly right, the answer for the painting, the selected neuron, the
 settings, the Explore tab. Progress is kept per lesson in the settings (``guide/<lesson>``).
@@ -17,8 +17,8 @@ from PySide6.QtCore import QObject, QSettings, Signal
 from ...model.data.datasets import answer_name
 from ...model.errors import NNVizError
 from ...model.guide import builtin_guide, default_facts, guide_from_dict, load_guide
-from ..render.highlight import WidgetHighlight
-from ..render.view_protocol import LessonView
+from ..graphics.highlight import WidgetHighlight
+from ..graphics.view_protocol import LessonView
 
 
 class GuideController(LessonView, QObject):

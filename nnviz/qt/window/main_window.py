@@ -26,7 +26,7 @@ from ..views.dataset_browser import DatasetBrowser
 from ..views.lesson_guide import LessonGuide
 from ..explore.tabs import ExploreTabs, standard_tabs
 from ..views.notice import LineClamp, NoticeBar
-from ..render.palettes import PALETTES
+from ..graphics.palettes import PALETTES
 from ..views.pixel_editor import PixelEditor
 from ..views.prediction_readout import PredictionReadout
 from ..views.timeline_bar import TimelineBar
@@ -40,7 +40,7 @@ from .menus import build_window_menus, show_about, show_shortcuts
 from .examples import ExamplesController
 from .exports import ExportsController
 from .files import FilesController
-from .frames import FrameRenderer, StatusFields
+from .frame_renderer import FrameRenderer, StatusFields
 from .guide import GuideController
 from .keys import TrainingKeys
 from .safety import SafetyController

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QMessageBox, QToolBar
 
 from ... import __version__
 from ...model.lessons import LESSONS
-from ..render.palettes import PALETTES
+from ..graphics.palettes import PALETTES
 from .action_table import TOOLBAR, build_menus, make_action
 
 

@@ -8,7 +8,7 @@ import pytest
 from nnviz.model.core.history import QUANTILES
 from nnviz.model.lessons import get_lesson
 from nnviz.qt.explore.health_view import NO_DATA, HealthView, log_window, positive_or_nan
-from nnviz.qt.render.palettes import color_for
+from nnviz.qt.graphics.palettes import color_for
 
 from tests.qt.conftest import shown
 

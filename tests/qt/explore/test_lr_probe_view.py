@@ -10,7 +10,7 @@ from nnviz.model.lessons import get_lesson
 from nnviz.model.analysis.lr_probe import probe_learning_rates, probe_snapshot
 from nnviz.model.core.network import Network
 from nnviz.qt.explore.lr_probe_view import LrProbeView, fmt_change, fmt_loss, verdict_text, y_window
-from nnviz.qt.render.view_protocol import Frame
+from nnviz.qt.graphics.view_protocol import Frame
 
 from tests.qt.conftest import shown
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import QPoint, Qt
 from nnviz.model.lessons import get_lesson
 from nnviz.model.analysis.neuron_input import activation, maximize, saliency
 from nnviz.qt.explore.neuron_input_view import NeuronInputView
-from nnviz.qt.render.view_protocol import Frame
+from nnviz.qt.graphics.view_protocol import Frame
 from tests.qt.conftest import shown
 
 

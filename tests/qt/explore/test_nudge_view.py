@@ -8,7 +8,7 @@ from nnviz.model.analysis.nudge_vs_gradient import compare_neuron, training_samp
 from nnviz.model.lessons import get_lesson
 from nnviz.model.analysis.nudge_vs_gradient import map_shape, parameter_name
 from nnviz.qt.explore.nudge_view import AGREE_ROW, DISAGREE_ROW, NudgeView
-from nnviz.qt.render.view_protocol import Frame
+from nnviz.qt.graphics.view_protocol import Frame
 
 from tests.qt.conftest import shown
 

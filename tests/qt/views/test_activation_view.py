@@ -144,7 +144,7 @@ def _with_unit_killed(lesson, hidden, unit, bias):
 
 def _rim_colours(view, layer, unit):
     """RGBA values the health overlay paints on ``unit``'s rim pixels (a set of tuples)."""
-    from nnviz.qt.render.tiles import cell_outline
+    from nnviz.qt.graphics.tiles import cell_outline
 
     m = view.maps[layer]
     rim = cell_outline(m) & (m == unit)
@@ -201,7 +201,7 @@ def test_a_saturated_sigmoid_unit_gets_the_other_colour(qtbot):
 
 
 def test_every_output_bar_has_its_percentage_inside_the_answer_plot(view_for):
-    from nnviz.qt.render.cell_items import percent
+    from nnviz.qt.graphics.cell_items import percent
 
     view, snap, x = view_for("mnist")
     zs, acts = snap.network().forward_full(x)
@@ -217,7 +217,7 @@ def test_every_output_bar_has_its_percentage_inside_the_answer_plot(view_for):
 
 
 def test_percent_labels():
-    from nnviz.qt.render.cell_items import percent
+    from nnviz.qt.graphics.cell_items import percent
 
     assert [percent(v) for v in (0.97, 0.034, 0.004, 0.0)] == ["97%", "3%", "<1%", "0%"]
 

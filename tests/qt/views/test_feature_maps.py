@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from nnviz.model.core.networks import build_network
-from nnviz.qt.render.palettes import GRAY
+from nnviz.qt.graphics.palettes import GRAY
 from nnviz.qt.views.feature_maps import FeatureMaps
 from tests.qt.conftest import shown
 

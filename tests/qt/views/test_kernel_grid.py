@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nnviz.model.core.networks import build_network
-from nnviz.qt.render.palettes import lookup_table, lut_index
+from nnviz.qt.graphics.palettes import lookup_table, lut_index
 from nnviz.qt.views.kernel_grid import KernelGrid
 from tests.qt.conftest import shown
 

@@ -5,7 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
 from nnviz.model.guide import EXPLORE_TABS, TARGETS, GuideProgress, builtin_guide, default_facts, guide_from_dict
-from nnviz.qt.render.highlight import WidgetHighlight
+from nnviz.qt.graphics.highlight import WidgetHighlight
 from nnviz.qt.views.lesson_guide import LessonGuide
 from tests.qt.conftest import shown
 

@@ -7,9 +7,9 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtWidgets import QGraphicsItem
 
-from nnviz.qt.render.lut_image import LutImageItem
-from nnviz.qt.render.palettes import lookup_table, lut_index
-from nnviz.qt.render.plot_style import cache_static, lighten_plot
+from nnviz.qt.graphics.lut_image import LutImageItem
+from nnviz.qt.graphics.palettes import lookup_table, lut_index
+from nnviz.qt.graphics.plot_style import cache_static, lighten_plot
 from nnviz.qt.views.plots import MAX_BUCKETS, RANGE_GROWTH, TrainingPlots, peak_decimate, smoothed, thin
 
 from tests.qt.conftest import shown
@@ -152,7 +152,7 @@ def test_axes_are_cached_and_legends_are_labels(plots):
 
 @pytest.mark.parametrize("palette", ["green-red", "blue-orange", "gray"])
 def test_fast_image_path_paints_pyqtgraphs_colours(qtbot, palette):
-    from nnviz.qt.render.palettes import GRAY
+    from nnviz.qt.graphics.palettes import GRAY
 
     lut = GRAY if palette == "gray" else lookup_table(palette)
     rng = np.random.default_rng(3)

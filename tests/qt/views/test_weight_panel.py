@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from nnviz.model.lessons import get_lesson
-from nnviz.qt.render.palettes import lookup_table, lut_index
+from nnviz.qt.graphics.palettes import lookup_table, lut_index
 from nnviz.qt.views.weight_panel import WeightPanel
 
 SHAPES = {"mnist": (28, 28), "digits": (8, 8), "smile": (4, 3)}

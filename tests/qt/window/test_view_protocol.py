@@ -3,7 +3,7 @@ lesson on set_lesson; what a hover shows belongs to the iteration shown."""
 
 import numpy as np
 
-from nnviz.qt.render.view_protocol import Frame, LessonView
+from nnviz.qt.graphics.view_protocol import Frame, LessonView
 from nnviz.qt.views.activation_view import HOVER_HINT as ACTIVATION_HINT
 from nnviz.qt.views.weight_panel import HOVER_HINT as WEIGHT_HINT
 from tests.qt.conftest import wait_iteration

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
 
-from nnviz.qt.render.palettes import lookup_table
+from nnviz.qt.graphics.palettes import lookup_table
 
 from tests.qt.conftest import wait_iteration
 
@@ -152,7 +152,7 @@ def test_output_bars_bounds_follow_the_heights(qtbot, make_window):
 
 
 def test_redraw_memo_skips_sub_step_changes_without_letting_them_add_up():
-    from nnviz.qt.render.redraw_memo import RedrawMemo
+    from nnviz.qt.graphics.redraw_memo import RedrawMemo
 
     memo, span = RedrawMemo(), 1.0  # 256 colours over 0..1: a step is 1/256
     v = np.linspace(0, 1, 16)
@@ -174,7 +174,7 @@ def test_redraw_memo_skips_sub_step_changes_without_letting_them_add_up():
 
 
 def test_redraw_memo_sets_only_changed_values_and_forgets_on_request():
-    from nnviz.qt.render.redraw_memo import RedrawMemo
+    from nnviz.qt.graphics.redraw_memo import RedrawMemo
 
     memo, calls = RedrawMemo(), []
     memo.set_if_changed("title", "a", calls.append)
@@ -191,7 +191,7 @@ def test_redraw_memo_sets_only_changed_values_and_forgets_on_request():
 
 
 def test_redraw_memo_lets_a_text_change_every_frame_only_when_paused():
-    from nnviz.qt.render.redraw_memo import TEXT_SECONDS, RedrawMemo
+    from nnviz.qt.graphics.redraw_memo import TEXT_SECONDS, RedrawMemo
 
     memo = RedrawMemo()
     assert memo.text_due("t", running=False) and memo.text_due("t", running=False)

@@ -10,7 +10,7 @@ The window and the frame renderer call them on the GUI thread:
   renderer built once for all views, or None (tests, a view drawn on its own).
 - ``select_neuron(layer, neuron)``: the learner picked a neuron (layer ≥ 1 as in the weight
   panel: ``weights[layer - 1][neuron]`` are its incoming weights).
-- ``set_palette(name)``: another diverging palette (see render.palettes.PALETTES).
+- ``set_palette(name)``: another diverging palette (see graphics.palettes.PALETTES).
 
 ``follows_input``: the view draws the painted input too; when the learner paints, the
 renderer calls its ``show_snapshot`` again with the same snapshot and ``frame.input_only``.

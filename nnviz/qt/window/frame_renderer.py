@@ -1,7 +1,7 @@
 """The frame renderer: the display timer and the per-frame steps, the only reader of the
 latest snapshot.
 
-Every panel is a view with the four hooks of ``render.view_protocol``: the renderer builds one
+Every panel is a view with the four hooks of ``graphics.view_protocol``: the renderer builds one
 ``Frame`` per display tick (the painted input, its forward pass, the scores of the weights
 shown, unit health) and hands it to each view in turn; views that draw the painted input
 are also given a frame when the learner paints.
@@ -23,8 +23,8 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 from ...model.analysis.health import network_health
 from ...model.core.messages import counter_texts
 from ...model.data.datasets import SIGN, correct, exactly_right
-from ..render.plot_style import fix_label_size
-from ..render.view_protocol import Frame, LessonView
+from ..graphics.plot_style import fix_label_size
+from ..graphics.view_protocol import Frame, LessonView
 
 DISPLAY_MS = 16  # ~60 Hz when stepping: every iteration shows at once
 RUNNING_DISPLAY_MS = 33  # ~30 Hz while running

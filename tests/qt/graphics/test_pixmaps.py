@@ -3,7 +3,7 @@
 import numpy as np
 from PySide6.QtGui import QColor
 
-from nnviz.qt.render.pixmaps import FRAME, THUMB, framed, gray_image, rgb_pixmap, thumbnail
+from nnviz.qt.graphics.pixmaps import FRAME, THUMB, framed, gray_image, rgb_pixmap, thumbnail
 
 
 def _rgb(img, x, y):

@@ -7,7 +7,7 @@ from PIL import Image
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from nnviz.qt.render.export import export_png, render_image, write_gif
+from nnviz.qt.graphics.export import export_png, render_image, write_gif
 
 from tests.qt.conftest import shown
 
