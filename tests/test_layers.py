@@ -8,6 +8,8 @@ ones inside functions.
 import ast
 from pathlib import Path
 
+import pytest
+
 PKG = Path(__file__).resolve().parents[1] / "nnviz"
 
 #: layer of each part of nnviz.qt (a module may import only strictly lower layers, or its own
@@ -149,19 +151,14 @@ def test_no_model_modules_import_each_other_in_a_loop():
     assert cycles(model_graph()) == []
 
 
+def parts_of(package: Path) -> set[str]:
+    """The sub-packages and top-level modules of ``package``, by name."""
+    return {p.stem if p.is_file() else p.name for p in package.iterdir()
+            if not p.name.startswith("__") and (p.suffix == ".py" or p.is_dir())}
+
+
 def test_every_model_part_has_a_floor():
-    parts = {p.stem if p.is_file() else p.name for p in (PKG / "model").iterdir()
-             if not p.name.startswith("__") and (p.suffix == ".py" or p.is_dir())}
-    assert parts - {"__pycache__"} <= set(MODEL_FLOORS), parts - set(MODEL_FLOORS)
-
-
-def test_the_check_catches_an_upward_or_sideways_import_inside_the_model():
-    up = "def f():\n    from ..lessons import LESSONS\n"
-    assert violations("nnviz.model.data.dataset_files", imports_of(up, "nnviz.model.data.dataset_files"))
-    sideways = "from .guide import guide_from_dict\n"
-    assert violations("nnviz.model.lessons", imports_of(sideways, "nnviz.model.lessons"))
-    down = "from ..storage.npzfile import read_npz\nfrom .datasets import Dataset\nfrom ..errors import NNVizError\n"
-    assert violations("nnviz.model.data.bundled", imports_of(down, "nnviz.model.data.bundled")) == []
+    assert parts_of(PKG / "model") <= set(MODEL_FLOORS), parts_of(PKG / "model") - set(MODEL_FLOORS)
 
 
 def test_the_check_catches_a_loop():
@@ -170,17 +167,19 @@ def test_the_check_catches_a_loop():
 
 
 def test_every_qt_part_has_a_layer():
-    parts = {p.stem if p.is_file() else p.name for p in (PKG / "qt").iterdir()
-             if not p.name.startswith("__") and (p.suffix == ".py" or p.is_dir())}
-    assert parts - {"__pycache__"} <= set(QT_LAYERS), parts - set(QT_LAYERS)
+    assert parts_of(PKG / "qt") <= set(QT_LAYERS), parts_of(PKG / "qt") - set(QT_LAYERS)
 
 
-def test_the_check_catches_an_upward_import():
-    src = "from ..window.main_window import MainWindow\nimport numpy\n"
-    assert violations("nnviz.qt.graphics.palettes", imports_of(src, "nnviz.qt.graphics.palettes"))
-    lazy = "def f():\n    from ...qt.views.weight_panel import WeightPanel\n"
-    assert violations("nnviz.model.core.trainer", imports_of(lazy, "nnviz.model.core.trainer"))
-    sideways = "from ..views.plots import LossPlots\n"
-    assert violations("nnviz.qt.explore.health_view", imports_of(sideways, "nnviz.qt.explore.health_view"))
-    down = "from ..graphics.palettes import PALETTES\nfrom ...model.core.network import Network\n"
-    assert violations("nnviz.qt.views.weight_panel", imports_of(down, "nnviz.qt.views.weight_panel")) == []
+@pytest.mark.parametrize("module, source, refused", [
+    ("nnviz.qt.graphics.palettes", "from ..window.main_window import MainWindow\nimport numpy\n", True),
+    ("nnviz.model.core.trainer", "def f():\n    from ...qt.views.weight_panel import WeightPanel\n", True),
+    ("nnviz.qt.explore.health_view", "from ..views.plots import LossPlots\n", True),  # sideways
+    ("nnviz.qt.views.weight_panel", "from ..graphics.palettes import PALETTES\nfrom ...model.core.network import Network\n",
+     False),
+    ("nnviz.model.data.dataset_files", "def f():\n    from ..lessons import LESSONS\n", True),  # up, inside the model
+    ("nnviz.model.lessons", "from .guide import guide_from_dict\n", True),  # sideways: the same floor
+    ("nnviz.model.data.bundled",
+     "from ..storage.npzfile import read_npz\nfrom .datasets import Dataset\nfrom ..errors import NNVizError\n", False),
+])
+def test_the_check_catches_an_upward_or_sideways_import(module, source, refused):
+    assert bool(violations(module, imports_of(source, module))) == refused

@@ -11,15 +11,7 @@ from nnviz.model.lessons import get_lesson
 from nnviz.model.runs import PARKED_BUDGET, RUN_BUDGET
 from nnviz.model.session import TrainingSession
 
-
-def weights(t):
-    return [w.copy() for w in t.network.weights] + [b.copy() for b in t.network.biases]
-
-
-def assert_same(a, b):
-    assert len(a) == len(b)
-    for x, y in zip(a, b):
-        np.testing.assert_array_equal(x, y)
+from tests.parameters import assert_same, weights
 
 
 def full_speed(s: TrainingSession, until: int) -> None:

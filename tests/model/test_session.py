@@ -13,6 +13,8 @@ from nnviz.model.core.network import Network
 from nnviz.model.session import SPARSE_CHUNK, TrainingSession
 from nnviz.model.core.timeline import CHECKPOINT_EVERY, DEFAULT_RECENT
 
+from tests.parameters import weights
+
 
 def session(lesson="digits", seed=0) -> TrainingSession:
     s = TrainingSession()
@@ -26,10 +28,6 @@ def full_speed(s: TrainingSession, until: int) -> None:
     while s.trainer.iteration < until:
         s.step(until - s.trainer.iteration, fast=True)
     s.complete_timeline(deadline=math.inf)
-
-
-def weights(t):
-    return [w.copy() for w in t.network.weights] + [b.copy() for b in t.network.biases]
 
 
 def same_state(s: TrainingSession):

@@ -13,15 +13,7 @@ from nnviz.model.session import TrainingSession
 from nnviz.model.core.timeline import DEFAULT_RECENT, Timeline
 from nnviz.model.lessons import CONV_SPEC, get_lesson
 
-
-def weights(t):
-    return [w.copy() for w in t.network.weights] + [b.copy() for b in t.network.biases]
-
-
-def assert_same(a, b):
-    assert len(a) == len(b)
-    for x, y in zip(a, b):
-        np.testing.assert_array_equal(x, y)
+from tests.parameters import assert_same, weights
 
 
 def session(lesson="conv", seed=0) -> TrainingSession:

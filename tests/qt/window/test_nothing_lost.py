@@ -11,15 +11,11 @@ from nnviz.model.lessons import get_lesson
 from nnviz.model.files.modelfile import SavedModel, save_model
 from tests.qt.conftest import wait_iteration
 
+from tests.parameters import assert_same
+
 
 def status(win):
     return win.statusBar().currentMessage()
-
-
-def assert_same(a, b):
-    assert len(a) == len(b)
-    for x, y in zip(a, b):
-        np.testing.assert_array_equal(x, y)
 
 
 def test_a_lesson_left_comes_back_as_it_was_with_the_learners_examples(qtbot, make_window):
