@@ -55,6 +55,8 @@ def main(lesson: str | None = None, model=None, quit_after: float | None = None,
     failed = []
     win.controller.reported.connect(lambda report: isinstance(report, Refused) and failed.append(report))
     wait_until(lambda: win.frames.frames_rendered > 0 or failed, FIRST_FRAME_WAIT_MS)
+    if win.frames.frames_rendered:  # here, not only at startup's next poll: the frame came first
+        startup.mark("first_frame")
     card.close_when_painted(win)
     startup.mark("window_shown")
     win.show()
