@@ -325,6 +325,13 @@ def report(name, counts):
     return total, by_kind
 
 
+def every_kind_ran(by_kind, kinds_) -> bool:
+    """Each mutation kind was tried. Not a count: Hypothesis runs a kind for its share of the
+    profile's max_examples or until it has drawn every distinct case (dropping one of three members
+    has three), so a random (thorough) run can end a kind early, and 1,000 is a ceiling."""
+    return set(by_kind) == set(kinds_) and all(by_kind[k] > 0 for k in kinds_)
+
+
 def small_history():
     """A History with steps, health records and evaluations: what a saved file carries."""
     h = History()
