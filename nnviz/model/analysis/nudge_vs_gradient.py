@@ -28,6 +28,8 @@ import numpy as np
 
 from ..data.datasets import SIGN, Dataset
 from ..errors import SettingsError
+from ..core.functions import ACTIVATIONS, per_example_loss
+from ..core.network import Network
 from ..core.networks import NetworkLike
 from ..core.nudge import _choose, _probe
 
@@ -124,14 +126,18 @@ def compare_neuron(net: NetworkLike, X: np.ndarray, Y: np.ndarray, loss: str, la
     b_one = work.biases[layer - 1][neuron:neuron + 1]
     with np.errstate(all="ignore"):  # a diverged network compares as inf/NaN, not a warning storm
         base, dW, db = work.gradients(X, Y, loss)
-        up, down = _probe(work, w_row, X, Y, loss, step)
-        parts_up, parts_down = [up], [down]
         grad = [dW[layer - 1][neuron].astype(np.float64)]
         if work.bias:
-            up_b, down_b = _probe(work, b_one, X, Y, loss, step)
-            parts_up.append(up_b), parts_down.append(down_b)
             grad.append(db[layer - 1][neuron:neuron + 1].astype(np.float64))
-        loss_up, loss_down = np.concatenate(parts_up), np.concatenate(parts_down)
+        if work.is_plain:  # the probes' own batch loss: a probe that changes nothing equals it exactly
+            base, loss_up, loss_down = probe_neuron(work, X, Y, loss, layer, neuron, step)
+        else:
+            up, down = _probe(work, w_row, X, Y, loss, step)
+            parts_up, parts_down = [up], [down]
+            if work.bias:
+                up_b, down_b = _probe(work, b_one, X, Y, loss, step)
+                parts_up.append(up_b), parts_down.append(down_b)
+            loss_up, loss_down = np.concatenate(parts_up), np.concatenate(parts_down)
         # the same rule the trainer's nudge iteration uses, on the same base loss
         nudge = _choose(base, loss_up, loss_down, step, np.float64)
         gradient = np.concatenate(grad)
@@ -141,6 +147,53 @@ def compare_neuron(net: NetworkLike, X: np.ndarray, Y: np.ndarray, loss: str, la
     return Comparison(layer, neuron, float(step), float(learning_rate), w_row.size, float(base),
                       loss_up, loss_down, nudge, gradient, gradient_step,
                       after_nudges, after_gradient)
+
+
+#: rows of probed examples run through the layers above at once (× the widest layer: ~8 MB of float32)
+PROBE_ROWS = 2_000_000
+
+
+def probe_neuron(net: Network, X: np.ndarray, Y: np.ndarray, loss: str, layer: int, neuron: int,
+                 step: float) -> tuple[float, np.ndarray, np.ndarray]:
+    """(batch loss, loss_up, loss_down), the last two float64 (P,): the batch loss with each of the neuron's P parameters (its
+    weights, then its bias if any) moved by +step and by −step, the others held — the nudge
+    method's probes, all at once.
+
+    Moving weight j of neuron k in layer L moves only ``z_L[:, k]``, and only for the examples
+    whose input j is not 0, by ±step · a_{L−1}[:, j] (the bias: every example, by ±step). So one
+    forward pass serves every probe: only the (probe, example) pairs that change are run through
+    the layers above, and each probe's loss is the batch loss plus what its changed examples add.
+    A weight whose input is 0 for every example keeps the batch loss exactly, up and down alike
+    (a tie: the nudge stays). On mnist's 785 first-layer parameters this is ~10× faster than
+    probing one parameter at a time (``core.nudge``), so the Explore tab never holds the window.
+    """
+    zs, acts = net.forward_full(X)
+    dtype, n = net.dtype, len(X)
+    a_in = acts[layer - 1]
+    shifts = np.concatenate([a_in.T, np.ones((1, n), dtype)]) if net.bias else a_in.T
+    shifts = np.ascontiguousarray(shifts, dtype=dtype) * dtype.type(step)  # (P, batch)
+    base_rows = per_example_loss(net.output, loss, zs[-1], acts[-1], Y).astype(np.float64)
+    base = base_rows.mean()
+    which, example = np.nonzero(shifts)  # the (probe, example) pairs that change
+    z_layer, Y = zs[layer - 1], np.asarray(Y)
+    chunk = max(1, PROBE_ROWS // max(net.sizes[layer:]))
+    out = []
+    for sign in (1, -1):
+        added = np.zeros(len(shifts), dtype=np.float64)
+        for first in range(0, len(which), chunk):
+            p, i = which[first:first + chunk], example[first:first + chunk]
+            z = z_layer[i]  # a copy: fancy indexing
+            z[:, neuron] += sign * shifts[p, i]
+            a = ACTIVATIONS[net.layer_activation(layer - 1)](z.copy())
+            for k in range(layer, net.n_layers):  # the layers above, as the forward pass runs them
+                z = a @ net.weights[k].T
+                if net.bias:
+                    z += net.biases[k]
+                a = ACTIVATIONS[net.layer_activation(k)](z.copy())
+            rows = per_example_loss(net.output, loss, z, a, Y[i]).astype(np.float64)
+            added += np.bincount(p, weights=rows - base_rows[i], minlength=len(shifts))
+        out.append(base + added / n)
+    return float(base), out[0], out[1]
 
 
 def _loss_after(work: NetworkLike, X, Y, loss: str, layer: int, neuron: int, change: np.ndarray) -> float:

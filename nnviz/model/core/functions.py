@@ -107,6 +107,18 @@ def _log_sigmoid(z: np.ndarray) -> np.ndarray:
     return -np.logaddexp(0, -z)
 
 
+def _cross_entropy_terms(output: str, z: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """What each example adds to the cross-entropy: (n, k) per output for sigmoid outputs (binary
+    CE), else (n,): softmax (or linear read as logits), −log p of the label = logsumexp(z) − z_y."""
+    n, k = z.shape
+    if output == "sigmoid":
+        t = one_hot(y, k, z.dtype)
+        return -(t * _log_sigmoid(z) + (1 - t) * _log_sigmoid(-z))
+    zmax = z.max(axis=1, keepdims=True)
+    lse = zmax[:, 0] + np.log(np.exp(z - zmax).sum(axis=1))
+    return lse - z[np.arange(n), y]
+
+
 def _cross_entropy(output: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """softmax -> categorical CE (the fused gradient p - y); sigmoid -> per-output binary CE
     (also a - y); linear -> the outputs are logits of a softmax, as in most libraries.
@@ -118,12 +130,9 @@ def _cross_entropy(output: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> 
     rows = np.arange(n)
     if output == "sigmoid":
         t = one_hot(y, k, a.dtype)
-        value = -(t * _log_sigmoid(z) + (1 - t) * _log_sigmoid(-z)).sum() / n
+        value = _cross_entropy_terms(output, z, y).sum() / n
         return float(value), (a - t) / n
-    # softmax (or linear read as logits): log p = z - logsumexp(z)
-    zmax = z.max(axis=1, keepdims=True)
-    lse = zmax[:, 0] + np.log(np.exp(z - zmax).sum(axis=1))
-    value = (lse - z[rows, y]).mean()
+    value = _cross_entropy_terms(output, z, y).mean()
     p = a if output == "softmax" else ACTIVATIONS["softmax"](np.array(z, copy=True))
     delta = p.copy()
     delta[rows, y] -= 1
@@ -137,7 +146,7 @@ def _mse(output: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> tuple[floa
     n, k = a.shape
     t = _targets(y, k, a.dtype)
     diff = a - t
-    value = float((diff * diff).mean())
+    value = float((diff * diff).mean())  # = per_example_loss(…).mean(), summed in another order
     delta = diff * (2.0 / (n * k))
     if output == "softmax":
         # Softmax couples its outputs: dL/dz = p * (g - <g, p>).
@@ -176,3 +185,15 @@ def _targets(y: np.ndarray, k: int, dtype) -> np.ndarray:
     if y.ndim == 1 and np.issubdtype(y.dtype, np.integer) and k > 1:
         return one_hot(y, k, dtype)
     return y.reshape(-1, k).astype(dtype, copy=False)
+
+
+def per_example_loss(output: str, loss: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """(n,) float: each example's loss, whose mean is ``output_loss_and_delta``'s batch loss (up to
+    rounding), for scoring many variants of a network in one pass (the nudge probes)."""
+    if loss == "cross_entropy":
+        terms = _cross_entropy_terms(output, z, np.asarray(y))
+        return terms.sum(axis=1) if terms.ndim == 2 else terms
+    if loss == "mse":
+        diff = a - _targets(y, a.shape[1], a.dtype)
+        return (diff * diff).mean(axis=1)
+    raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")

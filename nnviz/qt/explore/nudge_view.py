@@ -18,10 +18,10 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLabel, QPushButton,
-                               QSizePolicy, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QSizePolicy, QSplitter, QTableView, QVBoxLayout, QWidget)
 
 from ...model.analysis.nudge_vs_gradient import (Comparison, compare_snapshot, map_shape, neuron_name, parameter_name,
                                        training_sample)
@@ -174,15 +174,24 @@ class NudgeView(ExplorePanel):
         self.hover.setWordWrap(True)
         self.hover.setStyleSheet("color: #444;")
 
-        self.table = QTableWidget(0, len(COLUMNS))
+        # A view over the comparison's arrays: rows are formatted only when drawn, and the columns
+        # are sized once. A QTableWidget with ResizeToContents re-measured every column on each of
+        # mnist's 785 × 7 cells, and held the window for minutes.
+        self.rows = ComparisonRows(self)
+        self.table = QTableView()
+        self.table.setModel(self.rows)
         self.table.setObjectName("nudgeTable")
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        for col, tip in enumerate(TOOLTIPS):
-            self.table.horizontalHeaderItem(col).setToolTip(tip)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.Interactive)
+        for col, sample in enumerate(("pixel row 27, col 27", "0.00000", "0.00000", "+0.0000", "+0.0000e-00",
+                                      "+0.0000e-00", "✓ same way")):
+            header.resizeSection(col, max(self.table.fontMetrics().horizontalAdvance(text) for text in
+                                          (sample, COLUMNS[col])) + 18)
+        header.setStretchLastSection(True)
         self.table.setAlternatingRowColors(False)
         self.table.setWordWrap(False)
 
@@ -386,41 +395,18 @@ class NudgeView(ExplorePanel):
             CellNumbers(p, shape, (40, 40, 40) if i == 2 else (255, 255, 255)) for i, p in enumerate(self.map_plots)]
 
     def _fill_table(self, c: Comparison) -> None:
-        t = self.table
-        t.setSortingEnabled(False)
-        t.setRowCount(c.n_params)
         # a big neuron (784 weights) lists its steepest weights first; a small one in order
         order = (np.arange(c.n_params) if c.n_params <= VALUES_UP_TO
                  else np.argsort(-np.nan_to_num(np.abs(c.gradient), nan=np.inf), kind="stable"))
         self.table_note.setText("Every parameter, in order:" if c.n_params <= VALUES_UP_TO else
                                 f"All {c.n_params} parameters, steepest gradient (largest |∂L/∂w|) first:")
-        agree = self.agreement(c)
-        shape = self.dataset.image_shape
-        for row, j in enumerate(order):
-            values = (c.loss_up[j], c.loss_down[j], c.nudge[j], c.gradient[j], c.gradient_step[j])
-            texts = (parameter_name(c.layer, j, c.n_weights, shape), _num(values[0]), _num(values[1]),
-                     _signed(values[2]), _signed(values[3]), _signed(values[4]),
-                     ("✓ same way" if agree[j] == SAME else "✗ opposite" if agree[j] == OPPOSITE
-                      else "— stayed"))
-            colour = AGREE_ROW if agree[j] == SAME else DISAGREE_ROW if agree[j] == OPPOSITE else None
-            for col, text in enumerate(texts):
-                item = t.item(row, col)
-                if item is None:
-                    item = QTableWidgetItem()
-                    t.setItem(row, col, item)
-                item.setText(text)
-                item.setData(Qt.UserRole, int(j))
-                if 1 <= col <= 5:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                item.setBackground(QBrush(colour) if colour is not None else QBrush())
+        self.rows.show(c, order, self.agreement(c), self.dataset.image_shape)
 
     # -- reading back (tests, hover) ----------------------------------------------
 
     def table_rows(self) -> list[tuple[int, list[str]]]:
         """(parameter index, the row's texts) for every table row, top to bottom."""
-        t = self.table
-        return [(t.item(r, 0).data(Qt.UserRole), [t.item(r, c).text() for c in range(t.columnCount())])
-                for r in range(t.rowCount())]
+        return [(self.rows.parameter(r), self.rows.texts(r)) for r in range(self.rows.rowCount())]
 
     def _on_hover(self, pos) -> None:
         c = self.comparison
@@ -447,3 +433,57 @@ class NudgeView(ExplorePanel):
                 f"(now {_num(c.base_loss)}) → nudge keeps {_signed(c.nudge[j])}; "
                 f"∂L/∂w = {_signed(c.gradient[j])}, "
                 f"gradient step {_signed(c.gradient_step[j])} — {how}.")
+
+
+class ComparisonRows(QAbstractTableModel):
+    """The table's rows: one per parameter of the compared neuron, in ``order``, each formatted
+    only when the view asks for it (what is on screen), never all 785 up front."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._c, self._order, self._agree, self._shape = None, np.zeros(0, int), np.zeros(0, int), None
+
+    def show(self, c: Comparison, order: np.ndarray, agree: np.ndarray, image_shape) -> None:
+        self.beginResetModel()
+        self._c, self._order, self._agree, self._shape = c, np.asarray(order), agree, image_shape
+        self.endResetModel()
+
+    def rowCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(self._order)
+
+    def columnCount(self, parent=None) -> int:
+        return 0 if parent is not None and parent.isValid() else len(COLUMNS)
+
+    def parameter(self, row: int) -> int:
+        return int(self._order[row])
+
+    def texts(self, row: int) -> list[str]:
+        c, j = self._c, self.parameter(row)
+        a = self._agree[j]
+        return [parameter_name(c.layer, j, c.n_weights, self._shape), _num(c.loss_up[j]), _num(c.loss_down[j]),
+                _signed(c.nudge[j]), _signed(c.gradient[j]), _signed(c.gradient_step[j]),
+                "✓ same way" if a == SAME else "✗ opposite" if a == OPPOSITE else "— stayed"]
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid() or self._c is None:
+            return None
+        row, col = index.row(), index.column()
+        if role == Qt.DisplayRole:
+            return self.texts(row)[col]
+        if role == Qt.UserRole:
+            return self.parameter(row)
+        if role == Qt.TextAlignmentRole and 1 <= col <= 5:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.BackgroundRole:
+            a = self._agree[self.parameter(row)]
+            return QBrush(AGREE_ROW) if a == SAME else QBrush(DISAGREE_ROW) if a == OPPOSITE else None
+        return None
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if orientation != Qt.Horizontal:
+            return None
+        if role == Qt.DisplayRole:
+            return COLUMNS[section]
+        if role == Qt.ToolTipRole:
+            return TOOLTIPS[section]
+        return None

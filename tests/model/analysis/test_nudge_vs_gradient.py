@@ -8,7 +8,7 @@ from nnviz.model.data.datasets import smile
 from nnviz.model.errors import SettingsError
 from nnviz.model.lessons import get_lesson, load_dataset
 from nnviz.model.core.network import Network
-from nnviz.model.core.nudge import nudge_deltas
+from nnviz.model.core.nudge import _probe, nudge_deltas
 
 
 def smile_states():
@@ -149,3 +149,21 @@ def test_snapshot_comparison_uses_the_lessons_settings_and_a_fixed_sample():
     d = load_dataset("smile")
     assert training_sample(d, 256)[0] is d.x_train
     assert len(smile().x_train) == 4
+
+
+@pytest.mark.parametrize("layer, loss, output", [(1, "cross_entropy", "softmax"), (2, "cross_entropy", "sigmoid"),
+                                                 (3, "mse", "linear"), (1, "mse", "softmax")])
+def test_all_probes_at_once_equal_one_at_a_time_and_a_zero_input_stays(layer, loss, output):
+    rng = np.random.default_rng(4)
+    X = rng.random((20, 6)).astype(np.float32)
+    X[:, 2] = 0  # an input that is 0 for every example: its weights cannot change the loss
+    Y = rng.integers(0, 3, 20) if loss == "cross_entropy" else rng.random((20, 3)).astype(np.float32)
+    net = Network([6, 5, 4, 3], hidden="tanh", output=output, seed=2)
+    c = compare_neuron(net, X, Y, loss, layer, 1, 0.4, 0.1)
+    one_by_one = net.copy()
+    up, down = _probe(one_by_one, one_by_one.weights[layer - 1][1], X, Y, loss, 0.4)
+    up_b, down_b = _probe(one_by_one, one_by_one.biases[layer - 1][1:2], X, Y, loss, 0.4)
+    np.testing.assert_allclose(c.loss_up, np.append(up, up_b), rtol=1e-5)
+    np.testing.assert_allclose(c.loss_down, np.append(down, down_b), rtol=1e-5)
+    if layer == 1:
+        assert c.loss_up[2] == c.loss_down[2] == c.base_loss and c.nudge[2] == 0
