@@ -426,3 +426,13 @@ def test_saving_then_opening_a_model_keeps_the_epoch_progress(tmp_path):
     again.load_model(str(tmp_path / "m.npz"))
     assert again.trainer.epoch == 1 and again.trainer.epoch_progress == pytest.approx(s.trainer.epoch_progress)
     assert again.snapshot().epoch_progress == pytest.approx(s.trainer.epoch_progress, abs=1e-12)
+
+
+def test_a_paused_snapshot_carries_its_test_accuracy_measured_on_the_training_thread():
+    s = session("digits")
+    s.step(30)
+    snap = s.snapshot()
+    ds = s.trainer.dataset
+    right = np.argmax(snap.network().predict(ds.x_test), axis=1) == ds.y_test
+    assert snap.accuracy == pytest.approx(right.mean(), abs=1e-12) and 0.1 < snap.accuracy <= 1
+    assert s.snapshot(running=True).accuracy is None  # while running the window shows no stale number

@@ -73,6 +73,7 @@ class Snapshot:
     shapes: tuple[tuple[int, ...], ...] | None = None  # each layer's output shape, the input first
     layer_types: tuple[str, ...] | None = None  # "input", then "conv", "maxpool", "flatten", "dense"
     is_mlp: bool = True  # a plain stack of dense layers (``network()`` is a Network)
+    accuracy: float | None = None  # of these weights on the whole test split (None while running, or none)
 
     @property
     def rewound(self) -> bool:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar
 
 from ...model.analysis.health import network_health
 from ...model.core.messages import counter_texts
-from ...model.data.datasets import SIGN, correct, exactly_right
+from ...model.data.datasets import SIGN, exactly_right
 from ..graphics.plot_style import fix_label_size
 from ..graphics.view_protocol import Frame, LessonView
 
@@ -193,17 +193,17 @@ class FrameRenderer(QObject):
         self.update_inference()
 
     def _measure(self, snap, ds):
-        """(test accuracy of the shown weights or None while running, (exact, n) or None)."""
+        """(test accuracy of the shown weights or None while running, (exact, n) or None). The
+        accuracy comes measured with the snapshot (the training thread's work); only the smile's
+        few training faces are checked here."""
         if self._scores[0] is snap:
             return self._scores[1:]
-        net, running = snap.network(), self.controller.running
-        accuracy = exact = None
-        with np.errstate(all="ignore"):
-            if not running and len(ds.x_test):
-                accuracy = float(correct(ds.task, net.predict(ds.x_test), ds.y_test).mean())
-            if ds.task == SIGN and len(ds.x_train) <= EXACT_LIMIT:
-                right = exactly_right(net.predict(ds.x_train), ds.y_train)
-                exact = (int(right.sum()), len(right))
+        accuracy = None if self.controller.running else snap.accuracy
+        exact = None
+        if ds.task == SIGN and len(ds.x_train) <= EXACT_LIMIT:
+            with np.errstate(all="ignore"):
+                right = exactly_right(snap.network().predict(ds.x_train), ds.y_train)
+            exact = (int(right.sum()), len(right))
         self._scores = (snap, accuracy, exact)
         return accuracy, exact
 
