@@ -4,7 +4,9 @@
 - frames per second the display timer actually rendered while training;
 - the longest stall of the GUI event loop while running (a 5 ms probe timer);
 - latency from one mouse-move event on the editor to the views and readout updated;
-- time to refresh every view from one snapshot.
+- time to refresh every view from one snapshot;
+- the freeze matrix (``freeze_matrix.py``): the longest event-loop gap for every lesson × Explore
+  tab × learner action, on a 1366×768 window (target: 100 ms each).
 
 The machine may be shared, so the load changes from second to second. Each repeat
 therefore measures headless and in-app training back to back (same process, same
@@ -24,6 +26,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from ..model.lessons import get_lesson
+from .freeze_matrix import format_matrix, walk
 from .offscreen import open_window, train_in_window, wait_until
 
 
@@ -171,6 +174,14 @@ def run_gui_bench(seconds: float = 1.0, repeats: int = REPEATS) -> dict:
                      f"longest GUI stall {r['longest_stall_ms']:.1f} ms (worst {r['longest_stall_ms_worst']:.1f}); "
                      f"refresh all views {r['refresh_all_views_ms_median']:.2f} ms (median); mouse move → views "
                      f"{r['mouse_move_to_views_ms_median']:.2f} ms median, {r['mouse_move_to_views_ms_p95']:.2f} ms p95")
+    app, win = open_window("smile", 1366, 768)  # the laptop screen the matrix is judged on
+    try:
+        gaps = walk(app, win, run_seconds=2.0)
+    finally:
+        win.close()
+    result["freeze_matrix"] = {" / ".join(k): round(v, 1) for k, v in gaps.items()}
+    result["freeze_matrix_worst_ms"] = round(max(gaps.values()), 1)
+    lines.append(format_matrix(gaps))
     try:
         load = os.getloadavg()
         result["load_average"] = list(load)

@@ -17,8 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
-from ...model.analysis.nudge_vs_gradient import training_sample
-from ...model.analysis.lr_probe import PROBE_SAMPLE, VERDICTS, LrProbe, probe_snapshot
+from ...model.analysis.lr_probe import VERDICTS, LrProbe, probe_snapshot
 
 from .panel import ExplorePanel
 from ..graphics.plot_style import plain_axes
@@ -155,7 +154,7 @@ class LrProbeView(ExplorePanel):
         self._draw(snap, self.probe)
 
     def _draw(self, snap, p: LrProbe) -> None:
-        n = len(training_sample(self.dataset, PROBE_SAMPLE)[0])
+        n = p.n_examples
         batch = (f"all {n} training examples" if n == len(self.dataset.x_train)
                  else f"a fixed sample of {n} training examples")
         nudge = (" This lesson trains by <b>nudging</b>, which has no learning rate: the probe shows what "

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nnviz.model.lessons import get_lesson
-from nnviz.model.analysis.lr_probe import (PROBE_SAMPLE, default_rates, loss_after_step, probe_learning_rates,
+from nnviz.model.analysis.lr_probe import (CONV_PROBE_SAMPLE, PROBE_SAMPLE, default_rates, loss_after_step, probe_learning_rates,
                                   probe_snapshot)
 from nnviz.model.analysis.nudge_vs_gradient import training_sample
 from nnviz.model.core.network import Network
@@ -82,3 +82,12 @@ def test_verdicts_on_mnist_sample_and_network_unchanged():
     assert p.verdict() in ("good", "crawls")
     over = probe_learning_rates(t.network, X, Y, "cross_entropy", 100.0)
     assert over.verdict() in ("overshoots", "explodes")
+
+
+def test_a_conv_stack_is_probed_on_a_smaller_fixed_sample_and_says_so():
+    t = get_lesson("conv").build(seed=0)
+    t.step()
+    p = probe_snapshot(t.snapshot(lesson="conv"), t.dataset)
+    X, Y = training_sample(t.dataset, CONV_PROBE_SAMPLE)
+    assert p.n_examples == len(X) == CONV_PROBE_SAMPLE < PROBE_SAMPLE
+    assert p.base_loss == pytest.approx(t.network.loss(X, Y, "cross_entropy"), rel=1e-6)
