@@ -64,6 +64,9 @@ class LessonGuide(QWidget):
         self.text_label = QLabel("")
         self.text_label.setObjectName("guideText")
         self.text_label.setWordWrap(True)
+        # a step's text is plain prose: escaped into a label that guesses the format, an apostrophe
+        # showed as "&#x27;"
+        self.text_label.setTextFormat(Qt.PlainText)
         self.text_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.status_label = QLabel("")
         self.status_label.setObjectName("guideStatus")
@@ -234,7 +237,7 @@ class LessonGuide(QWidget):
                                     "step to read it once more.")
             self.status_label.setText("")
         else:
-            self.text_label.setText(html.escape(step.text))
+            self.text_label.setText(step.text)
             self.status_label.setText(self._status(step, p.done[p.current]))
         self.status_label.setVisible(bool(self.status_label.text()))
         self.back_button.setEnabled(p.current > 0)

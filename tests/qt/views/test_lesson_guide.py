@@ -192,3 +192,13 @@ def test_highlight_brings_a_tabbed_dock_forward(qtbot):
     assert h.show(win, "backPanel", seconds=0)
     qtbot.waitUntil(lambda: h.showing and not back.visibleRegion().isEmpty())
     h.clear()
+
+
+@pytest.mark.parametrize("lesson", ["smile", "mnist", "digits"])
+def test_every_step_reads_as_written_with_no_markup_showing(panel, lesson):
+    guide = builtin_guide(lesson)
+    panel.set_guide(guide)
+    for i, step in enumerate(guide.steps):
+        panel.go(i)
+        # what the label shows is the step's own text ("A sigmoid's slope", not "sigmoid&#x27;s")
+        assert panel.text_label.textFormat() == Qt.PlainText and panel.text_label.text() == step.text
