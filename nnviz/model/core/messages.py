@@ -41,6 +41,8 @@ def divergence_message(info: Diverged) -> tuple[str, str]:
 SETTING_NAMES = {"learning_rate": "the learning rate", "batch_size": "the batch size", "optimizer": "the optimizer",
                  "momentum": "the momentum", "l2": "the L2 strength", "dropout": "dropout",
                  "method": "the training method", "nudge_step": "the nudge step", "loss": "the loss function"}
+#: a loss setting's name in a sentence ("… cross-entropy loss now 2.41")
+LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "mean squared error"}
 #: what replaced a run that Undo brings back, for "Undo …" / "Redo …"
 UNDO_NAMES = {"reset": "reset", "rebuild": "rebuild", "open": "opening the file",
               "continue": "continuing from an earlier iteration", "restart": "starting afresh"}

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QGridLayout, QHeaderView, QLab
 from ...model.analysis.nudge_vs_gradient import (Comparison, compare_snapshot, map_shape, neuron_name, parameter_name,
                                        training_sample)
 
+from ...model.core.messages import LOSS_NAMES
 from ..graphics.step_box import StepBox
 from .panel import ExplorePanel
 from ..graphics.scrolling import scrolling_column
@@ -309,9 +310,10 @@ class NudgeView(ExplorePanel):
         what = f"{c.n_weights} incoming weights" + (" + its bias" if c.has_bias else "")
         whole = " — the whole network" if len(snap.sizes) == 2 and snap.sizes[-1] == 1 else ""
         who = neuron_name(snap.sizes, d.class_names, d.task, c.layer, c.neuron)
+        loss = snap.settings.get("loss", "")
         self.header.setText(
             f"<b>{who[0].upper() + who[1:]}</b>: {what}{whole}. "
-            f"Batch: {batch}. Iteration {snap.iteration}; {snap.settings.get('loss', '')} loss now "
+            f"Batch: {batch}. Iteration {snap.iteration}; {LOSS_NAMES.get(loss, loss)} loss now "
             f"<b>{_num(c.base_loss)}</b>; learning rate {c.learning_rate:g}. "
             f"Click a neuron in the weight panel to compare another.")
         stayed = c.n_params - c.n_moved

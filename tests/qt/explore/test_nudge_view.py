@@ -118,6 +118,7 @@ def test_selected_neuron_in_mnist_uses_a_fixed_sample_and_lists_steepest_first(v
             assert colour == DISAGREE_ROW and texts[6] == "✗ opposite"
     assert map_shape(2, 16, (28, 28)) == (4, 4) and v.map_images[0].image.shape == (4, 4)
     assert "Hidden layer 2, neuron 3" in v.header.text()
+    assert "cross-entropy loss now" in v.header.text() and "cross_entropy" not in v.header.text()  # no internal name
     v.select_neuron(1, 7)
     rows = v.table_rows()
     grads = np.abs(v.comparison.gradient)
