@@ -38,10 +38,14 @@ class SafetyController(QObject):
         super().__init__(parent)
         self.controller, self.notice, self.undo_action = controller, notice, undo_action
         self.say, self.tell, self.reset = say, tell, reset
+        self._told = False  # the panel's line says training blew up or diverged
         undo_action.setEnabled(False)  # until the session says there is something to undo
         controller.reported.connect(self.on_report)
 
     def on_report(self, report: Report) -> None:
+        if self._told and isinstance(report, (Continued, Undone, Replaced, LessonChanged)):
+            self.tell("", False)  # that run is not the one on screen any more: its alarm is stale
+            self._told = False
         match report:
             case UndoAvailable(what=what, redo=redo):
                 self.undo_action.setText(undo_text(what, redo))
@@ -72,6 +76,7 @@ class SafetyController(QObject):
         actions = [(label, lambda: self.roll_back(info))] if label else []
         self.notice.show_notice(text, actions + [("Reset", self.reset)])
         self.tell(short, True)
+        self._told = True
         self.say(f"Training blew up at iteration {info.iteration:,}", NOTICE_MS)
 
     def roll_back(self, info: BlowUp) -> None:
@@ -87,4 +92,5 @@ class SafetyController(QObject):
                    ] if back is not None and back != kept else []
         self.notice.show_notice(text, actions + [("Reset", self.reset)])
         self.tell(short, True)
+        self._told = True
         self.say(f"Training diverged at iteration {info.iteration:,}", NOTICE_MS)
