@@ -144,6 +144,7 @@ class PixelEditor(LessonView, QWidget):
         # 28×28 lessons paint through MNIST's preprocessing by default: the network was trained on
         # digits cropped, scaled and centred that way, and reads raw strokes badly (a 7 as "2")
         self._preprocess = True
+        self._back_on_clear = False  # load_input switched preprocessing off; clear() switches it on
         self._last_revision = -1
         self._lesson_key, self._kept = None, {}  # each lesson's canvas while another is shown
         self._cached = None
@@ -266,7 +267,21 @@ class PixelEditor(LessonView, QWidget):
         if self.canvas.set_image(np.clip(arr, 0, 1)):
             self._on_edit()
 
+    def load_input(self, arr) -> bool:
+        """An image the network must read exactly as it is (a dataset image, already prepared the
+        way its dataset's are): put on the grid with MNIST preprocessing switched off, else it would
+        be cropped and centred a second time. Clearing the grid to paint afresh switches it back on.
+        True when preprocessing was on (the caller says so)."""
+        was = self._preprocess
+        if was:
+            self.set_preprocess(False)
+            self._back_on_clear = True
+        self.set_image(arr)
+        return was
+
     def clear(self):
+        if self._back_on_clear:  # a fresh drawing: preprocessed again, as before the image came in
+            self.set_preprocess(True)
         self._apply(self.canvas.clear)
 
     def invert(self):
@@ -285,6 +300,7 @@ class PixelEditor(LessonView, QWidget):
 
     def set_preprocess(self, on: bool):
         """MNIST preprocessing of the network input; only meaningful (and allowed) on 28×28."""
+        self._back_on_clear = False  # the learner's choice (or the grid's) stands from now on
         self._preprocess = bool(on) and self._mnist_grid()
         if self.preprocess_box.isChecked() != self._preprocess:
             self.preprocess_box.setChecked(self._preprocess)

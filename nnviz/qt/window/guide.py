@@ -182,5 +182,5 @@ class GuideController(LessonView, QObject):
 
     def _paint(self, x) -> None:
         ed = self.v.pixel_editor
-        ed.set_image(np.asarray(x, dtype=np.float32).reshape(ed.canvas.shape))
+        ed.load_input(np.asarray(x, dtype=np.float32).reshape(ed.canvas.shape))  # a dataset image, as is
         self.v.raise_dock("pixelEditor")

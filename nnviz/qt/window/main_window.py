@@ -47,6 +47,8 @@ from .safety import SafetyController
 
 SESSION_AUTOSAVE_MS = 30_000
 STATUS_MS = 6000  # how long a one-line status message stays
+#: said when a dataset image came into the editor with MNIST preprocessing on: it is switched off
+PREPROCESSING_OFF = " (MNIST preprocessing switched off: the image is already prepared, the network reads it as is)"
 
 
 class MainWindow(QMainWindow):
@@ -336,9 +338,9 @@ class MainWindow(QMainWindow):
 
     @Slot(object, str)
     def _load_example(self, x, label):
-        self.pixel_editor.set_image(np.asarray(x, dtype=np.float32))
+        off = self.pixel_editor.load_input(np.asarray(x, dtype=np.float32))
         self.docks["pixelEditor"].raise_()
-        self.show_status(f"Loaded an example labelled {label} into the editor")
+        self.show_status(f"Loaded an example labelled {label} into the editor{PREPROCESSING_OFF if off else ''}")
 
     @Slot(object)
     def _load_input(self, x):
@@ -347,9 +349,10 @@ class MainWindow(QMainWindow):
         x = np.asarray(x, dtype=np.float32).reshape(-1)
         if x.size != h * w:
             return
-        self.pixel_editor.set_image(x.reshape(h, w))
+        off = self.pixel_editor.load_input(x.reshape(h, w))
         self.docks["pixelEditor"].raise_()
-        self.show_status("Loaded into the editor: paint on it and watch the answer change")
+        self.show_status("Loaded into the editor: paint on it and watch the answer change"
+                         f"{PREPROCESSING_OFF if off else ''}")
 
     def _show_recent(self, paths: list):
         self.recent_menu.clear()

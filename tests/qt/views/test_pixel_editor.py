@@ -253,3 +253,22 @@ def test_the_painting_is_a_frozen_value_that_changes_only_with_the_drawing(edito
     editor.undo()
     editor.redo()
     assert editor.painting().key not in (blank.key, drawn.key)
+
+
+def test_a_dataset_image_goes_into_the_network_exactly_and_clearing_paints_afresh(editor):
+    from nnviz.model.lessons import load_dataset
+
+    editor.set_grid(28, 28, binary=False)
+    assert editor.preprocess_box.isChecked()
+    image = load_dataset("mnist").x_test[580].reshape(28, 28)
+    assert editor.load_input(image) is True  # it was on: the caller says it went off
+    np.testing.assert_array_equal(editor.painting().pixels, image)  # not cropped and centred again
+    assert not editor.preprocess_box.isChecked()
+    drag(editor, [(3, 3), (3, 8)])  # painting on the loaded image keeps it as it is
+    assert not editor.preprocess_box.isChecked()
+    editor.clear()  # a fresh drawing: preprocessed, as before the image came in
+    assert editor.preprocess_box.isChecked()
+    editor.load_input(image)
+    editor.set_preprocess(False)  # the learner's own choice stands
+    editor.clear()
+    assert not editor.preprocess_box.isChecked()
