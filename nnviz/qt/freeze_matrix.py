@@ -18,7 +18,7 @@ from typing import Callable
 
 from PySide6.QtCore import QEventLoop, Qt, QTimer
 
-from ..model.core.reports import Refused, Report
+from ..model.core.reports import Opened, OpenFailed, Refused, Report
 from ..model.files.modelfile import save_model
 from ..model.files.saved_model import SavedModel
 from ..model.lessons import LESSONS
@@ -187,7 +187,7 @@ class Walk:
             def open_model():
                 n = len(self.reports)
                 win.files.open_model(str(self.model_dir / f"{lesson}.npz"))
-                return lambda: any(type(r).__name__ in ("Opened", "OpenFailed") for r in self.reports[n:])
+                return lambda: any(isinstance(r, (Opened, OpenFailed)) for r in self.reports[n:])
             return open_model
         if name == "switch lesson":
             other = "digits" if lesson != "digits" else "mnist"

@@ -436,3 +436,15 @@ def test_a_paused_snapshot_carries_its_test_accuracy_measured_on_the_training_th
     right = np.argmax(snap.network().predict(ds.x_test), axis=1) == ds.y_test
     assert snap.accuracy == pytest.approx(right.mean(), abs=1e-12) and 0.1 < snap.accuracy <= 1
     assert s.snapshot(running=True).accuracy is None  # while running the window shows no stale number
+
+
+def test_the_test_accuracy_follows_the_weights_shown_and_no_other_change():
+    s = session("digits")
+    s.step(30)
+    first = s.snapshot().accuracy
+    s.change_settings({"learning_rate": 0.02})  # the same weights: the same number
+    assert s.snapshot().accuracy == first
+    s.set_weight(0, 0, 0, 5.0)
+    ds = s.trainer.dataset
+    direct = float((np.argmax(s.trainer.network.predict(ds.x_test), axis=1) == ds.y_test).mean())
+    assert s.snapshot().accuracy == pytest.approx(direct, abs=1e-12)
