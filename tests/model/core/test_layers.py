@@ -284,7 +284,7 @@ def test_spec_fills_in_the_defaults():
         {"type": "dense", "units": 4}, {"type": "dense", "units": 3, "activation": "softmax"}]})
     assert net.spec == stack([1, 6, 6], conv(2, 3), FLAT, {"type": "dense", "units": 4, "activation": "relu"},
                              {"type": "dense", "units": 3}, output="softmax", bias=True)
-    assert set(LAYER_TYPES) == {"conv", "maxpool", "flatten", "dense"}
+    assert set(LAYER_TYPES) == {"conv", "maxpool", "avgpool", "flatten", "dense", "batchnorm"}
 
 
 BAD = [
