@@ -34,7 +34,7 @@ import numpy as np
 
 from ..errors import SettingsError
 from .functions import ACTIVATIONS, DERIVATIVES, LOSSES, output_loss_and_delta
-from .layers import Dense, Layer, normal_spec, parse_spec
+from .layers import Dense, Layer, MaxPool, normal_spec, parse_spec
 from .network import INITS
 
 EVAL_CHUNK = 256  # rows per slice in predict() and loss(): ~2.5× faster than 1024 (cache, page faults)
@@ -69,6 +69,12 @@ class LayerNetwork:
         self.hidden = next((layer.activation for layer in layers[:-1] if layer.activation), "relu")
         #: layer i reads a hidden layer's output through dropout (see gradients)
         self._drops = [i > 0 and isinstance(layer, Dense) for i, layer in enumerate(layers)]
+        #: layer i is a max pool that reads a ReLU layer: on the scratch path (_run with keep_z False)
+        #: that ReLU is applied after the pooling and its derivative before the pool's backward, on
+        #: the size²-times smaller map. Exact: max(relu(z)) = relu(max(z)), and relu' of the window's
+        #: winner is (pooled > 0); where the winners differ (windows with no z > 0) the gradient is 0.
+        self._pool_relu = [i > 0 and type(layer) is MaxPool and layers[i - 1].activation == "relu"
+                           for i, layer in enumerate(layers)]
         #: layer index -> index into weights/biases, None for layers without parameters
         self._param_of: list[int | None] = []
         count = 0
@@ -192,7 +198,10 @@ class LayerNetwork:
 
         keep_z True (the public forward): no scratch, activations C-contiguous. keep_z False: hidden activations overwrite their pre-activations
         (backprop needs only a, and the output layer's z), maps stay batch-last, and
-        with ``work`` the big arrays live in reused scratch (see conv.py).
+        with ``work`` the big arrays live in reused scratch (see conv.py). Also with keep_z
+        False, a ReLU followed by max pooling is applied after the pooling (``_pool_relu``):
+        that layer's activation is then its pre-activation, whose ``> 0`` is ReLU's derivative
+        all the same.
         """
         a = self._check_input(X)
         zs, acts, caches = [], [a], []
@@ -211,6 +220,10 @@ class LayerNetwork:
             if layer.activation is None:
                 # pool / flatten: output and "pre-activation" are the same array
                 a = z = np.ascontiguousarray(z) if keep_z else z
+                if not keep_z and self._pool_relu[i]:
+                    ACTIVATIONS["relu"](z)  # the layer below's ReLU, on the pooled map
+            elif not keep_z and i < last and self._pool_relu[i + 1]:
+                a = z  # its ReLU comes after the pooling
             else:
                 a = ACTIVATIONS[layer.activation](z.copy() if keep_z or i == last else z)
             zs.append(z)
@@ -284,6 +297,8 @@ class LayerNetwork:
             layer, p = self.layers[i], self._param_of[i]
             # delta is dL/dz of layer i here
             w = None if p is None else self.weights[p]
+            if self._pool_relu[i]:  # the ReLU below was applied after this pooling (see _run)
+                DERIVATIVES["relu"](acts[i + 1], delta)
             dx, dw, dbias = layer.backward(delta, caches[i], w, i > 0, self._work[i])
             if p is not None:
                 dW[p] = dw.astype(self.dtype, copy=False)
@@ -293,6 +308,6 @@ class LayerNetwork:
                 if masks[i] is not None:
                     delta *= masks[i]
                 below = self.layers[i - 1].activation
-                if below is not None:
+                if below is not None and not self._pool_relu[i]:
                     DERIVATIVES[below](acts[i], delta)
         return value, dW, db
