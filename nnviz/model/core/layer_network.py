@@ -36,7 +36,7 @@ import numpy as np
 from ..errors import SettingsError
 from .functions import ACTIVATIONS, DERIVATIVES, LOSSES, NEEDS_Z, output_loss_and_delta
 from .input_transform import InputTransform, transform_of
-from .layers import BatchNorm, Dense, Layer, normal_spec, parse_spec
+from .layers import BatchNorm, Dense, Layer, MaxPool, normal_spec, parse_spec
 from .network import INITS
 
 EVAL_CHUNK = 256  # rows per slice in predict() and loss(): ~2.5× faster than 1024 (cache, page faults)
@@ -74,6 +74,12 @@ class LayerNetwork:
         self.hidden = next((layer.activation for layer in layers[:-1] if layer.activation), "relu")
         #: layer i reads a hidden layer's output through dropout (see gradients)
         self._drops = [i > 0 and isinstance(layer, Dense) for i, layer in enumerate(layers)]
+        #: layer i is a max pool that reads a ReLU layer: on the scratch path (_run with keep_z False)
+        #: that ReLU is applied after the pooling and its derivative before the pool's backward, on
+        #: the size²-times smaller map. Exact: max(relu(z)) = relu(max(z)), and relu' of the window's
+        #: winner is (pooled > 0); where the winners differ (windows with no z > 0) the gradient is 0.
+        self._pool_relu = [i > 0 and type(layer) is MaxPool and layers[i - 1].activation == "relu"
+                           for i, layer in enumerate(layers)]
         #: layer index -> index into weights/biases, None for layers without parameters
         self._param_of: list[int | None] = []
         count = 0
@@ -202,7 +208,9 @@ class LayerNetwork:
         keep_z True (the public forward): no scratch, activations C-contiguous. keep_z False: hidden
         activations overwrite their pre-activations (backprop needs only a, and the output layer's
         z — and the z of an activation in ``NEEDS_Z``), maps stay batch-last, and with ``work``
-        the big arrays live in reused scratch (see conv.py).
+        the big arrays live in reused scratch (see conv.py). Also with keep_z False, a ReLU
+        followed by max pooling is applied after the pooling (``_pool_relu``): that layer's
+        activation is then its pre-activation, whose ``> 0`` is ReLU's derivative all the same.
         """
         a = self._check_input(X)
         if self.transform is not None:
@@ -223,6 +231,10 @@ class LayerNetwork:
             if layer.activation is None:
                 # pool / flatten: output and "pre-activation" are the same array
                 a = z = np.ascontiguousarray(z) if keep_z else z
+                if not keep_z and self._pool_relu[i]:
+                    ACTIVATIONS["relu"](z)  # the layer below's ReLU, on the pooled map
+            elif not keep_z and i < last and self._pool_relu[i + 1]:
+                a = z  # its ReLU comes after the pooling
             else:
                 fresh = keep_z or i == last or layer.activation in NEEDS_Z
                 a = ACTIVATIONS[layer.activation](z.copy() if fresh else z, **layer.activation_params)
@@ -297,6 +309,8 @@ class LayerNetwork:
             layer, p = self.layers[i], self._param_of[i]
             # delta is dL/dz of layer i here
             w = None if p is None else self.weights[p]
+            if self._pool_relu[i]:  # the ReLU below was applied after this pooling (see _run)
+                DERIVATIVES["relu"](acts[i + 1], delta)
             dx, dw, dbias = layer.backward(delta, caches[i], w, i > 0, self._work[i])
             if p is not None:
                 dW[p] = dw.astype(self.dtype, copy=False)
@@ -306,6 +320,6 @@ class LayerNetwork:
                 if masks[i] is not None:
                     delta *= masks[i]
                 below = self.layers[i - 1]
-                if below.activation is not None:
+                if below.activation is not None and not self._pool_relu[i]:
                     DERIVATIVES[below.activation](acts[i], delta, z=zs[i - 1], **below.activation_params)
         return value, dW, db
