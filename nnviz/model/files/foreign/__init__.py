@@ -3,8 +3,9 @@
 One entry point, :func:`load_foreign`, chosen by suffix (:data:`FOREIGN_SUFFIXES`;
 ``modelfile.load_model`` sends these suffixes here, so every caller of it opens them):
 
-- ``.pt`` / ``.pth``: a ``torch.save(model.state_dict(), path)`` zip, read without torch
-  (``torch_zip.py``: an allow-listed unpickler, nothing else is ever created);
+- ``.pt`` / ``.pth``: a ``torch.save(model.state_dict(), path)`` zip (``torch_zip.py``) or a file in
+  PyTorch's legacy format from before 1.6 (``torch_legacy.py``), read without torch by an allow-listed
+  unpickler (``torch_pickle.py``): nothing else is ever created;
 - ``.safetensors``: through the safetensors package (``safetensors_file.py``); one nnviz
   wrote carries its spec and opens with no questions;
 - ``.onnx``: the graph is the architecture (``onnx_file.py``; the optional onnx package).
