@@ -101,7 +101,9 @@ class _Chain:
 
     def __init__(self, path: Path, contents: KerasContents):
         self.path, self.contents = path, contents
-        self.keras1 = contents.format.startswith("h5") and contents.keras_version is None
+        version = contents.keras_version
+        # Keras 1.0/1.1 wrote no version; 1.2 did
+        self.keras1 = contents.format.startswith("h5") and (version is None or version.startswith("1."))
         self.groups = dict(contents.groups)
         self.entries: list[dict] = []
         self.params: list[Param] = []
