@@ -124,9 +124,14 @@ class _Chain:
             fail(self.path, f"holds a model of kind {str(kind)[:40]!r}; nnviz opens Sequential models and functional "
                             "models that are one chain of layers")
         body = config.get("config")
-        layers = body if isinstance(body, list) else body["layers"]  # Keras 1 / 2.0: Sequential's list
-        if not isinstance(layers, list) or not layers:
-            fail(self.path, "has a model config without layers")
+        layers = body if isinstance(body, list) else body.get("layers") if isinstance(body, dict) else None
+        if not isinstance(layers, list) or not layers or len(layers) > 1000:  # Keras 1 / 2.0: Sequential's list
+            fail(self.path, "has a model config without a list of layers")
+        for layer in layers:
+            if not isinstance(layer, dict) or not isinstance(layer.get("class_name"), str) \
+                    or not isinstance(layer.get("config") or {}, dict):
+                fail(self.path, "has a layer entry that is not a class name and a config")
+            layer["config"] = layer.get("config") or {}
         if config["class_name"] != "Sequential":
             layers = self._chain(body, layers)
         orders = {str(layer["config"].get("data_format", layer["config"].get("dim_ordering")))
@@ -140,7 +145,7 @@ class _Chain:
 
     def _chain(self, body: dict, layers: list) -> list:
         """A functional model's layers, checked to be one chain: each reads exactly the one before."""
-        names = [layer.get("name") or layer["config"]["name"] for layer in layers]
+        names = [layer.get("name") or layer["config"].get("name") for layer in layers]
         for i, layer in enumerate(layers):
             inbound = _inbound_names(layer.get("inbound_nodes", []))
             if i == 0 and inbound or i > 0 and inbound != [names[i - 1]]:
@@ -149,9 +154,7 @@ class _Chain:
         return layers
 
     def _layer(self, layer: dict) -> None:
-        kind, cfg = layer["class_name"], layer.get("config") or {}
-        if not isinstance(kind, str) or not isinstance(cfg, dict):
-            fail(self.path, "has a layer entry that is not a class name and a config")
+        kind, cfg = layer["class_name"], layer["config"]
         key = self._key(kind, cfg)
         if self.output is not None and kind not in _IDENTITY:
             fail(self.path, f"has a {kind} layer after its {self.output} output; nnviz opens a chain ending in the "
@@ -172,6 +175,26 @@ class _Chain:
         self.counts[base] = n + 1
         return base if n == 0 else f"{base}_{n}"
 
+    def _whole(self, cfg: dict, kind: str, *keys) -> int:
+        """The first of ``keys`` in a layer config (the names differ by version) as a whole number ≥ 1."""
+        key = next((k for k in keys if k in cfg), keys[0])
+        v = cfg.get(key)
+        if isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= 1_000_000:
+            fail(self.path, f"has a {kind} layer whose {key} is {str(v)[:20]}, not a whole number of units")
+        return v
+
+    def _number(self, v, what: str) -> float:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            fail(self.path, f"has a layer whose {what} is {str(v)[:20]}, not a number")
+        return float(v)
+
+    def _shape(self, v, what: str) -> list:
+        """A Keras shape: a list of whole numbers (None for the batch, -1 for "the rest")."""
+        if not isinstance(v, list) or len(v) > 8 or any(
+                s is not None and (isinstance(s, bool) or not isinstance(s, int)) for s in v):
+            fail(self.path, f"has a layer whose {what} is {str(v)[:40]}, not a shape")
+        return v
+
     def _param(self, kind: str, p: Param) -> None:
         self.params.append(p)
         self.param_kinds.append(kind)
@@ -190,11 +213,11 @@ class _Chain:
     def _declared_input(self, cfg: dict):
         for k in ("batch_shape", "batch_input_shape"):
             if cfg.get(k) is not None:
-                return list(cfg[k])[1:]
+                return self._shape(cfg[k], k)[1:]
         if cfg.get("input_shape") is not None:
-            return list(cfg["input_shape"])
+            return self._shape(cfg["input_shape"], "input_shape")
         if cfg.get("input_dim") is not None:  # Keras 1's Dense(…, input_dim=n)
-            return [cfg["input_dim"]]
+            return self._shape([cfg["input_dim"]], "input_dim")
         fail(self.path, "does not say its input's shape (no InputLayer, no batch_input_shape on its first layer)")
 
     def _input(self, shape: list) -> None:
@@ -224,7 +247,8 @@ class _Chain:
     def _activation(self, name, kind: str) -> tuple[str, dict]:
         """A Keras activation name as (nnviz's name, extra entry keys)."""
         if isinstance(name, dict):  # Keras 3 may serialise an activation as {"class_name": …, "config": …}
-            name = name.get("config", {}).get("name", name.get("class_name"))
+            inner = name.get("config")
+            name = inner.get("name") if isinstance(inner, dict) and "name" in inner else name.get("class_name")
         name = str(name).lower()
         if name == "softmax":
             return "softmax", {}
@@ -249,7 +273,7 @@ class _Chain:
         if len(self.shape) != 1:
             fail(self.path, f"has a Dense layer {key[:40]!r} reading a {'×'.join(map(str, self.shape))} map; nnviz's "
                             "dense layers read a flat vector (put a Flatten before it)")
-        units = cfg.get("units", cfg.get("output_dim"))
+        units = self._whole(cfg, "Dense", "units", "output_dim")
         bias = bool(cfg.get("use_bias", cfg.get("bias", True)))
         arrays = self._weights(key, "Dense", 2 if bias else 1)
         (wname, k), (bname, b) = arrays[0], arrays[1] if bias else (None, None)
@@ -274,7 +298,7 @@ class _Chain:
 
     def _Conv2D(self, cfg, key):
         h, w, c = self._map("Conv2D", cfg)
-        filters = cfg.get("filters", cfg.get("nb_filter"))
+        filters = self._whole(cfg, "Conv2D", "filters", "nb_filter")
         k = _pair(cfg["kernel_size"] if "kernel_size" in cfg else [cfg["nb_row"], cfg["nb_col"]], "kernel", self.path)
         s = _pair(cfg.get("strides", cfg.get("subsample", 1)), "stride", self.path)
         if _pair(cfg.get("dilation_rate", 1), "dilation", self.path) != 1 or cfg.get("groups", 1) != 1:
@@ -326,6 +350,8 @@ class _Chain:
             fail(self.path, "has a BatchNormalization layer, which this version of nnviz cannot build")
         axis = cfg.get("axis", -1)
         axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+        if not isinstance(axis, int):
+            fail(self.path, f"has a BatchNormalization layer {key[:40]!r} over axis {str(axis)[:20]}, not the channels")
         channel_axis = {-1, len(self.shape)} if not self.channels_first or len(self.shape) == 1 else {1, -3}
         if axis not in channel_axis:
             fail(self.path, f"has a BatchNormalization layer {key[:40]!r} over axis {axis}, not the channels")
@@ -341,7 +367,7 @@ class _Chain:
         if self.perm is not None and len(self.shape) == 1:
             gamma, beta = (gamma[0], gamma[1][self.perm]), (beta[0], beta[1][self.perm])
             mean, var = mean[self.perm], var[self.perm]
-        entry = {"type": "batchnorm", "eps": float(cfg.get("epsilon", 1e-3)), "mean": mean.tolist(),
+        entry = {"type": "batchnorm", "eps": self._number(cfg.get("epsilon", 1e-3), "epsilon"), "mean": mean.tolist(),
                  "var": var.tolist(), "activation": "linear"}
         self.entries.append(entry)
         self._param("batchnorm", Param(gamma[0], gamma[1], beta[0], beta[1]))
@@ -382,7 +408,9 @@ class _Chain:
             self.entries.append({"type": "flatten"})
 
     def _Reshape(self, cfg, key):
-        target = list(cfg["target_shape"])
+        target = self._shape(cfg.get("target_shape"), "target_shape")
+        if None in target:
+            fail(self.path, f"has a Reshape to {target[:4]}")
         if len(target) == 1 and len(self.shape) == 3 and target[0] in (-1, math.prod(self.shape)):
             return self._Flatten({}, key)
         if len(self.shape) == 1 and not self.entries and len(target) in (2, 3) \
@@ -413,12 +441,12 @@ class _Chain:
         if cfg.get("max_value") is not None or cfg.get("threshold", 0) not in (0, 0.0, None):
             fail(self.path, f"has a ReLU layer {key[:40]!r} with a maximum or threshold, which nnviz's ReLU does not "
                             "have")
-        slope = float(cfg.get("negative_slope", 0) or 0)
+        slope = self._number(cfg.get("negative_slope", 0) or 0, "negative_slope")
         self._apply("ReLU", "relu", {"negative_slope": slope} if slope else None)
 
     def _LeakyReLU(self, cfg, key):
         slope = cfg.get("negative_slope", cfg.get("alpha", 0.3))
-        self._apply("LeakyReLU", None, {"negative_slope": float(slope)})
+        self._apply("LeakyReLU", None, {"negative_slope": self._number(slope, "negative_slope")})
 
     def _Softmax(self, cfg, key):
         if cfg.get("axis", -1) not in (-1, 1, [-1]):
