@@ -211,3 +211,20 @@ def test_every_step_reads_as_written_with_no_markup_showing(panel, lesson):
         panel.go(i)
         # what the label shows is the step's own text ("A sigmoid's slope", not "sigmoid&#x27;s")
         assert panel.text_label.textFormat() == Qt.PlainText and panel.text_label.text() == step.text
+
+
+def test_a_guide_opened_on_a_step_far_down_shows_that_steps_text(qtbot):
+    """Progress kept from before (conv, step 8 of 12) in a short dock: the open step's text is in view,
+    not the top of the list."""
+    g = builtin_guide("conv")
+    p = LessonGuide()
+    qtbot.addWidget(p)
+    p.resize(320, 240)
+    p.set_guide(g, {"lesson": "conv", "key": g.key, "current": 7, "done": [True] * 7 + [False] * 5})
+    qtbot.wait(20)  # set while the dock is closed ...
+    shown(qtbot, p, 320, 240)  # ... and opened later
+
+    def text_in_view():
+        top = p.text_label.mapTo(p.scroll.viewport(), p.text_label.rect().topLeft()).y()
+        return 0 <= top and top + 20 <= p.scroll.viewport().height()
+    qtbot.waitUntil(text_in_view, timeout=2000)
