@@ -74,7 +74,8 @@ class MainWindow(QMainWindow):
             pixel_editor=self.pixel_editor, weight_panel=self.weight_panel, explore=self.explore,
             guide_dock=self.docks["lessonGuide"],
             select_neuron=lambda layer, k: self.frames.select_neuron(layer, k),
-            raise_dock=lambda key: self.docks[key].raise_()), self, self.settings, self)
+            raise_dock=lambda key: self.docks[key].raise_(), select_pixel=self._select_pixel), self, self.settings,
+            self)
         self.frames = FrameRenderer(c, self._views(), self.pixel_editor.painting, self)
         self.exports = ExportsController(self.files, c, self, self._exportable(), self.weights_stack, self.frames,
                                          self)
@@ -173,6 +174,7 @@ class MainWindow(QMainWindow):
         self.guide.message.connect(say)
         self.guide.openRequested.connect(self.open_guide)
         self.guide.attach_files(f)
+        self.network_stack.pixelPicked.connect(self.guide.pick_pixel)
         for source in (f, ex, self.exports):
             source.message.connect(say)
             source.failed.connect(self.show_error)
@@ -350,6 +352,9 @@ class MainWindow(QMainWindow):
     def _select_neuron(self, layer: int, neuron: int):
         source = {self.weight_panel: self.weights_stack, self.activation_view: self.network_stack}.get(self.sender())
         self.frames.select_neuron(layer, neuron, source)  # the view the learner clicked already shows it
+
+    def _select_pixel(self, layer: int, channel: int, row: int, col: int) -> bool:
+        return self.network_stack.select_pixel(layer, channel, row, col)
 
     @Slot(object, str)
     def _load_example(self, x, label):
