@@ -244,16 +244,23 @@ def torch_sequential_code(spec: Mapping) -> str:
     """The ``nn.Sequential(...)`` whose state_dict has :func:`sequential_keys` (logits out: the output
     activation is left to the loss, as PyTorch does)."""
     _, layers, _, bias = parse_spec(spec)
-    mods, acts = [], {"relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()"}
+    mods, acts = [], {"relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "elu": "nn.ELU()",
+                      "gelu": "nn.GELU()", "silu": "nn.SiLU()"}
     b = "" if bias else ", bias=False"
     for i, layer in enumerate(layers):
+        # one module per activation that sequential_keys counts: a leaky ReLU names its own slope
+        acts["leaky_relu"] = f"nn.LeakyReLU({layer.activation_params.get('negative_slope', 0.01)})"
         if layer.type == "conv":
             mods.append(f"nn.Conv2d({layer.in_shape[0]}, {layer.filters}, {layer.kernel}, stride={layer.stride}, "
                         f"padding={layer.padding}{b})")
         elif layer.type == "maxpool":
             mods.append(f"nn.MaxPool2d({layer.size})")
+        elif layer.type == "avgpool":
+            mods.append(f"nn.AvgPool2d({layer.size})")
         elif layer.type == "flatten":
             mods.append("nn.Flatten()")
+        elif layer.type == "batchnorm":  # its running statistics are in the file's metadata (the spec)
+            mods.append(f"nn.BatchNorm{2 if len(layer.in_shape) == 3 else 1}d({layer.in_shape[0]}, eps={layer.eps})")
         else:
             mods.append(f"nn.Linear({layer.in_shape[0]}, {layer.units}{b})")
         if i < len(layers) - 1 and layer.activation in acts:
