@@ -171,7 +171,8 @@ class TrainingPanel(LessonView, QWidget):
         self.rebuild_button = QPushButton("Rebuild…")
         self.rebuild_button.setToolTip("Build a new network with these hidden layers (fresh weights, seeded)")
         self.rebuild_button.clicked.connect(self._request_rebuild)
-        # the model's input transform and how batch norm trains (messages.model_notes); hidden when none
+        # the model's input transform and how batch norm trains (messages.model_notes), in view
+        # above the settings whenever the model has them
         self.model_notes = QLabel()
         self.model_notes.setObjectName("modelNotes")
         self.model_notes.setWordWrap(True)
@@ -183,7 +184,6 @@ class TrainingPanel(LessonView, QWidget):
         arch.addWidget(self.hidden_edit, 0, 1)
         arch.addWidget(self.activation_combo, 1, 1)
         arch.addWidget(self.rebuild_button, 2, 1)
-        arch.addWidget(self.model_notes, 3, 0, 1, 2)
         arch_box = QGroupBox("Architecture")
         arch_box.setLayout(arch)
 
@@ -205,6 +205,7 @@ class TrainingPanel(LessonView, QWidget):
         left.addLayout(counters)
         left.addLayout(buttons)
         left.addWidget(self.message_label)
+        left.addWidget(self.model_notes)  # above the scroll: in view whenever the model has notes
         left.addWidget(self.settings_scroll, 1)
         left_w = QWidget()
         left_w.setLayout(left)
