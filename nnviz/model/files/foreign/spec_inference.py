@@ -201,8 +201,11 @@ def describe_spec(spec: Mapping) -> str:
         if e["type"] == "conv":
             parts.append(f"conv {e['filters']}@{e['kernel']}×{e['kernel']} pad {e.get('padding', 0)} "
                          f"{e.get('activation', 'relu')}")
-        elif e["type"] == "maxpool":
-            parts.append(f"maxpool {e['size']}")
+        elif e["type"] in ("maxpool", "avgpool"):
+            parts.append(f"{e['type']} {e['size']}")
+        elif e["type"] == "batchnorm":
+            act = e.get("activation", "linear")
+            parts.append("batchnorm" + ("" if act == "linear" else f" {act}"))
         else:
             parts.append(e["type"] if e["type"] == "flatten" else f"dense {e['units']}")
     return " → ".join(parts)
@@ -257,13 +260,15 @@ def torch_sequential_code(spec: Mapping) -> str:
             mods.append(f"nn.MaxPool2d({layer.size})")
         elif layer.type == "avgpool":
             mods.append(f"nn.AvgPool2d({layer.size})")
+        elif layer.type == "batchnorm":  # its running statistics are in the spec (metadata "nnviz")
+            mods.append(f"nn.BatchNorm{2 if len(layer.in_shape) == 3 else 1}d({layer.channels}, eps={layer.eps:g})")
         elif layer.type == "flatten":
             mods.append("nn.Flatten()")
-        elif layer.type == "batchnorm":  # its running statistics are in the file's metadata (the spec)
-            mods.append(f"nn.BatchNorm{2 if len(layer.in_shape) == 3 else 1}d({layer.in_shape[0]}, eps={layer.eps})")
         else:
             mods.append(f"nn.Linear({layer.in_shape[0]}, {layer.units}{b})")
-        if i < len(layers) - 1 and layer.activation in acts:
+        if i < len(layers) - 1 and layer.activation == "leaky_relu":
+            mods.append(f"nn.LeakyReLU({layer.activation_params['negative_slope']:g})")
+        elif i < len(layers) - 1 and layer.activation in acts:
             mods.append(acts[layer.activation])
     return "nn.Sequential(" + ", ".join(mods) + ")"
 
