@@ -18,6 +18,7 @@ class UndoStack(Generic[Step]):
     def __init__(self, limit: int | None = None):
         self._undo: deque[Step] = deque(maxlen=limit)
         self._redo: deque[Step] = deque(maxlen=limit)
+        self.pushes = 0  # new steps ever recorded: how a window tells a new edit from an undo or a redo
 
     @property
     def can_undo(self) -> bool:
@@ -31,6 +32,7 @@ class UndoStack(Generic[Step]):
         """Record a new step; a new edit makes the undone ones unreachable, so redo is cleared."""
         self._undo.append(step)
         self._redo.clear()
+        self.pushes += 1
 
     def undo(self, apply: Callable[[Step], Step]) -> bool:
         """Take back the last step: ``apply(step)`` undoes it and returns what redo needs.
@@ -62,3 +64,7 @@ class Undoable:
     @property
     def can_redo(self) -> bool:
         return self._history.can_redo
+
+    @property
+    def pushes(self) -> int:
+        return self._history.pushes

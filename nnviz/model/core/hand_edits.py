@@ -10,7 +10,8 @@ An edit is a session command like a step, carried out between two iterations:
 - it is one undo step (``undo_edit``; ``redo_edit``). The edits of a run are kept with its
   trainer (``trainer.hand_edits``), so they leave and come back with its lesson;
 - the loss shown becomes the loss of the edited network on the training set (no iteration
-  ran, so none is added to the curves).
+  ran, so none is added to the curves); undoing it before training on puts back the loss shown
+  before the edit, not a re-measure of it (which would read differently from what was there).
 
 Reports: ``Edited`` (core/reports.py), after each edit and each undo or redo of one.
 ``layer`` counts weight layers from 0; ``index`` is the flat index into that neuron's incoming
@@ -37,6 +38,8 @@ class HandEdit:
     old: float
     new: float
     iteration: int
+    loss_before: float = math.nan  # the loss shown before the edit and after it: what undo / redo show again
+    loss_after: float = math.nan
 
 
 def _edits(trainer) -> tuple[list, list]:
@@ -74,8 +77,10 @@ class HandEdits:
         if self.viewing is not None:
             self.resume_from(self.viewing)  # edit the network shown, as a step trains on from it
         done, undone = _edits(self.trainer)
-        edit = HandEdit(layer, neuron, index, bias, float(self._write(layer, neuron, index, bias, value)),
-                        value, self.trainer.iteration)
+        before = self.trainer.last_loss
+        old = float(self._write(layer, neuron, index, bias, value))
+        edit = HandEdit(layer, neuron, index, bias, old, value, self.trainer.iteration,
+                        _as_float(before), _as_float(self.trainer.last_loss))
         done.append(edit)
         undone.clear()
         self._report_edit(edit)
@@ -102,19 +107,25 @@ class HandEdits:
         if not source:
             return False
         edit = source.pop()
-        self._write(edit.layer, edit.neuron, edit.index, edit.bias, edit.old if undoing else edit.new)
+        self._write(edit.layer, edit.neuron, edit.index, edit.bias, edit.old if undoing else edit.new,
+                    (edit.loss_before if undoing else edit.loss_after) if edit.iteration == self.trainer.iteration
+                    else math.nan)
         target.append(edit)
         self._report_edit(edit, undone=undoing)
         return True
 
-    def _write(self, layer, neuron, index, bias, value) -> float:
-        """Set one parameter of the live network and record the state; returns the old value."""
+    def _write(self, layer, neuron, index, bias, value, loss: float = math.nan) -> float:
+        """Set one parameter of the live network and record the state; returns the old value.
+        ``loss``: the loss this network showed before (an undo or redo with no iteration trained
+        since the edit); NaN: measure it."""
         t = self.trainer
         row = parameter_row(t.network, layer, neuron, bias)
         old = row[index]
         row[index] = value
-        with np.errstate(all="ignore"):
-            t.last_loss = t.evaluate("train", limit=True)[0]
+        if math.isnan(loss):
+            with np.errstate(all="ignore"):
+                loss = t.evaluate("train", limit=True)[0]
+        t.last_loss = loss
         t.update_w = t.update_b = None  # ΔW is what an iteration changed; none ran
         self.checkpoint()
         return old
@@ -123,3 +134,7 @@ class HandEdits:
         done, redo = _edits(self.trainer)
         self._report(Edited(edit.layer, edit.neuron, edit.index, edit.bias, edit.old, edit.new, edit.iteration,
                             undone, bool(done), bool(redo)))
+
+
+def _as_float(loss) -> float:
+    return math.nan if loss is None else float(loss)

@@ -2,10 +2,9 @@
 wheel and +/− to nudge it by the lesson's step, and on the smile a click that cycles −1 → 0 → +1.
 
 The panel never writes a weight: ``edited(layer, neuron, index, value, bias)`` asks the window
-to send the command to the training thread, as a Step does, and ``undoRequested(redo)`` asks
-for the last edit to be undone (Ctrl+Z while the weight panel has focus) or redone
-(Ctrl+Shift+Z). ``layer`` counts weight layers from 0; ``index`` is the flat index into that
-neuron's incoming weights.
+to send the command to the training thread, as a Step does; Edit ▸ Undo (Ctrl+Z anywhere)
+takes an edit back. ``layer`` counts weight layers from 0; ``index`` is the flat index into
+that neuron's incoming weights.
 """
 
 from __future__ import annotations
@@ -29,7 +28,6 @@ class WeightEditor(QWidget):
     """One row: what is selected, its value (editable), "bias" to edit the neuron's bias instead."""
 
     edited = Signal(int, int, int, float, bool)
-    undoRequested = Signal(bool)  # True: redo
 
     def __init__(self, shortcuts_on: QWidget, parent=None):
         super().__init__(parent)
@@ -57,9 +55,7 @@ class WeightEditor(QWidget):
         lay.addWidget(self.field)
         lay.addWidget(self.bias_box)
         ctx = Qt.WidgetWithChildrenShortcut
-        for keys, slot in ((("+", "="), lambda: self.nudge(+1)), (("-",), lambda: self.nudge(-1)),
-                           ((QKeySequence.Undo,), lambda: self.undoRequested.emit(False)),
-                           ((QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo), lambda: self.undoRequested.emit(True))):
+        for keys, slot in ((("+", "="), lambda: self.nudge(+1)), (("-",), lambda: self.nudge(-1))):
             for key in keys:
                 QShortcut(QKeySequence(key), shortcuts_on, slot, context=ctx)
 

@@ -18,9 +18,13 @@ ACTIONS = {
     "run": ("&Run", Qt.Key_Space, "Run or pause training", "runAction", False),
     "reset": ("R&eset", Qt.Key_R, "Fresh weights from the seed; the same seed replays the same run "
               "(Undo brings the run back)", "resetAction", False),
-    # Shift+R, beside R: Ctrl+Z is the pixel editor's Undo stroke (and Ctrl+Shift+Z its Redo)
+    # Shift+R, beside R: Ctrl+Z is Edit ▸ Undo, the learner's last action whatever it was
     "undo_run": ("&Undo reset or rebuild", "Shift+R", "Bring back the run the last reset, rebuild, opened "
                  "model or continue-from-here replaced; again to swap back", "undoRunAction", False),
+    "undo": ("&Undo", QKeySequence.Undo, "Take back your last action, whatever it was: a stroke, an example, a "
+             "weight set by hand, a reset or rebuild", "undoAction", False),
+    "redo": ("&Redo", [QKeySequence("Ctrl+Shift+Z"), QKeySequence.Redo], "Do again what Undo took back",
+             "redoAction", False),
     "open": ("&Open model…", QKeySequence.Open, "", "", False),
     "save": ("&Save model…", QKeySequence.Save, "", "", False),
     "export_safetensors": ("Export model as safe&tensors…", None, "The network for PyTorch (its spec in the "
@@ -61,7 +65,7 @@ MENUS = {
     "&File": ["open", "save", "export_safetensors", "export_onnx", "@recent", "open_data", "-", "import_examples",
               "export_examples", "-", "open_lesson", "save_lesson", "-", "export", "@export_panel", "export_gif",
               "-", "quit"],
-    "&Edit": ["@editor", "-", "add_example", "remove_example", "undo_example", "redo_example"],
+    "&Edit": ["undo", "redo", "-", "@editor", "-", "add_example", "remove_example"],
     "&Lesson": ["@lessons"],
     "&Training": ["step", "step_n", "run", "reset", "undo_run"],
     "&View": ["@docks", "-", "delta", "pre", "@palette"],

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...model.core.messages import UNDO_KEY
+from .edit_history import EditHistory
 from ...model.core.reports import Refused, Report, Saved
 from ...model.lessons import DEFAULT_LESSON, LESSONS
 from ..views.activation_view import ActivationView
@@ -186,6 +187,10 @@ class MainWindow(QMainWindow):
         ex.browse.connect(lambda ds, n: self.browser.set_dataset(ds, user_count=n))
         ex.undoStateChanged.connect(lambda u, r: (self.actions["undo_example"].setEnabled(u),
                                                   self.actions["redo_example"].setEnabled(r)))
+        for own in (self.pixel_editor.undo_action, self.pixel_editor.redo_action):
+            own.setShortcuts([])  # Ctrl+Z is Edit ▸ Undo's: two owners of one key would make it do nothing
+        self.edits = EditHistory(self.pixel_editor, ex, c, self.actions["undo"], self.actions["redo"], self)
+        c.lessonLoaded.connect(lambda *_: self.edits.refresh())
         self.timeline_bar.previewRequested.connect(c.preview)
         self.timeline_bar.resumeRequested.connect(c.resume_from)
         self.training_panel.plots.iterationClicked.connect(self.timeline_bar.go_to)  # click a curve: rewind
@@ -198,7 +203,6 @@ class MainWindow(QMainWindow):
         self.browser.exampleChosen.connect(self._load_example)
         self.weight_panel.neuronSelected.connect(self._select_neuron)
         self.weight_panel.weightEdited.connect(c.set_weight)  # set by hand: a command, like a Step
-        self.weight_panel.editor.undoRequested.connect(c.undo_edit)
         self.activation_view.neuronSelected.connect(self._select_neuron)
         self.actions["delta"].toggled.connect(self.weights_stack.set_show_delta)
         self.actions["pre"].toggled.connect(self._set_pre_activations)

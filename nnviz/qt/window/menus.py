@@ -22,7 +22,7 @@ def build_window_menus(win):
 
     def editor(menu):
         ed = win.pixel_editor
-        menu.addActions([ed.undo_action, ed.redo_action, ed.clear_action, ed.invert_action])
+        menu.addActions([ed.clear_action, ed.invert_action])  # its Undo and Redo are Edit ▸ Undo's
 
     def recent(menu):
         made["recent"] = menu.addMenu("Open &recent")

@@ -5,8 +5,8 @@ blow-up watch, continuing from a past iteration); this controller words its repo
 (nnviz.model.core.messages) and offers the way back:
 
 - after a reset or a rebuild, the notice bar offers **Undo**; Training ▸ Undo (Shift+R, next
-  to R for Reset — Ctrl+Z is the pixel editor's Undo stroke) does the same at any time, and
-  again swaps back;
+  to R for Reset) does the same at any time, and again swaps back; Edit ▸ Undo (Ctrl+Z,
+  window/edit_history.py) reaches it too, in the order of everything the learner did;
 - a blow-up (the loss finite but the network wrecked) or a divergence pauses training and
   the notice names it and offers to roll back;
 - the status bar says when Step continued from an earlier iteration (and how many later

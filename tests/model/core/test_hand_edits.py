@@ -52,6 +52,22 @@ def test_undo_puts_it_back_and_redo_again():
     assert not s.redo_edit()
 
 
+def test_undoing_an_edit_shows_the_loss_shown_before_it_until_training_moves_on():
+    s = session("mnist")
+    s.step(5)
+    shown = s.snapshot().loss  # the last mini-batch's loss, as the panel shows it
+    s.set_weight(0, 3, 400, 5.0)
+    edited = s.snapshot().loss
+    assert abs(edited - shown) > 1e-6
+    assert s.undo_edit()
+    assert s.snapshot().loss == pytest.approx(shown, rel=1e-12)  # not a re-measure on another sample
+    assert s.redo_edit()
+    assert s.snapshot().loss == pytest.approx(edited, rel=1e-12)
+    s.step(1)
+    assert s.undo_edit()  # after training on, the loss of the network now is measured
+    assert np.isfinite(s.snapshot().loss) and s.snapshot().loss != pytest.approx(shown, rel=1e-9)
+
+
 def test_biases_are_edited_too_where_the_net_has_them():
     s = session("digits")
     s.set_weight(2, 3, 0, 0.75, bias=True)
