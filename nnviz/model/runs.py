@@ -9,11 +9,15 @@ it would have done (the run's trainer is set aside untouched). A reset, a rebuil
 opened or continuing from a past iteration replaces the live trainer with a new one and keeps
 the old run for ``undo`` (one per lesson; undoing again swaps back).
 
-Memory: a run set aside keeps its live state exactly, its timeline thinned to RUN_BUDGET
-= 6 MiB (``Timeline.shrink``; the newest PARKED_RECENT iterations all, older ones spaced out).
-At most 2·lessons − 1 runs are set aside at once — each lesson left and its undo, and the
-live lesson's undo — so **their timelines together hold at most PARKED_BUDGET** = 9 × 6 =
-54 MiB with the five lessons (30 MiB with the first three; test_runs.py checks it). The
+Memory: a run set aside keeps its live state exactly, and its whole timeline (every state
+the learner can rewind to, as it was) moved to a file the system maps back in when it is read
+(``Timeline.spill``; core/mapped_arrays.py): nothing is thinned by a switch or an undo, and
+it costs no resident memory until the learner rewinds there. Only when that file cannot be
+written (a full disk) is the timeline thinned to RUN_BUDGET = 6 MiB in memory instead
+(``Timeline.shrink``; the newest PARKED_RECENT iterations all, older ones spaced out). At
+most 2·lessons − 1 runs are set aside at once — each lesson left and its undo, and the live
+lesson's undo — so **their in-memory timelines together hold at most PARKED_BUDGET** = 9 × 6
+= 54 MiB with the five lessons (30 MiB with the first three; test_runs.py checks it). The
 convolution lessons' states are small (1,370 and 5,994 parameters), so their runs rarely
 fill their share. Beyond its timeline a run holds its trainer, its history (as
 while it was live: ~70 bytes per iteration trained) and, when the learner's examples are
@@ -72,6 +76,10 @@ def same_data(a, b) -> bool:
 class RunKeeping:
     """TrainingSession's runs set aside: ``_parked`` lessons, ``_undo``, and the reports queue."""
 
+    #: where a lesson left keeps its timeline (None: the system's temporary folder); the app
+    #: sets its cache folder, as the temporary folder may live in memory (tmpfs)
+    spill_dir = None
+
     def _init_runs(self) -> None:
         self._bounds = (self.timeline.budget, self.timeline.recent, self.timeline.max_states)
         self._undo = None  # (run, what replaced it, redo): what ``undo`` brings back
@@ -113,10 +121,16 @@ class RunKeeping:
         self.watch.arm(trainer)
 
     def _set_aside(self) -> Run:
-        """The live run, its timeline shrunk to RUN_BUDGET; its live state is the trainer itself."""
+        """The live run, its live state the trainer itself; its timeline kept whole in a file
+        mapped from disk, or (that file cannot be written) shrunk to RUN_BUDGET in memory."""
         run, t = self._run(), self.trainer
         if run.timeline.get(t.iteration) is None and math.isfinite(t.last_loss):
             run.timeline.record(t.state())  # so its timeline reaches where it stood
+        try:
+            run.timeline.spill(self.spill_dir)
+            return run
+        except OSError:
+            pass  # a full disk: thinned in memory instead
         run.timeline.shrink(RUN_BUDGET, PARKED_RECENT, keep=() if run.viewing is None else (run.viewing,))
         return run
 

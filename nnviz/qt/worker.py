@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QStandardPaths, QThread, QTimer, Signal, Slot
 
 from ..model.core.reports import Refused, Saved
 from ..model.errors import NNVizError
@@ -39,6 +39,9 @@ class TrainingWorker(QObject):
     def __init__(self):
         super().__init__()  # no parent: it is moved to its own thread
         self.session = TrainingSession()
+        # runs set aside keep their timelines in the cache folder (the temporary one may be in memory)
+        cache = QStandardPaths.writableLocation(QStandardPaths.CacheLocation)
+        self.session.spill_dir = f"{cache}/runs" if cache else None
         self.speed = 0.0  # iterations per second; 0 = as fast as possible
         # running; when the last snapshot went out; (time, iteration) the rate is measured from; the rate
         self._running, self._last_publish, self._rate_mark, self._rate = False, 0.0, (0.0, 0), 0.0

@@ -160,6 +160,33 @@ def test_each_lesson_keeps_its_own_undo():
     assert s.trainer.iteration == 12
 
 
+def test_a_lesson_left_keeps_every_state_of_its_timeline_exactly_and_rewinding_there_trains_on_alike(tmp_path):
+    s = TrainingSession()
+    s.spill_dir = tmp_path
+    s.load_lesson("mnist", 0)
+    full_speed(s, 600)
+    kept = s.timeline.iterations().copy()
+    assert len(kept) > 250  # more than a thinned run would keep (RUN_BUDGET: ~75 mnist states)
+    at = int(kept[len(kept) // 3])
+    want = s.timeline.get(at)
+    want = ([w.copy() for w in want.weights], [b.copy() for b in want.biases])
+    s.resume_from(at)
+    s.step(7)
+    trained_on = weights(s.trainer)
+    s.undo()  # back to iteration 600, the run above kept for undo
+
+    s.load_lesson("digits")
+    left = s._parked["mnist"].run.timeline
+    assert np.array_equal(left.iterations(), kept)  # nothing thinned by the switch
+    assert left.footprint() < left.nbytes / 10  # the states are on disk, not in memory
+    s.load_lesson("mnist")
+    got = s.timeline.get(at)
+    assert_same(list(got.weights) + list(got.biases), want[0] + want[1])  # the same bytes come back
+    s.resume_from(at)
+    s.step(7)
+    assert_same(weights(s.trainer), trained_on)  # and training on from there repeats itself
+
+
 def test_opening_a_model_of_a_lesson_left_keeps_that_lessons_run_for_undo(tmp_path):
     s = session_at("digits", 25)
     s.save_model(str(tmp_path / "m.npz"))
@@ -173,7 +200,8 @@ def test_opening_a_model_of_a_lesson_left_keeps_that_lessons_run_for_undo(tmp_pa
 
 def test_runs_set_aside_stay_within_the_budget():
     """Every run set aside at once (two lessons left, each with an undo, and the live lesson's
-    undo), each with a timeline far over its share: together within PARKED_BUDGET."""
+    undo), each with a timeline far over its share: together within PARKED_BUDGET in memory;
+    the lessons left keep their whole timelines, on disk."""
     s = TrainingSession()
     for lesson, n in (("digits", 500), ("mnist", 400), ("smile", 40)):
         s.load_lesson(lesson)
@@ -185,6 +213,6 @@ def test_runs_set_aside_stay_within_the_budget():
     assert len(runs) == 5
     sizes = [r.timeline.footprint() for r in runs]
     assert all(size <= RUN_BUDGET for size in sizes) and sum(sizes) <= PARKED_BUDGET
-    assert all(len(r.timeline) < 150 for r in runs[:4])  # thinned: ~100 states of ~60 KB each
+    assert len(runs[0].timeline) > 250 and len(runs[2].timeline) > 250  # whole, on disk (RUN_BUDGET: ~100)
     s.load_lesson("digits")  # and what comes back is still the run, at its live iteration
     assert s.trainer.iteration == 520 and s.timeline.iterations()[-1] == 520

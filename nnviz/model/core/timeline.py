@@ -94,10 +94,12 @@ class Timeline:
         return sum(s.nbytes for s in self._states)
 
     def footprint(self) -> int:
-        """Bytes held: the states plus each distinct epoch shuffle they share (``nbytes`` leaves
-        those out; a thinned timeline's old states each hold their own epoch's)."""
+        """Bytes held in memory: the states plus each distinct epoch shuffle they share
+        (``nbytes`` leaves those out; a thinned timeline's old states each hold their own
+        epoch's), less the arrays ``spill`` moved to disk."""
         orders = {id(s.order): s.order.nbytes for s in self._states}
-        return self.nbytes + sum(orders.values())
+        on_disk = sum(a.nbytes for s in self._states for group in _groups(s) if _mapped(group) for a in group)
+        return self.nbytes + sum(orders.values()) - on_disk
 
     def copy(self) -> "Timeline":
         """Another timeline with the same states (shared: they are immutable) and bounds."""
@@ -181,6 +183,33 @@ class Timeline:
                         for j in kept]
         self._thinned_until = newest
 
+    def spill(self, directory=None) -> None:
+        """Move every state's weights, biases and optimizer arrays into one file mapped read-only
+        (``map_to_disk``): a lesson left keeps its whole timeline, exactly, at almost no memory.
+        OSError when the file cannot be written (nothing changes then)."""
+        from .mapped_arrays import map_to_disk
+
+        parts = []  # (state index, "weights" | "biases" | optimizer key, count)
+        arrays = []
+        for j, s in enumerate(self._states):
+            for key, group in _groups(s, named=True):
+                if _mapped(group):
+                    continue
+                parts.append((j, key, len(group)))
+                arrays += list(group)
+        if not arrays:
+            return
+        mapped = iter(map_to_disk(arrays, directory))
+        changes: dict[int, dict] = {}
+        for j, key, n in parts:
+            group = [next(mapped) for _ in range(n)]
+            if key in ("weights", "biases"):
+                changes.setdefault(j, {})[key] = tuple(group)
+            else:
+                changes.setdefault(j, {}).setdefault("optimizer", dict(self._states[j].optimizer))[key] = group
+        for j, change in changes.items():
+            self._states[j] = replace(self._states[j], **change)
+
     def fill(self, replay, newest: int, deadline: float = math.inf) -> int:
         """Recreate the states missing among the ``recent`` iterations up to ``newest``.
 
@@ -243,3 +272,15 @@ class Timeline:
                     and all(np.isfinite(b).all() for b in s.biases):
                 return s
         return None
+
+
+def _mapped(group) -> bool:
+    """True when a state's arrays are already file-backed (a timeline spilled before)."""
+    return bool(len(group)) and all(not a.flags.writeable and not a.flags.owndata for a in group)
+
+
+def _groups(state: TrainerState, named: bool = False):
+    """A state's arrays in groups: weights, biases, each optimizer list (with their keys when ``named``)."""
+    groups = [("weights", state.weights), ("biases", state.biases),
+              *((k, v) for k, v in state.optimizer.items() if isinstance(v, list))]
+    return groups if named else [g for _, g in groups]
