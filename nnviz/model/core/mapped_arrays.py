@@ -22,24 +22,22 @@ def map_to_disk(arrays: list[np.ndarray], directory: str | os.PathLike | None = 
     """Read-only arrays equal to ``arrays`` (same shapes and dtypes), backed by one unlinked
     file in ``directory`` (default: the system's temporary folder). OSError when it cannot be
     written (a full disk): the caller keeps the arrays in memory."""
-    arrays = [np.ascontiguousarray(a) for a in arrays]
+    shapes = [np.shape(a) for a in arrays]
+    arrays = [np.ascontiguousarray(a) for a in arrays]  # (a 0-d array comes back (1,): shapes keeps it)
     offsets, end = [], 0
     for a in arrays:
         offsets.append(end)
         end += -(-a.nbytes // ALIGN) * ALIGN
     if end == 0:
-        return [a.copy() for a in arrays]
+        return [a.reshape(shape) for a, shape in zip(arrays, shapes)]
     if directory is not None:
         os.makedirs(directory, exist_ok=True)
     with tempfile.TemporaryFile(dir=directory, prefix="nnviz-run-") as f:
         for a, at in zip(arrays, offsets):
             f.seek(at)
-            f.write(memoryview(a).cast("B"))
+            f.write(a.reshape(-1).view(np.uint8).data if a.size else b"")
         f.truncate(end)
         f.flush()
         mapped = mmap.mmap(f.fileno(), end, access=mmap.ACCESS_READ)  # outlives the file object
-    out = []
-    for a, at in zip(arrays, offsets):
-        view = np.frombuffer(mapped, dtype=a.dtype, count=a.size, offset=at).reshape(a.shape)
-        out.append(view)
-    return out
+    return [np.frombuffer(mapped, dtype=a.dtype, count=a.size, offset=at).reshape(shape)
+            for a, at, shape in zip(arrays, offsets, shapes)]
