@@ -80,7 +80,8 @@ class BlowupWatch:
         recent = recent[np.isfinite(recent)]
         fresh_units = "loss" in changes  # the levels before were in another loss's units
         self.reference = None if fresh_units or len(recent) < MIN_LOSSES else float(np.median(recent))
-        self.start = None if fresh_units or not len(losses) or not math.isfinite(losses[0]) else float(losses[0])
+        first = trainer.history.first_loss
+        self.start = None if fresh_units or not len(trainer.history) or not math.isfinite(first) else float(first)
         self.cause = None if old is None else {"iteration": int(trainer.iteration), "changes": changes,
                                                "settings": old.to_dict()}
         # Softmax + cross-entropy: guessing scores ln(classes). A net can start above that (the

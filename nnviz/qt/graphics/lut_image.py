@@ -13,6 +13,8 @@ from PySide6.QtGui import QImage
 
 from .palettes import NAN_RGBA
 
+pg.setConfigOptions(imageAxisOrder="row-major")  # the fast path's order: (rows, columns) as NumPy has it
+
 
 def flag_overlay(bad: np.ndarray) -> np.ndarray:
     """bool mask (h, w) → (h, w, 4) uint8 image: NAN_RGBA where True, transparent elsewhere.

@@ -53,6 +53,23 @@ def thin(x: np.ndarray, y: np.ndarray, buckets: int = MAX_BUCKETS) -> tuple[np.n
     return x[idx], y[idx]
 
 
+def iterations_in(history: dict) -> int:
+    """Iterations a snapshot's history covers: its loss blocks (a long run's oldest iterations,
+    core/history.py) and the losses kept one by one after them."""
+    ends = history.get("loss_block_end", ())
+    return (int(ends[-1]) if len(ends) else 0) + len(history["loss"])
+
+
+def _blocks(history: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(first iteration, lowest, highest, mean loss) of each block of older iterations, (m,) each."""
+    ends = np.asarray(history.get("loss_block_end", ()), dtype=np.float64)
+    if not len(ends):
+        return (np.zeros(0),) * 4
+    starts = np.concatenate([[1.0], ends[:-1] + 1])
+    return starts, *(np.asarray(history[k], dtype=np.float64)
+                     for k in ("loss_block_min", "loss_block_max", "loss_block_mean"))
+
+
 def smoothed(y: np.ndarray, window: int = SMOOTH_WINDOW) -> np.ndarray:
     """Trailing moving average (n,) -> (n,), exact over the first window-1 points too."""
     if len(y) == 0:
@@ -208,7 +225,7 @@ class TrainingPlots(QWidget):
         vb = plot.getPlotItem().vb
         if self._history is None or not vb.sceneBoundingRect().contains(scene_pos):
             return None
-        last = len(self._history["loss"])
+        last = iterations_in(self._history)
         return int(np.clip(round(vb.mapSceneToView(scene_pos).x()), 0, last)) if last else None
 
     def _clicked(self, plot, ev) -> None:
@@ -257,7 +274,7 @@ class TrainingPlots(QWidget):
         ``alternate``: redraw at most one of the two plots per call — the loss first, then the
         accuracy on the next call — so that while training runs no single frame pays for both
         (each repaint of a plot is a long run of GIL hand-overs with the trainer)."""
-        n_steps, n_evals = len(history["loss"]), len(history["iteration"])
+        n_steps, n_evals = iterations_in(history), len(history["iteration"])
         want = {"loss": (generation, n_steps), "accuracy": (generation, n_evals)}
         stale = [part for part in ("loss", "accuracy") if self._drawn[part] != want[part]]
         if not stale:
@@ -283,29 +300,45 @@ class TrainingPlots(QWidget):
     def _draw_loss(self, history: dict, iterations_per_epoch: float, restart: bool = False) -> None:
         self._per_epoch = iterations_per_epoch
         self.loss_plot.getAxis("top").iterations_per_epoch = iterations_per_epoch
-        n_steps = len(history["loss"])
-        x = np.arange(1, n_steps + 1, dtype=np.float64)
+        n_steps = iterations_in(history)
         loss = np.asarray(history["loss"], dtype=np.float64)
+        x = np.arange(n_steps - len(loss) + 1, n_steps + 1, dtype=np.float64)
         finite = np.isfinite(loss)
         if finite.all():
             xf, lf, sf = x, loss, smoothed(loss)
         else:
             xf, lf, sf = x[finite], loss[finite], smoothed(loss)[finite]
+        # a long run's oldest iterations, in blocks: each block's lowest and highest loss (every
+        # spike drawn, as peak_decimate draws a run of points) and its mean on the smoothed curve
+        starts, b_lo, b_hi, b_mean = _blocks(history)
+        ok = np.isfinite(b_lo) & np.isfinite(b_hi)
+        bx = np.repeat(starts[ok], 2)
+        by = np.column_stack([b_lo[ok], b_hi[ok]]).ravel()
         self._fitting = True
         try:
-            self._fit_ranges(n_steps, lf, restart)
+            self._fit_ranges(n_steps, np.concatenate([by, lf]), restart)
         finally:
             self._fitting = False
         # only what is in view, so zooming in on a long run shows every iteration again
         lo, hi = self.loss_plot.getPlotItem().vb.viewRange()[0]
         i0, i1 = np.searchsorted(xf, lo, side="left"), np.searchsorted(xf, hi, side="right")
         i0, i1 = max(0, i0 - 1), min(len(xf), i1 + 1)
-        self.raw.setData(*peak_decimate(xf[i0:i1], lf[i0:i1]))
-        self.smooth.setData(*thin(xf[i0:i1], sf[i0:i1], SMOOTH_POINTS // 2))
+        raw_x, raw_y = peak_decimate(xf[i0:i1], lf[i0:i1])
+        smooth_x, smooth_y = thin(xf[i0:i1], sf[i0:i1], SMOOTH_POINTS // 2)
+        if len(bx):
+            j0, j1 = np.searchsorted(bx, lo, side="left"), np.searchsorted(bx, hi, side="right")
+            j0, j1 = max(0, j0 - 2), min(len(bx), j1 + 2)
+            raw_x, raw_y = (np.concatenate([a, b]) for a, b in zip(peak_decimate(bx[j0:j1], by[j0:j1]),
+                                                                    (raw_x, raw_y)))
+            mean_ok = np.isfinite(b_mean)
+            smooth_x = np.concatenate([thin(starts[mean_ok], b_mean[mean_ok], SMOOTH_POINTS // 4)[0], smooth_x])
+            smooth_y = np.concatenate([thin(starts[mean_ok], b_mean[mean_ok], SMOOTH_POINTS // 4)[1], smooth_y])
+        self.raw.setData(raw_x, raw_y)
+        self.smooth.setData(smooth_x, smooth_y)
 
     def _on_x_range(self, *_):
         """The learner zoomed or panned: re-cut the loss curve to what is now in view."""
-        if not self._fitting and self._history is not None and len(self._history["loss"]) > 2 * MAX_BUCKETS:
+        if not self._fitting and self._history is not None and iterations_in(self._history) > 2 * MAX_BUCKETS:
             self._draw_loss(self._history, self._per_epoch)
 
     def _draw_accuracy(self, history: dict, n_evals: int) -> None:
@@ -350,10 +383,20 @@ class TrainingPlots(QWidget):
             return
         self.header.setCurrentIndex(1)
         x = plot.getPlotItem().vb.mapSceneToView(pos).x()
-        if plot is self.loss_plot and len(h["loss"]):
-            i = int(np.clip(round(x), 1, len(h["loss"])))
-            self.readout.setText(f"iteration {i}: loss {h['loss'][i - 1]:.4g}, "
-                                 f"smoothed {smoothed(np.asarray(h['loss'][:i]))[-1]:.4g}")
+        n = iterations_in(h)
+        folded = n - len(h["loss"])
+        if plot is self.loss_plot and n:
+            i = int(np.clip(round(x), 1, n))
+            if i > folded:
+                fine = np.asarray(h["loss"][:i - folded])
+                self.readout.setText(f"iteration {i:,}: loss {fine[-1]:.4g}, "
+                                     f"smoothed {smoothed(fine[-SMOOTH_WINDOW:])[-1]:.4g}")
+            else:  # an old iteration of a long run: its block
+                starts, b_lo, b_hi, b_mean = _blocks(h)
+                j = int(np.searchsorted(starts, i, side="right") - 1)
+                end = int(h["loss_block_end"][j])
+                self.readout.setText(f"iterations {int(starts[j]):,}–{end:,}: loss {b_lo[j]:.4g} to "
+                                     f"{b_hi[j]:.4g}, mean {b_mean[j]:.4g}")
         elif len(h["iteration"]):
             j = int(np.argmin(np.abs(np.asarray(h["iteration"]) - x)))
             self.readout.setText(f"iteration {int(h['iteration'][j])} (epoch {h['epoch'][j]:.2f}): "

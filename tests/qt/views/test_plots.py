@@ -224,3 +224,24 @@ def test_the_epoch_axis_ticks_round_epochs_with_room_for_their_labels(qtbot):
     mantissa = step / 10 ** np.floor(np.log10(step))
     assert min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-6
     assert strings and all(len(t) <= 5 for t in strings)  # "0.002", not "0.0016"
+
+
+def test_a_run_longer_than_the_fine_record_draws_its_blocks_with_every_spike(qtbot, plots, monkeypatch):
+    from nnviz.model.core import history as H
+
+    monkeypatch.setattr(H, "FINE_KEEP", 4096)
+    monkeypatch.setattr(H, "FIRST_BLOCK", 16)
+    h = H.History()
+    want = history(30_000, spike_at=2_345)["loss"]
+    for v in want:
+        h.record_step(v)
+    assert h.folded > 2_345  # the spike is in a block
+    plots.show_history(h.frozen(), 100, 1)
+    x, y = plots.curve_data()["loss"]
+    assert y.max() == 40.0 and x.max() > 29_900 and x.min() == 1
+    plots.loss_plot.setXRange(29_900, 30_000, padding=0)  # zoomed in: the newest, one by one
+    qtbot.waitUntil(lambda: len(plots.curve_data()["loss"][0]) < 200)
+    x, y = plots.curve_data()["loss"]
+    np.testing.assert_array_equal(y[x >= 29_900], want[29_899:])
+    assert plots.iteration_at(plots.loss_plot, plots.loss_plot.getPlotItem().vb.mapViewToScene(
+        pg.Point(29_950, 1.0))) == 29_950
