@@ -161,6 +161,13 @@ def _cmd_convert(args) -> int:
 
 
 def _cmd_bench(args) -> int:
+    if args.soak:
+        from .qt.soak_bench import run_soak
+
+        result = run_soak(args.soak, args.soak_lesson)
+        if args.json:
+            print(json.dumps(result))
+        return 0
     if args.startup:
         from .startup_bench import format_startup, run_startup
 
@@ -308,6 +315,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="time from launching the app to its first painted window and first lesson frame")
     s.add_argument("--runs", type=int, default=5, help="launches per lesson with --startup")
     s.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
+    s.add_argument("--soak", type=int, metavar="N", default=0,
+                   help="leave the app training for N iterations and print its memory at every decade")
+    s.add_argument("--soak-lesson", default="mnist", help="the lesson --soak trains (default mnist)")
     s.set_defaults(func=_cmd_bench)
 
     s = sub.add_parser("screenshot", help="save a PNG of the app window (offscreen)")

@@ -4,7 +4,10 @@ lesson description kept to two lines."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QToolTip
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QFrame, QGraphicsDropShadowEffect, QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget,
+)
 
 from ..graphics.view_protocol import LessonView
 
@@ -13,21 +16,55 @@ class NoticeBar(LessonView, QFrame):
     """objectName ``noticeBar``: a sentence and a few buttons; hidden until needed.
 
     A notice is about the lesson on screen (training is done, it diverged, undo the reset)
-    and goes when another lesson opens, unless it is ``lasting`` (a file's note, crash recovery)."""
+    and goes when another lesson opens, unless it is ``lasting`` (a file's note, crash recovery).
 
-    def __init__(self, parent=None):
-        super().__init__(parent)
+    It floats as a card over the top of ``host`` (the window's centre: the lesson description and
+    the network view), full width, its text wrapping over as many lines as it needs and its
+    buttons in a row below: a notice never takes height from the views (at learning rate 10 one
+    crushed the network view to 20 px) nor squeezes its own text, and nothing moves when it
+    comes or goes."""
+
+    def __init__(self, host: QWidget | None = None, parent=None):
+        super().__init__(parent or host)
         self.setObjectName("noticeBar")
         self.setStyleSheet("#noticeBar { background: #fff3cd; border: 1px solid #e0b84c; border-radius: 4px; }"
                            "#noticeBar QLabel { color: #5a4000; }")
+        shadow = QGraphicsDropShadowEffect(self)
+        shadow.setBlurRadius(12)
+        shadow.setOffset(0, 2)
+        shadow.setColor(QColor(0, 0, 0, 90))
+        self.setGraphicsEffect(shadow)
         self.label = QLabel()
         self.label.setWordWrap(True)
-        self._lay = QHBoxLayout(self)
-        self._lay.setContentsMargins(8, 4, 8, 4)
-        self._lay.addWidget(self.label, 1)
+        self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self._lay = QVBoxLayout(self)
+        self._lay.setContentsMargins(10, 6, 10, 6)
+        self._lay.setSpacing(4)
+        self._lay.addWidget(self.label)
+        self._row = QHBoxLayout()
+        self._row.addStretch(1)
+        self._lay.addLayout(self._row)
         self.buttons: list[QPushButton] = []
         self.lasting = False
+        self.host = host
+        if host is not None:
+            host.installEventFilter(self)
         self.hide()
+
+    def eventFilter(self, obj, event):
+        if obj is self.host and event.type() == QEvent.Resize and self.isVisible():
+            self._place()
+        return False
+
+    def _place(self) -> None:
+        """Full width at the top of the host, as tall as its text and buttons need at that width."""
+        if self.host is None:
+            return
+        margin = 6
+        width = max(100, self.host.width() - 2 * margin)
+        height = self._lay.totalHeightForWidth(width) if self._lay.hasHeightForWidth() else self.sizeHint().height()
+        self.setGeometry(margin, margin, width, max(height, self.minimumSizeHint().height()))
+        self.raise_()
 
     def set_lesson(self, dataset) -> None:
         if not self.lasting:
@@ -43,9 +80,10 @@ class NoticeBar(LessonView, QFrame):
         for label, slot in list(actions) + [("Dismiss", None)]:
             b = QPushButton(label)
             b.clicked.connect(lambda _=False, s=slot: (self.hide(), s and s()))
-            self._lay.addWidget(b)
+            self._row.addWidget(b)
             self.buttons.append(b)
         self.show()
+        self._place()
 
 
 class LineClamp(QObject):

@@ -133,14 +133,13 @@ class MainWindow(QMainWindow):
         self.lesson_label.setObjectName("lessonDescription")
         self.lesson_label.setWordWrap(True)
         self.lesson_label.setStyleSheet("padding: 4px 8px; color: #333; font-size: 11px;")
-        self.notice = NoticeBar()
         self.timeline_bar = TimelineBar()
         centre = QWidget()
         lay = QVBoxLayout(centre)
         lay.setContentsMargins(0, 0, 0, 0)
-        for widget, stretch in ((self.lesson_label, 0), (self.notice, 0), (self.network_stack, 1),
-                                (self.timeline_bar, 0)):
+        for widget, stretch in ((self.lesson_label, 0), (self.network_stack, 1), (self.timeline_bar, 0)):
             lay.addWidget(widget, stretch)
+        self.notice = NoticeBar(centre)  # floats over the top of the centre: it never takes the views' height
         self.setCentralWidget(centre)
 
         editor_box = QWidget()

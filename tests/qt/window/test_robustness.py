@@ -209,3 +209,21 @@ def test_bad_dataset_files_are_reported_and_the_data_kept(qtbot, make_window, tm
     assert len(win.controller.dataset.x_train) == 120 and len(win.controller.dataset.x_test) == 20
     win.controller.step()
     assert wait_iteration(qtbot, win, 1).iteration == 1
+
+
+def test_a_blow_up_notice_at_a_laptop_size_takes_no_height_from_the_views_nor_squeezes_its_text(qtbot, make_window):
+    win = make_window("mnist")
+    win.resize(1280, 720)
+    qtbot.wait(100)
+    before = (win.network_stack.geometry(), win.lesson_label.geometry())
+    win.controller.change_settings(learning_rate=10.0)
+    win.controller.step(60)
+    qtbot.waitUntil(lambda: win.notice.isVisible() and len(win.notice.buttons) >= 2, timeout=20000)
+    qtbot.wait(100)
+    assert (win.network_stack.geometry(), win.lesson_label.geometry()) == before  # nothing moved
+    label = win.notice.label
+    assert label.height() >= label.heightForWidth(label.width())  # every line of the text shown
+    assert label.width() > 0.8 * win.centralWidget().width()  # not a narrow column beside the buttons
+    for b in win.notice.buttons:  # each button's whole text
+        assert b.width() >= b.sizeHint().width() and b.geometry().right() <= win.notice.width()
+    assert win.notice.geometry().bottom() < win.centralWidget().height() // 2  # a card, not a wall
