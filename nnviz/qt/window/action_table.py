@@ -55,6 +55,8 @@ ACTIONS = {
                    "file hands it to a class with the network", "", False),
     "about": ("&About nnviz", None, "", "", False),
     "shortcuts": ("&Keyboard shortcuts", "Ctrl+F1", "", "", False),
+    "reset_layout": ("Reset &layout", None, "Every panel back where it was at the first start, at its first size",
+                     "resetLayoutAction", False),
     "delta": ("Show last &change (ΔW)", "D", "Show what the last iteration changed instead of the weights", "",
               True),
     "pre": ("Show &pre-activations", "P", "Show z = w·a + b instead of the activations", "", True),
@@ -68,7 +70,7 @@ MENUS = {
     "&Edit": ["undo", "redo", "-", "@editor", "-", "add_example", "remove_example"],
     "&Lesson": ["@lessons"],
     "&Training": ["step", "step_n", "run", "reset", "undo_run"],
-    "&View": ["@docks", "-", "delta", "pre", "@palette"],
+    "&View": ["@docks", "reset_layout", "-", "delta", "pre", "@palette"],
     "&Help": ["guide", "guide_file", "-", "shortcuts", "about"],
 }
 TOOLBAR = ["step", "step_n", "run", "reset"]

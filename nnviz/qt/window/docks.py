@@ -174,6 +174,23 @@ def size_docks(win, docks) -> None:
     win.resizeDocks([docks["trainingPanel"]], [int(win.height() * BOTTOM)], Qt.Vertical)
 
 
+def reset_layout(win, docks) -> None:
+    """View ▸ Reset layout: every panel back in its dock area, grouped and sized as at a first
+    start (the guide stays open if it was)."""
+    guide = docks["lessonGuide"].isVisible()
+    for key, (_, area) in DOCKS.items():
+        dock = docks[key]
+        dock.setFloating(False)
+        win.removeDockWidget(dock)
+        win.addDockWidget(area, dock)
+        dock.setVisible(key != "lessonGuide")
+    win.tabifyDockWidget(docks["pixelEditor"], docks["datasetBrowser"])
+    docks["pixelEditor"].raise_()
+    tabify_explore(win, docks)
+    if guide:
+        open_guide(win, docks)
+
+
 def tabify_explore(win, docks) -> None:
     win.tabifyDockWidget(docks["weightPanel"], docks["explore"])
     docks["weightPanel"].raise_()

@@ -36,7 +36,7 @@ from ..views.weight_panel import WeightPanel
 from ..views.weights_stack import WeightsStack
 from ..worker import TrainingController
 from .action_table import build_actions
-from .docks import build_docks, open_guide, restore_layout, tabify_explore
+from .docks import build_docks, open_guide, reset_layout, restore_layout, tabify_explore
 from .menus import build_window_menus, show_about, show_shortcuts
 from .examples import ExamplesController
 from .exports import ExportsController
@@ -114,7 +114,7 @@ class MainWindow(QMainWindow):
             "export_examples": lambda: ex.export(), "import_examples": lambda: ex.import_file(),
             "remove_example": self.remove_selected_example, "undo_example": ex.undo, "redo_example": ex.redo,
             "guide": self.open_guide, "guide_file": lambda: self.guide.open_file(),
-            "about": lambda: show_about(self), "shortcuts": lambda: show_shortcuts(self),
+            "reset_layout": lambda: reset_layout(self, self.docks), "about": lambda: show_about(self), "shortcuts": lambda: show_shortcuts(self),
         }
 
     def _build_panels(self):

@@ -211,3 +211,27 @@ def test_the_editor_hint_wraps(qtbot):
     editor = PixelEditor()
     qtbot.addWidget(editor)
     assert editor.hint.wordWrap()
+
+
+def test_view_reset_layout_brings_every_panel_back_to_its_first_start_place_and_size(qtbot, laptop):
+    win = laptop("mnist", (1366, 768))
+    first = sizes(win)
+    areas = {k: win.dockWidgetArea(d) for k, d in win.docks.items()}
+    # a learner rearranges: floats the weights, closes the examples, narrows the editor, drags training right
+    win.docks["weightPanel"].setFloating(True)
+    win.docks["datasetBrowser"].close()
+    win.resizeDocks([win.docks["pixelEditor"]], [250], Qt.Horizontal)
+    win.addDockWidget(Qt.RightDockWidgetArea, win.docks["trainingPanel"])
+    settle(qtbot, win)
+    assert sizes(win) != first
+    win.findChild(type(win.actions["reset_layout"]), "resetLayoutAction").trigger()
+    settle(qtbot, win)
+    assert {k: win.dockWidgetArea(d) for k, d in win.docks.items()} == areas
+    assert not any(d.isFloating() for d in win.docks.values())
+    assert win.docks["datasetBrowser"] in win.tabifiedDockWidgets(win.docks["pixelEditor"])
+    assert win.docks["explore"] in win.tabifiedDockWidgets(win.docks["weightPanel"])
+    assert not win.docks["lessonGuide"].isVisible()
+    for key, (w, h) in first.items():  # the first-start sizes, give or take a splitter handle
+        got = sizes(win).get(key)
+        assert got is not None and abs(got[0] - w) <= 8 and abs(got[1] - h) <= 8, (key, got, (w, h))
+    assert not problems(win, (1366, 768))
