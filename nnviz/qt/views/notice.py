@@ -52,7 +52,9 @@ class NoticeBar(LessonView, QFrame):
         self.hide()
 
     def eventFilter(self, obj, event):
-        if obj is self.host and event.type() == QEvent.Resize and self.isVisible():
+        # isHidden, not isVisible: a notice shown before the window is (the first-start offer)
+        # must follow the centre's first real size too
+        if obj is self.host and event.type() in (QEvent.Resize, QEvent.Show) and not self.isHidden():
             self._place()
         return False
 
