@@ -275,6 +275,7 @@ class TrainingPlots(QWidget):
         accuracy on the next call — so that while training runs no single frame pays for both
         (each repaint of a plot is a long run of GIL hand-overs with the trainer)."""
         n_steps, n_evals = iterations_in(history), len(history["iteration"])
+        self._set_epoch_scale(iterations_per_epoch)  # also before the first iteration: a new lesson's epochs
         want = {"loss": (generation, n_steps), "accuracy": (generation, n_evals)}
         stale = [part for part in ("loss", "accuracy") if self._drawn[part] != want[part]]
         if not stale:
@@ -297,9 +298,18 @@ class TrainingPlots(QWidget):
             self._last_part = part
         return True
 
-    def _draw_loss(self, history: dict, iterations_per_epoch: float, restart: bool = False) -> None:
+    def _set_epoch_scale(self, iterations_per_epoch: float) -> None:
+        """The top axis's epochs for this lesson and batch size (it kept the last lesson's: smile's
+        iterations read as mnist's 0.02 epochs), redrawn when they change."""
         self._per_epoch = iterations_per_epoch
-        self.loss_plot.getAxis("top").iterations_per_epoch = iterations_per_epoch
+        axis = self.loss_plot.getAxis("top")
+        if axis.iterations_per_epoch != iterations_per_epoch:
+            axis.iterations_per_epoch = iterations_per_epoch
+            axis.picture = None
+            axis.update()
+
+    def _draw_loss(self, history: dict, iterations_per_epoch: float, restart: bool = False) -> None:
+        self._set_epoch_scale(iterations_per_epoch)
         n_steps = iterations_in(history)
         loss = np.asarray(history["loss"], dtype=np.float64)
         x = np.arange(n_steps - len(loss) + 1, n_steps + 1, dtype=np.float64)

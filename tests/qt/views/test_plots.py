@@ -245,3 +245,4 @@ def test_a_run_longer_than_the_fine_record_draws_its_blocks_with_every_spike(qtb
     np.testing.assert_array_equal(y[x >= 29_900], want[29_899:])
     assert plots.iteration_at(plots.loss_plot, plots.loss_plot.getPlotItem().vb.mapViewToScene(
         pg.Point(29_950, 1.0))) == 29_950
+
