@@ -235,3 +235,17 @@ def test_view_reset_layout_brings_every_panel_back_to_its_first_start_place_and_
         got = sizes(win).get(key)
         assert got is not None and abs(got[0] - w) <= 8 and abs(got[1] - h) <= 8, (key, got, (w, h))
     assert not problems(win, (1366, 768))
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_selecting_a_neuron_moves_nothing_in_the_weights(qtbot, laptop, screen):
+    win = laptop("mnist", screen)
+    panel = win.weight_panel
+    settle(qtbot, win, 100)
+    before = (panel.splitter.sizes(), panel.tile_pixels(), (panel.grid_rows, panel.grid_cols))
+    panel.select_neuron(1, 5)
+    settle(qtbot, win, 100)
+    assert (panel.grid_rows, panel.grid_cols) == before[2]  # the tiles keep their rows (it was 6-6-4 → 6-5-5)
+    assert max(abs(a - b) for a, b in zip(panel.splitter.sizes(), before[0])) <= 4  # a few pixels at most
+    assert panel.tile_pixels() == pytest.approx(before[1], rel=0.03)
+    assert panel.detail_view.pixels() >= 2 * panel.tile_pixels() > 0  # and it is still drawn large
