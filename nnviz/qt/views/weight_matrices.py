@@ -144,16 +144,23 @@ class EnlargedNeuron(pg.GraphicsLayoutWidget):
         if not same_but_bias or self._memo.text_due("title", running):
             self._memo.set_if_changed("title", title, lambda t: self.plot.setTitle(t, size="8pt"))
 
-    def grow_in(self, splitter, wanted: float) -> None:
+    def grow_in(self, splitter, wanted: float, shape: tuple | None = None) -> None:
         """Be about ``wanted`` pixels tall, taking the room from the mosaic's share of ``splitter``
-        (the mosaic, the matrices, this), so the tiles shrink as it grows; at most half of it."""
-        missing, sizes = wanted - self.pixels(), splitter.sizes()
+        (the mosaic, the matrices, this), so the tiles shrink as it grows; at most half of it.
+        ``shape``: (h, w) of a neuron not drawn yet (room reserved before one is selected)."""
+        missing, sizes = wanted - (self.pixels() if shape is None else self.room_for(shape)), splitter.sizes()
         if missing <= 4 or len(sizes) != 3:
             return
         # taking d pixels from the mosaic also shrinks its tiles: solve roughly for both at once
         step = int(min(missing / 1.6, sizes[0] - 120, sum(sizes) // 2 - sizes[2]))
         if step > 0:
             splitter.setSizes([sizes[0] - step, sizes[1], sizes[2] + step])
+
+    def room_for(self, shape: tuple) -> float:
+        """How tall an (h, w) neuron would be drawn in the plot as it is now, in pixels."""
+        vb = self.plot.vb
+        h, w = shape[0], shape[1] if len(shape) > 1 else 1
+        return float(min(vb.height(), vb.width() * h / max(1, w)))
 
     def pixels(self) -> float:
         """How tall the neuron is drawn, in pixels."""

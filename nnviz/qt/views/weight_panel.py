@@ -116,6 +116,8 @@ class WeightPanel(LessonView, QWidget):
         for w in (first, self.matrix_view, bottom):
             self.splitter.addWidget(w)
         self.splitter.setChildrenCollapsible(False)
+        self._reserved = False  # room kept for the enlarged neuron (see _reserve_detail)
+        self.splitter.splitterMoved.connect(lambda *_: setattr(self, "_reserved", True))  # the learner's sizes
         for i, stretch in enumerate((5, 3, 0)):
             self.splitter.setStretchFactor(i, stretch)
         lay = QVBoxLayout(self)
@@ -173,6 +175,8 @@ class WeightPanel(LessonView, QWidget):
         if single:
             self._selected = (1, 0)
         self._relayout_tiles()
+        self._reserved = False  # until a neuron is selected or the learner moves the splitter
+        QTimer.singleShot(0, self._reserve_detail)  # once the mosaic has its size
 
     def _relayout_tiles(self, resort: bool = True) -> None:
         """Tile order and page geometry; on page / sort / page-size / view-shape changes, never per
@@ -229,6 +233,8 @@ class WeightPanel(LessonView, QWidget):
         # window, dock or splitter changed the mosaic's room: refit (and maybe regrid) once laid out
         self._needs_range = True
         QTimer.singleShot(0, self._fit_views)
+        if not self._reserved:
+            QTimer.singleShot(0, self._reserve_detail)
 
     def _fit_views(self):
         if not self._shown or not self._needs_range:
@@ -331,7 +337,7 @@ class WeightPanel(LessonView, QWidget):
         """Select neuron ``neuron`` of activation layer ``layer`` (≥ 1) and emit neuronSelected."""
         if layer < 1 or layer >= len(self.sizes) or not 0 <= neuron < self.sizes[layer]:
             return
-        self._selected = (layer, neuron)
+        self._selected, self._reserved = (layer, neuron), True
         if layer == 1:
             self.show_neuron_page(neuron)
         self._place_select_box()
@@ -345,6 +351,14 @@ class WeightPanel(LessonView, QWidget):
             return 0.0
         per_unit = self.mosaic_plot.vb.viewPixelSize()[1]
         return self.image_shape[0] / per_unit if per_unit > 0 else 0.0
+
+    def _reserve_detail(self) -> None:
+        """Room for the enlarged neuron before one is selected, so that selecting one moves
+        nothing (it re-flowed the 16 tiles from 6-6-4 to smaller ones as it grew); followed
+        while the window and docks settle, never once the learner has chosen."""
+        if (not self._reserved and self._selected is None and self.detail_view.isVisible()
+                and self.tile_pixels() > 0 and len(self.sizes) > 1):
+            self.detail_view.grow_in(self.splitter, ENLARGE * self.tile_pixels(), self.image_shape)
 
     def _enlarge_detail(self) -> None:
         if self.detail_view.isVisible() and self._selected is not None and self._selected[0] == 1:
