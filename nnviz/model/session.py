@@ -152,6 +152,9 @@ class TrainingSession(RunKeeping, HandEdits):
             raise NNVizError(str(e)) from e
         trainer.iteration, trainer.epoch, trainer.history = saved.iteration, saved.epoch, saved.history
         trainer.continue_epoch(saved.epoch_fraction)
+        losses = saved.history.frozen()["loss"] if saved.history is not None else ()
+        if saved.iteration and len(saved.history or ()) == saved.iteration and len(losses):
+            trainer.last_loss = float(losses[-1])  # the loss shown when it was saved, not "—"
         if not same:
             self._park()
             if left is not None:

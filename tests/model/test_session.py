@@ -448,3 +448,18 @@ def test_the_test_accuracy_follows_the_weights_shown_and_no_other_change():
     ds = s.trainer.dataset
     direct = float((np.argmax(s.trainer.network.predict(ds.x_test), axis=1) == ds.y_test).mean())
     assert s.snapshot().accuracy == pytest.approx(direct, abs=1e-12)
+
+
+def test_a_run_opened_from_a_lesson_file_shows_the_loss_it_was_saved_with(tmp_path):
+    from nnviz.model.files.lessonfile import LessonFile, load_lesson_file, save_lesson_file
+
+    s = TrainingSession()
+    s.load_lesson("digits")
+    s.step(6)
+    shown = s.snapshot().loss
+    save_lesson_file(tmp_path / "run.nnviz", LessonFile.from_snapshot(s.snapshot()))
+    other = TrainingSession()
+    other.load_lesson("digits")
+    other.install(load_lesson_file(tmp_path / "run.nnviz").saved_model())
+    assert other.snapshot().iteration == 6
+    assert other.snapshot().loss == pytest.approx(shown, rel=1e-12)  # not "—" (NaN) until the next step
