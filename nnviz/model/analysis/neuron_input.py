@@ -62,11 +62,13 @@ def _gradient(f, x, layer: int, neuron: int, pre: bool = False) -> tuple[float, 
             g[0, neuron] += a[0, neuron]
         else:
             g[0, neuron] = 1.0
-            DERIVATIVES[name](a, g)
+            DERIVATIVES[name](a, g, z=zs[i])
     for j in range(i, -1, -1):
         g = g @ f.weights[j]  # to the activations of layer j
         if j:
-            DERIVATIVES[f.hidden](acts[j], g)  # through layer j's squashing to its z
+            DERIVATIVES[f.hidden](acts[j], g, z=zs[j - 1])  # through layer j's squashing to its z
+    if f.transform is not None:  # from the transformed input the network read to the pixels
+        g = f.transform.backward(g, f.input_shape)
     return float(value), g[0]
 
 

@@ -21,7 +21,7 @@ from ...model.files.lessonfile import LessonFile, load_lesson_file, save_lesson_
 from ..views import model_questions
 
 MAX_RECENT = 8
-SESSION_FILE = "session.nnviz"
+SESSIONS_DIR = "sessions"  # one autosaved run per lesson: quitting keeps it, the next start resumes it
 
 
 class FilesController(QObject):
@@ -93,6 +93,8 @@ class FilesController(QObject):
         return [recent] if isinstance(recent, str) else list(recent)
 
     def add_recent(self, path: str) -> None:
+        if Path(path).parent == self.session_path("").parent:
+            return  # the app's own autosave of a run is no file the learner opened
         recent = [p for p in self.recent() if p != path]
         self.settings.setValue("recent", ([path] + recent)[:MAX_RECENT])
         self.recentChanged.emit(self.recent())
@@ -220,11 +222,13 @@ class FilesController(QObject):
 
         return self.open_with(load, path, "Open lesson file", "nnviz lesson files (*.nnviz);;All files (*)")
 
-    def session_path(self) -> Path:
-        return self.data_dir() / SESSION_FILE
+    def session_path(self, lesson: str) -> Path:
+        """Where ``lesson``'s run is kept between starts (autosaved while it trains, saved on quit)."""
+        return self.data_dir() / SESSIONS_DIR / f"{lesson}.nnviz"
 
     def autosave_session(self) -> bool:
-        """Save the live session for crash recovery if it changed since the last autosave."""
+        """Save the live lesson's run if it changed since the last autosave (a past iteration on
+        screen saves nothing: the file keeps the run as it was before)."""
         snap = self.controller.latest
         if snap is None or snap.rewound or not snap.lesson:
             return False
@@ -232,10 +236,27 @@ class FilesController(QObject):
         if key == self._autosaved_key:
             return False
         try:
-            path = self.session_path()
+            path = self.session_path(snap.lesson)
             path.parent.mkdir(parents=True, exist_ok=True)
             save_lesson_file(path, LessonFile.from_snapshot(snap, self.examples.examples, title="Your last session"))
         except (OSError, NNVizError):
-            return False  # crash insurance only: never bother the learner about it
+            return False  # insurance only: never bother the learner about it
         self._autosaved_key = key
         return True
+
+    def resume(self, lesson: str):
+        """Install the run ``lesson`` had when nnviz last closed (or last autosaved it); returns its
+        LessonFile, or None when there is none to resume. The learner's examples come back with
+        the lesson (their own autosave), so the file's copies are not added again."""
+        path = self.session_path(lesson)
+        if not path.exists():
+            return None
+        try:
+            lf = load_lesson_file(path)
+        except NNVizError as e:
+            self.failed.emit(f"Your last {lesson} session could not be resumed ({e}); the lesson starts afresh")
+            return None
+        if lf.lesson != lesson or not lf.iteration:
+            return None
+        self.controller.install(lf.saved_model(), str(path))
+        return lf

@@ -101,8 +101,8 @@ def test_what_is_missing_is_asked_for(tmp_path):
         load_foreign(FIXTURES / "cnn.safetensors")
     assert e.value.missing == "spec" and e.value.draft == CNN_SPEC  # the draft is the right guess here
     assert isinstance(e.value, DataFormatError) and "\n" not in str(e.value)
-    with pytest.raises(SettingsError, match="unknown activation 'gelu'"):
-        load_foreign(FIXTURES / "mlp.pt", activation="gelu")
+    with pytest.raises(SettingsError, match="unknown activation 'swish'"):
+        load_foreign(FIXTURES / "mlp.pt", activation="swish")
     # a spec that does not fit the tensors says where
     wrong = dict(CNN_SPEC, layers=[dict(CNN_SPEC["layers"][0], padding=0)] + CNN_SPEC["layers"][1:])
     with pytest.raises(DataFormatError, match=r"cnn.pt: weight layer 2 is 4.weight \(10, 128\), but the spec needs "
