@@ -357,7 +357,9 @@ def _mnist_fixtures(torch, out: Path) -> dict:
     for name in ("exported", "exported_dynamo", "exported_bn1d_unsqueeze"):
         got = ReferenceEvaluator(str(out / f"{name}.onnx")).run(None, {"x": x_test})[0]
         report[f"{name}: onnx vs torch max diff"] = float(np.abs(got - torch_logits("exported")).max())
-        record(name, got)
+        # onnx.reference evaluates the TorchScript exporter's opset-11 graph up to 0.11 away from torch
+        # (the dynamo export, of the same model, it evaluates to 2e-5): that graph's logits are torch's
+        record(name, got if name == "exported_dynamo" else torch_logits("exported"))
 
     # state_dicts with BatchNorm (running statistics and num_batches_tracked)
     for name in ("bn_cnn", "bn_mlp"):
