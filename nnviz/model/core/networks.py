@@ -16,7 +16,7 @@ from typing import Mapping, Protocol, Sequence, runtime_checkable
 import numpy as np
 
 from .functions import ACTIVATION_PARAMS
-from .input_transform import transform_of
+from .input_transform import InputTransform, transform_of
 from .layer_network import LayerNetwork
 from .layers import Dense, Layer, parse_spec
 from .network import Network
@@ -100,3 +100,19 @@ def network_from_parameters(spec: Mapping, weights, biases) -> NetworkLike:
         return LayerNetwork.from_parameters(spec, weights, biases)
     return Network.from_parameters(weights, biases, _hidden(layers).get("hidden", "sigmoid"), output, bias,
                                    input_shape=input_shape, input_transform=transform_of(spec))
+
+
+def with_input_transform(net: NetworkLike, changes: Mapping | None) -> NetworkLike:
+    """``net`` (its arrays shared, not copied) with its input transform changed: ``changes`` holds
+    some of ``scale`` / ``mean`` / ``std`` (input_transform.py), each replacing the network's own
+    (or the default, when it has none); None or {} changes nothing. A SettingsError names a bad
+    value; ``{"scale": 1, "mean": [0], "std": [1]}`` removes the transform."""
+    if not changes:
+        return net
+    current = net.transform.to_spec() if getattr(net, "transform", None) is not None else {}
+    entry = {**current, **changes}
+    transform = InputTransform.from_spec(entry, net.input_shape)
+    spec = {k: v for k, v in net.spec.items() if k != "input_transform"}
+    if transform is not None:
+        spec["input_transform"] = transform.to_spec()
+    return network_from_parameters(spec, net.weights, net.biases)
