@@ -34,6 +34,8 @@ from .spec_inference import INPUT_SHAPES, Param
 #: folded numbers a whole graph may make (each result is also capped): a hostile graph of many
 #: large folds stops here
 FOLD_BUDGET = 4 * MAX_FOLD_NUMBERS
+#: numbers an input may have (3×512×512 is 786,432; nnviz's lessons read at most 784)
+MAX_INPUT_NUMBERS = 1 << 20
 _PROBE = np.concatenate([np.linspace(-6, 6, 97), [-0.37, 0.05, 0.61, 2.3]])
 _OPS_SAID = ("Gemm, MatMul, Conv, BatchNormalization, MaxPool, AveragePool, Flatten, Reshape, Relu, LeakyRelu, "
              "Sigmoid, Tanh, Elu, Gelu, SiLU, Softmax, LogSoftmax, Dropout and elementwise arithmetic")
@@ -93,7 +95,7 @@ class Chain:
         self.batched = rank > 1
         self.fixed_batch = dims[0] if self.batched and dims[0] > 0 else None
         self.s = tuple(dims[1:] if self.batched else dims)
-        if math.prod(self.s) > 10_000_000:
+        if math.prod(self.s) > MAX_INPUT_NUMBERS:  # the input transform and the probes are arrays of this size
             fail(path, f"has an input of {math.prod(self.s):,} numbers, far more than nnviz shows")
         self.shapes = {input_name: self.full}
         self.layers: list[dict] = []
@@ -150,14 +152,15 @@ class Chain:
     # --- the walk ----------------------------------------------------------------------------------
 
     def walk(self) -> None:
+        for node in self.nodes:  # the elementwise runs read ahead: every node is checked first
+            if not node.output or not node.output[0]:
+                fail(self.path, f"has a {node.op_type[:40]} node without an output")
         i = 0
         while i < len(self.nodes):
             node = self.nodes[i]
             op, attrs = node.op_type, self.attrs_of(node)
             if node.domain not in ("", "ai.onnx"):
                 fail(self.path, f"uses the operator {node.domain}.{op}, which nnviz does not know")
-            if not node.output:
-                fail(self.path, f"has a {op} node without an output")
             if op == "Constant":
                 self.values[node.output[0]] = self.constant_value(attrs)
                 i += 1
@@ -288,6 +291,8 @@ class Chain:
                     fail(self.path, f"has a Flatten from axis {axis}; nnviz flattens everything after the batch")
                 new = (math.prod(old),)
             elif op == "Reshape":
+                if "shape" not in attrs and len(node.input) < 2:
+                    fail(self.path, "has a Reshape without the shape to reshape to")
                 target = attrs["shape"] if "shape" in attrs else self.tensor(node.input[1], "Reshape shape")
                 new = self.reshape_to([int(t) for t in np.asarray(target).reshape(-1)], bool(attrs.get("allowzero", 0)))
             else:
@@ -325,6 +330,8 @@ class Chain:
                 self.batched = True  # [784] -> [1, 1, 28, 28]: a batch axis of 1 added
                 return tuple(new[1:])
             return tuple(new)
+        if not target:
+            raise Unsupported("has a Reshape to a single number, which drops the batch axis")
         first, rest = target[0], target[1:]
         if first == -1:
             if -1 in rest:
@@ -379,14 +386,14 @@ class Chain:
     def conv(self, node, attrs) -> None:
         if len(self.s) != 3:
             fail(self.path, f"has a Conv of a {list(self.s)} tensor; nnviz convolves (channels, height, width) maps")
-        ok = {"kernel_shape": _square, "strides": _square, "group": lambda v: v == 1,
-              "dilations": lambda v: list(v) == [1, 1], "pads": lambda v: len(v) == 4 and len(set(v)) == 1,
+        ok = {"kernel_shape": _square, "strides": lambda v: _square(v) and v[0] >= 1, "group": lambda v: v == 1,
+              "dilations": lambda v: list(v) == [1, 1], "pads": lambda v: len(v) == 4 and len(set(v)) == 1 and v[0] >= 0,
               "auto_pad": lambda v: _text(v) in ("NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID")}
         _check(self.path, node, attrs, ok)
         if len(node.input) not in (2, 3):
             fail(self.path, f"has a Conv node with {len(node.input)} inputs")
         w = self.tensor(node.input[1], "Conv weight")
-        if w.ndim != 4 or w.shape[2] != w.shape[3] or w.shape[1] != self.s[0]:
+        if w.ndim != 4 or w.shape[2] != w.shape[3] or w.shape[1] != self.s[0] or not w.size:
             fail(self.path, f"has a Conv weight of shape {w.shape} for a {list(self.s)} input; nnviz opens square "
                             "2-D kernels")
         k, stride = int(w.shape[2]), int(attrs.get("strides", [1, 1])[0])
@@ -433,7 +440,9 @@ class Chain:
     def pool(self, node, op, attrs) -> None:
         if len(self.s) != 3:
             fail(self.path, f"has a {op} of a {list(self.s)} tensor")
-        k = attrs.get("kernel_shape", [])
+        k = attrs.get("kernel_shape")
+        if not isinstance(k, list) or not _square(k) or k[0] < 1:
+            fail(self.path, f"has a {op} node with kernel_shape={str(k)[:40]}; nnviz pools square windows")
         ok = {"kernel_shape": _square, "strides": lambda v, k=k: list(v) == list(k), "ceil_mode": lambda v: v == 0,
               "dilations": lambda v: list(v) == [1, 1], "pads": lambda v: not any(v),
               "auto_pad": lambda v: _text(v) in ("NOTSET", "VALID"), "storage_order": lambda v: v == 0,
@@ -636,5 +645,11 @@ def _check(path, node, attrs: dict, allowed: dict) -> None:
     """Every attribute of ``node`` is one nnviz supports with a value ``allowed[name](value)`` accepts."""
     for name, value in attrs.items():
         ok = allowed.get(name)
-        if ok is None or not ok(value):
-            fail(path, f"has a {node.op_type} node with {name}={str(value)[:40]}, which nnviz's layers do not have")
+        try:
+            accepted = ok is not None and bool(ok(value))
+        except (TypeError, ValueError, IndexError):  # an attribute of another kind than its operator's
+            accepted = False
+        if not accepted:
+            article = "an" if node.op_type[:1] in tuple("AEIOU") else "a"
+            fail(path, f"has {article} {node.op_type} node with {name}={str(value)[:40]}, which nnviz's layers do "
+                       "not have")

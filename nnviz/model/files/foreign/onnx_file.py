@@ -83,7 +83,7 @@ def read_onnx(path: str | Path) -> tuple[dict, list[Param]]:
     path = Path(path)
     try:
         return _read_onnx(path)
-    except (IndexError, KeyError, ValueError, TypeError, AttributeError, OverflowError) as e:
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError, OverflowError, ZeroDivisionError) as e:
         # a node missing an input or an attribute of the wrong kind (the checks name the usual ones)
         fail(path, f"has a malformed graph ({type(e).__name__}: {str(e)[:120]})")
 

@@ -79,9 +79,11 @@ def _div(x, y):
     return np.divide(x, y)
 
 
-def _gather(attrs, data, idx):
+def _gather(attrs, ins):
+    if len(ins) < 2 or ins[1] is None:
+        raise Unsupported("has a Gather without its indices")
     axis = int(attrs.get("axis", 0))
-    data, idx = np.asarray(data), np.asarray(idx)
+    data, idx = np.asarray(ins[0]), np.asarray(ins[1])
     if not data.ndim or not -data.ndim <= axis < data.ndim:
         raise Unsupported("has a Gather along an axis its input does not have")
     n = data.shape[axis]
@@ -139,6 +141,8 @@ def reshape_target(x_shape, target, allowzero: bool = False) -> tuple:
 
 def _reshape(attrs, ins):
     x = np.asarray(ins[0])
+    if "shape" not in attrs and (len(ins) < 2 or ins[1] is None):
+        raise Unsupported("has a Reshape without the shape to reshape to")
     target = attrs["shape"] if "shape" in attrs else np.asarray(ins[1]).reshape(-1)
     return x.reshape(reshape_target(x.shape, target, bool(attrs.get("allowzero", 0))))
 
@@ -146,8 +150,12 @@ def _reshape(attrs, ins):
 def _slice(attrs, ins):
     x = np.asarray(ins[0])
     if "starts" in attrs:  # opsets < 10
+        if "ends" not in attrs:
+            raise Unsupported("has a Slice without its ends")
         starts, ends, axes, steps = attrs["starts"], attrs["ends"], attrs.get("axes"), None
     else:
+        if len(ins) < 3 or ins[1] is None or ins[2] is None:
+            raise Unsupported("has a Slice without its starts and ends")
         starts, ends = ins[1].reshape(-1), ins[2].reshape(-1)
         axes = ins[3].reshape(-1) if len(ins) > 3 and ins[3] is not None else None
         steps = ins[4].reshape(-1) if len(ins) > 4 and ins[4] is not None else None
@@ -208,7 +216,7 @@ BINARY = {"Add": np.add, "Sub": np.subtract, "Mul": np.multiply, "Div": _div, "P
 #: the elementwise operators that are affine in their non-constant operand
 AFFINE = {"Add", "Sub", "Mul", "Div", "Neg", "Identity"}
 #: the rest that may be folded when all its inputs are constants
-STRUCTURAL = {"Gather": lambda a, ins: _gather(a, *ins[:2]), "Unsqueeze": _unsqueeze, "Squeeze": _squeeze,
+STRUCTURAL = {"Gather": _gather, "Unsqueeze": _unsqueeze, "Squeeze": _squeeze,
               "Concat": _concat, "Reshape": _reshape, "Slice": _slice, "Cast": _cast, "Transpose": _transpose,
               "Flatten": lambda a, ins: np.asarray(ins[0]).reshape(
                   math.prod(ins[0].shape[:int(a.get("axis", 1))]), -1)}
@@ -217,6 +225,8 @@ FOLDABLE = set(UNARY) | set(BINARY) | set(STRUCTURAL) | {"Shape", "Constant", "D
 
 def evaluate(op: str, attrs: dict, ins: list) -> np.ndarray:
     """One node's output on NumPy inputs (``None`` for an omitted optional input)."""
+    if not ins or ins[0] is None:
+        raise Unsupported(f"has a {op[:40]} node without its input")
     if op in UNARY:
         x = np.asarray(ins[0])
         with np.errstate(all="ignore"):
@@ -230,8 +240,6 @@ def evaluate(op: str, attrs: dict, ins: list) -> np.ndarray:
     if op == "Shape":
         return np.array(np.asarray(ins[0]).shape, dtype=np.int64)
     if op in STRUCTURAL:
-        if not ins or any(i is None for i in ins[:1]):
-            raise Unsupported(f"has a {op} node without its input")
         out = STRUCTURAL[op](attrs, ins)
         _check_size(out.shape)
         return out
