@@ -318,7 +318,7 @@ def fuzz_each_kind(kinds_, case):
 
 #: a refusal naming one of these was a crash that a reader's last-resort handler turned into a
 #: message: a missing check (a list index, a key, a type assumed), not a refusal by design
-CAUGHT_CRASH = re.compile(r"\((IndexError|KeyError|TypeError|AttributeError): ")
+CAUGHT_CRASH = re.compile(r"\((IndexError|KeyError|TypeError|AttributeError|ZeroDivisionError): ")
 
 
 def load_once(load, check, path, blob, counts, kind):

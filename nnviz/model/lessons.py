@@ -116,8 +116,9 @@ LESSONS: dict[str, Lesson] = {
             "on mini-batches."),
         dataset="mnist", hidden_sizes=(16, 16), hidden="sigmoid", output="softmax", bias=True,
         init="auto",
-        # Sigmoid nets want a large plain-SGD step; 20 epochs is where test accuracy peaks
-        # on the 4,000 training images before memorising sets in.
+        # Sigmoid nets want a large plain-SGD step; by 20 epochs the test accuracy has levelled off at
+        # about 90% (seed 0: 89.4% at epoch 8, 90.5% at 17, 90.1% at 20, on MNIST's real test images)
+        # before memorising the 4,000 training images sets in.
         settings=TrainSettings(learning_rate=0.5, batch_size=32, optimizer="sgd", loss="cross_entropy"),
         epochs=20,
         source="3Blue1Brown, But what is a neural network? (Deep Learning, chapter 1)",
@@ -168,8 +169,8 @@ LESSONS: dict[str, Lesson] = {
             "5,994 parameters, fewer than the 13,002 of the dense 28×28 network."),
         dataset="mnist", hidden_sizes=(), hidden="relu", output="softmax", bias=True, init="auto",
         spec=MNIST_CONV_SPEC,
-        # Momentum SGD: 97.5% test after 10 epochs (seed 0; 96.6–97.5% over epochs 6–10); lr 0.05
-        # ends higher (97.9%) but swings more on the way.
+        # Momentum SGD: 97.4% on the test split (MNIST's real test images) after 10 epochs (seed 0;
+        # 95.9–97.4% over epochs 6–10, rising); lr 0.05 swings more and ends lower (96.5%).
         settings=TrainSettings(learning_rate=0.02, batch_size=32, optimizer="momentum", momentum=0.9,
                                loss="cross_entropy"),
         epochs=10,

@@ -1,17 +1,15 @@
 """ONNX models: the graph gives the architecture. Needs the optional ``onnx`` package
 (``pip install 'nnviz[onnx]'``), imported only when an ONNX file is opened or written.
 
-The graph must be one chain from its single input to its single output, of the
-operators a layer stack maps onto: Gemm (or MatMul + Add), Conv, Relu / Sigmoid / Tanh,
-MaxPool, Flatten / Reshape (to ``[batch, n]``), Softmax last; Constant and Identity
-nodes are followed through. Anything else is refused naming the operator; so are
-tensors kept in external data files (the ``location`` of one is a path, and path
-traversal through it has been a recurring ONNX vulnerability: nnviz never opens it),
-attributes nnviz's layers do not have (strides ≠ 1 on a conv, dilations, groups,
-overlapping pooling, ceil mode), and tensors whose declared size their bytes do not
-match. Weights are read from the protobuf by nnviz itself (sizes checked first), float16
-and bfloat16 widened to float32. Gemm's ``transB=1`` weights are PyTorch's ``(out, in)``;
-MatMul's ``(in, out)`` are transposed.
+Reading: the graph must be one chain from its single input to its single output; ``onnx_chain.py``
+walks it into a layer stack (Gemm / MatMul, Conv, BatchNormalization, pooling, flatten, activations,
+Softmax / LogSoftmax last), folding constant subgraphs, biases added by ``Add`` and the input's
+normalisation as exporters write them. Anything else is refused naming the operator; so are
+tensors kept in external data files (the ``location`` of one is a path, and path traversal through
+it has been a recurring ONNX vulnerability: nnviz never opens it) and tensors whose declared size
+their bytes do not match. Weights are read from the protobuf by nnviz itself (sizes checked
+first), float16 and bfloat16 widened to float32. Gemm's ``transB=1`` weights are PyTorch's
+``(out, in)``; MatMul's ``(in, out)`` are transposed.
 """
 
 from __future__ import annotations
@@ -25,7 +23,7 @@ from ...core.layers import parse_spec
 from ...errors import DataFormatError
 from ...storage.atomic import atomic_write
 from .reading import MAX_DIMS, MAX_TENSOR_BYTES, MAX_TENSORS, bfloat16_to_float32, fail, read_capped, widen
-from .spec_inference import INPUT_SHAPES, Param, sequential_keys
+from .spec_inference import Param, sequential_keys
 
 WHAT = "an ONNX model"
 INSTALL = "pip install 'nnviz[onnx]'"
@@ -33,9 +31,6 @@ MAX_NODES = 4096
 #: TensorProto data types nnviz reads -> (NumPy dtype, the repeated field holding them when not raw)
 _TYPES = {1: ("<f4", "float_data"), 10: ("<f2", "int32_data"), 16: ("bf16", "int32_data"),
           11: ("<f8", "double_data"), 7: ("<i8", "int64_data"), 6: ("<i4", "int32_data")}
-_ACTIVATIONS = {"Relu": "relu", "Sigmoid": "sigmoid", "Tanh": "tanh"}
-
-
 def _onnx(path):
     try:  # optional, and ~0.8 s to import: only when an ONNX file is read or written
         import onnx
@@ -82,26 +77,14 @@ def _attrs(onnx, node) -> dict:
     return {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
 
 
-def _check_attrs(path, node, attrs: dict, allowed: dict) -> None:
-    """Every attribute of ``node`` is one nnviz supports with a value ``allowed[name](value)`` accepts."""
-    for name, value in attrs.items():
-        ok = allowed.get(name)
-        if ok is None or not ok(value):
-            fail(path, f"has a {node.op_type} node with {name}={str(value)[:40]}, which nnviz's layers do not have")
-
-
-def _square(v) -> bool:
-    return len(v) == 2 and v[0] == v[1]
-
-
 def read_onnx(path: str | Path) -> tuple[dict, list[Param]]:
     """(spec, parameter layers) of an ONNX model; a DataFormatError naming the file and the
     operator or problem for anything nnviz cannot show as a layer stack."""
     path = Path(path)
     try:
         return _read_onnx(path)
-    except (IndexError, KeyError, ValueError, TypeError, AttributeError, OverflowError) as e:
-        # a node missing an input or an attribute of the wrong kind (the checks above name the usual ones)
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError, OverflowError, ZeroDivisionError) as e:
+        # a node missing an input or an attribute of the wrong kind (the checks name the usual ones)
         fail(path, f"has a malformed graph ({type(e).__name__}: {str(e)[:120]})")
 
 
@@ -110,6 +93,8 @@ def _read_onnx(path: Path) -> tuple[dict, list[Param]]:
     onnx = _onnx(path)
     from google.protobuf.message import DecodeError  # comes with onnx
 
+    from .onnx_chain import Chain
+
     model = onnx.ModelProto()
     try:
         model.ParseFromString(raw)
@@ -117,158 +102,25 @@ def _read_onnx(path: Path) -> tuple[dict, list[Param]]:
         fail(path, f"is not {WHAT} (damaged or another format: {str(e)[:120]})")
     g = model.graph
     opsets = [o.version for o in model.opset_import if o.domain in ("", "ai.onnx")]
-    if not opsets or not 7 <= opsets[0] <= 100:
+    if not opsets or not 1 <= opsets[0] <= 100:
         # every ONNX model declares it (it is the last field torch writes: a file cut short has none)
-        fail(path, f"is not {WHAT} nnviz reads (no operator set version, or one outside 7…100: damaged?)")
+        fail(path, f"is not {WHAT} nnviz reads (no operator set version, or one outside 1…100: damaged?)")
     if not g.node:
         fail(path, f"is not {WHAT} (its graph has no operators)")
     if len(g.node) > MAX_NODES or len(g.initializer) > MAX_TENSORS:
         fail(path, "has far more operators or tensors than a network nnviz shows")
     if len(g.sparse_initializer):
         fail(path, "holds sparse tensors, which nnviz does not read")
-    consts = {t.name: t for t in g.initializer}
-    inputs = [i for i in g.input if i.name not in consts]
+    stored = {t.name: t for t in g.initializer}
+    inputs = [i for i in g.input if i.name not in stored]
     if len(inputs) != 1 or len(g.output) != 1:
         fail(path, f"has {len(inputs)} inputs and {len(g.output)} outputs; nnviz opens networks of one image "
                    "in and one answer out")
-    dims = inputs[0].type.tensor_type.shape.dim
-    shape = [d.dim_value if d.HasField("dim_value") else 0 for d in dims][1:]
-    if len(shape) not in (1, 3) or any(s <= 0 for s in shape) or math.prod(shape) > 10_000_000:
-        fail(path, f"has an input of shape {shape} (after the batch axis); nnviz reads [n] or [channels, "
-                   "height, width]")
-    input_shape = INPUT_SHAPES.get(shape[0], shape) if len(shape) == 1 else shape
-    values: dict[str, np.ndarray] = {}
-
-    def tensor(name, what):
-        if name in values:
-            return values[name]
-        if name not in consts:
-            fail(path, f"has a {what} that is computed, not stored (input {name[:60]!r}); nnviz opens plain "
-                       "chains of layers")
-        values[name] = _array(path, consts[name])
-        return values[name]
-
-    cur, layers, params, output, prev_op = inputs[0].name, [], [], None, None
-    for node in g.node:
-        op, attrs = node.op_type, _attrs(onnx, node)
-        if node.domain not in ("", "ai.onnx"):
-            fail(path, f"uses the operator {node.domain}.{op}, which nnviz does not know")
-        if op == "Constant":
-            if len(node.output) != 1 or not isinstance(attrs.get("value"), onnx.TensorProto):
-                fail(path, "has a Constant node nnviz cannot read")
-            consts[node.output[0]] = attrs["value"]
-            continue
-        if op == "Identity" and node.input and node.input[0] != cur:
-            if node.input[0] in consts:
-                consts[node.output[0]] = consts[node.input[0]]
-                continue
-        if output is not None:
-            fail(path, f"has a {op} node after its {output} output; nnviz opens a chain ending in the output layer")
-        if not node.input or node.input[0] != cur or len(node.output) != 1:
-            fail(path, f"has a {op} node that does not read the previous layer's output: the graph branches, and "
-                       "nnviz opens plain chains of layers")
-        last = layers[-1] if layers else None
-        if op == "Identity":
-            pass
-        elif op in ("Gemm", "MatMul"):
-            if op == "Gemm":
-                _check_attrs(path, node, attrs, {"alpha": lambda v: v == 1, "beta": lambda v: v == 1,
-                                                 "transA": lambda v: v == 0, "transB": lambda v: v in (0, 1)})
-            if len(node.input) not in (2, 3) or op == "MatMul" and len(node.input) != 2:
-                fail(path, f"has a {op} node with {len(node.input)} inputs")
-            w = tensor(node.input[1], f"{op} weight")
-            if w.ndim != 2:
-                fail(path, f"has a {op} weight of shape {w.shape}, not a matrix")
-            w = w if op == "Gemm" and attrs.get("transB", 0) == 1 else w.T
-            b, bname = None, None
-            if len(node.input) == 3 and node.input[2]:
-                bname = node.input[2]
-                b = tensor(bname, "Gemm bias").reshape(-1)
-            layers.append({"type": "dense", "units": int(w.shape[0]), "activation": "linear"})
-            params.append(Param(node.input[1], np.ascontiguousarray(w), bname, b))
-        elif op == "Add":
-            p = params[-1] if params else None
-            if last is None or last["type"] != "dense" or p.bias is not None or len(node.input) != 2 \
-                    or prev_op not in ("MatMul", "Gemm"):
-                fail(path, "has an Add node that is not a dense layer's bias (nnviz opens MatMul + Add only)")
-            p.bias_name, p.bias = node.input[1], tensor(node.input[1], "bias").reshape(-1)
-        elif op == "Conv":
-            _check_attrs(path, node, attrs, {
-                "kernel_shape": _square, "strides": lambda v: _square(v), "group": lambda v: v == 1,
-                "dilations": lambda v: list(v) == [1, 1], "auto_pad": lambda v: v in (b"NOTSET", "NOTSET"),
-                "pads": lambda v: len(v) == 4 and len(set(v)) == 1})
-            if len(node.input) not in (2, 3):
-                fail(path, f"has a Conv node with {len(node.input)} inputs")
-            w = tensor(node.input[1], "Conv weight")
-            if w.ndim != 4 or w.shape[2] != w.shape[3]:
-                fail(path, f"has a Conv weight of shape {w.shape}; nnviz opens square 2-D kernels")
-            bname = node.input[2] if len(node.input) > 2 and node.input[2] else None
-            b = tensor(bname, "Conv bias").reshape(-1) if bname else None
-            layers.append({"type": "conv", "filters": int(w.shape[0]), "kernel": int(w.shape[2]),
-                           "stride": int(attrs.get("strides", [1, 1])[0]),
-                           "padding": int(attrs.get("pads", [0] * 4)[0]), "activation": "linear"})
-            params.append(Param(node.input[1], w, bname, b))
-        elif op in _ACTIVATIONS:
-            if last is None or last.get("activation") != "linear" or prev_op not in ("Gemm", "MatMul", "Add", "Conv"):
-                fail(path, f"has a {op} node that does not follow a dense or conv layer")
-            last["activation"] = _ACTIVATIONS[op]
-        elif op == "MaxPool":
-            k = attrs.get("kernel_shape", [])
-            _check_attrs(path, node, attrs, {
-                "kernel_shape": _square, "strides": lambda v, k=k: list(v) == list(k), "ceil_mode": lambda v: v == 0,
-                "dilations": lambda v: list(v) == [1, 1], "pads": lambda v: not any(v),
-                "auto_pad": lambda v: v in (b"NOTSET", "NOTSET"), "storage_order": lambda v: v == 0})
-            if "strides" not in attrs and list(k) != [1, 1]:
-                fail(path, "has a MaxPool node whose windows overlap (strides 1); nnviz pools non-overlapping windows")
-            layers.append({"type": "maxpool", "size": int(k[0])})
-        elif op in ("Flatten", "Reshape"):
-            if op == "Flatten":
-                _check_attrs(path, node, attrs, {"axis": lambda v: v == 1})
-            else:
-                _check_attrs(path, node, attrs, {"allowzero": lambda v: v in (0, 1)})
-                target = tensor(node.input[1], "Reshape shape") if len(node.input) == 2 else np.zeros(0)
-                if target.ndim != 1 or len(target) != 2 or target[1] <= 0:
-                    fail(path, f"has a Reshape to {target.tolist()[:8]}; nnviz reads only a flatten to [batch, n]")
-            layers.append({"type": "flatten"})
-        elif op == "Softmax":
-            _check_attrs(path, node, attrs, {"axis": lambda v: v in (-1, 1)})
-            output = "softmax"
-        else:
-            fail(path, f"uses the operator {op}, which nnviz does not show (it opens Gemm, MatMul + Add, Conv, Relu, "
-                       "Sigmoid, Tanh, MaxPool, Flatten, Reshape and Softmax)")
-        prev_op = op
-        cur = node.output[0]
-    if cur != g.output[0].name:
-        fail(path, "has an output that is not the end of its chain of layers")
-    while layers and layers[-1]["type"] == "flatten" and len(layers) > 1 and layers[-2]["type"] == "dense":
-        layers.pop()  # a reshape of an already flat output
-    if not layers or layers[-1]["type"] != "dense":
-        fail(path, "does not end in a dense (Gemm or MatMul) layer, which nnviz needs as its output layer")
-    head = layers[-1].pop("activation")
-    if output is None:
-        output = {"linear": "softmax" if layers[-1]["units"] > 1 else "linear", "sigmoid": "sigmoid"}.get(head)
-        if output is None:
-            fail(path, f"ends in {head}, which nnviz has no output layer for")
-    elif head != "linear":
-        fail(path, f"applies {head} and then Softmax to its output")
-    # a flatten before a dense layer that reads a flat vector already is PyTorch's view(-1, n): drop it
-    cleaned, flat = [], len(input_shape) == 1
-    for e in layers:
-        if e["type"] == "flatten":
-            if flat:
-                continue
-            flat = True
-        elif e["type"] in ("conv", "maxpool"):
-            flat = False
-        cleaned.append(e)
-    bias = bool(params) and all(p.bias is not None for p in params)
-    spec = {"input_shape": list(input_shape), "layers": cleaned, "output": output, "bias": bias}
-    if not bias:
-        for p in params:
-            if p.bias is not None and np.any(p.bias):
-                fail(path, "has biases in some layers but not in others; nnviz's networks have them in all or none")
-            p.bias = p.bias_name = None
-    return spec, params
+    dims = [d.dim_value if d.HasField("dim_value") else 0 for d in inputs[0].type.tensor_type.shape.dim]
+    chain = Chain(path, g.node, lambda node: _attrs(onnx, node), stored, lambda t: _array(path, t), inputs[0].name,
+                  dims, g.output[0].name)
+    chain.walk()
+    return chain.spec(), chain.params
 
 
 def onnx_bytes(net) -> bytes:

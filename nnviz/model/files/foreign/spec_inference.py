@@ -51,6 +51,8 @@ class Param:
     weight: np.ndarray
     bias_name: str | None = None
     bias: np.ndarray | None = None
+    #: a BatchNorm's running (mean, var), each (C,): the layer is a batchnorm and ``weight`` is its gamma
+    stats: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def natural_key(name: str):
@@ -63,12 +65,15 @@ def group_parameters(path: Path, tensors: Mapping[str, np.ndarray]) -> list[Para
     ``.weight``/``.bias`` (a BatchNorm's running mean, a buffer) is a DataFormatError naming it."""
     params: dict[str, Param] = {}
     biases: dict[str, tuple[str, np.ndarray]] = {}
+    stats: dict[str, dict[str, np.ndarray]] = {}
     for name, a in tensors.items():
         prefix, _, leaf = name.rpartition(".")
         if leaf == "weight":
             params[prefix] = Param(name, a)
         elif leaf == "bias":
             biases[prefix] = (name, a)
+        elif leaf in ("running_mean", "running_var", "num_batches_tracked"):  # a BatchNorm1d/2d's buffers
+            stats.setdefault(prefix, {})[leaf] = a
         else:
             fail(path, f"holds a tensor {short_repr(name)} {tuple(a.shape)} that is not a layer's weight or "
                        "bias (nnviz opens stacks of Linear, Conv2d, ReLU/Sigmoid/Tanh, MaxPool2d and Flatten)")
@@ -76,6 +81,17 @@ def group_parameters(path: Path, tensors: Mapping[str, np.ndarray]) -> list[Para
         if prefix not in params:
             fail(path, f"holds a bias {short_repr(name)} without its weight")
         params[prefix].bias_name, params[prefix].bias = name, b
+    for prefix, found in stats.items():
+        p = params.get(prefix)
+        if p is None or "running_mean" not in found or "running_var" not in found:
+            fail(path, f"holds BatchNorm statistics of {short_repr(prefix)} without its weight, bias, running_mean "
+                       "and running_var (a BatchNorm with affine=False or track_running_stats=False, which nnviz "
+                       "does not read)")
+        mean, var = (np.asarray(found[k], np.float64).reshape(-1) for k in ("running_mean", "running_var"))
+        if p.weight.ndim != 1 or p.bias is None or not p.weight.shape[0] == mean.size == var.size \
+                or np.any(var < 0) or not (np.isfinite(mean).all() and np.isfinite(var).all()):
+            fail(path, f"holds a BatchNorm {short_repr(prefix)} whose weight, bias and statistics do not fit")
+        p.stats = (mean, var)
     if not params:
         fail(path, "holds no weights")
     return list(params.values())
@@ -123,31 +139,80 @@ def _from_spec(path: Path, params: Sequence[Param], spec) -> tuple[dict, list, l
         if bias and tuple(p.bias.shape) != shape[:1]:
             fail(path, f"weight layer {i + 1}'s bias {p.bias_name} is {tuple(p.bias.shape)}, not {shape[:1]}")
     _check_numbers(path, params)
+    if any(p.stats is not None for p in params):
+        spec = _statistics_into(path, spec, params)
     weights = [np.array(p.weight, dtype=np.float32, order="C") for p in params]
     biases = [np.array(p.bias, dtype=np.float32) if bias else np.zeros(s[0], np.float32)
               for p, s in zip(params, shapes)]
     return spec, weights, biases
 
 
-def _dense_spec(path: Path, params: Sequence[Param], activation: str | None) -> dict:
+def _with_batchnorms(path: Path, params: Sequence[Param], activation: str | None) -> dict:
+    """A dense stack with BatchNorm1d layers (Linear → BatchNorm1d → activation, PyTorch's usual order):
+    each batchnorm carries the hidden activation, the dense layer before it none."""
+    act = activation or "relu"
+    dense = [p for p in params if p.stats is None]
+    n_in = dense[0].weight.shape[1]
+    layers = []
     for p in params:
-        if p.weight.ndim != 2:
+        if p.stats is None:
+            layers.append({"type": "dense", "units": int(p.weight.shape[0]), "activation": act})
+        else:
+            if not layers or layers[-1]["type"] != "dense" or layers[-1]["units"] != p.weight.shape[0]:
+                fail(path, f"holds a BatchNorm of {p.weight.shape[0]} features that does not follow a Linear layer "
+                           "of as many outputs; give a spec (--spec FILE)")
+            layers[-1]["activation"] = "linear"
+            layers.append(_batchnorm_entry(p, act))
+    del layers[-1]["activation"]
+    return {"input_shape": INPUT_SHAPES[n_in], "layers": layers,
+            "output": "softmax" if layers[-1]["units"] > 1 else "linear", "bias": True}
+
+
+def _batchnorm_entry(p: Param, activation: str) -> dict:
+    mean, var = p.stats
+    return {"type": "batchnorm", "eps": 1e-5, "mean": [float(v) for v in mean], "var": [float(v) for v in var],
+            "activation": activation}
+
+
+def _statistics_into(path: Path, spec: Mapping, params: Sequence[Param]) -> dict:
+    """``spec`` with the file's running statistics in its batchnorm entries (a spec the learner wrote
+    need not copy them), each BatchNorm of the file at a batchnorm entry."""
+    spec = json.loads(json.dumps(spec))
+    entries = iter(e for e in spec["layers"] if e.get("type") in ("dense", "conv", "batchnorm"))
+    for i, p in enumerate(params):
+        e = next(entries)
+        if (e["type"] == "batchnorm") != (p.stats is not None):
+            fail(path, f"weight layer {i + 1} ({p.weight_name}) is {'a BatchNorm' if p.stats is not None else 'not a BatchNorm'}, "
+                       f"but the spec has a {e['type']} layer there")
+        if p.stats is not None:
+            e["mean"], e["var"] = [float(v) for v in p.stats[0]], [float(v) for v in p.stats[1]]
+    return spec
+
+
+def _dense_spec(path: Path, params: Sequence[Param], activation: str | None) -> dict:
+    batchnorms = any(p.stats is not None for p in params)
+    for p in params:
+        if p.weight.ndim != (1 if p.stats is not None else 2):
             fail(path, f"holds {_describe(p)}: nnviz opens 2-D (Linear) and 4-D (Conv2d) weights only")
-    for a, b in zip(params, params[1:]):
+    linear = [p for p in params if p.stats is None]
+    for a, b in zip(linear, linear[1:]):
         if b.weight.shape[1] != a.weight.shape[0]:
             fail(path, f"holds {_describe(a)} then {_describe(b)}: their sizes do not chain, so they are not "
                        "one stack of layers in this order; give a spec (--spec FILE)")
-    n_in = params[0].weight.shape[1]
-    sizes = "-".join(str(s) for s in [n_in] + [p.weight.shape[0] for p in params])
+    n_in = linear[0].weight.shape[1]
+    sizes = "-".join(str(s) for s in [n_in] + [p.weight.shape[0] for p in linear])
     if n_in not in INPUT_SHAPES:
         fail(path, f"holds a {sizes} dense stack whose {n_in} inputs are not a shape nnviz knows (784 = 28×28, "
                    "64 = 8×8, 12 = 3×4): give a spec with its \"input_shape\" (--spec FILE)")
     if len(params) > 1 and activation is None:
-        raise NeedsActivation(path, f"holds a {sizes} dense stack; its hidden activation is not in the file: "
+        raise NeedsActivation(path, f"holds a {sizes} dense stack{' with BatchNorm' if batchnorms else ''}; its "
+                                    "hidden activation is not in the file: "
                                     f"say which ({', '.join(HIDDEN_ACTIVATIONS)}; on the command line "
                                     "--activation NAME)", [(p.weight_name, p.weight.shape) for p in params])
     if activation is not None and activation not in HIDDEN_ACTIVATIONS:
         raise SettingsError(f"unknown activation {activation!r}; choose one of {', '.join(HIDDEN_ACTIVATIONS)}")
+    if batchnorms:
+        return _with_batchnorms(path, params, activation)
     units = [p.weight.shape[0] for p in params]
     return dense_spec(INPUT_SHAPES[n_in], units, activation or "relu", "softmax" if units[-1] > 1 else "linear",
                       _bias_flag(path, params))
@@ -155,31 +220,40 @@ def _dense_spec(path: Path, params: Sequence[Param], activation: str | None) -> 
 
 def draft_spec(params: Sequence[Param], activation: str | None = None) -> dict | None:
     """A spec that fits every tensor of a conv stack, or None: the lessons' input shapes, each conv's
-    padding 0 or "same", a 2×2 max pool after a conv or not, a flatten before the first dense layer.
-    The first fit in that order (same padding, pooling first); a guess the learner must confirm."""
+    padding 0 or "same", a 2×2 max pool after a conv (and its BatchNorm, which carries the activation)
+    or not, a flatten before the first dense layer. The first choice in that order under which every
+    layer's shape is consistent with the tensors (so a flatten of 3136 = 64·7·7 makes it 28×28); a
+    guess the learner must confirm."""
     convs = [p for p in params if p.weight.ndim == 4]
-    if not convs or len(convs) > _DRAFT_MAX_CONVS or any(p.weight.ndim not in (2, 4) for p in params):
+    if not convs or len(convs) > _DRAFT_MAX_CONVS or any(p.weight.ndim not in (2, 4) and p.stats is None
+                                                          for p in params):
         return None
     act = activation if activation in HIDDEN_ACTIVATIONS else "relu"
-    bias = len({p.bias is not None for p in params}) == 1 and params[0].bias is not None
+    bias = any(p.bias is not None for p in params)
     channels = int(params[0].weight.shape[1]) if params[0].weight.ndim == 4 else None
     for shape in ([channels, 8, 8], [channels, 28, 28], [channels, 4, 3]) if channels else ():
         for choice in itertools.product(((True, 1), (True, 0), (False, 1), (False, 0)), repeat=len(convs)):
-            layers, it, flat = [], iter(choice), False
-            for p in params:
+            layers, it, flat, pool = [], iter(choice), False, False
+            for i, p in enumerate(params):
                 o = int(p.weight.shape[0])
-                if p.weight.ndim == 4:
+                if p.stats is not None:
+                    if layers:
+                        layers[-1]["activation"] = "linear"
+                    layers.append(_batchnorm_entry(p, act))
+                elif p.weight.ndim == 4:
                     pool, same = next(it)
                     k = int(p.weight.shape[2])
                     layers.append({"type": "conv", "filters": o, "kernel": k, "stride": 1,
                                    "padding": (k - 1) // 2 if same else 0, "activation": act})
-                    if pool:
-                        layers.append({"type": "maxpool", "size": 2})
                 else:
                     if not flat:
                         layers.append({"type": "flatten"})
                         flat = True
                     layers.append({"type": "dense", "units": o, "activation": act})
+                following = params[i + 1] if i + 1 < len(params) else None
+                if pool and (following is None or following.stats is None) and layers[-1]["type"] != "dense":
+                    layers.append({"type": "maxpool", "size": 2})
+                    pool = False
             if layers[-1]["type"] != "dense":
                 return None
             del layers[-1]["activation"]

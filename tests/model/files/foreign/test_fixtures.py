@@ -192,6 +192,19 @@ def test_cli_convert_round_trips(tmp_path):
     assert cli.main(["evaluate", str(tmp_path / "c.npz"), "--data", "digits", "--activation", "relu"]) == 2
 
 
+@pytest.mark.parametrize("name,key,extra", [("mlp_legacy.pt", "mlp", ["--activation", "relu"]),
+                                            ("cnn_legacy.pt", "cnn", ["--spec", str(FIXTURES / "cnn_spec.json")])])
+def test_convert_of_a_legacy_file_to_safetensors_reopens_with_no_questions(tmp_path, name, key, extra):
+    from nnviz import cli
+
+    assert cli.main(["convert", str(FIXTURES / name), str(tmp_path / "m.safetensors"), *extra]) == 0
+    again = load_foreign(tmp_path / "m.safetensors")  # no activation or spec asked for
+    x, y = load_dataset("digits").x_test, load_dataset("digits").y_test
+    assert np.abs(_logits(again.network, x) - EXPECTED[f"logits/{key}"]).max() < 1e-4
+    acc = float((again.network.predict(x).argmax(1) == y).mean())
+    assert acc == pytest.approx(float(EXPECTED[f"accuracy/{key}"]), abs=_close_calls(key) / len(y) + 1e-12)
+
+
 def test_which_lesson_a_model_fits():
     sizes = {name: (load_dataset(name).n_inputs, load_dataset(name).n_outputs) for name in ("smile", "digits")}
     from nnviz.model.files.foreign import DATA_SIZES
