@@ -193,6 +193,7 @@ class KernelGrid(QWidget):
         self._param: dict[int, int] = {}  # layer -> index into weights
         self._shown: dict[int, np.ndarray] = {}
         self._lv: dict[int, float] = {}
+        self._levels: dict[int, tuple] = {}  # layer -> (weights' StableLevel, ΔW's)
         self._biases = None
         self._last = None  # (weights, update, biases, running) of the last show_weights
         self.legend = QLabel()
@@ -255,6 +256,12 @@ class KernelGrid(QWidget):
             p += 1
         self.plots = plots
         self.column.set_plots(plots.values())
+
+    def reset_levels(self) -> None:
+        """Colour levels fitted afresh on the next frame (see WeightsStack.show_snapshot)."""
+        for pair in self._levels.values():
+            for level in pair:
+                level.reset()
 
     # -- data (every frame) -------------------------------------------------------------
 

@@ -117,6 +117,7 @@ class WeightPanel(LessonView, QWidget):
             self.splitter.addWidget(w)
         self.splitter.setChildrenCollapsible(False)
         self._reserved = False  # room kept for the enlarged neuron (see _reserve_detail)
+        self._levels, self._delta_levels = [], []  # per weight layer, from set_layout
         self.splitter.splitterMoved.connect(lambda *_: setattr(self, "_reserved", True))  # the learner's sizes
         for i, stretch in enumerate((5, 3, 0)):
             self.splitter.setStretchFactor(i, stretch)
@@ -176,7 +177,7 @@ class WeightPanel(LessonView, QWidget):
             self._selected = (1, 0)
         self._relayout_tiles()
         self._reserved = False  # until a neuron is selected or the learner moves the splitter
-        QTimer.singleShot(0, self._reserve_detail)  # once the mosaic has its size
+        QTimer.singleShot(0, self, self._reserve_detail)  # once the mosaic has its size
 
     def _relayout_tiles(self, resort: bool = True) -> None:
         """Tile order and page geometry; on page / sort / page-size / view-shape changes, never per
@@ -234,7 +235,7 @@ class WeightPanel(LessonView, QWidget):
         self._needs_range = True
         QTimer.singleShot(0, self._fit_views)
         if not self._reserved:
-            QTimer.singleShot(0, self._reserve_detail)
+            QTimer.singleShot(0, self, self._reserve_detail)
 
     def _fit_views(self):
         if not self._shown or not self._needs_range:
@@ -254,6 +255,11 @@ class WeightPanel(LessonView, QWidget):
         self._snapshot, self._shown, self._selected, self._hovered, self._layout_key = None, [], None, None, None
         self.info.setText(HOVER_HINT)
         self.editor.clear()
+
+    def reset_levels(self) -> None:
+        """Colour levels fitted afresh on the next frame (see WeightsStack.show_snapshot)."""
+        for level in self._levels + self._delta_levels:
+            level.reset()
 
     def show_snapshot(self, snap, frame=None) -> None:
         """Draw ``snap``'s weights (or its ΔW) into the existing items."""

@@ -72,6 +72,7 @@ class WeightsStack(LessonView, QStackedWidget):
         self._grid, self._palette = None, None  # the kernel grid is built when a conv net first shows
         self._mlp = True
         self._grid_key = None  # what the kernel grid's items were built for
+        self._level_key = None  # (generation, hand edits) the colour levels were fitted in
         # the window's ΔW action reaches the weight panel; either box ticks both
         self.weight_panel.delta_box.toggled.connect(self._follow_delta)
 
@@ -100,6 +101,13 @@ class WeightsStack(LessonView, QStackedWidget):
 
     def show_snapshot(self, snap, frame=None) -> None:
         self._show_page(snap.is_mlp)
+        # A new run (reset, rebuild, undo, a lesson) or a weight set by hand or undone: the colour
+        # levels start from these weights, as a fresh window's would, not from the run before
+        jump = (snap.generation, snap.hand_edits)
+        if jump != self._level_key:
+            self._level_key = jump
+            self.weight_panel.reset_levels()
+            self.kernel_grid.reset_levels()
         if self._mlp:
             self.weight_panel.show_snapshot(snap, frame)
             return

@@ -9,7 +9,10 @@ from PySide6.QtCore import Qt
 
 from nnviz.model.lessons import get_lesson
 from nnviz.qt.graphics.palettes import lookup_table, lut_index
+from nnviz.model.session import TrainingSession
 from nnviz.qt.views.weight_panel import WeightPanel
+from nnviz.qt.views.weights_stack import WeightsStack
+from tests.qt.conftest import shown
 
 SHAPES = {"mnist": (28, 28), "digits": (8, 8), "smile": (4, 3)}
 STEPS = {"mnist": 30, "digits": 30, "smile": 3}
@@ -254,3 +257,27 @@ def test_one_weight_typed_far_beyond_the_rest_does_not_wash_out_every_other_pict
     assert "1 weight far beyond the rest is drawn at full colour" in panel.info.text()
     panel.show_snapshot(snap)  # undone: no mention, and the level comes back down as before
     assert "far beyond" not in panel.info.text()
+
+
+def test_a_new_run_or_an_edit_fits_the_colour_levels_afresh_as_a_fresh_window_does(qtbot):
+    """Levels hold while a run trains (a weight keeps its colour), but a new run — a file opened, a
+    reset, an undo — or a weight set by hand starts them from the weights shown: the fresh-window
+    oracle found a window that opened a file at iteration 5 still on iteration 0's ±0.105."""
+    def stack_for(*snaps):
+        stack = shown(qtbot, WeightsStack(WeightPanel()), 400, 600)
+        stack.weight_panel.set_layout(list(snaps[0].sizes), (28, 28), tuple(range(10)))
+        for snap in snaps:
+            stack.show_snapshot(snap)
+        return stack.weight_panel._lv
+
+    s = TrainingSession()
+    s.load_lesson("mnist", 0)
+    start = s.snapshot()
+    s.change_settings({"learning_rate": 3.0})
+    s.step(5)
+    later = replace(s.snapshot(), generation=start.generation + 1)  # as a file opened there would be
+    assert stack_for(start, later) == pytest.approx(stack_for(later), rel=1e-9)
+    s.set_weight(0, 3, 400, 5.0)
+    s.undo_edit()
+    undone = replace(s.snapshot(), generation=later.generation)
+    assert stack_for(later, undone) == pytest.approx(stack_for(undone), rel=1e-9)
