@@ -300,11 +300,11 @@ def mutant(data, kind, base, stored, entries):
     return rezip(ms)
 
 
-def fuzz_each_kind(kinds_, case):
+def fuzz_each_kind(kinds_, case, per_kind: int | None = None):
     """Run ``case(data, kind)`` under Hypothesis for each kind of mutation in turn, the profile's
-    max_examples shared among them (rounded up, at least 10 each): every kind is tried, whatever order a
-    Hypothesis release draws in."""
-    per_kind = max(10, -(-settings().max_examples // len(kinds_)))
+    max_examples shared among them (rounded up, at least 10 each; ``per_kind`` instead, for cases that
+    each start a process): every kind is tried, whatever order a Hypothesis release draws in."""
+    per_kind = per_kind or max(10, -(-settings().max_examples // len(kinds_)))
     for kind in kinds_:
         @settings(max_examples=per_kind)
         @given(data=st.data())
