@@ -320,7 +320,7 @@ class LayerNetwork:
 
         Layers count activations (input = 0, output = ``len(layers)``); ``out`` is that layer's
         output (batch, *shapes[layer]) after its activation, or with ``pre`` before it (the same
-        for maxpool and flatten). direction: broadcastable to out. dX is shaped like X. A one-hot
+        for maxpool and flatten). direction: broadcastable to out, or flat (batch, sizes[layer]). dX is shaped like X. A one-hot
         direction gives one unit's gradient (a neuron, a feature-map pixel); 1/(H·W) over one
         channel gives the gradient of the channel's mean.
         """
@@ -329,7 +329,10 @@ class LayerNetwork:
         zs, acts, caches = self._run(X, keep_z=True)
         z, a = zs[layer - 1], acts[layer]
         z = z.reshape(a.shape)  # flatten's z and a: the same numbers
-        g = np.array(np.broadcast_to(direction, a.shape), dtype=a.dtype)
+        d = np.asarray(direction)
+        if d.size == a.size:  # a flat (batch, sizes[layer]) direction, in C, H, W order
+            d = d.reshape(a.shape)
+        g = np.array(np.broadcast_to(d, a.shape), dtype=a.dtype)
         name = self.layers[layer - 1].activation
         if not pre and name is not None:
             activation_backward(name, a, g)

@@ -123,3 +123,50 @@ def test_a_bad_layer_or_neuron_is_refused():
         neuron_gradient(net, np.zeros(7), 0, 0)
     with pytest.raises(ValueError):
         maximize(net, 2, 5, np.zeros(7))
+
+
+def _conv_net():
+    from nnviz.model.core.networks import build_network
+
+    net = build_network({"input_shape": [1, 8, 8], "layers": [
+        {"type": "conv", "filters": 3, "kernel": 3, "padding": 1, "activation": "tanh"},
+        {"type": "maxpool", "size": 2}, {"type": "conv", "filters": 2, "kernel": 3, "activation": "relu"},
+        {"type": "flatten"}, {"type": "dense", "units": 4}]}, seed=4, dtype=np.float64)
+    for b in net.biases:
+        b += 0.2
+    return net
+
+
+@pytest.mark.parametrize("layer, neuron, channel", [(1, 2, True), (1, 70, False), (2, 1, True), (3, 1, True),
+                                                     (3, 5, False), (5, 2, False)])
+@pytest.mark.parametrize("pre", [False, True])
+def test_a_conv_units_gradient_equals_finite_differences(layer, neuron, channel, pre):
+    net = _conv_net()
+    x = np.random.default_rng(2).random(64)
+
+    def value(v):
+        zs, acts = net.forward_full(v[None])
+        out = np.asarray(zs[layer - 1] if pre else acts[layer]).reshape(-1)
+        if channel:
+            n = out.size // net.shapes[layer][0]
+            return out[neuron * n:(neuron + 1) * n].mean()
+        return out[neuron]
+
+    got, g = neuron_gradient(net, x, layer, neuron, pre=pre, channel=channel)
+    assert got == pytest.approx(value(x), rel=1e-12)
+    num = np.array([(value(x + e) - value(x - e)) / 2e-6 for e in np.eye(64) * 1e-6])
+    assert np.abs(num).max() > 1e-6
+    np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-8)
+
+
+def test_climbing_a_conv_channels_mean_raises_it_and_a_bad_channel_is_refused():
+    net = _conv_net()
+    x, trace = maximize(net, 1, 0, np.zeros(64), steps=40, step_size=0.1, channel=True)
+    assert np.all(np.diff(trace) >= 0) and trace[-1] > trace[0]
+    assert trace[-1] == activation(net, x, 1, 0, channel=True)
+    with pytest.raises(ValueError, match="3 channels, no channel 3"):
+        maximize(net, 1, 3, np.zeros(64), channel=True)
+    with pytest.raises(ValueError, match="no feature maps"):
+        neuron_gradient(net, np.zeros(64), 5, 0, channel=True)
+    target, s = saliency(net, np.random.default_rng(0).random(64))
+    assert s.shape == (64,) and 0 <= target < 4

@@ -167,3 +167,41 @@ def test_all_probes_at_once_equal_one_at_a_time_and_a_zero_input_stays(layer, lo
     np.testing.assert_allclose(c.loss_down, np.append(down, down_b), rtol=1e-5)
     if layer == 1:
         assert c.loss_up[2] == c.loss_down[2] == c.base_loss and c.nudge[2] == 0
+
+
+def test_a_conv_filters_nudge_probes_equal_probing_one_weight_at_a_time():
+    """compare_unit on a layer stack: every kernel weight (and a dense unit after the convs) probed
+    at once equals the one-at-a-time nudge of core.nudge, and the gradient is backprop's."""
+    from nnviz.model.analysis.nudge_vs_gradient import compare_unit, kernel_index, kernel_map, parameter_name
+    from nnviz.model.core.layer_network import LayerNetwork
+    from nnviz.model.core.nudge import _probe
+
+    spec = {"input_shape": [2, 7, 7], "layers": [
+        {"type": "conv", "filters": 3, "kernel": 3, "padding": 1}, {"type": "maxpool", "size": 2},
+        {"type": "conv", "filters": 4, "kernel": 2, "stride": 2}, {"type": "flatten"},
+        {"type": "dense", "units": 5, "activation": "tanh"}, {"type": "dense", "units": 3}]}
+    net = LayerNetwork(spec, seed=1, dtype=np.float64)
+    rng = np.random.default_rng(0)
+    X = rng.random((9, 98))
+    X[X < 0.5] = 0  # zeros under some weights: those probes change nothing for those examples
+    Y = rng.integers(0, 3, 9)
+    for layer, unit in ((1, 2), (3, 1), (5, 4), (6, 0)):
+        c = compare_unit(net, X, Y, "cross_entropy", layer, unit, 0.3, 0.1)
+        p = sum(lay.weight_shape is not None for lay in net.layers[:layer - 1])
+        work = net.copy()
+        up, down = _probe(work, work.weights[p][unit], X, Y, "cross_entropy", 0.3)
+        up_b, down_b = _probe(work, work.biases[p][unit:unit + 1], X, Y, "cross_entropy", 0.3)
+        np.testing.assert_allclose(c.loss_up, np.concatenate([up.ravel(), up_b]), rtol=1e-12)
+        np.testing.assert_allclose(c.loss_down, np.concatenate([down.ravel(), down_b]), rtol=1e-12)
+        assert c.base_loss == pytest.approx(net.loss(X, Y), rel=1e-12)
+        _, dW, db = net.gradients(X, Y)
+        np.testing.assert_allclose(c.gradient, np.append(dW[p][unit].ravel(), db[p][unit]), rtol=1e-12)
+        assert c.kernel_shape == (net.weights[p].shape[1:] if net.layers[layer - 1].type == "conv" else None)
+    c = compare_unit(net, X, Y, "cross_entropy", 3, 1, 0.3, 0.1)
+    assert c.kernel_shape == (3, 2, 2) and c.n_weights == 12
+    picture = kernel_map(np.arange(12), c.kernel_shape)  # channels side by side, 2 rows × 6 columns
+    assert picture.tolist() == [[0, 1, 4, 5, 8, 9], [2, 3, 6, 7, 10, 11]]
+    assert all(kernel_index(r, q, c.kernel_shape) == picture[r, q] for r in range(2) for q in range(6))
+    assert parameter_name(3, 7, 12, (7, 7), c.kernel_shape) == "channel 1, row 1, col 1"
+    with pytest.raises(SettingsError, match="no weights of its own"):
+        compare_unit(net, X, Y, "cross_entropy", 2, 0, 0.3, 0.1)
