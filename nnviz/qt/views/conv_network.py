@@ -18,21 +18,25 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from ...model.analysis.feature_pixel import feature_pixel
+from ...model.analysis.feature_pixel import feature_pixel, field_rect, receptive_field
+from ...model.analysis.health import channel_health
 from ..graphics.lut_image import LutImageItem
 from ..graphics.palettes import GRAY
 from ..graphics.plot_style import fit_title, lighten_plot, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo, running_snapshot
 from ..graphics.view_protocol import LessonView
 from .activation_view import ActivationView
-from .feature_maps import FeatureMaps
+from .feature_maps import FeatureMaps, map_function
 from .feature_pixel import FeaturePixelView, outline_patch
+from .health_legend import HealthLegend
 from .weights_stack import StackPage, conv_layout_key, show_page
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
+FIELD_PEN = pg.mkPen(255, 170, 0, width=2, style=Qt.DashLine, cosmetic=True)  # the whole receptive field
 INPUT_W = 104  # the input's column beside the maps: a digit reads at ~90 pixels, the maps need the rest
-HINT = "Click a map pixel to see how it is made."
+HINT = ("Click a map pixel to see how it is made; the dashed box on the input holds every pixel it "
+        "depends on, through all the layers below.")
 
 
 def pool_text(layers, acts, layer: int, channel: int, row: int, col: int) -> tuple[str, tuple]:
@@ -78,12 +82,18 @@ class ConvNetworkView(LessonView, QWidget):
         self.input_image = LutImageItem(lut=GRAY)
         self.input_plot.addItem(self.input_image)
         self.input_outline = outline_patch(self.input_image, None)
+        # every input pixel the selected pixel depends on, through all the layers below it
+        self.field_outline = outline_patch(self.input_image, None)
+        self.field_outline.setPen(FIELD_PEN)
+        self.field = None  # (rows, cols) of the selected pixel's receptive field on the input
         lighten_plot(self.input_plot)
         self.feature_maps = FeatureMaps()
         self.feature_maps.info.setText(HINT)
         self.feature_maps.setToolTip("A feature map: where its filter finds its pattern in the input "
                                      "(white = strongly, black = not at all)")
         self.feature_maps.pixelClicked.connect(self.select_pixel)
+        self.health_legend = HealthLegend()  # dead / saturated channels: the dense view's rims and words
+        self.feature_maps.layout().insertWidget(1, self.health_legend)
         # input → its maps, left to right (the centre is short on a laptop: the maps get its height)
         left = QWidget()
         ll = QHBoxLayout(left)
@@ -112,6 +122,9 @@ class ConvNetworkView(LessonView, QWidget):
         self._memo.forget()
         self._patch = None
         outline_patch(self.input_image, None, self.input_outline)
+        outline_patch(self.input_image, None, self.field_outline)
+        self.field = None
+        self.health_legend.show_kinds(())
         c, h, w = self.layers[0].in_shape
         self.input_plot.setTitle(f"input {w}×{h}", size="9pt")
         self.input_plot.vb.setRange(pg.QtCore.QRectF(0, 0, w, h), padding=0.02)
@@ -137,6 +150,15 @@ class ConvNetworkView(LessonView, QWidget):
         if acts:
             self._state = (snap, zs, acts)
             self._draw(running_snapshot(snap) or frame.running)
+        if frame.health is not None:
+            self.show_health(frame.health)
+
+    def show_health(self, health) -> None:
+        """Dead / saturated channels rimmed on their maps: ``health`` is one per-pixel LayerHealth
+        per hidden layer (the frame's, ``network_health``), judged per channel here."""
+        per_channel = {L: channel_health(health[L - 1], self.layers[L - 1].out_shape, map_function(self.layers, L))
+                       for L in self.feature_maps.plots if L - 1 < len(health)}
+        self.health_legend.show_kinds(self.feature_maps.show_health(per_channel))
 
     def set_palette(self, name: str) -> None:
         self.feature_maps.set_palette(name)
@@ -156,6 +178,7 @@ class ConvNetworkView(LessonView, QWidget):
         if self._selected is None:
             return
         L, channel, row, col = self._selected
+        self._outline_field(L, row, col)
         if self.layers[L - 1].type == "conv":
             d = feature_pixel(snap.network(), acts[0][0], L, channel, row, col, activations=acts)
             self.pixel_view.show_pixel(d, running)
@@ -165,6 +188,15 @@ class ConvNetworkView(LessonView, QWidget):
         if self._memo.text_due("pool", running):
             self.pixel_view.show_note(text)
         self._outline(L - 1, rect, channel)
+
+    def _outline_field(self, layer: int, row: int, col: int) -> None:
+        """Outline on the input every pixel the selected one depends on (dashed), when it reaches
+        further than the patch the layer reads (any layer above the first)."""
+        field = receptive_field(self.layers, layer, row, col)
+        if self.field is not None and all(np.array_equal(a, b) for a, b in zip(field, self.field)):
+            return
+        self.field = field
+        outline_patch(self.input_image, field_rect(*field) if layer > 1 else None, self.field_outline)
 
     def _outline(self, layer: int, rect, channel: int | None = None) -> None:
         """The patch the selected pixel reads, on the input (layer 0) or on a layer's maps (on

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QSizePolicy, QVBoxLayou
 from ..graphics.palettes import GRAY, StableLevel, lookup_table
 from ..graphics.redraw_memo import RedrawMemo
 from ..graphics.tiles import fit_grid
+from .health_legend import DEAD_RGBA, SATURATED_RGBA
 from .kernel_grid import MosaicColumn, MosaicPlot, as_layers
 
 BOX = (330, 150)  # the room a layer's channels are laid out for (fit_grid): wide rows in a narrow dock
@@ -54,6 +55,8 @@ class FeatureMaps(QWidget):
         self._levels: dict[int, StableLevel] = {}
         self._selected = None
         self._outline = None  # (layer, QGraphicsPathItem) of the patch shown on a layer's maps
+        self._rims: list = []  # (plot, item) of the health rims drawn (dead / saturated channels)
+        self.flagged: dict[int, dict[str, list[int]]] = {}  # layer -> {"dead": [channels], "saturated": …}
         self.info = QLabel("Hover over a feature map to read it; click a pixel to see how it is made.")
         self.info.setObjectName("featureMapInfo")
         self.info.setWordWrap(True)
@@ -70,6 +73,7 @@ class FeatureMaps(QWidget):
         self.layers = as_layers(layers)
         self._memo.forget()
         self._shown, self._levels, self._selected, self._outline = {}, {}, None, None
+        self._rims, self.flagged = [], {}
         plots = {}
         for L, layer in enumerate(self.layers, start=1):
             if layer.type not in ("conv", "maxpool"):
@@ -154,6 +158,34 @@ class FeatureMaps(QWidget):
         item.setZValue(2)
         plot.plot.addItem(item)
         self._outline = (layer, item)
+
+    def show_health(self, health: dict) -> set:
+        """Rim the maps of channels that stopped learning, in the dense view's colours: ``health``
+        maps a layer to its per-channel LayerHealth (``analysis.health.channel_health``); layers
+        not in it get no rims. Returns the kinds on screen ({"dead", "saturated"}) for the legend."""
+        flagged = {L: {"dead": np.flatnonzero(h.dead).tolist(), "saturated": np.flatnonzero(h.saturated).tolist()}
+                   for L, h in health.items() if L in self.plots}
+        flagged = {L: f for L, f in flagged.items() if f["dead"] or f["saturated"]}
+        if flagged == self.flagged:
+            return {k for f in flagged.values() for k, v in f.items() if v}
+        for plot, item in self._rims:
+            plot.plot.removeItem(item)
+        self._rims, self.flagged = [], flagged
+        for L, kinds in flagged.items():
+            plot = self.plots[L]
+            for kind, rgba in (("dead", DEAD_RGBA), ("saturated", SATURATED_RGBA)):
+                if not kinds[kind]:
+                    continue
+                path = QPainterPath()
+                for tile in kinds[kind]:
+                    y, x = plot.origin(tile)
+                    path.addRect(x - 0.5, y - 0.5, plot.tile_w + 1, plot.tile_h + 1)  # just outside the map
+                item = QGraphicsPathItem(path)
+                item.setPen(pg.mkPen(rgba[:3], width=2.5, cosmetic=True))
+                item.setZValue(3)
+                plot.plot.addItem(item)
+                self._rims.append((plot, item))
+        return {k for f in flagged.values() for k, v in f.items() if v}
 
     def set_palette(self, name: str) -> None:
         """The diverging palette of signed (tanh / linear) maps; ReLU and sigmoid maps stay grey."""
