@@ -1,7 +1,6 @@
 """The conv centre view: a deep pixel's whole receptive field outlined on the input, and dead /
 saturated channels rimmed on their feature maps with the dense view's legend."""
 
-import numpy as np
 
 from nnviz.model.analysis.feature_pixel import field_rect, receptive_field
 from nnviz.model.analysis.health import network_health
