@@ -299,9 +299,8 @@ class NeuronInputView(ExplorePanel):
         if not self._fits():
             self.picker.setVisible(False)
             return
-        if not snap.is_mlp:
-            layer, unit = self.chosen if self.chosen is not None else (None, 0)
-            self.picker.set_choices(stack_units(snap.network().layers), layer, unit)
+        if not snap.is_mlp:  # the picker shows the unit asked: the top answer's output until one is picked
+            self.picker.set_choices(stack_units(snap.network().layers), *self.target())
         self.picker.setVisible(not snap.is_mlp)
         self._show_header()
         self._show_saliency()

@@ -35,8 +35,7 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 
 FIELD_PEN = pg.mkPen(255, 170, 0, width=2, style=Qt.DashLine, cosmetic=True)  # the whole receptive field
 INPUT_W = 104  # the input's column beside the maps: a digit reads at ~90 pixels, the maps need the rest
-HINT = ("Click a map pixel to see how it is made; the dashed box on the input holds every pixel it "
-        "depends on, through all the layers below.")
+HINT = "Click a map pixel to see how it is made (dashed on the input: all it sees)."
 
 
 def pool_text(layers, acts, layer: int, channel: int, row: int, col: int) -> tuple[str, tuple]:

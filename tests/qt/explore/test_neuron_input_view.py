@@ -154,7 +154,8 @@ def test_a_conv_filter_wants_a_picture_its_climb_and_the_drawings_saliency_are_t
     assert target == top
     np.testing.assert_allclose(v.saliency, s)  # |d score / d pixel| in the input's shape
     assert v.heat_pic.shape == (8, 8)
-    v.picker.unit_box.setValue(3)  # filter 3 of conv layer 1
+    v.picker.layer_box.setCurrentIndex(0)  # conv layer 1's filters
+    v.picker.unit_box.setValue(3)  # filter 3
     assert v.target() == (1, 3) and "filter 3 of conv layer 1" in v.header.text()
     v.steps.setValue(30)
     qtbot.mouseClick(v.from_blank, Qt.LeftButton)
@@ -171,3 +172,11 @@ def test_a_conv_filter_wants_a_picture_its_climb_and_the_drawings_saliency_are_t
     v.set_lesson(m.dataset)
     v.show_snapshot(msnap, Frame(msnap, painted=m.dataset.x_test[0]))
     assert v.result is None and not v.picker.isVisible() and v.target()[0] == 3
+
+
+def test_the_conv_picker_shows_the_top_answers_output_until_a_unit_is_picked(qtbot):
+    t, snap = trained("conv", 10)
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snap, Frame(snap, painted=t.dataset.x_test[2]))
+    assert v.picker.unit() == v.target() and v.target()[0] == 4
