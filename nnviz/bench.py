@@ -5,7 +5,11 @@ Two families, each timed with ``time_loop``:
 - dense nets through ``Trainer.train_batch`` (``CASES``), reported in samples/s;
 - the two convolution lessons' stacks through the Qt-free layer stack
   (``build_network`` → ``LayerNetwork.gradients`` plus an in-place SGD step),
-  at batch 32 and 64 (``CONV_CASES``), reported in ms per step.
+  at batch 32 and 64 (``CONV_CASES``), reported in ms per step;
+- the conv nets people publish for 28×28 digits (the mnist-conv lesson's, LeNet-5, and a
+  32/64-kernel net) through ``Trainer.train_batch`` at batch 64 (``TRAIN_CASES``), nnviz
+  and PyTorch each in a child process at the *same* thread count (1, then the machine's
+  cores), measured in alternating rounds (see ``train_cases``).
 
 PyTorch, when installed, runs in a child process: loaded in the same process as
 NumPy's training, its thread pool and NumPy's BLAS threads compete for the same cores
@@ -62,6 +66,34 @@ CONV_CASES = [(f"{name} b{batch}", name, batch) for name in CONV_SPECS for batch
 CONV_TARGETS = {"conv 8×8 b32": 1.5, "mnist-conv 28×28 b64": 0.5}
 
 CONV_LR = 0.01
+
+
+def _dense(units, activation="relu"):
+    return {"type": "dense", "units": units, "activation": activation}
+
+
+#: conv nets of the sizes people publish for 28×28 digits, trained through Trainer.train_batch
+TRAIN_SPECS = {
+    "mnist-conv": CONV_SPECS["mnist-conv 28×28"],
+    "LeNet-5": {"input_shape": [1, 28, 28],
+                "layers": [_conv(6, 5, padding=2), _POOL, _conv(16, 5), _POOL, _FLAT,
+                           _dense(120), _dense(84), _OUT10],
+                "output": "softmax", "bias": True},
+    "32-64 3×3 → 128": {"input_shape": [1, 28, 28],
+                        "layers": [_conv(32, 3, padding=1), _POOL, _conv(64, 3, padding=1), _POOL, _FLAT,
+                                   _dense(128), _OUT10],
+                        "output": "softmax", "bias": True},
+}
+
+#: (label, spec name, batch size): plain SGD (lr CONV_LR) with cross-entropy, as CONV_CASES
+TRAIN_CASES = [(f"{name} b64", name, 64) for name in TRAIN_SPECS]
+
+#: nnviz speed ÷ PyTorch speed at the same thread count that the train cases aim for (not enforced)
+TRAIN_TARGET = 1.2
+
+#: alternating rounds per train case: the median of the per-round ratios is reported, so a
+#: machine that gets busier (or quieter) during the run shifts both sides alike
+TRAIN_ROUNDS = 5
 
 
 def _batches(sizes, batch, loss, n=16, seed=0):
@@ -133,27 +165,13 @@ def conv_steps_per_second(seconds=1.0, cases=None) -> dict:
             for label, name, batch in (CONV_CASES if cases is None else cases)}
 
 
-_TORCH_SCRIPT = r"""
-import json, sys, time
-import numpy as np, torch
-default_threads = torch.get_num_threads()  # before nnviz (which pins MKL/OpenBLAS to 1) loads
-from nnviz.bench import CASES, CONV_CASES, CONV_LR, CONV_SPECS, _batches, _conv_batches, time_loop
-from nnviz.model.core.networks import build_network
-seconds, threads, which = float(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
-torch.set_num_threads(default_threads if threads == "default" else int(threads))
-acts = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "linear": torch.nn.Identity}
-out = {"threads": torch.get_num_threads(), "version": torch.__version__}
+def torch_conv_model(spec, torch):
+    """A torch ``nn.Sequential`` that is nnviz's stack for ``spec`` layer for layer (PyTorch
+    layouts), starting from nnviz's initial weights (``build_network(spec, seed=0)``)."""
+    from .model.core.networks import build_network
 
-def dense_model(sizes, hidden):
-    layers = []
-    for i in range(len(sizes) - 1):
-        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
-        if i < len(sizes) - 2:
-            layers.append(acts[hidden]())
-    return torch.nn.Sequential(*layers)
-
-def conv_model(spec):
-    # nnviz's stack layer for layer (PyTorch layouts), starting from nnviz's initial weights
+    acts = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh,
+            "linear": torch.nn.Identity}
     net = build_network(spec, seed=0)
     mods = []
     for layer in net.layers:
@@ -177,6 +195,163 @@ def conv_model(spec):
                 m.bias.copy_(torch.from_numpy(b))
     assert sum(p.numel() for p in model.parameters()) == net.n_parameters
     return model
+
+
+def _train_steppers(backend: str) -> dict:
+    """{case label: step(i)} for TRAIN_CASES: nnviz's ``Trainer.train_batch`` or a torch
+    SGD step on the same batches, from the same initial weights."""
+    steppers = {}
+    for label, name, batch in TRAIN_CASES:
+        spec = TRAIN_SPECS[name]
+        xs, ys = _conv_batches(spec, batch)
+        if backend == "torch":
+            import torch
+
+            model = torch_conv_model(spec, torch)
+            opt, lossf = torch.optim.SGD(model.parameters(), lr=CONV_LR), torch.nn.CrossEntropyLoss()
+            shape = (batch,) + tuple(spec["input_shape"])  # the same rows as nnviz's, as (B, C, H, W)
+            tx = [torch.from_numpy(x.reshape(shape)) for x in xs]
+            ty = [torch.from_numpy(y) for y in ys]
+
+            def step(i, model=model, opt=opt, lossf=lossf, tx=tx, ty=ty):
+                opt.zero_grad()
+                loss = lossf(model(tx[i % 16]), ty[i % 16])
+                loss.backward()
+                opt.step()
+                return loss.item()
+        else:
+            from .model.core.networks import build_network
+            from .model.core.settings import TrainSettings
+            from .model.core.trainer import Trainer
+            from .model.data.datasets import Dataset
+
+            shape = tuple(spec["input_shape"])
+            data = Dataset("bench", xs[0], ys[0], xs[0], ys[0], shape[1:], tuple("0123456789"))
+            trainer = Trainer(build_network(spec, seed=0), data,
+                              TrainSettings(learning_rate=CONV_LR, batch_size=batch, loss="cross_entropy"))
+
+            def step(i, trainer=trainer, xs=xs, ys=ys):
+                return trainer.train_batch(xs[i % 16], ys[i % 16])
+        for i in range(5):  # warm-up: scratch arrays, BLAS buffers, torch's allocator
+            step(i)
+        steppers[label] = step
+    return steppers
+
+
+def _serve_train_steps(backend: str, threads: int) -> None:
+    """A measuring child: builds the train cases once, then answers each stdin line
+    "label seconds" with steps/s of that case over at least ``seconds`` (and 3 steps)."""
+    if backend == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+    steppers = _train_steppers(backend)
+    print("ready", flush=True)
+    calls = dict.fromkeys(steppers, 0)
+    for line in sys.stdin:
+        label, seconds = line.rstrip("\n").rsplit(" ", 1)
+        step, n, start = steppers[label], 0, time.perf_counter()
+        while n < 3 or time.perf_counter() - start < float(seconds):
+            step(calls[label] + n)
+            n += 1
+        calls[label] += n
+        print(json.dumps(n / (time.perf_counter() - start)), flush=True)
+
+
+class _Child:
+    """A ``_serve_train_steps`` process: ``steps_per_second(label, seconds)``."""
+
+    def __init__(self, backend: str, threads: int):
+        env = dict(os.environ)
+        for var in _PINNED_THREAD_VARS:  # nnviz's BLAS and torch's MKL alike use this many threads
+            env[var] = str(threads)
+        code = "import sys; from nnviz.bench import _serve_train_steps as s; s(sys.argv[1], int(sys.argv[2]))"
+        self.proc = subprocess.Popen([sys.executable, "-c", code, backend, str(threads)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        if self.proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(self._failure())
+
+    def _failure(self) -> str:
+        self.proc.kill()
+        lines = self.proc.communicate()[1].strip().splitlines()
+        return lines[-1] if lines else "the child process stopped"
+
+    def steps_per_second(self, label: str, seconds: float) -> float:
+        self.proc.stdin.write(f"{label} {seconds}\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(self._failure())
+        return float(line)
+
+    def close(self) -> None:
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def train_cases(seconds: float = 1.0, threads=None, with_torch: bool | None = None,
+                rounds: int = TRAIN_ROUNDS) -> dict:
+    """TRAIN_CASES, nnviz's ``Trainer.train_batch`` beside PyTorch CPU eager, side by side.
+
+    For each thread count T in ``threads`` (default: 1, and the machine's cores when more),
+    one nnviz child (BLAS pinned to T threads) and one torch child
+    (``torch.set_num_threads(T)``) take turns: every round times each case for
+    ``seconds / rounds`` on one side, then on the other. Returns ``{str(T): {label:
+    {"nnviz_ms", "torch_ms", "ratio"}}}`` with the medians over rounds (ratio: the median
+    of the per-round nnviz speed ÷ torch speed); torch_ms and ratio are None without torch.
+    """
+    if threads is None:
+        threads = sorted({1, os.cpu_count() or 1})
+    if with_torch is None:
+        with_torch = importlib.util.find_spec("torch") is not None
+    per = seconds / rounds
+    out = {}
+    for t in threads:
+        children = {"nnviz": _Child("nnviz", t)}
+        if with_torch:
+            try:
+                children["torch"] = _Child("torch", t)
+            except RuntimeError as exc:
+                print(f"PyTorch comparison failed: {exc}", file=sys.stderr)
+        speeds = {label: {side: [] for side in children} for label, _, _ in TRAIN_CASES}
+        try:
+            for _ in range(rounds):
+                for label, _, _ in TRAIN_CASES:
+                    for side, child in children.items():
+                        speeds[label][side].append(child.steps_per_second(label, per))
+        finally:
+            for child in children.values():
+                child.close()
+        row = {}
+        for label, s in speeds.items():
+            nn, tt = np.array(s["nnviz"]), np.array(s["torch"]) if "torch" in s else None
+            row[label] = {"nnviz_ms": float(1000 / np.median(nn)),
+                          "torch_ms": None if tt is None else float(1000 / np.median(tt)),
+                          "ratio": None if tt is None else float(np.median(nn / tt))}
+        out[str(t)] = row
+    return out
+
+
+_TORCH_SCRIPT = r"""
+import json, sys, time
+import numpy as np, torch
+default_threads = torch.get_num_threads()  # before nnviz (which pins MKL/OpenBLAS to 1) loads
+from nnviz.bench import CASES, CONV_CASES, CONV_LR, CONV_SPECS, _batches, _conv_batches, time_loop, torch_conv_model
+seconds, threads, which = float(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
+torch.set_num_threads(default_threads if threads == "default" else int(threads))
+acts = {"sigmoid": torch.nn.Sigmoid, "relu": torch.nn.ReLU, "tanh": torch.nn.Tanh, "linear": torch.nn.Identity}
+out = {"threads": torch.get_num_threads(), "version": torch.__version__}
+
+def dense_model(sizes, hidden):
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(torch.nn.Linear(sizes[i], sizes[i + 1]))
+        if i < len(sizes) - 2:
+            layers.append(acts[hidden]())
+    return torch.nn.Sequential(*layers)
+
+def conv_model(spec):
+    return torch_conv_model(spec, torch)
 
 def trainer(model, lossf, xs, ys, lr):
     opt = torch.optim.SGD(model.parameters(), lr=lr)
@@ -287,11 +462,13 @@ def run(seconds: float = 1.0, default_threads: bool = True) -> dict:
     results = {"train_batch_samples_per_second": {}, "torch_samples_per_second": None, "ratio_vs_torch": None,
                "conv_steps_per_second": {}, "torch_conv_steps_per_second": None, "conv_ratio_vs_torch": None,
                "torch_version": None, "torch_threads": None, "torch_default_threads": None,
-               "torch_conv_steps_per_second_default_threads": None, "conv_targets": CONV_TARGETS}
+               "torch_conv_steps_per_second_default_threads": None, "conv_targets": CONV_TARGETS,
+               "train_cases": None, "train_target": TRAIN_TARGET}
     for label, sizes, hidden, batch, output, loss in CASES:
         results["train_batch_samples_per_second"][label] = numpy_samples_per_second(
             sizes, hidden, batch, output, loss, seconds)
     results["conv_steps_per_second"] = conv_steps_per_second(seconds)
+    results["train_cases"] = train_cases(seconds)
     results["timeline"] = {lesson: timeline_cost(lesson, seconds) for lesson in ("mnist", "digits")}
     torch = torch_child(seconds, "1")
     if torch:
@@ -313,6 +490,29 @@ def run(seconds: float = 1.0, default_threads: bool = True) -> dict:
 
 def _ms(steps_per_second) -> str:
     return f"{1000 / steps_per_second:.3f}" if steps_per_second else "—"
+
+
+def _train_lines(results: dict) -> list[str]:
+    cases = results.get("train_cases") or {}
+    if not cases:
+        return []
+    goal = results.get("train_target")
+    lines = [f"{'Trainer.train_batch':<26}{'threads':>8}{'nnviz ms':>10}{'torch ms':>10}{'ratio':>8}{'target':>11}"]
+    for threads, row in cases.items():
+        for label, r in row.items():
+            ratio = r["ratio"]
+            mark = "" if goal is None else f"≥{goal:g}×" + (
+                "" if ratio is None else (" ok" if ratio >= goal else " MISS"))
+            torch_ms = f"{r['torch_ms']:.3f}" if r["torch_ms"] else "—"
+            lines.append(f"{label:<26}{threads:>8}{r['nnviz_ms']:>10.3f}{torch_ms:>10}"
+                         f"{(f'{ratio:.2f}×' if ratio else '—'):>8}{mark:>11}")
+    if any(r["ratio"] for row in cases.values() for r in row.values()):
+        lines.append("(28×28 inputs, SGD, cross-entropy; nnviz and PyTorch each in a child process with its "
+                     "BLAS / torch.set_num_threads at the same thread count, taking turns; medians of "
+                     f"{TRAIN_ROUNDS} rounds, the ratio the median of the rounds' ratios)")
+    else:
+        lines.append("(PyTorch is not installed: no comparison column)")
+    return lines
 
 
 def format_table(results: dict) -> str:
@@ -347,6 +547,7 @@ def format_table(results: dict) -> str:
                      + (f"; the last column at PyTorch's default of {n_def} threads)" if tdef else ")"))
     elif conv:
         lines.append("(PyTorch is not installed: no comparison column)")
+    lines.extend(_train_lines(results))
     for lesson, r in (results.get("timeline") or {}).items():
         lines.append(f"timeline on {lesson:<7} every state {r['on_iterations_per_second']:,.0f} it/s = "
                      f"{r['ratio']:.0%} of {r['off_iterations_per_second']:,.0f} off; every "

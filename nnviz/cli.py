@@ -90,10 +90,42 @@ def _completion(args, file=None) -> dict:
     return {"activation": args.activation, "spec": spec}
 
 
+def _numbers(text: str, flag: str) -> list[float]:
+    from .model.errors import SettingsError
+
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise SettingsError(f"{flag} takes numbers separated by commas, like 0.1307,0.3081; got {text!r}") from None
+    return values
+
+
+def transform_changes(normalize: str | None, input_scale: float | None) -> dict | None:
+    """The input-transform entries ``--normalize MEAN,STD`` (per channel: the C means, then the C
+    standard deviations) and ``--input-scale S`` give, or None when neither is given."""
+    from .model.errors import SettingsError
+
+    changes = {}
+    if input_scale is not None:
+        changes["scale"] = float(input_scale)
+    if normalize is not None:
+        values = _numbers(normalize, "--normalize")
+        if len(values) % 2:
+            raise SettingsError(f"--normalize takes MEAN,STD (per channel: the means, then the standard "
+                                f"deviations), an even count of numbers; got {len(values)}")
+        half = len(values) // 2
+        changes.update(mean=values[:half], std=values[half:])
+    return changes or None
+
+
+def _transform(args) -> dict | None:
+    return transform_changes(args.normalize, args.input_scale)
+
+
 def _cmd_evaluate(args) -> int:
     from .model.analysis.evaluate import evaluate_file
 
-    result = evaluate_file(args.file, args.data, **_completion(args))
+    result = evaluate_file(args.file, args.data, **_completion(args), input_transform=_transform(args))
     if args.json:
         print(json.dumps(result))
     else:
@@ -105,7 +137,10 @@ def _cmd_convert(args) -> int:
     from .model.files.foreign import is_foreign, load_foreign
     from .model.files.modelfile import load_model, save_model
 
+    from .model.core.networks import with_input_transform
+
     saved = load_foreign(args.file, **_completion(args)) if is_foreign(args.file) else load_model(args.file)
+    saved.network = with_input_transform(saved.network, _transform(args))
     suffix = args.output.suffix.lower()
     if suffix == ".safetensors":
         from .model.files.foreign.safetensors_file import save_safetensors
@@ -203,7 +238,14 @@ def _cmd_app(args) -> int:
         from .model.errors import SettingsError
 
         raise SettingsError("--activation and --spec say what a --model file from PyTorch does not: give --model")
+    transform = _transform(args)
+    if transform and args.model is None:
+        from .model.errors import SettingsError
+
+        raise SettingsError("--normalize and --input-scale say how a --model file's input was scaled: give --model")
     answers = _completion(args, args.model) if args.model is not None else {}  # a bad spec file: said here
+    if transform:
+        answers["input_transform"] = transform
     return main(lesson=args.lesson, model=args.model, quit_after=args.quit_after, **answers)
 
 
@@ -213,9 +255,15 @@ _MODEL_HELP = ("a model file: nnviz's .npz, a PyTorch state_dict (.pt, .pth), .s
 
 def _completion_args(s) -> None:
     s.add_argument("--activation", metavar="NAME",
-                   help="hidden activation of a dense state_dict: relu, sigmoid, tanh or linear")
+                   help="hidden activation of a dense state_dict: relu, sigmoid, tanh, linear, leaky_relu, "
+                        "elu, gelu or silu")
     s.add_argument("--spec", type=Path, metavar="FILE",
                    help="the network's spec (JSON) for a state_dict with convolution layers")
+    s.add_argument("--normalize", metavar="MEAN,STD",
+                   help="the model was trained on (x - MEAN) / STD, e.g. MNIST's 0.1307,0.3081 (per channel: "
+                        "the means, then the standard deviations)")
+    s.add_argument("--input-scale", type=float, metavar="S",
+                   help="the model was trained on pixels times S before --normalize, e.g. 255 for raw 0-255")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -105,6 +105,39 @@ def safetensors_boundaries(blob: bytes) -> set[int]:
     return out
 
 
+def pickle_spans(blob: bytes, start: int = 0) -> list[tuple[int, int, list[int]]]:
+    """(start, end, opcode offsets) of each pickle in a sequence of them from ``start``, until one fails."""
+    import pickletools
+
+    out, pos = [], start
+    while pos < len(blob) and blob[pos:pos + 1] == b"\x80":
+        f = io.BytesIO(blob)
+        f.seek(pos)
+        try:
+            ops = [p for _, _, p in pickletools.genops(f)]
+        except ValueError:
+            break
+        out.append((pos, f.tell(), ops))
+        pos = f.tell()
+    return out
+
+
+def legacy_boundaries(blob: bytes) -> set[int]:
+    """PyTorch's legacy format: every opcode of its five pickles, then each storage's count and data."""
+    spans = pickle_spans(blob)
+    out = {0, len(blob)} | {p for s, e, ops in spans for p in ops + [e]}
+    pos = spans[-1][1] if spans else 0
+    while pos + 8 <= len(blob):
+        out.update({pos, pos + 4, pos + 8})
+        (n,) = struct.unpack_from("<q", blob, pos)
+        size = 4 if n * 4 <= len(blob) - pos - 8 else 0  # the fixtures hold float32 storages
+        if n < 0 or not size:
+            break
+        pos += 8 + n * size
+        out.add(pos)
+    return out
+
+
 def _varint(blob: bytes, i: int) -> tuple[int, int]:
     value = shift = 0
     while True:

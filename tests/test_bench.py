@@ -4,6 +4,8 @@ and the table reports them in ms per step (with the comparison columns when ther
 import math
 import time
 
+import pytest
+
 from nnviz import bench
 from nnviz.model.core.layer_network import LayerNetwork
 from nnviz.model.core.networks import build_network
@@ -73,3 +75,52 @@ def test_the_table_shows_the_ratio_the_targets_and_the_thread_counts_with_torch(
     assert "not installed" not in table
     slow = bench.format_table(_results({label: 1000.0 / 1.2 for label in LABELS}))
     assert "MISS" in slow.splitlines()[[l.startswith("conv 8×8 b32") for l in slow.splitlines()].index(True)]
+
+
+TRAIN_LABELS = ["mnist-conv b64", "LeNet-5 b64", "32-64 3×3 → 128 b64"]
+
+
+def test_train_cases_are_the_lessons_net_lenet5_and_the_32_64_net_at_batch_64():
+    from nnviz.model.lessons import MNIST_CONV_SPEC
+
+    assert [label for label, _, _ in bench.TRAIN_CASES] == TRAIN_LABELS
+    assert all(batch == 64 for _, _, batch in bench.TRAIN_CASES)
+    assert bench.TRAIN_SPECS["mnist-conv"] == MNIST_CONV_SPEC
+    lenet, wide = (build_network(bench.TRAIN_SPECS[name]) for name in ("LeNet-5", "32-64 3×3 → 128"))
+    assert [w.shape for w in lenet.weights] == [(6, 1, 5, 5), (16, 6, 5, 5), (120, 400), (84, 120), (10, 84)]
+    assert lenet.shapes[1] == (6, 28, 28) and lenet.n_parameters == 61706
+    assert [w.shape for w in wide.weights] == [(32, 1, 3, 3), (64, 32, 3, 3), (128, 3136), (10, 128)]
+    assert wide.n_parameters == 421642
+
+
+@pytest.mark.slow
+def test_train_cases_time_trainer_train_batch_in_a_child_without_torch():
+    result = bench.train_cases(seconds=0.01, threads=[1], with_torch=False, rounds=1)
+    assert list(result) == ["1"] and list(result["1"]) == TRAIN_LABELS
+    for r in result["1"].values():
+        assert math.isfinite(r["nnviz_ms"]) and r["nnviz_ms"] > 0
+        assert r["torch_ms"] is None and r["ratio"] is None
+
+
+def _train_results(ratio_of_threads):
+    cases = {threads: {label: {"nnviz_ms": 2.0, "torch_ms": 2.0 * ratio if ratio else None, "ratio": ratio}
+                       for label in TRAIN_LABELS} for threads, ratio in ratio_of_threads.items()}
+    return dict(_results(), train_cases=cases, train_target=bench.TRAIN_TARGET)
+
+
+def test_the_table_shows_both_sides_and_the_ratio_per_thread_count():
+    table = bench.format_table(_train_results({"1": 1.5, "2": 1.1}))
+    rows = [line for line in table.splitlines() if line.startswith("LeNet-5 b64")]
+    assert len(rows) == 2
+    one, two = (row.split() for row in rows)
+    assert one[2:] == ["1", "2.000", "3.000", "1.50×", "≥1.2×", "ok"]
+    assert two[2:] == ["2", "2.000", "2.200", "1.10×", "≥1.2×", "MISS"]
+    assert "same thread count" in table
+
+
+def test_the_train_rows_say_so_without_torch():
+    table = bench.format_table(_train_results({"1": None}))
+    lines = table.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("mnist-conv b64"))
+    assert lines[first].split()[2:5] == ["1", "2.000", "—"]
+    assert "PyTorch is not installed" in lines[first + len(TRAIN_LABELS)]

@@ -134,6 +134,8 @@ def test_bench_prints_throughput_for_the_four_networks():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     sps = result["train_batch_samples_per_second"]
     assert len(sps) == 4 and all(v > 0 for v in sps.values())
+    train = result["train_cases"]["1"]  # the conv nets through Trainer.train_batch, one BLAS thread
+    assert len(train) == 3 and all(r["nnviz_ms"] > 0 for r in train.values())
 
 
 def test_the_app_without_a_display_says_how_to_run_it_in_one_sentence():

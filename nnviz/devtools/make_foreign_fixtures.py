@@ -71,6 +71,55 @@ def _train(torch, name, model, x, y):
     return model.eval()
 
 
+def _own_package_model(torch):
+    """A model class from the author's own package, as ``from models import Net`` makes it: torch.save(model)
+    pickles it by reference to ``models.Net`` (a module made here, so the script needs no such package)."""
+    import sys
+    import types
+
+    nn = torch.nn
+    models = types.ModuleType("models")
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2 = nn.Linear(4, 3), nn.Linear(3, 2)
+
+        def forward(self, x):
+            return self.fc2(torch.relu(self.fc1(x)))
+
+    Net.__module__, Net.__qualname__ = "models", "Net"
+    models.Net = Net
+    sys.modules["models"] = models
+    return Net()
+
+
+def _add_expected(out: Path, new: dict) -> None:
+    """expected.npz with ``new``'s keys added (or replaced), the others kept as they are."""
+    path = out / "expected.npz"
+    with np.load(path) as z:
+        merged = {k: z[k] for k in z.files}
+    merged.update(new)
+    np.savez_compressed(path, **merged)
+
+
+def _later_fixtures(torch, out: Path, data) -> dict:
+    """The fixtures added for files as people publish them, made from the committed ones where they can be
+    (so the originals are not trained again): the digits MLP and CNN in the legacy format
+    (``mlp_legacy.pt``, ``cnn_legacy.pt``; their logits are ``logits/mlp``, ``logits/cnn``), and whole pickled models of the author's own class ``models.Net``
+    in both formats (``models_net.pt``, ``models_net_legacy.pt``), which nnviz must refuse as whole models."""
+    mlp = _models(torch)["mlp"]()
+    mlp.load_state_dict(torch.load(out / "mlp.pt"))
+    torch.save(mlp.state_dict(), out / "mlp_legacy.pt", _use_new_zipfile_serialization=False)
+    cnn = _models(torch)["cnn"]()
+    cnn.load_state_dict(torch.load(out / "cnn.pt"))
+    torch.save(cnn.state_dict(), out / "cnn_legacy.pt", _use_new_zipfile_serialization=False)
+    net = _own_package_model(torch)
+    torch.save(net, out / "models_net.pt")
+    torch.save(net, out / "models_net_legacy.pt", _use_new_zipfile_serialization=False)
+    return {}
+
+
 def main(argv=None) -> int:
     import torch
     from safetensors.torch import load_file, save_file
@@ -81,12 +130,17 @@ def main(argv=None) -> int:
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--out", type=Path, default=Path("tests/fixtures/foreign"))
+    p.add_argument("--later-only", action="store_true",
+                   help="make only the fixtures added later, from the committed originals (not trained again)")
     args = p.parse_args(argv)
     out = args.out
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(SEED)
     torch.set_num_threads(1)
     data = load_dataset("digits")
+    if args.later_only:
+        _later_fixtures(torch, out, data)
+        return 0
     expected = {}
     report = {}
 
@@ -141,6 +195,7 @@ def main(argv=None) -> int:
 
     (out / "cnn_spec.json").write_text(json.dumps(CNN_SPEC, indent=1) + "\n")
     np.savez_compressed(out / "expected.npz", **expected)
+    _later_fixtures(torch, out, data)
     print(json.dumps(report, indent=1))
     for f in sorted(out.iterdir()):
         print(f"{f.name:24} {f.stat().st_size:>8,} bytes")

@@ -20,15 +20,20 @@ layers, input = 0, as the weight panel counts), neuron · ``load_example`` split
 ``paint`` pixels [[row, col], ...] (clear the editor, then ink those pixels) · ``open_tab`` title (an
 Explore tab of EXPLORE_TABS) · ``rebuild`` activation (a hidden activation) [hidden_sizes: list, default
 the current ones] · ``set_weight`` layer (≥ 0: weight layers, as ``weightPanel.set_weight``), neuron,
-index (flat, into that neuron's incoming weights), value · ``rewind`` iteration.
+index (flat, into that neuron's incoming weights), value · ``rewind`` iteration · ``select_pixel`` layer (≥ 1:
+a conv or pooling layer, counted as activations), channel, row, col (show how that feature-map pixel is made).
 
 Checks (CHECKS; each a pure function of a facts dict, see ``check_holds``): ``viewed``: true (done once
 the step is shown) · ``iteration_at_least`` n · ``epoch_at_least`` n · ``exactly_right_at_least`` n ·
 ``all_exactly_right``: true · ``answer_is`` class name · ``painted``: true · ``neuron_selected``: true |
 {"layer": n} | {"layer_at_least": n} (either with "neuron": k) · ``setting`` {name: value} (equal) ·
 ``setting_above`` / ``setting_below`` {name: number} · ``hidden_is`` activation ·
-``test_accuracy_at_least`` fraction · ``weight_edited``: true · ``tab_shown`` title · ``all`` / ``any``
-[checks]. A check is a dict with exactly one key.
+``test_accuracy_at_least`` fraction · ``weight_edited``: true · ``tab_shown`` title · ``pixel_picked``: true |
+{"layer": n} (either with "channel": k) · ``all`` / ``any`` [checks]. A check is a dict with exactly one key.
+
+A step that asks for something (any check but ``viewed``) waits for the learner: it is ticked only when its
+check holds after one of the facts it reads (READS) has changed since the step opened — never at once
+because of what was already on screen (a face painted for an earlier step, a tab left open).
 
 Facts (FACTS, what the app knows each frame; a missing key reads as its DEFAULT_FACTS value): ``lesson``
 str · ``iteration`` int (of the shown snapshot) · ``epoch`` int · ``exactly_right`` int (training examples
@@ -37,7 +42,9 @@ None (the readout's answer for the painted input, e.g. "smile", "not a smile", "
 nothing painted) · ``painted`` bool (the editor holds a non-blank input) · ``selected_neuron`` (layer,
 neuron) | None · ``settings`` dict (the TrainSettings fields) · ``hidden`` str · ``test_accuracy`` float |
 None (None while running) · ``weight_edits`` int (hand edits in this run) · ``tab`` str (the Explore tab
-shown, "" none).
+shown, "" none) · ``input`` (changes whenever the editor's input does:
+a stroke, a loaded image; its value means nothing else) · ``picked_pixel`` (layer, channel, row, col) | None
+(the feature-map pixel the learner last chose to see made) · ``pixel_picks`` int (how many they chose).
 
 Loading validates everything and raises DataFormatError with one line naming the step and the problem
 (``step 3 "Nudge one weight": unknown check "foo"``). ``GuideProgress`` is where a learner is in a guide;
@@ -63,10 +70,13 @@ MAX_TEXT = 480  # characters: three short sentences in a 320-pixel-wide dock
 MAX_TITLE = 80
 MAX_STEPS = 60
 
+#: the convolution nets' own panels (built when a conv lesson first shows)
+CONV_TARGETS = ("convNetworkView", "featureMaps", "featurePixel", "kernelGrid")
 #: objectNames a step may point at (the main window's panels and a few of their parts)
 TARGETS = ("pixelEditor", "weightPanel", "activationView", "trainingPanel", "predictionReadout", "timelineBar",
            "exploreTabs", "datasetBrowser", "lessonDescription", "trainingPlots", "stepButton", "step_nButton",
-           "runButton", "methodCombo", "weightInfo", "iterationLabel", "epochLabel")
+           "runButton", "methodCombo", "weightInfo", "iterationLabel", "epochLabel",
+           *CONV_TARGETS)
 #: the Explore tabs' titles (nnviz.qt.explore; a Qt test checks they match)
 EXPLORE_TABS = ("Nudge vs gradient", "Where learning happens", "Mistakes", "What a neuron wants",
                 "Smile population", "Learning-rate probe")
@@ -75,7 +85,8 @@ SETTINGS = tuple(f.name for f in fields(TrainSettings))
 #: every fact the app provides, with what it reads as before anything happened
 DEFAULT_FACTS = {"lesson": "", "iteration": 0, "epoch": 0, "exactly_right": 0, "n_train": 0, "answer": None,
                  "painted": False, "selected_neuron": None, "settings": {}, "hidden": "", "test_accuracy": None,
-                 "weight_edits": 0, "tab": ""}
+                 "weight_edits": 0, "tab": "", "input": None,
+                 "picked_pixel": None, "pixel_picks": 0}
 FACTS = tuple(DEFAULT_FACTS)
 
 
@@ -138,6 +149,19 @@ def _neuron_spec(v):
                             f"(got {_short(v)})")
 
 
+def _pixel_spec(v):
+    ok = v is True or (isinstance(v, dict) and bool(v) and set(v) <= {"layer", "channel"}
+                       and all(_isint(n) and n >= (0 if k == "channel" else 1) for k, n in v.items()))
+    return None if ok else f'must be true or a dict of "layer" (≥ 1) and/or "channel" (got {_short(v)})'
+
+
+def _pixel_holds(spec, facts) -> bool:
+    pick = _f(facts, "picked_pixel")
+    if pick is None or spec is True:
+        return pick is not None
+    return int(pick[0]) == spec.get("layer", int(pick[0])) and int(pick[1]) == spec.get("channel", int(pick[1]))
+
+
 #: action name -> ({required parameter: kind}, {optional parameter: kind})
 ACTIONS = {
     "step": ({}, {"n": _int(1)}),
@@ -151,6 +175,7 @@ ACTIONS = {
     "rebuild": ({"activation": _one_of(HIDDEN_ACTIVATIONS)}, {"hidden_sizes": _sizes}),
     "set_weight": ({"layer": _int(0), "neuron": _int(0), "index": _int(0), "value": _number}, {}),
     "rewind": ({"iteration": _int(0)}, {}),
+    "select_pixel": ({"layer": _int(1), "channel": _int(0), "row": _int(0), "col": _int(0)}, {}),
 }
 
 
@@ -204,10 +229,29 @@ CHECKS = {
                                and _f(f, "test_accuracy") >= a),
     "weight_edited": (_true, lambda _, f: (_f(f, "weight_edits") or 0) >= 1),
     "tab_shown": (_one_of(EXPLORE_TABS), lambda title, f: _f(f, "tab") == title),
+    "pixel_picked": (_pixel_spec, _pixel_holds),
     "all": (None, lambda checks, f: all(check_holds(c, f) for c in checks)),
     "any": (None, lambda checks, f: any(check_holds(c, f) for c in checks)),
 }
 VIEWED = {"viewed": True}
+
+#: check name -> the facts it reads: what the learner must change after a step opens for it to tick
+#: (a step's count of training iterations is read too where the check is about training, since a
+#: step or a rewind is what moves it; the editor's ``input`` where it is about the painting, since
+#: another stroke leaves ``painted`` true)
+READS = {"viewed": (), "iteration_at_least": ("iteration",), "epoch_at_least": ("iteration", "epoch"),
+         "exactly_right_at_least": ("iteration", "exactly_right"), "all_exactly_right": ("iteration", "exactly_right"),
+         "answer_is": ("input", "answer"), "painted": ("input", "painted"), "neuron_selected": ("selected_neuron",),
+         "setting": ("settings",), "setting_above": ("settings",), "setting_below": ("settings",),
+         "hidden_is": ("hidden",), "test_accuracy_at_least": ("iteration", "test_accuracy"),
+         "weight_edited": ("weight_edits",), "tab_shown": ("tab",), "pixel_picked": ("pixel_picks", "picked_pixel")}
+
+
+def reads(check: dict) -> tuple[str, ...]:
+    """The facts a (validated) check reads, in FACTS order (``all`` / ``any``: their checks')."""
+    (name, param), = check.items()
+    keys = {k for c in param for k in reads(c)} if name in ("all", "any") else set(READS[name])
+    return tuple(k for k in FACTS if k in keys)
 
 
 def check_holds(check: dict, facts: dict) -> bool:
@@ -376,16 +420,19 @@ class GuideProgress:
     a done flag per step.
 
     ``advance(facts)`` is called with every new facts dict. The current step is judged when it
-    is first shown: a ``viewed`` step is done at once; a step whose check already holds is ticked
-    but stays (so it is read, not skipped). Later, when its check comes to hold, it is ticked
-    and the guide moves on — then the next step is judged at once on the same facts. Done flags
-    stick: a rewind does not untick a step."""
+    is first shown: a ``viewed`` step is done at once; any other step remembers the facts its
+    check reads (READS) and waits. It is ticked, and the guide moves on, when its check holds
+    after one of those facts has changed since it opened (the learner, or Show me, did it: a
+    check that already held on arrival does not tick by itself) — then the next step is judged
+    at once on the same facts. Done flags stick: a rewind does not untick a step."""
 
     def __init__(self, guide: Guide):
         self.guide = guide
         self.done = [False] * len(guide.steps)
         self.current = 0
         self._fresh = True  # the current step has not been judged since it was shown
+        self._opened: dict = {}  # the facts the current step's check reads, as it opened
+        self._stirred = False  # one of them has changed since
 
     @property
     def finished(self) -> bool:
@@ -417,12 +464,15 @@ class GuideProgress:
             step = self.step
             if step is None:
                 break
-            holds = check_holds(step.check or VIEWED, facts)
+            check = step.check or VIEWED
+            keys = reads(check)
             if self._fresh:
-                self._fresh = False
-                self.done[self.current] = self.done[self.current] or holds
+                self._fresh, self._stirred = False, False
+                self._opened = {k: _f(facts, k) for k in keys}
+                self.done[self.current] = self.done[self.current] or not keys  # read: done once shown
                 break
-            if not holds or self.done[self.current]:
+            self._stirred = self._stirred or any(_f(facts, k) != v for k, v in self._opened.items())
+            if not self._stirred or self.done[self.current] or not check_holds(check, facts):
                 break
             self.done[self.current] = True
             self.go(self.current + 1)

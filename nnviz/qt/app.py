@@ -30,7 +30,7 @@ def install_message_handler():
 
 
 def main(lesson: str | None = None, model=None, quit_after: float | None = None, activation: str | None = None,
-         spec: dict | None = None) -> int:
+         spec: dict | None = None, input_transform: dict | None = None) -> int:
     from . import startup
     from .splash import card_message, show_card, wait_until
 
@@ -62,7 +62,8 @@ def main(lesson: str | None = None, model=None, quit_after: float | None = None,
     win.show()
     win.frames.redraw()  # once more at the sizes the window has on screen (a cheap pass)
     if model is not None:
-        win.files.open_model(str(model), activation, spec)  # the two answer what a PyTorch state_dict does not say
+        # the three answer what a PyTorch state_dict does not say
+        win.files.open_model(str(model), activation, spec, input_transform)
     if quit_after is not None:
         # for scripted smoke tests: start, train a little, then close like a user would
         QTimer.singleShot(int(quit_after * 500), win.controller.run)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -21,6 +23,7 @@ def scratch_settings():
     from PySide6.QtCore import QSettings
 
     folder = tempfile.mkdtemp(prefix="nnviz-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # a test run opens hundreds of windows
     settings = QSettings(os.path.join(folder, "settings.ini"), QSettings.IniFormat)
     settings.setValue("dataDir", folder)  # autosaved examples go here too, not to the user's folder
     return settings

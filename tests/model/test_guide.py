@@ -16,7 +16,7 @@ from nnviz.model.guide import (
 from nnviz.model.lessons import LESSONS
 from nnviz.resources import resource_path
 
-GUIDED = ("smile", "mnist", "digits")
+GUIDED = ("smile", "mnist", "digits", "conv", "mnist-conv")
 
 
 def guide_dict(**step_changes) -> dict:
@@ -54,8 +54,10 @@ def test_every_shipped_guide_loads_and_fits_the_format(lesson):
     assert guide_from_dict(g.to_dict()) == g == guide_from_dict(raw)
 
 
-def test_lessons_without_a_guide_have_none():
-    assert builtin_guide("conv") is None
+def test_every_lesson_has_a_guide():
+    """The README promises a guide for each lesson."""
+    assert set(GUIDED) == set(LESSONS) and all(builtin_guide(name) is not None for name in LESSONS)
+    assert builtin_guide("no-such-lesson") is None
 
 
 def test_the_sentence_counter_reads_numbers_and_abbreviations():
@@ -102,6 +104,46 @@ def test_digits_numbers_match_the_lesson():
     assert [round(float(v), 1) for v in p] == [0.7, 0.2, 0.1] and "2.0, 1.0 and 0.1" in text
 
 
+def _parameters(layer_weights, biases) -> list[int]:
+    return [int(w.size + b.size) for w, b in zip(layer_weights, biases)]
+
+
+def test_conv_numbers_match_the_lesson():
+    text, t = _texts("conv"), LESSONS["conv"].build()
+    net = t.network
+    conv, pool, flat, dense = net.layers
+    assert (conv.type, conv.kernel, conv.in_shape, conv.out_shape) == ("conv", 3, (1, 8, 8), (8, 8, 8))
+    assert (pool.type, pool.out_shape, flat.out_shape, dense.out_shape) == ("maxpool", (8, 4, 4), (128,), (10,))
+    assert _parameters(net.weights, net.biases) == [8 * 9 + 8, 128 * 10 + 10] == [80, 1290]
+    assert net.n_parameters == 1370 == 80 + 1290
+    digits = LESSONS["digits"].build().network
+    assert tuple(digits.sizes) == (64, 128, 32, 10) and digits.n_parameters == 12778
+    assert (len(t.dataset.x_train), t.settings.batch_size, t.steps_per_epoch) == (1347, 32, 43)
+    assert 10 * t.steps_per_epoch == 430 and conv.padding == 1
+    assert {"8", "64", "3", "9", "80", "128", "1,290", "1,370", "12,778", "1,347", "43", "32", "430",
+            "10"} <= _numbers(text)
+    assert "8 × 9" in text and "8 × 4 × 4 = 128" in text and "128 × 10 + 10 = 1,290" in text
+    assert "64 → 128 → 32 → 10" in text and "2×2" in text and pool.size == 2
+    assert "12,810" not in LESSONS["conv"].description and "12,778" in LESSONS["conv"].description
+
+
+def test_mnist_conv_numbers_match_the_lesson():
+    text, t = _texts("mnist-conv"), LESSONS["mnist-conv"].build()
+    net = t.network
+    c1, p1, c3, p3, flat, dense = net.layers
+    assert (c1.kernel, c1.in_shape, c1.out_shape, c1.padding) == (5, (1, 28, 28), (8, 24, 24), 0)
+    assert (p1.out_shape, c3.kernel, c3.out_shape, p3.out_shape, flat.out_shape) == (
+        (8, 12, 12), 5, (16, 8, 8), (16, 4, 4), (256,))
+    assert _parameters(net.weights, net.biases) == [8 * 25 + 8, 16 * 8 * 25 + 16, 256 * 10 + 10] == [208, 3216, 2570]
+    assert net.n_parameters == 5994 and 2 * net.n_parameters < LESSONS["mnist"].build().network.n_parameters == 13002
+    assert (len(t.dataset.x_train), t.settings.batch_size, t.steps_per_epoch) == (4000, 32, 125)
+    assert 2 * t.steps_per_epoch == 250 and 24 * 24 == 576 and 28 * 28 == 784
+    assert {"28", "784", "8", "5", "25", "24", "208", "3,216", "2,570", "5,994", "13,002", "16", "200", "256",
+            "576", "4,000", "125", "250", "12"} <= _numbers(text)
+    assert "8 × 25 = 200" in text and "16 × 4 × 4 = 256" in text and "256 × 10 + 10 = 2,570" in text
+    assert "16 × 8 × 25 + 16 = 3,216" in text and "24 × 24" in text and "fewer than half the 13,002" in text
+
+
 # -- walking each guide on a real session, the app's part played here -----------------------------
 
 class Walker:
@@ -111,6 +153,7 @@ class Walker:
         self.s = TrainingSession()
         self.s.load_lesson(lesson)
         self.lesson, self.painted, self.selected, self.tab, self.edits = lesson, None, None, "", 0
+        self.inputs, self.picked, self.picks = 0, None, 0
 
     def facts(self) -> dict:
         t = self.s.trainer
@@ -123,7 +166,8 @@ class Walker:
             answer=answer, painted=self.painted is not None and bool(self.painted.any()),
             selected_neuron=self.selected, settings=t.settings.to_dict(), hidden=net.hidden,
             test_accuracy=float(correct(ds.task, net.predict(ds.x_test), ds.y_test).mean()),
-            weight_edits=self.edits, tab=self.tab)
+            weight_edits=self.edits, tab=self.tab, input=self.inputs, picked_pixel=self.picked,
+            pixel_picks=self.picks)
 
     def perform(self, action, check) -> None:
         do, s, t = action["do"], self.s, self.s.trainer
@@ -140,11 +184,15 @@ class Walker:
             self.selected = (action["layer"], action["neuron"])
         elif do == "load_example":
             self.painted = getattr(t.dataset, f"x_{action['split']}")[action["index"]].copy()
+            self.inputs += 1
         elif do == "paint":
             img = np.zeros(t.dataset.image_shape, np.float32)
             for r, c in action["pixels"]:
                 img[r, c] = 1.0
             self.painted = img.reshape(-1)
+            self.inputs += 1
+        elif do == "select_pixel":
+            self.picked, self.picks = (action["layer"], action["channel"], action["row"], action["col"]), self.picks + 1
         elif do == "open_tab":
             self.tab = action["title"]
         elif do == "rebuild":
@@ -166,6 +214,10 @@ def test_show_me_performs_every_step_of_every_guide(lesson):
         i, step = p.current, p.step
         if not p.done[i]:
             assert step.action is not None, f"step {i + 1} {step.title!r} can neither be shown nor is it read"
+            p.advance(w.facts())  # another frame, nothing done: a step that asks waits for the learner
+            assert not p.done[i] and p.current == i, f"step {i + 1} {step.title!r} ticked by itself"
+            if lesson in ("conv", "mnist-conv"):  # not even by what an earlier step left on screen...
+                assert not check_holds(step.check, w.facts()) or step.check == {"painted": True}, step.title
             w.perform(step.action, step.check)
             p.advance(w.facts())
             assert p.done[i], f"step {i + 1} {step.title!r}: its check does not hold after Show me: {step.check}"
@@ -321,17 +373,39 @@ def test_progress_reads_ticks_and_moves_on_when_the_learner_does_it():
     assert not p.advance(default_facts(iteration=5))
 
 
-def test_a_step_already_done_when_shown_is_ticked_but_read():
+def test_a_step_whose_check_already_holds_waits_for_the_learner():
+    """Issue 25: a step that asks for something ticks only on something done after it opened."""
     p = GuideProgress(guide_from_dict(guide_dict()))
     p.go(1)
-    assert p.advance(default_facts(iteration=7))
-    assert p.done[1] and p.current == 1  # not skipped past unread
+    assert not p.advance(default_facts(iteration=7))  # already past iteration 1: not ticked for it
+    assert not p.advance(default_facts(iteration=7, painted=True))  # a fact the check does not read
+    assert not p.done[1] and p.current == 1
+    assert p.advance(default_facts(iteration=8, painted=True))  # the learner stepped: ticked, on to step 3
+    assert p.done[1] and p.current == 2
     p.back()
-    assert p.current == 0 and p.done[1]
+    assert p.current == 1 and p.done[1]
+    assert not p.advance(default_facts(iteration=9))  # done flags stick; a done step is read, not skipped
     p.go(99)
     assert p.finished
     p.restart()
     assert p.current == 0 and p.done == [False] * 3
+
+
+def test_a_tab_already_open_or_a_face_already_painted_does_not_tick_a_step():
+    g = guide_from_dict({"lesson": "conv", "title": "T", "steps": [
+        {"title": "Tab", "text": "Open it.", "target": "exploreTabs", "check": {"tab_shown": "What a neuron wants"}},
+        {"title": "Paint", "text": "Paint.", "target": "pixelEditor", "check": {"painted": True}},
+        {"title": "Pick", "text": "Click one.", "target": "featureMaps", "check": {"pixel_picked": {"layer": 2}}}]})
+    p = GuideProgress(g)
+    wants = default_facts(tab="What a neuron wants", painted=True, input=(1, 4), picked_pixel=(2, 0, 1, 1),
+                          pixel_picks=3)
+    assert not p.advance(wants) and not p.done[0]
+    assert not p.advance({**wants, "tab": "Mistakes"})  # away ...
+    assert p.advance(wants) and p.current == 1  # ... and back: the learner opened it
+    assert not p.advance(wants)  # the painting from before
+    assert p.advance({**wants, "input": (2, 5)}) and p.current == 2  # another stroke
+    assert not p.advance({**wants, "input": (2, 5), "picked_pixel": (1, 0, 3, 3), "pixel_picks": 4})  # layer 1
+    assert p.advance({**wants, "input": (2, 5), "pixel_picks": 5}) and p.finished  # the same pixel, clicked again
 
 
 def test_progress_survives_a_round_trip_and_drops_what_does_not_fit():

@@ -3,6 +3,15 @@ import pytest
 from nnviz.qt.offscreen import scratch_settings
 
 
+@pytest.fixture(autouse=True)
+def _no_input_transform_question(monkeypatch):
+    """Opening a model from elsewhere asks how its input was scaled (a modal dialog that would wait
+    forever offscreen): answered "none" unless a test answers otherwise."""
+    from nnviz.qt.views import model_questions
+
+    monkeypatch.setattr(model_questions, "ask_transform", lambda name, parent=None: {})
+
+
 @pytest.fixture
 def make_window(qtbot):
     """Open the real main window on a lesson, with throw-away settings; closed after the test."""

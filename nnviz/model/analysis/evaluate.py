@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.networks import with_input_transform
 from ..data.idx import find_idx_files, load_idx_pair
 from ..data.datasets import correct
 from ..errors import DataFormatError
@@ -14,18 +15,21 @@ from ..files.modelfile import load_model
 from ..lessons import load_dataset
 
 
-def evaluate_file(model_path: str | Path, data: str, activation: str | None = None, spec=None) -> dict:
+def evaluate_file(model_path: str | Path, data: str, activation: str | None = None, spec=None,
+                  input_transform=None) -> dict:
     """{"accuracy", "n", "data"} of the model at ``model_path`` on ``data``.
 
     ``data`` is a built-in dataset name (its test split) or a folder of MNIST-format
     IDX files (its t10k pair if present, else its train pair). ``activation`` and ``spec``
-    complete a PyTorch / safetensors / ONNX file (``files.foreign.load_foreign``).
+    complete a PyTorch / safetensors / ONNX file (``files.foreign.load_foreign``);
+    ``input_transform`` (some of ``scale`` / ``mean`` / ``std``) replaces parts of the model's own
+    (``networks.with_input_transform``).
     """
     if is_foreign(model_path):
         saved = load_foreign(model_path, activation=activation, spec=spec)
     else:
         saved = load_model(model_path)
-    net = saved.network
+    net = with_input_transform(saved.network, input_transform)
     if data in ("smile", "digits", "mnist"):
         ds = load_dataset(data)
         x, y, task = ds.x_test, ds.y_test, ds.task

@@ -68,8 +68,11 @@ def layer_input(net, x: np.ndarray, layer: int, activations=None) -> np.ndarray:
     batch of one, input first) to reuse; computed when None.
     """
     shape = net.layers[layer - 1].in_shape
-    if layer == 1:
-        return np.asarray(x, dtype=np.float64).reshape(shape)
+    if layer == 1:  # what the first layer reads: the input after the model's input transform
+        x = np.asarray(x, dtype=np.float64).reshape(1, -1)
+        if getattr(net, "transform", None) is not None:
+            x = net.transform.apply(x, net.input_shape)
+        return x.reshape(shape)
     if activations is None:
         activations = net.forward(np.asarray(x).reshape(1, -1))
     return np.asarray(activations[layer - 1], dtype=np.float64).reshape(shape)
@@ -107,7 +110,7 @@ def feature_pixel(net, x: np.ndarray, layer: int, channel: int, row: int, col: i
     total = float(products.sum())
     bias = float(net.biases[i][channel]) if net.bias else 0.0
     z = total + bias
-    activation = float(apply_activation(conv.activation, np.array([[z]]))[0, 0])
+    activation = float(apply_activation(conv.activation, np.array([[z]]), **conv.activation_params)[0, 0])
     top, left = max(r0, 0), max(c0, 0)
     rect = (top, left, min(r0 + k, h) - top, min(c0 + k, w) - left)
     return FeaturePixel(layer, channel, row, col, patch, kernel, products, inside, total, bias, bool(net.bias),

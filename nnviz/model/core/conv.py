@@ -1,4 +1,4 @@
-"""Convolution and max-pooling maths in plain NumPy: im2col forward, col2im backward.
+"""Convolution, pooling and batch-norm maths in plain NumPy: im2col forward, col2im backward.
 
 Layouts are PyTorch's at the interface, so weights trained there drop in: maps are
 ``(batch, C, H, W)``, conv weights ``(filters, C, k, k)``, and a conv is a
@@ -203,3 +203,64 @@ def maxpool_backward(
     dx = _scratch(work, "dx", (c, h, wd, n), dout.dtype, zeros=True)
     np.copyto(_windows(_batch_last(dx), size), dstack.reshape(size, size, c, ho, wo, n))
     return _batch_last(dx)
+
+
+def avgpool_forward(x: np.ndarray, size: int, work: dict | None = None) -> np.ndarray:
+    """Mean over non-overlapping size×size windows (stride = size, floor rule at the edges,
+    like PyTorch's ``AvgPool2d(size)``). x: (B, C, H, W), any layout. Returns
+    (B, C, H//size, W//size) batch-last; the backward pass needs nothing but the shapes."""
+    n, c, h, wd = x.shape
+    ho, wo = h // size, wd // size
+    out = _scratch(work, "out", (c, ho, wo, n), x.dtype)
+    np.sum(_windows(x, size), axis=(0, 1), out=out)
+    out *= x.dtype.type(1.0 / (size * size))
+    return _batch_last(out)
+
+
+def avgpool_backward(dout: np.ndarray, x_shape: tuple[int, ...], size: int, work: dict | None = None) -> np.ndarray:
+    """Each window's gradient shared equally by its size² pixels; pixels the floor rule
+    skipped get 0. dout: (B, C, Ho, Wo), any layout; x_shape: (B, C, H, W). Returns dx
+    (B, C, H, W), batch-last."""
+    n, c, h, wd = x_shape
+    d = dout.transpose(1, 2, 3, 0) * dout.dtype.type(1.0 / (size * size))  # (C, Ho, Wo, B)
+    dx = _scratch(work, "dx", (c, h, wd, n), dout.dtype, zeros=True)
+    np.copyto(_windows(_batch_last(dx), size), d)  # broadcast over the size×size offsets
+    return _batch_last(dx)
+
+
+def _per_channel(v: np.ndarray, ndim: int) -> np.ndarray:
+    """(C,) -> a shape that broadcasts along axis 1 of an ndim-array (batch, C, …)."""
+    return v.reshape((1, -1) + (1,) * (ndim - 2))
+
+
+def batchnorm_forward(
+    x: np.ndarray, gamma: np.ndarray, beta: np.ndarray | None, mean: np.ndarray, var: np.ndarray, eps: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Eval-mode batch norm: ``gamma · (x − mean) / √(var + eps) + beta`` per channel (axis 1),
+    with the running statistics fixed (PyTorch's ``BatchNorm1d/2d`` in ``eval()``).
+
+    x: (B, C) or (B, C, H, W), any layout; gamma, beta, mean, var: (C,); beta None: no
+    shift. Returns (z like x, in x's layout; x̂ = (x − mean)/√(var + eps), which the
+    backward pass needs for dgamma)."""
+    inv = (1.0 / np.sqrt(var.astype(np.float64) + eps)).astype(x.dtype)
+    xhat = x - _per_channel(mean.astype(x.dtype), x.ndim)
+    xhat *= _per_channel(inv, x.ndim)
+    z = xhat * _per_channel(gamma, x.ndim)
+    if beta is not None:
+        z += _per_channel(beta, x.ndim)
+    return z, xhat
+
+
+def batchnorm_backward(
+    dz: np.ndarray, xhat: np.ndarray, gamma: np.ndarray, var: np.ndarray, eps: float, need_dx: bool = True
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Gradients of eval-mode batch norm from dL/dz (like x): the statistics are constants,
+    so dx = dz · gamma / √(var + eps); dgamma = Σ dz · x̂ and dbeta = Σ dz over every axis
+    but the channel's. Returns (dx or None, dgamma (C,), dbeta (C,))."""
+    axes = (0,) + tuple(range(2, dz.ndim))
+    dgamma = (dz * xhat).sum(axis=axes)
+    dbeta = dz.sum(axis=axes)
+    if not need_dx:
+        return None, dgamma, dbeta
+    inv = (1.0 / np.sqrt(var.astype(np.float64) + eps)).astype(dz.dtype)
+    return dz * _per_channel(gamma * inv, dz.ndim), dgamma, dbeta

@@ -1,4 +1,4 @@
-"""A network of any layer stack (conv, maxpool, flatten, dense) built from a JSON-able spec.
+"""A network of any layer stack (conv, pooling, batch norm, flatten, dense) built from a JSON-able spec.
 
 ``networks.build_network(spec)`` returns the plain ``Network`` for a stack of dense layers
 with one hidden activation — bit for bit the MLP the app trains today — and a
@@ -8,7 +8,8 @@ with one hidden activation — bit for bit the MLP the app trains today — and 
   layouts (conv ``(filters, C, k, k)``, dense ``(units, inputs)``), so weights trained
   there drop in (a torch ``nn.Sequential``'s state_dict, in order).
 - Inputs are flat rows ``(batch, C·H·W)`` in C, H, W order (``(batch, C, H, W)`` is
-  accepted too). ``forward(X)`` returns every layer's output, the (flat) input first:
+  accepted too), through the spec's ``input_transform`` (``transform``, None for none)
+  first. ``forward(X)`` returns every layer's output, the (flat, transformed) input first:
   conv and maxpool outputs are ``(batch, C, H, W)``, flatten and dense ``(batch, n)``.
 - ``gradients(X, Y, loss)`` -> ``(loss, dW, db)`` aligned with weights/biases; no
   gradient is computed for the input there (training never needs it): ``input_gradient``
@@ -34,8 +35,9 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..errors import SettingsError
-from .functions import ACTIVATIONS, DERIVATIVES, LOSSES, activation_backward, output_loss_and_delta
-from .layers import Dense, Layer, normal_spec, parse_spec
+from .functions import ACTIVATIONS, DERIVATIVES, LOSSES, NEEDS_Z, activation_backward, output_loss_and_delta
+from .input_transform import InputTransform, transform_of
+from .layers import BatchNorm, Dense, Layer, MaxPool, normal_spec, parse_spec
 from .network import INITS
 
 EVAL_CHUNK = 256  # rows per slice in predict() and loss(): ~2.5× faster than 1024 (cache, page faults)
@@ -49,19 +51,22 @@ class LayerNetwork:
     is_plain = False
 
     def __init__(self, spec: Mapping, seed: int = 0, dtype=np.float32, init: str = "auto"):
-        self._setup(*parse_spec(spec), dtype)
+        self._setup(*parse_spec(spec), dtype, transform_of(spec))
         if init not in INITS:
             raise SettingsError(f"unknown initialisation {init!r}; choose one of {INITS}")
         self.seed, self.init = int(seed), init
         self.reinitialize()
 
-    def _setup(self, input_shape, layers: list[Layer], output: str, bias: bool, dtype) -> None:
+    def _setup(self, input_shape, layers: list[Layer], output: str, bias: bool, dtype,
+               transform: InputTransform | None = None) -> None:
         self.dtype = np.dtype(dtype)
         if self.dtype.kind != "f":
             raise SettingsError(f"a network computes in floating point, not {self.dtype.name}")
         self.input_shape: tuple[int, ...] = tuple(input_shape)
         self.layers = layers
         self.output, self.bias = output, bool(bias)
+        #: what the network does to its input first (input_transform.py); None: nothing
+        self.transform = transform
         #: every layer's output shape (no batch axis), the input first
         self.shapes = [self.input_shape] + [layer.out_shape for layer in layers]
         #: every layer's flat output size, the input first (a Network's layer widths)
@@ -70,6 +75,12 @@ class LayerNetwork:
         self.hidden = next((layer.activation for layer in layers[:-1] if layer.activation), "relu")
         #: layer i reads a hidden layer's output through dropout (see gradients)
         self._drops = [i > 0 and isinstance(layer, Dense) for i, layer in enumerate(layers)]
+        #: layer i is a max pool that reads a ReLU layer: on the scratch path (_run with keep_z False)
+        #: that ReLU is applied after the pooling and its derivative before the pool's backward, on
+        #: the size²-times smaller map. Exact: max(relu(z)) = relu(max(z)), and relu' of the window's
+        #: winner is (pooled > 0); where the winners differ (windows with no z > 0) the gradient is 0.
+        self._pool_relu = [i > 0 and type(layer) is MaxPool and layers[i - 1].activation == "relu"
+                           for i, layer in enumerate(layers)]
         #: layer index -> index into weights/biases, None for layers without parameters
         self._param_of: list[int | None] = []
         count = 0
@@ -86,7 +97,8 @@ class LayerNetwork:
     def reinitialize(self, seed: int | None = None, init: str | None = None) -> None:
         """Fresh seeded weights, zero biases; He (√(2/fan_in)) before ReLU, Glorot uniform
         otherwise. The draws are Network.reinitialize's, one layer after another, so a dense
-        stack starts from the same numbers either way."""
+        stack starts from the same numbers either way. Batch norm starts as PyTorch's does,
+        γ = 1 and β = 0 (no draw, whatever ``init``: γ = 0 would silence the layer)."""
         if seed is not None:
             self.seed = int(seed)
         if init is not None:
@@ -97,7 +109,9 @@ class LayerNetwork:
         self.weights, self.biases = [], []
         for layer in self._param_layers:
             shape, (fan_in, fan_out) = layer.weight_shape, layer.fans
-            if self.init == "zeros":
+            if isinstance(layer, BatchNorm):
+                w = np.ones(shape)
+            elif self.init == "zeros":
                 w = np.zeros(shape)
             elif layer.activation == "relu":
                 w = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=shape)
@@ -111,7 +125,8 @@ class LayerNetwork:
     def from_parameters(cls, spec: Mapping, weights, biases) -> "LayerNetwork":
         """A network around existing arrays (shape-checked, no copy, no random init)."""
         net = cls.__new__(cls)
-        net._setup(*parse_spec(spec), np.asarray(weights[0]).dtype if len(weights) else np.float32)
+        net._setup(*parse_spec(spec), np.asarray(weights[0]).dtype if len(weights) else np.float32,
+                   transform_of(spec))
         net.seed, net.init = 0, "auto"
         net._check_shapes(weights, biases)
         net.weights, net.biases = list(weights), list(biases)
@@ -120,7 +135,7 @@ class LayerNetwork:
     @property
     def spec(self) -> dict:
         """The normalised, JSON-ready spec: ``LayerNetwork(net.spec)`` rebuilds this stack."""
-        return normal_spec(self.input_shape, self.layers, self.output, self.bias)
+        return normal_spec(self.input_shape, self.layers, self.output, self.bias, self.transform)
 
     def architecture(self) -> dict:
         """JSON-ready description, enough to rebuild an identical empty network."""
@@ -191,11 +206,16 @@ class LayerNetwork:
         inverted-dropout mask (kept with probability 1 − dropout, scaled by 1/keep, drawn
         from ``rng`` in layer order) — ``masks[i]`` gets it; ``activations`` stay undropped.
 
-        keep_z True (the public forward): no scratch, activations C-contiguous. keep_z False: hidden activations overwrite their pre-activations
-        (backprop needs only a, and the output layer's z), maps stay batch-last, and
-        with ``work`` the big arrays live in reused scratch (see conv.py).
+        keep_z True (the public forward): no scratch, activations C-contiguous. keep_z False: hidden
+        activations overwrite their pre-activations (backprop needs only a, and the output layer's
+        z — and the z of an activation in ``NEEDS_Z``), maps stay batch-last, and with ``work``
+        the big arrays live in reused scratch (see conv.py). Also with keep_z False, a ReLU
+        followed by max pooling is applied after the pooling (``_pool_relu``): that layer's
+        activation is then its pre-activation, whose ``> 0`` is ReLU's derivative all the same.
         """
         a = self._check_input(X)
+        if self.transform is not None:
+            a = self.transform.apply(a, self.input_shape)
         zs, acts, caches = [], [a], []
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
@@ -212,8 +232,13 @@ class LayerNetwork:
             if layer.activation is None:
                 # pool / flatten: output and "pre-activation" are the same array
                 a = z = np.ascontiguousarray(z) if keep_z else z
+                if not keep_z and self._pool_relu[i]:
+                    ACTIVATIONS["relu"](z)  # the layer below's ReLU, on the pooled map
+            elif not keep_z and i < last and self._pool_relu[i + 1]:
+                a = z  # its ReLU comes after the pooling
             else:
-                a = ACTIVATIONS[layer.activation](z.copy() if keep_z or i == last else z)
+                fresh = keep_z or i == last or layer.activation in NEEDS_Z
+                a = ACTIVATIONS[layer.activation](z.copy() if fresh else z, **layer.activation_params)
             zs.append(z)
             acts.append(a)
             caches.append(cache)
@@ -285,6 +310,8 @@ class LayerNetwork:
             layer, p = self.layers[i], self._param_of[i]
             # delta is dL/dz of layer i here
             w = None if p is None else self.weights[p]
+            if self._pool_relu[i]:  # the ReLU below was applied after this pooling (see _run)
+                DERIVATIVES["relu"](acts[i + 1], delta)
             dx, dw, dbias = layer.backward(delta, caches[i], w, i > 0, self._work[i])
             if p is not None:
                 dW[p] = dw.astype(self.dtype, copy=False)
@@ -293,26 +320,31 @@ class LayerNetwork:
                 delta = dx  # fresh or this layer's own scratch: safe to scale in place
                 if masks[i] is not None:
                     delta *= masks[i]
-                below = self.layers[i - 1].activation
-                if below is not None:
-                    DERIVATIVES[below](acts[i], delta)
+                below = self.layers[i - 1]
+                if below.activation is not None and not self._pool_relu[i]:
+                    DERIVATIVES[below.activation](acts[i], delta, z=zs[i - 1], **below.activation_params)
         return value, dW, db
 
     # -- gradients to the input -------------------------------------------------------
 
-    def _to_input(self, X: np.ndarray, caches, acts, i: int, delta: np.ndarray) -> np.ndarray:
-        """dL/dX shaped like X, from delta = dL/dz of layer i (0-based in ``layers``). Fresh
-        arrays only (no scratch): analysis may run beside a training thread on this network."""
+    def _to_input(self, X: np.ndarray, zs, caches, acts, i: int, delta: np.ndarray) -> np.ndarray:
+        """dL/dX shaped like X, from delta = dL/dz of layer i (0-based in ``layers``): through
+        every layer and activation below, then the input transform — the gradient w.r.t. the
+        image x in [0, 1], not the normalised input. Fresh arrays only (no scratch): analysis
+        may run beside a training thread on this network."""
         for j in range(i, -1, -1):
             layer, p = self.layers[j], self._param_of[j]
             dx = layer.backward(delta, caches[j], None if p is None else self.weights[p], True, None)[0]
             if j:
-                below = self.layers[j - 1].activation
-                if below is not None:
+                below = self.layers[j - 1]
+                if below.activation is not None:
                     dx = np.array(dx)  # a reshaped view of delta (flatten): never scale that in place
-                    DERIVATIVES[below](acts[j], dx)
+                    DERIVATIVES[below.activation](acts[j], dx, z=zs[j - 1], **below.activation_params)
             delta = dx
-        return np.ascontiguousarray(delta).reshape(np.shape(X))
+        delta = np.ascontiguousarray(delta).reshape(len(delta), -1)
+        if self.transform is not None:  # from the transformed input the network read to the pixels x
+            delta = self.transform.backward(delta, self.input_shape)
+        return delta.reshape(np.shape(X))
 
     def backprop_to_input(self, X: np.ndarray, layer: int, direction: np.ndarray,
                           pre: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -333,10 +365,10 @@ class LayerNetwork:
         if d.size == a.size:  # a flat (batch, sizes[layer]) direction, in C, H, W order
             d = d.reshape(a.shape)
         g = np.array(np.broadcast_to(d, a.shape), dtype=a.dtype)
-        name = self.layers[layer - 1].activation
-        if not pre and name is not None:
-            activation_backward(name, a, g)
-        return (z if pre else a), self._to_input(X, caches, acts, layer - 1, g)
+        top = self.layers[layer - 1]
+        if not pre and top.activation is not None:
+            activation_backward(top.activation, a, g, z=z, **top.activation_params)
+        return (z if pre else a), self._to_input(X, zs, caches, acts, layer - 1, g)
 
     def input_gradient(self, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> np.ndarray:
         """d(batch-mean loss)/dX, shaped like X ((batch, C·H·W) or (batch, C, H, W)); y as for
@@ -345,4 +377,4 @@ class LayerNetwork:
             raise SettingsError(f"unknown loss {loss!r}; choose one of {LOSSES}")
         zs, acts, caches = self._run(X, keep_z=True)
         delta = output_loss_and_delta(self.output, loss, zs[-1], acts[-1], y)[1]
-        return self._to_input(X, caches, acts, len(self.layers) - 1, delta)
+        return self._to_input(X, zs, caches, acts, len(self.layers) - 1, delta)

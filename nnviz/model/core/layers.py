@@ -8,13 +8,23 @@ A spec is JSON-able::
                 {"type": "maxpool", "size": 2},
                 {"type": "flatten"},
                 {"type": "dense", "units": 10}],   # the last layer: dense, uses "output"
-     "output": "softmax", "bias": true}
+     "output": "softmax", "bias": true,
+     "input_transform": {"scale": 1, "mean": [0.1307], "std": [0.3081]}}   # optional
+
+More layer kinds: ``{"type": "avgpool", "size": 2}`` (the mean of each window, otherwise as
+maxpool) and ``{"type": "batchnorm", "eps": 1e-5, "mean": [C], "var": [C], "activation":
+"linear"}`` — eval-mode batch norm with the running statistics frozen in the spec (they
+do not change while the learner trains; its weight γ and bias β, both (C,), do). It reads a
+conv's map (per channel, C = channels) or a flat vector (C = features); ``mean`` defaults
+to zeros and ``var`` to ones. Its ``activation`` lets Conv(linear) → BN → ReLU be written.
+The input transform is in ``input_transform.py``.
 
 Rules (each broken one is a SettingsError that names the layer and the problem):
 
 - ``type`` is a key of ``LAYER_TYPES``; a layer accepts only its own keys.
 - Defaults: conv ``stride`` 1, ``padding`` 0, ``activation`` "relu"; hidden dense
-  ``activation`` "relu"; ``output`` "softmax"; ``bias`` true. The normal form
+  ``activation`` "relu"; ``output`` "softmax"; ``bias`` true. A "leaky_relu" activation
+  takes ``negative_slope`` (default 0.01, ≥ 0) in the same entry. The normal form
   (``net.spec``) spells every default out, and the output layer carries no
   ``activation`` (it is the spec's ``output``; giving a different one is an error).
 - Sizes follow PyTorch's floor rule, ``out = (in + 2·padding − kernel) // stride + 1``
@@ -42,8 +52,19 @@ from typing import Any, ClassVar, Mapping
 import numpy as np
 
 from ..errors import SettingsError
-from .conv import conv_backward, conv_forward, maxpool_backward, maxpool_forward, window_count
-from .functions import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .conv import (
+    avgpool_backward,
+    avgpool_forward,
+    batchnorm_backward,
+    batchnorm_forward,
+    conv_backward,
+    conv_forward,
+    maxpool_backward,
+    maxpool_forward,
+    window_count,
+)
+from .functions import ACTIVATION_PARAMS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from .input_transform import InputTransform, transform_of
 
 _REQUIRED = object()
 
@@ -69,6 +90,26 @@ def _activation(entry: Mapping, where: str, default: str = "relu") -> str:
     return name
 
 
+def _activation_params(entry: Mapping, name: str, where: str) -> dict:
+    """The activation's own keys of a spec entry (leaky ReLU's ``negative_slope``), defaults filled in."""
+    defaults = ACTIVATION_PARAMS.get(name, {})
+    for key in ("negative_slope",):
+        if key in entry and key not in defaults:
+            raise SettingsError(f"{where}: {key!r} belongs to a \"leaky_relu\" activation, not {name!r}")
+    params = {}
+    for key, default in defaults.items():
+        value = entry.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(value) or value < 0:
+            raise SettingsError(f"{where}: {key!r} must be a number ≥ 0, got {value!r}")
+        params[key] = float(value)
+    return params
+
+
+def _activation_spec(layer: "Layer") -> dict:
+    return {"activation": layer.activation, **layer.activation_params}
+
+
 class Layer:
     """One step of the stack. Shapes exclude the batch axis.
 
@@ -84,6 +125,8 @@ class Layer:
     needs_map: ClassVar[bool] = False  # input must be (C, H, W)
     needs_flat: ClassVar[bool] = False  # input must be a flat vector (except the network input)
     activation: str | None = None
+    #: keyword arguments of the activation and its derivative (leaky ReLU's ``negative_slope``)
+    activation_params: Mapping = {}
     weight_shape: tuple[int, ...] | None = None  # None: no parameters
 
     def __init__(self, in_shape: tuple[int, ...], out_shape: tuple[int, ...]):
@@ -105,11 +148,11 @@ class Conv(Layer):
     """2-D convolution, weights (filters, C, k, k), output (filters, Ho, Wo)."""
 
     type = "conv"
-    keys = ("filters", "kernel", "stride", "padding", "activation")
+    keys = ("filters", "kernel", "stride", "padding", "activation", "negative_slope")
     needs_map = True
 
     def __init__(self, in_shape, filters: int, kernel: int, stride: int = 1, padding: int = 0,
-                 activation: str = "relu", where: str = "conv"):
+                 activation: str = "relu", where: str = "conv", activation_params: Mapping | None = None):
         c, h, w = in_shape
         if kernel > h + 2 * padding or kernel > w + 2 * padding:
             raise SettingsError(
@@ -120,13 +163,15 @@ class Conv(Layer):
         super().__init__(in_shape, out)
         self.filters, self.kernel, self.stride, self.padding = filters, kernel, stride, padding
         self.activation = activation
+        self.activation_params = dict(activation_params or {})
         self.weight_shape = (filters, c, kernel, kernel)
 
     @classmethod
     def from_entry(cls, entry: Mapping, in_shape, where: str, is_last: bool, output: str) -> "Conv":
+        act = _activation(entry, where)
         return cls(in_shape, _whole(entry, "filters", where), _whole(entry, "kernel", where),
                    _whole(entry, "stride", where, 1), _whole(entry, "padding", where, 0, minimum=0),
-                   _activation(entry, where), where)
+                   act, where, _activation_params(entry, act, where))
 
     @property
     def fans(self) -> tuple[int, int]:
@@ -135,7 +180,7 @@ class Conv(Layer):
 
     def to_spec(self) -> dict:
         return {"type": "conv", "filters": self.filters, "kernel": self.kernel, "stride": self.stride,
-                "padding": self.padding, "activation": self.activation}
+                "padding": self.padding, **_activation_spec(self)}
 
     def forward(self, a, w, b, work=None):
         x = a.reshape((a.shape[0],) + self.in_shape)  # the network input arrives as flat rows
@@ -198,21 +243,26 @@ class Dense(Layer):
     """Fully connected: weights (units, inputs), row k = neuron k's incoming weights."""
 
     type = "dense"
-    keys = ("units", "activation")
+    keys = ("units", "activation", "negative_slope")
     needs_flat = True
 
     def __init__(self, in_shape, units: int, activation: str = "relu", is_output: bool = False,
-                 where: str = "dense"):
+                 where: str = "dense", activation_params: Mapping | None = None):
         n_in = prod(in_shape)
         super().__init__((n_in,), (units,))
         self.units, self.activation, self.is_output = units, activation, is_output
+        self.activation_params = dict(activation_params or {})
         self.weight_shape = (units, n_in)
 
     @classmethod
     def from_entry(cls, entry: Mapping, in_shape, where: str, is_last: bool, output: str) -> "Dense":
         units = _whole(entry, "units", where)
         if not is_last:
-            return cls(in_shape, units, _activation(entry, where), False, where)
+            act = _activation(entry, where)
+            return cls(in_shape, units, act, False, where, _activation_params(entry, act, where))
+        if "negative_slope" in entry:
+            raise SettingsError(f"{where} is the output layer: 'negative_slope' belongs to a hidden "
+                                f"\"leaky_relu\" activation")
         if entry.get("activation", output) != output:
             raise SettingsError(
                 f"{where} is the output layer: its activation is the spec's \"output\" ({output!r}), "
@@ -227,7 +277,7 @@ class Dense(Layer):
     def to_spec(self) -> dict:
         if self.is_output:
             return {"type": "dense", "units": self.units}
-        return {"type": "dense", "units": self.units, "activation": self.activation}
+        return {"type": "dense", "units": self.units, **_activation_spec(self)}
 
     def forward(self, a, w, b, work=None):
         z = a @ w.T
@@ -239,10 +289,94 @@ class Dense(Layer):
         return (dz @ w if need_dx else None), dz.T @ a, dz.sum(axis=0)
 
 
-#: spec "type" -> layer class (each builds itself from a spec entry: ``from_entry``)
-LAYER_TYPES: dict[str, type[Layer]] = {cls.type: cls for cls in (Conv, MaxPool, Flatten, Dense)}
+class AvgPool(MaxPool):
+    """Mean over non-overlapping size×size windows: (C, H, W) -> (C, H//size, W//size)."""
 
-SPEC_KEYS = ("input_shape", "layers", "output", "bias")
+    type = "avgpool"
+
+    def to_spec(self) -> dict:
+        return {"type": "avgpool", "size": self.size}
+
+    def forward(self, a, w, b, work=None):
+        return avgpool_forward(a.reshape((a.shape[0],) + self.in_shape), self.size, work), None
+
+    def backward(self, dz, cache, w, need_dx, work=None):
+        dx = avgpool_backward(dz, (dz.shape[0],) + self.in_shape, self.size, work) if need_dx else None
+        return dx, None, None
+
+
+def _stats(entry: Mapping, key: str, channels: int, default: float, where: str, positive: bool = False):
+    """A (channels,) float64 array from the entry's list (or ``default`` everywhere)."""
+    value = entry.get(key)
+    if value is None:
+        return np.full(channels, default)
+    if not isinstance(value, (list, tuple)) or len(value) != channels or any(
+            isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) for v in value):
+        raise SettingsError(f"{where}: {key!r} must be a list of {channels} numbers (one per channel "
+                            f"or feature), got {_short(value)}")
+    out = np.array(value, dtype=np.float64)
+    if not np.isfinite(out).all() or (positive and (out < 0).any()):
+        raise SettingsError(f"{where}: {key!r} must hold finite numbers{' ≥ 0' if positive else ''}")
+    return out
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+class BatchNorm(Layer):
+    """Eval-mode batch norm (see the module docstring): weight γ (C,), bias β (C,); the
+    running ``mean`` and ``var`` (C,) and ``eps`` are fixed parts of the spec."""
+
+    type = "batchnorm"
+    keys = ("eps", "mean", "var", "activation", "negative_slope")
+
+    def __init__(self, in_shape, mean, var, eps: float = 1e-5, activation: str = "linear",
+                 activation_params: Mapping | None = None):
+        super().__init__(in_shape, in_shape)
+        self.channels = int(in_shape[0])
+        self.mean = np.asarray(mean, dtype=np.float64).reshape(self.channels)
+        self.var = np.asarray(var, dtype=np.float64).reshape(self.channels)
+        self.mean.flags.writeable = self.var.flags.writeable = False  # layers are shared: immutable
+        self.eps = float(eps)
+        self.activation = activation
+        self.activation_params = dict(activation_params or {})
+        self.weight_shape = (self.channels,)
+
+    @classmethod
+    def from_entry(cls, entry: Mapping, in_shape, where: str, is_last: bool, output: str) -> "BatchNorm":
+        c = int(in_shape[0]) if len(in_shape) == 3 else prod(in_shape)
+        shape = tuple(in_shape) if len(in_shape) == 3 else (c,)
+        eps = entry.get("eps", 1e-5)
+        if isinstance(eps, bool) or not isinstance(eps, (int, float, np.integer, np.floating)) \
+                or not np.isfinite(eps) or eps <= 0:
+            raise SettingsError(f"{where}: 'eps' must be a number > 0, got {eps!r}")
+        act = _activation(entry, where, "linear")
+        return cls(shape, _stats(entry, "mean", c, 0.0, where), _stats(entry, "var", c, 1.0, where, True),
+                   eps, act, _activation_params(entry, act, where))
+
+    @property
+    def fans(self) -> tuple[int, int]:
+        return 1, 1
+
+    def to_spec(self) -> dict:
+        return {"type": "batchnorm", "eps": self.eps, "mean": self.mean.tolist(), "var": self.var.tolist(),
+                **_activation_spec(self)}
+
+    def forward(self, a, w, b, work=None):
+        x = a.reshape((a.shape[0],) + self.in_shape)  # the network input arrives as flat rows
+        return batchnorm_forward(x, w, b, self.mean, self.var, self.eps)
+
+    def backward(self, dz, xhat, w, need_dx, work=None):
+        return batchnorm_backward(dz, xhat, w, self.var, self.eps, need_dx)
+
+
+#: spec "type" -> layer class (each builds itself from a spec entry: ``from_entry``)
+LAYER_TYPES: dict[str, type[Layer]] = {
+    cls.type: cls for cls in (Conv, MaxPool, AvgPool, Flatten, Dense, BatchNorm)}
+
+SPEC_KEYS = ("input_shape", "layers", "output", "bias", "input_transform")
 
 
 def _unknown_keys(entry: Mapping, allowed, where: str) -> None:
@@ -300,17 +434,30 @@ def parse_spec(spec: Mapping) -> tuple[tuple[int, ...], list[Layer], str, bool]:
     if not isinstance(layers[-1], Dense):
         raise SettingsError(f"the last layer must be dense (the output layer), but layer {len(layers)} "
                             f"is {layers[-1].type!r}; add {{\"type\": \"dense\", \"units\": …}}")
+    transform_of(spec)  # checked here so a bad one is refused with the rest of the spec
     return input_shape, layers, output, bool(bias)
 
 
-def normal_spec(input_shape, layers: list[Layer], output: str, bias: bool) -> dict:
-    """The JSON-ready normal form: every default spelled out, plain ints and lists."""
-    return {"input_shape": [int(s) for s in input_shape], "layers": [layer.to_spec() for layer in layers],
-            "output": output, "bias": bool(bias)}
+def _with_transform(spec: dict, transform: InputTransform | None) -> dict:
+    if transform is not None and not transform.is_identity:
+        spec["input_transform"] = transform.to_spec()
+    return spec
 
 
-def dense_spec(input_shape, units, hidden: str, output: str, bias: bool) -> dict:
+def normal_spec(input_shape, layers: list[Layer], output: str, bias: bool,
+                transform: InputTransform | None = None) -> dict:
+    """The JSON-ready normal form: every default spelled out, plain ints and lists; an
+    ``input_transform`` only when there is one (none is the identity)."""
+    return _with_transform({"input_shape": [int(s) for s in input_shape],
+                            "layers": [layer.to_spec() for layer in layers],
+                            "output": output, "bias": bool(bias)}, transform)
+
+
+def dense_spec(input_shape, units, hidden: str, output: str, bias: bool,
+               transform: InputTransform | None = None) -> dict:
     """Normal-form spec of a dense stack: ``units`` per weight layer, the last one the output."""
-    layers = [{"type": "dense", "units": int(n), "activation": hidden} for n in units[:-1]]
+    extra = dict(ACTIVATION_PARAMS.get(hidden, {}))
+    layers = [{"type": "dense", "units": int(n), "activation": hidden, **extra} for n in units[:-1]]
     layers.append({"type": "dense", "units": int(units[-1])})
-    return {"input_shape": [int(s) for s in input_shape], "layers": layers, "output": output, "bias": bool(bias)}
+    return _with_transform({"input_shape": [int(s) for s in input_shape], "layers": layers, "output": output,
+                            "bias": bool(bias)}, transform)

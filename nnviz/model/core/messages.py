@@ -9,6 +9,27 @@ from ..data.datasets import signed
 from .reports import BlowUp, Continued, Diverged, Edited, Replaced, Undone
 
 
+#: said wherever a model with batch norm is described: what training does to its statistics
+BATCHNORM_NOTE = ("BatchNorm uses the running statistics from the file; they stay fixed while you train "
+                  "(γ and β train)")
+
+
+def model_notes(spec) -> str:
+    """What the model description adds for a spec (layers.py): its input transform and, with a
+    batchnorm layer, how training treats the running statistics; one line each, "" for neither."""
+    if not spec:
+        return ""
+    from .input_transform import transform_of  # a sibling: the core floor
+
+    lines = []
+    transform = transform_of(spec)
+    if transform is not None:
+        lines.append(transform.describe())
+    if any(isinstance(e, dict) and e.get("type") == "batchnorm" for e in spec.get("layers", ())):
+        lines.append(BATCHNORM_NOTE)
+    return "\n".join(lines)
+
+
 def counter_texts(snap) -> dict[str, str]:
     """{"iteration", "epoch", "loss", "accuracy"}: one short phrase each for a Snapshot.
 

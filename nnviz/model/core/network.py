@@ -23,9 +23,10 @@ from .functions import (
     HIDDEN_ACTIVATIONS,
     LOSSES,
     OUTPUT_ACTIVATIONS,
-    output_loss_and_delta,
     activation_backward,
+    output_loss_and_delta,
 )
+from .input_transform import InputTransform
 from .layers import dense_spec
 
 INITS = ("auto", "zeros")
@@ -36,6 +37,8 @@ class Network:
 
     ``input_shape``: the shape its input rows are read as, ``(sizes[0],)`` unless a spec said
     more (``(1, 8, 8)``: an MLP over 8×8 images); only the spec and the data check use it.
+    ``input_transform``: what the network does to its input first (input_transform.py; None:
+    nothing); the input "activations" it reports are the transformed input.
     """
 
     #: the plain dense stack (the trainer's fused fast path): see ``networks.NetworkLike``
@@ -51,6 +54,7 @@ class Network:
         dtype=np.float32,
         init: str = "auto",
         input_shape: Sequence[int] | None = None,
+        input_transform: InputTransform | None = None,
     ):
         sizes = [int(s) for s in sizes]
         if len(sizes) < 2:
@@ -65,6 +69,7 @@ class Network:
             raise SettingsError(f"unknown initialisation {init!r}; choose one of {INITS}")
         self.sizes = sizes
         self.input_shape = _input_shape(input_shape, sizes[0])
+        self.transform = _transform(input_transform)
         self.hidden = hidden
         self.output = output
         self.bias = bool(bias)
@@ -102,7 +107,8 @@ class Network:
 
     @classmethod
     def from_parameters(cls, weights, biases, hidden: str, output: str, bias: bool = True,
-                        input_shape: Sequence[int] | None = None) -> "Network":
+                        input_shape: Sequence[int] | None = None,
+                        input_transform: InputTransform | None = None) -> "Network":
         """A network around existing arrays (no copy, no random init): e.g. a snapshot's.
 
         weights[i]: (sizes[i+1], sizes[i]); biases[i]: (sizes[i+1],).
@@ -110,6 +116,7 @@ class Network:
         net = cls.__new__(cls)
         net.sizes = [weights[0].shape[1]] + [w.shape[0] for w in weights]
         net.input_shape = _input_shape(input_shape, net.sizes[0])
+        net.transform = _transform(input_transform)
         net.hidden, net.output, net.bias = hidden, output, bool(bias)
         net.seed, net.init = 0, "auto"
         net.dtype = np.dtype(weights[0].dtype)
@@ -119,7 +126,8 @@ class Network:
     @property
     def spec(self) -> dict:
         """This network as a normalised layer-stack spec: ``build_network(net.spec)`` rebuilds it."""
-        return dense_spec(list(self.input_shape), self.sizes[1:], self.hidden, self.output, self.bias)
+        return dense_spec(list(self.input_shape), self.sizes[1:], self.hidden, self.output, self.bias,
+                          self.transform)
 
     @property
     def shapes(self) -> list[tuple[int, ...]]:
@@ -143,13 +151,16 @@ class Network:
 
     def architecture(self) -> dict:
         """JSON-ready description, enough to rebuild an identical empty network."""
-        return {
+        arch = {
             "sizes": list(self.sizes),
             "hidden": self.hidden,
             "output": self.output,
             "bias": self.bias,
             "dtype": self.dtype.name,
         }
+        if self.transform is not None:
+            arch["input_transform"] = self.transform.to_spec()
+        return arch
 
     def copy(self) -> "Network":
         """An independent network with the same architecture and parameters."""
@@ -190,9 +201,11 @@ class Network:
         """Pre-activations and activations of every layer.
 
         X: (batch, sizes[0]). Returns (zs, activations): ``zs[i]`` is (batch, sizes[i+1])
-        = W·a + b before squashing; ``activations`` is input first, output last.
+        = W·a + b before squashing; ``activations`` is the (transformed) input first, output last.
         """
         a = self._check_input(X)
+        if self.transform is not None:
+            a = self.transform.apply(a, self.input_shape)
         zs, activations = [], [a]
         for i, (w, b) in enumerate(zip(self.weights, self.biases)):
             z = a @ w.T
@@ -240,9 +253,8 @@ class Network:
             db[i] = delta.sum(axis=0).astype(self.dtype) if self.bias else np.zeros_like(self.biases[i])
             if i:
                 delta = delta @ self.weights[i]
-                DERIVATIVES[self.hidden](acts[i], delta)
+                DERIVATIVES[self.hidden](acts[i], delta, z=zs[i - 1])
         return value, dW, db
-
 
     def backprop_to_input(self, X: np.ndarray, layer: int, direction: np.ndarray,
                           pre: bool = False) -> tuple[np.ndarray, np.ndarray]:
@@ -258,16 +270,20 @@ class Network:
             raise SettingsError(f"layer {layer} is not a hidden or output layer (1..{len(self.sizes) - 1})")
         g = np.array(np.broadcast_to(direction, acts[layer].shape), dtype=acts[layer].dtype)
         if not pre:
-            activation_backward(self.layer_activation(layer - 1), acts[layer], g)
+            activation_backward(self.layer_activation(layer - 1), acts[layer], g, z=zs[layer - 1])
         out = zs[layer - 1] if pre else acts[layer]
-        return out, self._to_input(acts, layer - 1, g).reshape(np.shape(X))
+        return out, self._to_input(zs, acts, layer - 1, g).reshape(np.shape(X))
 
-    def _to_input(self, acts, i: int, delta: np.ndarray) -> np.ndarray:
-        """dL/dX from delta = dL/dz of weight layer i (batch, sizes[i+1])."""
+    def _to_input(self, zs, acts, i: int, delta: np.ndarray) -> np.ndarray:
+        """dL/dX (batch, sizes[0]) from delta = dL/dz of weight layer i (batch, sizes[i+1]):
+        through the hidden activations, then the input transform (the gradient w.r.t. the
+        image x in [0, 1], not the normalised input)."""
         for j in range(i, -1, -1):
             delta = delta @ self.weights[j]
             if j:
-                DERIVATIVES[self.hidden](acts[j], delta)
+                DERIVATIVES[self.hidden](acts[j], delta, z=zs[j - 1])
+        if self.transform is not None:
+            delta = self.transform.backward(delta, self.input_shape)
         return delta
 
     def input_gradient(self, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> np.ndarray:
@@ -278,7 +294,13 @@ class Network:
             raise SettingsError(f"unknown loss {loss!r}; choose one of {LOSSES}")
         zs, acts = self.forward_full(X)
         delta = output_loss_and_delta(self.output, loss, zs[-1], acts[-1], y)[1]
-        return self._to_input(acts, self.n_layers - 1, delta).reshape(np.shape(X))
+        return self._to_input(zs, acts, self.n_layers - 1, delta).reshape(np.shape(X))
+
+
+def _transform(transform: InputTransform | None) -> InputTransform | None:
+    if transform is not None and not isinstance(transform, InputTransform):
+        raise SettingsError(f"an input transform must be an InputTransform, not {type(transform).__name__}")
+    return None if transform is None or transform.is_identity else transform
 
 
 def _input_shape(shape: Sequence[int] | None, n_inputs: int) -> tuple[int, ...]:

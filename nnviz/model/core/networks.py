@@ -2,7 +2,7 @@
 
 ``Network`` (network.py) is the plain dense stack — one hidden activation, the trainer's fused
 fast path, bit for bit the MLP of the first lessons; ``LayerNetwork`` (layer_network.py) is
-any stack of conv, maxpool, flatten and dense layers. Code that holds "a network" types it as
+any stack of conv, pooling, batch-norm, flatten and dense layers. Code that holds "a network" types it as
 :class:`NetworkLike` and asks it (``is_plain``, ``input_shape``, ``shapes``, ``spec``), never
 which class it is; :func:`build_network` and :func:`network_from_parameters` are the only
 places that choose.
@@ -15,6 +15,8 @@ from typing import Mapping, Protocol, Sequence, runtime_checkable
 
 import numpy as np
 
+from .functions import ACTIVATION_PARAMS
+from .input_transform import InputTransform, transform_of
 from .layer_network import LayerNetwork
 from .layers import Dense, Layer, parse_spec
 from .network import Network
@@ -71,9 +73,12 @@ class NetworkLike(Protocol):
 
 
 def is_plain_stack(layers: Sequence[Layer]) -> bool:
-    """True for a stack a plain ``Network`` holds: dense layers with one hidden activation."""
+    """True for a stack a plain ``Network`` holds: dense layers with one hidden activation, at its
+    default settings (a leaky ReLU of another slope needs a ``LayerNetwork``)."""
     hidden = {layer.activation for layer in layers[:-1]}
-    return all(isinstance(layer, Dense) for layer in layers) and len(hidden) <= 1
+    default = all(dict(layer.activation_params) == ACTIVATION_PARAMS.get(layer.activation, {})
+                  for layer in layers[:-1])
+    return all(isinstance(layer, Dense) for layer in layers) and len(hidden) <= 1 and default
 
 
 def _hidden(layers: Sequence[Layer]) -> dict:
@@ -90,7 +95,7 @@ def build_network(spec: Mapping, seed: int = 0, dtype=np.float32, init: str = "a
         return LayerNetwork(spec, seed=seed, dtype=dtype, init=init)
     sizes = [prod(input_shape)] + [layer.units for layer in layers]
     return Network(sizes, output=output, bias=bias, seed=seed, dtype=dtype, init=init,
-                   input_shape=input_shape, **_hidden(layers))
+                   input_shape=input_shape, input_transform=transform_of(spec), **_hidden(layers))
 
 
 def network_from_parameters(spec: Mapping, weights, biases) -> NetworkLike:
@@ -100,4 +105,20 @@ def network_from_parameters(spec: Mapping, weights, biases) -> NetworkLike:
     if not is_plain_stack(layers):
         return LayerNetwork.from_parameters(spec, weights, biases)
     return Network.from_parameters(weights, biases, _hidden(layers).get("hidden", "sigmoid"), output, bias,
-                                   input_shape=input_shape)
+                                   input_shape=input_shape, input_transform=transform_of(spec))
+
+
+def with_input_transform(net: NetworkLike, changes: Mapping | None) -> NetworkLike:
+    """``net`` (its arrays shared, not copied) with its input transform changed: ``changes`` holds
+    some of ``scale`` / ``mean`` / ``std`` (input_transform.py), each replacing the network's own
+    (or the default, when it has none); None or {} changes nothing. A SettingsError names a bad
+    value; ``{"scale": 1, "mean": [0], "std": [1]}`` removes the transform."""
+    if not changes:
+        return net
+    current = net.transform.to_spec() if getattr(net, "transform", None) is not None else {}
+    entry = {**current, **changes}
+    transform = InputTransform.from_spec(entry, net.input_shape)
+    spec = {k: v for k, v in net.spec.items() if k != "input_transform"}
+    if transform is not None:
+        spec["input_transform"] = transform.to_spec()
+    return network_from_parameters(spec, net.weights, net.biases)

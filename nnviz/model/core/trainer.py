@@ -19,7 +19,7 @@ import numpy as np
 
 from ..data.datasets import Dataset, correct
 from ..errors import SettingsError
-from .functions import ACTIVATIONS, DERIVATIVES, output_loss_and_delta
+from .functions import ACTIVATIONS, DERIVATIVES, NEEDS_Z, output_loss_and_delta
 from .history import QUANTILES, History
 from .network import Network
 from .networks import NetworkLike
@@ -43,13 +43,16 @@ def _layer_norms(ws, bs=None) -> np.ndarray:
 
 
 class _Buffers:
-    """Scratch arrays for one batch size: pre-activations/activations, deltas, gradients."""
+    """Scratch arrays for one batch size: pre-activations/activations, deltas, the dropped
+    activations (what the next layer reads under dropout), the hidden z's an activation in
+    ``NEEDS_Z`` differentiates through."""
 
     def __init__(self, net: Network, n: int):
         dt = net.dtype
         self.acts = [np.empty((n, s), dt) for s in net.sizes[1:]]
         self.deltas = [np.empty((n, s), dt) for s in net.sizes[1:-1]]
-        self.tmp = [np.empty((n, s), dt) for s in net.sizes[1:-1]]
+        self.dropped = [np.empty((n, s), dt) for s in net.sizes[1:-1]]
+        self.zs = [np.empty((n, s), dt) if net.hidden in NEEDS_Z else None for s in net.sizes[1:-1]]
         self.ones = np.ones(n, dt)
         self.rows = np.arange(n)
         self.masks: list[np.ndarray | None] = [None] * (len(net.sizes) - 2)
@@ -294,8 +297,9 @@ class Trainer:
         L = net.n_layers
         W, B, acts = net.weights, net.biases, buf.acts
         keep = 1.0 - s.dropout
-        # forward: acts[i] becomes layer i+1's activation, in place
-        a = X
+        # forward: acts[i] becomes layer i+1's activation, in place; reads[i] what layer i reads
+        a = X if net.transform is None else net.transform.apply(X, net.input_shape)
+        reads = [a]
         for i in range(L):
             z = acts[i]
             np.matmul(a, W[i].T, out=z)
@@ -303,13 +307,17 @@ class Trainer:
                 z += B[i]
             if i == L - 1:
                 break
+            if buf.zs[i] is not None:
+                np.copyto(buf.zs[i], z)
             ACTIVATIONS[net.hidden](z)
+            a = z
             if s.dropout:
                 mask = (self._rng.random(z.shape, dtype=np.float32) < keep).astype(z.dtype)
                 mask /= keep  # inverted dropout: no rescaling needed at test time
-                z *= mask
+                # the activation itself stays: its derivative is f'(z), not one of the dropped value
+                a = np.multiply(z, mask, out=buf.dropped[i])
                 buf.masks[i] = mask
-            a = z
+            reads.append(a)
         # output layer: fused softmax + cross-entropy in place, else the general rule
         zL = acts[-1]
         if net.output == "softmax" and s.loss == "cross_entropy":
@@ -329,8 +337,7 @@ class Trainer:
         # backward: gradients overwrite the update buffers the optimizer then fills in
         grads_w, grads_b = self._grad_buffers()
         for i in range(L - 1, -1, -1):
-            prev = acts[i - 1] if i else X
-            np.matmul(delta.T, prev, out=grads_w[i])
+            np.matmul(delta.T, reads[i], out=grads_w[i])
             if net.bias:
                 np.matmul(buf.ones, delta, out=grads_b[i])
             if i:
@@ -338,7 +345,7 @@ class Trainer:
                 np.matmul(delta, W[i], out=d)
                 if s.dropout:
                     d *= buf.masks[i - 1]
-                DERIVATIVES[net.hidden](acts[i - 1], d)
+                DERIVATIVES[net.hidden](acts[i - 1], d, z=buf.zs[i - 1])
                 delta = d
         self._descend(grads_w, grads_b)
         return loss

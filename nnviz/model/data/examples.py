@@ -44,6 +44,20 @@ class UserExamples(Undoable):
         for x, y in zip(xs, labels):
             self.add(x, y)
 
+    def merge(self, xs, labels) -> int:
+        """Add the examples not already here (same label, same pixels); returns how many were
+        added. A file that carries the learner's own examples back (a session, a lesson file
+        saved from this app) must not double them: one drawn "1" would train twice as much."""
+        have = {(y, x.tobytes()) for x, y in zip(self.images, self.labels)}
+        added = 0
+        for x, y in zip(xs, labels):
+            x = np.asarray(x, np.float32).ravel()
+            if (int(y), x.tobytes()) not in have:
+                self.add(x, int(y))
+                have.add((int(y), x.tobytes()))
+                added += 1
+        return added
+
     def undo(self) -> bool:
         return self._history.undo(lambda op: self._apply(op, inverse=True))
 

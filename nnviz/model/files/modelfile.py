@@ -9,6 +9,8 @@ metadata and raises DataFormatError naming the file and the problem.
 The ``architecture`` of an MLP is ``{"sizes", "hidden", "output", "bias", "dtype"}`` as
 it always was, plus (since the layer stacks) its ``"spec"``, which loading ignores: the
 sizes rebuild it exactly as before, and files without a spec load as they always did.
+An MLP with an input transform also has ``"input_transform"`` (the spec's key, as there;
+its input shape is then the spec's, which per-channel values need).
 Any other stack (conv, pooling, mixed activations) is ``{"spec", "dtype"}`` (the
 normal-form spec of ``core/layers.py``); ``W<i>``/``b<i>`` are then its parameter
 layers' arrays in PyTorch layouts (conv ``(filters, C, k, k)``, dense ``(units, inputs)``).
@@ -29,6 +31,7 @@ import numpy as np
 
 from ..errors import DataFormatError
 from ..core.functions import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from ..core.input_transform import InputTransform
 from ..core.history import EVAL_COLUMNS, HEALTH_COLUMNS, ROW_ARRAYS, STEP_COLUMNS, History
 from ..core.networks import network_from_parameters
 from ..core.layers import parse_spec
@@ -144,9 +147,27 @@ def network_from_arrays(path: Path, arch, arrays: Mapping[str, np.ndarray]) -> N
     shapes = [(sizes[i + 1], sizes[i]) for i in range(len(sizes) - 1)]
     weights, biases = _checked_layers(path, arrays, shapes, "layer", "the architecture "
                                       f"{'-'.join(map(str, sizes))}", "architecture")
-    net = Network(sizes, hidden=arch["hidden"], output=arch["output"], bias=bias, init="zeros")
+    transform, input_shape = _mlp_transform(path, arch, sizes[0])
+    net = Network(sizes, hidden=arch["hidden"], output=arch["output"], bias=bias, init="zeros",
+                  input_shape=input_shape, input_transform=transform)
     net.set_parameters(weights, biases)
     return net
+
+
+def _mlp_transform(path: Path, arch: dict, n_inputs: int):
+    """(the MLP's InputTransform or None, the input shape it needs or None) from its architecture."""
+    entry = arch.get("input_transform")
+    if entry is None:
+        return None, None
+    spec = arch.get("spec")
+    shape = spec.get("input_shape") if isinstance(spec, dict) else None
+    if not (isinstance(shape, list) and len(shape) in (1, 3) and all(type(s) is int and s >= 1 for s in shape)
+            and int(np.prod(shape)) == n_inputs):
+        shape = [n_inputs]
+    try:
+        return InputTransform.from_spec(entry, shape), shape
+    except SettingsError as e:
+        _fail(path, f"has an invalid input transform ({str(e)[:200]})")
 
 
 def _checked_layers(path: Path, arrays: Mapping[str, np.ndarray], shapes, layer: str, needs: str, says: str):

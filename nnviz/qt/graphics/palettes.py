@@ -81,6 +81,39 @@ def symmetric_level(*arrays) -> float:
     return max(m, LEVEL_FLOOR)
 
 
+OUTLIER_FACTOR = 4.0  # a layer's level stops at this many times its 99th-percentile magnitude
+ROBUST_MIN = 100  # layers smaller than this show every value within the level (each one is looked at)
+
+
+def robust_level(*arrays) -> float:
+    """Like ``symmetric_level``, but a few values far beyond the rest (one weight typed in as 5
+    among ±0.3) do not set it: the level stops at OUTLIER_FACTOR × the 99th percentile of |x|, and
+    those values are drawn at full colour (``beyond`` counts them). Normal spreads are untouched:
+    the largest of 10,000 Gaussian draws is ~1.5× their 99th percentile."""
+    top = symmetric_level(*arrays)
+    flat = [np.asarray(a) for a in _leaves(arrays)]
+    mags = np.abs(np.concatenate([a.ravel() for a in flat])) if flat else np.zeros(0)
+    mags = mags[np.isfinite(mags)]
+    if mags.size < ROBUST_MIN:
+        return top
+    k = int(0.99 * (mags.size - 1))
+    q = float(np.partition(mags, k)[k])
+    return top if q <= LEVEL_FLOOR else min(top, max(OUTLIER_FACTOR * q, LEVEL_FLOOR))
+
+
+def beyond(level: float, *arrays) -> int:
+    """How many finite values lie outside (−level, level): drawn saturated, worth saying."""
+    return sum(int(np.count_nonzero(np.abs(np.asarray(a)[np.isfinite(a)]) > level)) for a in _leaves(arrays))
+
+
+def _leaves(arrays):
+    for a in arrays:
+        if isinstance(a, (list, tuple)):
+            yield from _leaves(a)
+        elif np.asarray(a).size:
+            yield a
+
+
 class StableLevel:
     """A level that only moves when the data's range grows past it or shrinks well below it.
 
@@ -88,12 +121,14 @@ class StableLevel:
     while it stands still); never re-fitting would wash out a shrinking layer.
     """
 
-    def __init__(self, shrink_below: float = 0.5, headroom: float = 1.25):
+    def __init__(self, shrink_below: float = 0.5, headroom: float = 1.25, robust: bool = False):
+        """``robust``: a few far outliers do not set the level (``robust_level``; weights)."""
         self.value = None
         self.shrink_below, self.headroom = shrink_below, headroom
+        self._fit = robust_level if robust else symmetric_level
 
     def update(self, *arrays) -> float:
-        m = symmetric_level(*arrays)
+        m = self._fit(*arrays)
         if m <= LEVEL_FLOOR:  # nothing but zeros (the smile's start, a ΔW before any step): a bar of ±1,
             return self.value or 1.0  # not ±1e-06, and no range to fit yet
         if self.value is None or m > self.value or m < self.shrink_below * self.value:

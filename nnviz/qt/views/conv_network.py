@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from ...model.analysis.feature_pixel import feature_pixel, field_rect, receptive_field
@@ -208,15 +208,20 @@ class ConvNetworkView(LessonView, QWidget):
 
     # -- selection ----------------------------------------------------------------------------------
 
-    def select_pixel(self, layer: int, channel: int, row: int, col: int, draw: bool = True) -> None:
-        """Show how pixel (row, col) of channel ``channel`` of conv / pool layer ``layer`` is made."""
+    def select_pixel(self, layer: int, channel: int, row: int, col: int, draw: bool = True) -> bool:
+        """Show how pixel (row, col) of channel ``channel`` of conv / pool layer ``layer`` is made;
+        False (nothing changed) when there is no such pixel."""
         if not 1 <= layer <= len(self.layers) or self.layers[layer - 1].type not in ("conv", "maxpool"):
-            return
+            return False
+        channels, height, width = self.layers[layer - 1].out_shape
+        if not (0 <= channel < channels and 0 <= row < height and 0 <= col < width):
+            return False
         self._selected = (layer, channel, row, col)
         self.feature_maps.select_pixel(layer, channel, row, col, emit=False)
         self._memo.forget("pool")
         if draw and self._state is not None:
             self._show_pixel(self._state[0], self._state[2], running=False)
+        return True
 
     def selected_pixel(self):
         """(layer, channel, row, col) whose making is shown, or None."""
@@ -225,9 +230,11 @@ class ConvNetworkView(LessonView, QWidget):
 
 class NetworkStack(LessonView, QStackedWidget):
     """objectName ``networkStack``: the activation view (objectName ``activationView``) for
-    dense nets, ``conv_view`` (ConvNetworkView) for convolution nets, by ``snap.is_mlp``."""
+    dense nets, ``conv_view`` (ConvNetworkView) for convolution nets, by ``snap.is_mlp``.
+    ``pixelPicked(layer, channel, row, col)``: the learner clicked a feature-map pixel."""
 
     follows_input = True
+    pixelPicked = Signal(int, int, int, int)
 
     def __init__(self, activation_view: ActivationView | None = None, parent=None):
         super().__init__(parent)
@@ -246,6 +253,7 @@ class NetworkStack(LessonView, QStackedWidget):
             if self._palette is not None:
                 view.set_palette(self._palette)
             view.set_lesson(self._dataset)
+            view.feature_maps.pixelClicked.connect(self.pixelPicked)
             self.pages[False] = StackPage(view)
             self.addWidget(self.pages[False])
         return self._conv
@@ -271,6 +279,10 @@ class NetworkStack(LessonView, QStackedWidget):
     def select_neuron(self, layer: int, neuron: int) -> None:
         if self._mlp:
             self.activation_view.select_neuron(layer, neuron)
+
+    def select_pixel(self, layer: int, channel: int, row: int, col: int) -> bool:
+        """Show how a feature-map pixel is made (ConvNetworkView.select_pixel); False for a dense net."""
+        return not self._mlp and self.conv_view.select_pixel(layer, channel, row, col)
 
     def set_palette(self, name: str) -> None:
         self._palette = name

@@ -244,7 +244,19 @@ class LessonGuide(QWidget):
         self.show_button.setEnabled(step is not None and step.action is not None)
         self.next_button.setEnabled(not p.finished)
         self.next_button.setText("Finish" if p.current == n - 1 else "Next")
+        self._scroll_to_step()
+
+    def _scroll_to_step(self) -> None:
+        """The open step's text in view (after the layout has settled)."""
         QTimer.singleShot(0, self.scroll, lambda: self.scroll.ensureWidgetVisible(self.body, 0, 8))
+
+    def showEvent(self, event):
+        super().showEvent(event)
+        self._scroll_to_step()  # opened on a step far down the list (progress kept from before): its text, not step 1
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._scroll_to_step()
 
     def _row_html(self, i: int) -> str:
         p, step = self._progress, self._guide.steps[i]

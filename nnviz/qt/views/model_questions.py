@@ -3,7 +3,9 @@
 A PyTorch state_dict holds the layers' shapes, not the hidden activation of a dense stack nor
 the pooling and padding between conv layers. :func:`ask_activation` and :func:`ask_spec` show
 the file's tensors and return the answer, or None when the learner cancels (then nothing
-opens). Tests and scripts answer by monkeypatching these two functions, as with ``ask_label``.
+opens). Nor does a file say how its author scaled the input: :func:`ask_transform` offers the
+usual choices when the model has no input transform. Tests and scripts answer by monkeypatching
+these functions, as with ``ask_label``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 
 from ...model.errors import NNVizError
 
-HIDDEN_CHOICES = ("relu", "sigmoid", "tanh", "linear")
+HIDDEN_CHOICES = ("relu", "sigmoid", "tanh", "linear", "leaky_relu", "elu", "gelu", "silu")
+#: (label, input-transform entries) offered for a model without one; the first is the default
+TRANSFORM_CHOICES = (
+    ("None: pixels 0–1 as they are", {}),
+    ("MNIST's usual normalisation: (x − 0.1307) / 0.3081", {"mean": [0.1307], "std": [0.3081]}),
+    ("Raw 0–255 pixels (x × 255)", {"scale": 255.0}),
+)
 #: where the learner starts when no layer stack fits the shapes (the layers are theirs to write)
 EMPTY_SPEC = {"input_shape": [1, 8, 8], "layers": [], "output": "softmax", "bias": True}
 
@@ -134,3 +142,39 @@ def ask_spec(file_name: str, tensors, draft: dict | None, check, parent=None):
     """``check(spec)`` of the spec the learner confirmed (asked again while it raises), or None."""
     dialog = SpecDialog(file_name, tensors, draft, check, parent)
     return dialog.result if dialog.exec() == QDialog.Accepted else None
+
+
+class TransformDialog(QDialog):
+    """objectName ``transformDialog``: how the model's author scaled the input (``transformChoice``,
+    :data:`TRANSFORM_CHOICES`; default none)."""
+
+    def __init__(self, file_name: str, parent=None):
+        super().__init__(parent)
+        self.setObjectName("transformDialog")
+        self.setWindowTitle(f"Open {file_name}")
+        lay = QVBoxLayout(self)
+        text = QLabel(f"<b>{file_name}</b> does not say how its author scaled the input images. nnviz's "
+                      "pixels are 0 (black) to 1 (white); many models were trained on normalised or on "
+                      "raw 0–255 pixels, and read others worse. Which did this one use?")
+        text.setWordWrap(True)
+        lay.addWidget(text)
+        form = QFormLayout()
+        self.choice = QComboBox()
+        self.choice.setObjectName("transformChoice")
+        for label, _ in TRANSFORM_CHOICES:
+            self.choice.addItem(label)
+        form.addRow("Input:", self.choice)
+        lay.addLayout(form)
+        box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+        box.accepted.connect(self.accept)
+        box.rejected.connect(self.reject)
+        lay.addWidget(box)
+
+    def entries(self) -> dict:
+        return dict(TRANSFORM_CHOICES[self.choice.currentIndex()][1])
+
+
+def ask_transform(file_name: str, parent=None) -> dict | None:
+    """The input-transform entries the learner chose ({} for none), or None when cancelled."""
+    dialog = TransformDialog(file_name, parent)
+    return dialog.entries() if dialog.exec() == QDialog.Accepted else None

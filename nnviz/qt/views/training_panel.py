@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 
 from ...model.core.messages import counter_texts
 from ...model.core.functions import HIDDEN_ACTIVATIONS
+from ...model.core.messages import model_notes
 from ...model.core.optimizers import OPTIMIZERS
 from ...model.core.settings import METHODS
 from ..graphics.scrolling import scrolling_column
@@ -170,6 +171,14 @@ class TrainingPanel(LessonView, QWidget):
         self.rebuild_button = QPushButton("Rebuild…")
         self.rebuild_button.setToolTip("Build a new network with these hidden layers (fresh weights, seeded)")
         self.rebuild_button.clicked.connect(self._request_rebuild)
+        # the model's input transform and how batch norm trains (messages.model_notes), in view
+        # above the settings whenever the model has them
+        self.model_notes = QLabel()
+        self.model_notes.setObjectName("modelNotes")
+        self.model_notes.setWordWrap(True)
+        self.model_notes.setStyleSheet("color: #444;")
+        self.model_notes.hide()
+        self._notes_spec = None
         arch = QGridLayout()
         arch.addWidget(QLabel("hidden"), 0, 0)
         arch.addWidget(self.hidden_edit, 0, 1)
@@ -196,6 +205,7 @@ class TrainingPanel(LessonView, QWidget):
         left.addLayout(counters)
         left.addLayout(buttons)
         left.addWidget(self.message_label)
+        left.addWidget(self.model_notes)  # above the scroll: in view whenever the model has notes
         left.addWidget(self.settings_scroll, 1)
         left_w = QWidget()
         left_w.setLayout(left)
@@ -235,6 +245,7 @@ class TrainingPanel(LessonView, QWidget):
             return
         self.show_counters(snap, frame.steps_per_epoch if frame else 1.0, curves=frame is None or frame.slow)
         self.show_settings(snap.settings, snap.sizes, snap.hidden, snap.seed)
+        self.show_model_notes(snap.spec)
         now = snap.nudge_step_now
         halved = now is not None and snap.settings["method"] == "nudge" and now != snap.settings["nudge_step"]
         text = f"now {now:g}" if halved else ""
@@ -247,6 +258,16 @@ class TrainingPanel(LessonView, QWidget):
             if snap.message or self.message_label.text() == self._note:
                 self.show_message(snap.message)
             self._note = snap.message
+
+    def show_model_notes(self, spec) -> None:
+        """The model description's notes for this spec (messages.model_notes), set when they change."""
+        if spec is self._notes_spec:
+            return
+        self._notes_spec = spec
+        text = model_notes(spec)
+        if text != self.model_notes.text():
+            self.model_notes.setText(text)
+            self.model_notes.setVisible(bool(text))
 
     def show_message(self, text: str, error: bool = False):
         self.message_label.setStyleSheet("color: #b00020;" if error else "color: #444;")

@@ -21,7 +21,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSplitter, QVBoxLayout, QWidget
 
 from ..graphics.lut_image import LutImageItem, draw_heatmap
-from ..graphics.palettes import PALETTES, StableLevel, colormap, lookup_table
+from ..graphics.palettes import PALETTES, StableLevel, beyond, colormap, lookup_table
 from ..graphics.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo, running_snapshot
 from ..graphics.tiles import GAP, fit_grid, tile_at, tile_mosaic
@@ -133,7 +133,7 @@ class WeightPanel(LessonView, QWidget):
         """Build the items for a net of ``sizes`` (input first) whose input is an image_shape image."""
         self.sizes, self.image_shape, self.class_names = list(sizes), tuple(image_shape), tuple(class_names)
         n_layers = len(sizes) - 1
-        self._levels = [StableLevel() for _ in range(n_layers)]
+        self._levels = [StableLevel(robust=True) for _ in range(n_layers)]  # one typed-in 5 hides nothing
         self._delta_levels = [StableLevel() for _ in range(n_layers)]
         self._selected, self._shown, self._lv, self.page = None, [], [], 0
         self._hovered = None
@@ -266,6 +266,15 @@ class WeightPanel(LessonView, QWidget):
         first = np.asarray(src[0], dtype=np.float32).reshape(self.sizes[1], *self.image_shape)
         self._shown = [first] + [np.asarray(m, dtype=np.float32) for m in src[1:]]
         self._lv = [levels[i].update(a) for i, a in enumerate(self._shown)]
+        idle = HOVER_HINT
+        if not self.show_delta:
+            n = sum(beyond(lv, a) for lv, a in zip(self._lv, self._shown))
+            if n:
+                idle += (f" {n:,} weight{'s' if n != 1 else ''} far beyond the rest {'are' if n != 1 else 'is'} drawn "
+                         f"at full colour (the colour bar follows the other weights).")
+        self._idle = idle
+        if self._hovered is None and self.info.text() != idle:
+            self.info.setText(idle)
         ids = self.page_neurons()
         page = first[ids]
         # While training runs, a picture within half a colour step of the one shown is kept

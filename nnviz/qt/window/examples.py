@@ -70,8 +70,13 @@ class ExamplesController(QObject):
         self._pending = (lesson, xs, labels)
 
     def add_from_lesson_file(self, xs, labels) -> None:
-        self.examples.extend(list(np.asarray(xs, np.float32)), [int(y) for y in labels])
-        self._changed(f"Added {len(labels)} examples from the lesson file")
+        added = self.examples.merge(np.asarray(xs, np.float32), [int(y) for y in labels])
+        known = len(labels) - added
+        if added:
+            self._changed(f"Added {added} examples from the lesson file"
+                          + (f" ({known} you already had)" if known else ""))
+        elif known:
+            self.message.emit(f"The lesson file's {known} examples are already among yours")
 
     # -- editing -----------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
+from ...model.core.networks import with_input_transform
 from ...model.core.reports import Opened, OpenFailed, Refused, Report, Saved
 from ...model.errors import NNVizError
 from ...model.files.foreign import OPEN_FILTER, NeedsActivation, NeedsSpec, is_foreign, lesson_for, load_foreign
@@ -21,7 +22,7 @@ from ...model.files.lessonfile import LessonFile, load_lesson_file, save_lesson_
 from ..views import model_questions
 
 MAX_RECENT = 8
-SESSION_FILE = "session.nnviz"
+SESSIONS_DIR = "sessions"  # one autosaved run per lesson: quitting keeps it, the next start resumes it
 
 
 class FilesController(QObject):
@@ -93,6 +94,8 @@ class FilesController(QObject):
         return [recent] if isinstance(recent, str) else list(recent)
 
     def add_recent(self, path: str) -> None:
+        if Path(path).parent == self.session_path("").parent:
+            return  # the app's own autosave of a run is no file the learner opened
         recent = [p for p in self.recent() if p != path]
         self.settings.setValue("recent", ([path] + recent)[:MAX_RECENT])
         self.recentChanged.emit(self.recent())
@@ -114,20 +117,35 @@ class FilesController(QObject):
 
     # -- models and datasets -------------------------------------------------------------
 
-    def open_model(self, path: str | None = None, activation: str | None = None, spec: dict | None = None) -> None:
+    def open_model(self, path: str | None = None, activation: str | None = None, spec: dict | None = None,
+                   input_transform: dict | None = None) -> None:
         """Load a model file on the worker (a bad file comes back as a ``Refused`` report; the recent
         list follows what the session reports). A file from elsewhere is read here, where the
-        learner can be asked what it does not say (``activation`` / ``spec`` answer beforehand)."""
+        learner can be asked what it does not say (``activation`` / ``spec`` / ``input_transform``
+        answer beforehand; the last, entries of an input transform, also for nnviz's own files)."""
         path = path or self.ask_open("Open model", f"{OPEN_FILTER};;All files (*)")
         if path and is_foreign(path):
-            self.open_with(lambda p: self._open_foreign(p, activation, spec), path, "", "")
+            self.open_with(lambda p: self._open_foreign(p, activation, spec, input_transform), path, "", "")
+        elif path and input_transform:
+            self.open_with(lambda p: self._open_own(p, input_transform), path, "", "")
         elif path:
             self.remember_dir(path)
             self.controller.load_model(path)
 
-    def _open_foreign(self, path: str, activation: str | None, spec: dict | None) -> None:
-        """Read a PyTorch / safetensors / ONNX file, asking for its missing activation or spec,
-        and install it in the lesson whose data fits; a cancelled question opens nothing."""
+    def _open_own(self, path: str, input_transform: dict) -> None:
+        """An nnviz model file with its input transform changed (``nnviz --model F --normalize …``)."""
+        from ...model.files.modelfile import load_model
+
+        saved = load_model(path)
+        saved.network = with_input_transform(saved.network, input_transform)
+        self.controller.install(saved, path)
+        self.add_recent(path)
+
+    def _open_foreign(self, path: str, activation: str | None, spec: dict | None,
+                      input_transform: dict | None = None) -> None:
+        """Read a PyTorch / safetensors / ONNX file, asking for its missing activation or spec (and,
+        when it has no input transform and none was given, how its input was scaled), and install
+        it in the lesson whose data fits; a cancelled question opens nothing."""
         name = Path(path).name
         try:
             saved = load_foreign(path, activation, spec)
@@ -141,12 +159,19 @@ class FilesController(QObject):
                                              lambda s: load_foreign(path, activation, s), self.widget)
             if saved is None:
                 return
+        if input_transform is None and saved.network.transform is None and _may_lack_transform(path):
+            input_transform = model_questions.ask_transform(name, self.widget)
+            if input_transform is None:
+                return
+        saved.network = with_input_transform(saved.network, input_transform)
         saved.lesson = saved.lesson or lesson_for(path, saved.network)  # "" fits no lesson: say so
         self.controller.install(saved, path)
         self.add_recent(path)  # opens again from the recent list, asking again
         net = saved.network
         shape = f"{'-'.join(map(str, net.sizes))} {net.hidden}" if net.is_plain else describe_spec(net.spec)
         said = f"Opened {name} ({shape}) in the {saved.lesson} lesson"
+        if net.transform is not None:
+            said += f"; {net.transform.describe()}"
         if self.controller.lesson is not None and self.controller.lesson.name == saved.lesson:
             self.message.emit(said)
         else:
@@ -220,11 +245,13 @@ class FilesController(QObject):
 
         return self.open_with(load, path, "Open lesson file", "nnviz lesson files (*.nnviz);;All files (*)")
 
-    def session_path(self) -> Path:
-        return self.data_dir() / SESSION_FILE
+    def session_path(self, lesson: str) -> Path:
+        """Where ``lesson``'s run is kept between starts (autosaved while it trains, saved on quit)."""
+        return self.data_dir() / SESSIONS_DIR / f"{lesson}.nnviz"
 
     def autosave_session(self) -> bool:
-        """Save the live session for crash recovery if it changed since the last autosave."""
+        """Save the live lesson's run if it changed since the last autosave (a past iteration on
+        screen saves nothing: the file keeps the run as it was before)."""
         snap = self.controller.latest
         if snap is None or snap.rewound or not snap.lesson:
             return False
@@ -232,10 +259,39 @@ class FilesController(QObject):
         if key == self._autosaved_key:
             return False
         try:
-            path = self.session_path()
+            path = self.session_path(snap.lesson)
             path.parent.mkdir(parents=True, exist_ok=True)
             save_lesson_file(path, LessonFile.from_snapshot(snap, self.examples.examples, title="Your last session"))
         except (OSError, NNVizError):
-            return False  # crash insurance only: never bother the learner about it
+            return False  # insurance only: never bother the learner about it
         self._autosaved_key = key
+        return True
+
+    def resume(self, lesson: str):
+        """Install the run ``lesson`` had when nnviz last closed (or last autosaved it); returns its
+        LessonFile, or None when there is none to resume. The learner's examples come back with
+        the lesson (their own autosave), so the file's copies are not added again."""
+        path = self.session_path(lesson)
+        if not path.exists():
+            return None
+        try:
+            lf = load_lesson_file(path)
+        except NNVizError as e:
+            self.failed.emit(f"Your last {lesson} session could not be resumed ({e}); the lesson starts afresh")
+            return None
+        if lf.lesson != lesson or not lf.iteration:
+            return None
+        self.controller.install(lf.saved_model(), str(path))
+        return lf
+
+
+def _may_lack_transform(path: str) -> bool:
+    """False for a file nnviz wrote (its input transform, or none, is what it says); else True."""
+    if Path(path).suffix.lower() != ".safetensors":
+        return True
+    from ...model.files.foreign.safetensors_file import read_safetensors
+
+    try:
+        return "nnviz" not in read_safetensors(path)[1]
+    except NNVizError:
         return True

@@ -37,16 +37,19 @@ class GuideController(LessonView, QObject):
         self.own = {}  # lesson -> a Guide from a lesson file or a guide file, used instead of the built-in one
         self.facts = {}
         self._selected = None
+        self._picked, self._picks = None, 0  # the feature-map pixel last chosen, and how many so far
         self.highlight = WidgetHighlight(self)
         panel.actionRequested.connect(self.perform)
         panel.highlightRequested.connect(self._point)
         panel.progressChanged.connect(self._save)
+        panel.progressChanged.connect(self._stop_where_the_step_says)
+        self._shown = None  # (guide key, current step, done flags) when the progress last changed
 
     # -- the view hooks -----------------------------------------------------------------------
 
     def set_lesson(self, dataset) -> None:
         lesson = self.controller.lesson
-        self.lesson, self._selected = (lesson.name if lesson else None), None
+        self.lesson, self._selected, self._picked = (lesson.name if lesson else None), None, None
         self.highlight.clear()
         guide = self.own.get(self.lesson) or (builtin_guide(self.lesson) if self.lesson else None)
         saved = self.settings.value(f"guide/{self.lesson}", "")
@@ -55,6 +58,7 @@ class GuideController(LessonView, QObject):
         except (TypeError, ValueError):
             progress = None  # a damaged entry: the guide starts afresh
         self.panel.set_guide(guide, progress)
+        self._shown = self._progress_state()
         # a lesson without a guide gives the panel's room back to the editor; the guide comes back
         # with the next lesson that has one, if the learner had it open
         dock = self.v.guide_dock
@@ -67,6 +71,13 @@ class GuideController(LessonView, QObject):
 
     def select_neuron(self, layer: int, neuron: int) -> None:
         self._selected = (layer, neuron)
+
+    def pick_pixel(self, layer: int, channel: int, row: int, col: int) -> None:
+        """The learner chose a feature-map pixel to see how it is made (a click, or Show me)."""
+        self._picked, self._picks = (layer, channel, row, col), self._picks + 1
+        if self.facts:  # judged now: a click on a paused network brings no new frame
+            self.facts = {**self.facts, "picked_pixel": self._picked, "pixel_picks": self._picks}
+            self.panel.update_facts(self.facts)
 
     def show_snapshot(self, snap, frame=None) -> None:
         if frame is None or frame.dataset is None or not self.panel.isVisible():
@@ -85,6 +96,7 @@ class GuideController(LessonView, QObject):
             painted=painted, selected_neuron=self._selected, settings=dict(snap.settings),
             hidden=snap.hidden, test_accuracy=accuracy, weight_edits=snap.hand_edits,
             tab=explore.tabText(explore.currentIndex()) if explore.on_screen() else "",
+            input=frame.painted_key, picked_pixel=self._picked, pixel_picks=self._picks,
         )
         self.panel.update_facts(self.facts)
 
@@ -128,13 +140,30 @@ class GuideController(LessonView, QObject):
         if self.lesson and progress is not None:
             self.settings.setValue(f"guide/{self.lesson}", json.dumps(progress.to_dict()))
 
+    def _stop_where_the_step_says(self) -> None:
+        """A step that trains until its check holds ("let it run for two epochs"; its Show me runs or
+        steps) pauses the run when it ticks, as the learner would; a run started for any other step
+        goes on."""
+        p = self.panel.progress()
+        before, self._shown = self._shown, self._progress_state()
+        if p is None or before is None or before[0] != p.guide.key:
+            return
+        _, i, done = before
+        if i < len(p.done) and not done[i] and p.done[i] and self.controller.running \
+                and (p.guide.steps[i].action or {}).get("do") in ("run", "step"):
+            self.controller.pause()
+
+    def _progress_state(self):
+        p = self.panel.progress()
+        return None if p is None else (p.guide.key, p.current, tuple(p.done))
+
     def _point(self, name: str, bring_forward: bool = False) -> None:
-        """Frame the step's widget while the guide is open. Only "Show me" brings a dock tabbed
-        behind another forward: doing that on its own would do the learner's part (e.g. open the
-        tab a step asks for)."""
+        """Frame the step's widget while the guide is open, bringing a dock tabbed behind another
+        forward. The Explore tabs only on "Show me": a step that points at them asks the learner
+        to open one, and bringing them forward on its own would do the learner's part."""
         self._wanted = name
         if name and self.v.guide_dock.isVisible():
-            self.highlight.show(self.window, name, raise_dock=bring_forward)
+            self.highlight.show(self.window, name, raise_dock=bring_forward or name != "exploreTabs")
         else:
             self.highlight.clear()
 
@@ -173,6 +202,11 @@ class GuideController(LessonView, QObject):
                 v.weight_panel.set_weight(action["layer"], action["neuron"], action["index"], action["value"])
             elif do == "rewind":
                 c.preview(action["iteration"])
+            elif do == "select_pixel":
+                a = action
+                if not v.select_pixel(a["layer"], a["channel"], a["row"], a["col"]):
+                    raise ValueError("that is not a feature-map pixel of this network")
+                self.pick_pixel(a["layer"], a["channel"], a["row"], a["col"])
         except (NNVizError, IndexError, ValueError, KeyError) as e:
             self.message.emit(f"The guide could not do that here: {e}")
             return

@@ -61,6 +61,9 @@ class MainWindow(QMainWindow):
         # The training thread loads the lesson while the window is built (its first snapshot is
         # delivered through the event loop, after the connections below exist).
         start = lesson or self.settings.value("lesson", DEFAULT_LESSON)
+        self._seen_lessons: set[str] = set()  # lessons opened in this run of the app (the rest resume)
+        self._choosing = None  # the lesson chosen (menu, start): only it resumes, not one a file opened
+        self._crashed = self.settings.value("running", False, type=bool)
         self.choose_lesson(start if start in LESSONS else DEFAULT_LESSON)
         self.files = FilesController(self.settings, c, self, self)
         self.examples = ExamplesController(self.files, self, self)
@@ -71,7 +74,8 @@ class MainWindow(QMainWindow):
             pixel_editor=self.pixel_editor, weight_panel=self.weight_panel, explore=self.explore,
             guide_dock=self.docks["lessonGuide"],
             select_neuron=lambda layer, k: self.frames.select_neuron(layer, k),
-            raise_dock=lambda key: self.docks[key].raise_()), self, self.settings, self)
+            raise_dock=lambda key: self.docks[key].raise_(), select_pixel=self._select_pixel), self, self.settings,
+            self)
         self.frames = FrameRenderer(c, self._views(), self.pixel_editor.painting, self)
         self.exports = ExportsController(self.files, c, self, self._exportable(), self.weights_stack, self.frames,
                                          self)
@@ -89,16 +93,9 @@ class MainWindow(QMainWindow):
             self.settings.setValue("guide/offered", True)
             self.notice.show_notice("New to nnviz? The <b>Guide</b> walks you through this lesson step by step "
                                     "(Help ▸ Guide, F1).", [("Open the guide", self.open_guide)], lasting=True)
-        crashed = self.settings.value("running", False, type=bool)
         self.settings.setValue("running", True)
         self.frames.start()
         self._restore_window()
-        if crashed and self.files.session_path().exists():
-            path = str(self.files.session_path())
-            self.notice.show_notice(
-                "nnviz did not close normally last time. Your session was saved automatically "
-                "(weights, history and examples).", [("Restore it", lambda: self.files.open_lesson_file(path))],
-                lasting=True)
 
     # -- construction ---------------------------------------------------------------
 
@@ -177,6 +174,7 @@ class MainWindow(QMainWindow):
         self.guide.message.connect(say)
         self.guide.openRequested.connect(self.open_guide)
         self.guide.attach_files(f)
+        self.network_stack.pixelPicked.connect(self.guide.pick_pixel)
         for source in (f, ex, self.exports):
             source.message.connect(say)
             source.failed.connect(self.show_error)
@@ -262,7 +260,10 @@ class MainWindow(QMainWindow):
         c = self.controller
         if c.lesson is not None and c.lesson.name == name and c.latest is not None and c.latest.lesson == name:
             return  # already open: picking it again in the menu changes nothing
+        if getattr(self, "files", None) is not None:
+            self.files.autosave_session()  # the lesson left is kept as it is now, for the next start
         self.statusBar().showMessage(f"Loading the {name} lesson…")
+        self._choosing = name
         self.controller.load_lesson(name)
 
     @Slot(object, object)
@@ -277,6 +278,22 @@ class MainWindow(QMainWindow):
         self.examples.set_lesson(lesson.name, dataset)
         self.show_status(f"{lesson.title}: {len(dataset.x_train):,} training and "
                          f"{len(dataset.x_test):,} test examples")
+        chosen, self._choosing = self._choosing == lesson.name, None
+        if chosen and lesson.name not in self._seen_lessons:  # first chosen since the app started
+            self._resume(lesson)
+        self._seen_lessons.add(lesson.name)
+
+    def _resume(self, lesson):
+        """Bring back the run the learner left ``lesson`` with last time, saying so; Start fresh
+        resets (the resumed run is kept for Undo)."""
+        lf = self.files.resume(lesson.name)
+        if lf is None:
+            return
+        when = ("nnviz did not close normally last time: resumed from its last autosave"
+                if self._crashed else "Welcome back: resumed where you left off")
+        self.notice.show_notice(f"{when}, <b>{lesson.title}</b> at iteration {lf.iteration:,} "
+                                f"(epoch {lf.epoch + lf.epoch_fraction:.2f}).",
+                                [("Start fresh", self._reset)])
 
     @Slot(object)
     def _on_training_set(self, dataset):
@@ -335,6 +352,9 @@ class MainWindow(QMainWindow):
     def _select_neuron(self, layer: int, neuron: int):
         source = {self.weight_panel: self.weights_stack, self.activation_view: self.network_stack}.get(self.sender())
         self.frames.select_neuron(layer, neuron, source)  # the view the learner clicked already shows it
+
+    def _select_pixel(self, layer: int, channel: int, row: int, col: int) -> bool:
+        return self.network_stack.select_pixel(layer, channel, row, col)
 
     @Slot(object, str)
     def _load_example(self, x, label):

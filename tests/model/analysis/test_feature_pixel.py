@@ -147,3 +147,16 @@ def test_the_receptive_field_is_every_input_pixel_that_moves_the_deep_pixel(stac
         rows, cols = receptive_field(net.layers, L, ho - 1, wo - 1)
         r0, c0, h, w = field_rect(rows, cols)
         assert (r0 + h - 1, c0 + w - 1) == (rows.max(), cols.max())
+
+
+def test_the_first_layer_reads_the_input_after_the_models_transform():
+    """With ``input_transform`` the patch is (x·S − mean)/std, so the sum is the map's own value."""
+    conv = {"type": "conv", "filters": 2, "kernel": 3, "activation": "leaky_relu", "negative_slope": 0.2}
+    net, x = net_and_input((2, 5, 5), [conv])
+    spec = dict(net.spec, input_transform={"scale": 255.0, "mean": [30.0, 90.0], "std": [70.0, 40.0]})
+    moved = build_network(spec, dtype=np.float64)
+    moved.set_parameters(net.weights, net.biases)
+    zs, acts = moved.forward_full(x[None])
+    d = feature_pixel(moved, x, 1, 1, 2, 1)
+    np.testing.assert_allclose(d.patch[1], (x.reshape(2, 5, 5)[1, 2:5, 1:4] * 255 - 90) / 40, rtol=1e-12)
+    assert abs(d.z - zs[0][0, 1, 2, 1]) < 1e-9 and abs(d.activation - acts[1][0, 1, 2, 1]) < 1e-9

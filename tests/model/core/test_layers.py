@@ -149,6 +149,37 @@ def test_mnist_conv_lesson_stack_gradients():
     check_gradients(net, *data(rng, net, 2), per_array=25, rng=rng)  # 25 random entries of each array
 
 
+LENET5 = stack((1, 28, 28), conv(6, 5, padding=2), POOL, conv(16, 5), POOL, FLAT,
+               {"type": "dense", "units": 120, "activation": "relu"},
+               {"type": "dense", "units": 84, "activation": "relu"}, DENSE10)
+WIDE = stack((1, 28, 28), conv(32, 3, padding=1), POOL, conv(64, 3, padding=1), POOL, FLAT,
+             {"type": "dense", "units": 128, "activation": "relu"}, DENSE10)
+
+
+@pytest.mark.parametrize("spec", [LENET5, WIDE], ids=["lenet5", "32-64"])
+def test_the_published_mnist_stacks_gradients(spec):
+    rng = np.random.default_rng(8)
+    net = build(spec, rng=rng)
+    check_gradients(net, *data(rng, net, 2), per_array=12, rng=rng)
+
+
+def test_relu_then_max_pool_trains_exactly_like_relu_before_the_pool():
+    # Training applies a ReLU that a max pool reads after the pooling (a 4× smaller map),
+    # and its derivative there. Blank image rows make windows of equal values: positive
+    # ties (a positive bias alone) and windows with no positive value (a negative one).
+    rng = np.random.default_rng(9)
+    net = build(stack((1, 8, 8), conv(3, 3, padding=1), POOL, conv(2, 3), POOL, FLAT, {"type": "dense", "units": 3}),
+                rng=rng)
+    net.biases[0][:] = [0.5, -0.4, 0.1]
+    X, Y = data(rng, net, 3)
+    X.reshape(3, 8, 8)[:, :4] = 0
+    acts = net.forward(X)
+    assert (acts[1] >= 0).all() and (acts[1] == 0).any()  # the public forward: ReLU maps, then pools
+    np.testing.assert_array_equal(acts[2], acts[1].reshape(3, 3, 4, 2, 4, 2).max(axis=(3, 5)))
+    assert net.gradients(X, Y)[0] == pytest.approx(net.loss(X, Y), rel=1e-12)
+    check_gradients(net, X, Y)
+
+
 # -- forward passes against references ---------------------------------------------------
 
 
@@ -284,7 +315,7 @@ def test_spec_fills_in_the_defaults():
         {"type": "dense", "units": 4}, {"type": "dense", "units": 3, "activation": "softmax"}]})
     assert net.spec == stack([1, 6, 6], conv(2, 3), FLAT, {"type": "dense", "units": 4, "activation": "relu"},
                              {"type": "dense", "units": 3}, output="softmax", bias=True)
-    assert set(LAYER_TYPES) == {"conv", "maxpool", "flatten", "dense"}
+    assert set(LAYER_TYPES) == {"conv", "maxpool", "avgpool", "flatten", "dense", "batchnorm"}
 
 
 BAD = [

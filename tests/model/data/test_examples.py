@@ -52,3 +52,16 @@ def test_a_file_for_another_lesson_or_a_foreign_file_is_refused(tmp_path):
     junk.write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(DataFormatError, match="junk.npz"):
         load_examples(junk, smile())
+
+
+def test_merging_a_files_examples_adds_only_the_ones_not_already_there():
+    rng = np.random.default_rng(0)
+    one, two = rng.random(64, dtype=np.float32), rng.random(64, dtype=np.float32)
+    ex = UserExamples()
+    ex.add(one, 1)
+    # a session file carries the learner's "1" back, plus a new "2" and the same pixels labelled 7
+    assert ex.merge(np.stack([one, two, one]), [1, 2, 7]) == 2
+    assert ex.labels == [1, 2, 7]
+    assert ex.merge(np.stack([one, two]), [1, 2]) == 0
+    assert len(ex) == 3
+    assert ex.undo() and ex.labels == [1, 2]  # each one added is an undo step like any other

@@ -4,7 +4,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWidget
 
-from nnviz.model.guide import EXPLORE_TABS, TARGETS, GuideProgress, builtin_guide, default_facts, guide_from_dict
+from nnviz.model.guide import (
+    CONV_TARGETS, EXPLORE_TABS, TARGETS, GuideProgress, builtin_guide, default_facts, guide_from_dict,
+)
 from nnviz.qt.graphics.highlight import WidgetHighlight
 from nnviz.qt.views.lesson_guide import LessonGuide
 from tests.qt.conftest import shown
@@ -91,8 +93,11 @@ def test_back_next_restart_and_clicking_a_step(panel, qtbot):
     panel.update_facts(default_facts(iteration=3))
     assert not panel.back_button.isEnabled()
     panel.next_step()
-    assert panel.steps()[1]["done"] and panel.current() == 1  # already done when shown: ticked, read
-    assert "✓ Done." in panel.status_label.text()
+    assert not panel.steps()[1]["done"] and panel.current() == 1  # iteration 3 before it opened: it waits
+    panel.update_facts(default_facts(iteration=4))  # the learner steps
+    assert panel.steps()[1]["done"] and panel.current() == 2
+    panel.back()
+    assert panel.current() == 1 and "✓ Done." in panel.status_label.text()
     qtbot.mouseClick(panel.back_button, Qt.LeftButton)
     assert panel.current() == 0
     panel._rows[2].linkActivated.emit("2")
@@ -131,10 +136,14 @@ def test_explore_tab_titles_are_the_real_ones():
     assert tuple(title for title, _ in standard_tabs(lambda method: None)) == EXPLORE_TABS
 
 
-def test_every_target_is_a_widget_in_the_main_window(make_window):
+def test_every_target_is_a_widget_in_the_main_window(make_window, qtbot):
     win = make_window("smile")
-    missing = [name for name in TARGETS if win.findChild(QWidget, name) is None]
+    missing = [name for name in TARGETS if name not in CONV_TARGETS and win.findChild(QWidget, name) is None]
     assert missing == []
+    win.choose_lesson("conv")  # the conv nets' panels are built when one first shows
+    qtbot.waitUntil(lambda: win.controller.latest.lesson == "conv", timeout=10000)
+    win.frames.render_latest()
+    assert [name for name in CONV_TARGETS if win.findChild(QWidget, name) is None] == []
 
 
 # -- the highlight --------------------------------------------------------------------------------
@@ -202,3 +211,20 @@ def test_every_step_reads_as_written_with_no_markup_showing(panel, lesson):
         panel.go(i)
         # what the label shows is the step's own text ("A sigmoid's slope", not "sigmoid&#x27;s")
         assert panel.text_label.textFormat() == Qt.PlainText and panel.text_label.text() == step.text
+
+
+def test_a_guide_opened_on_a_step_far_down_shows_that_steps_text(qtbot):
+    """Progress kept from before (conv, step 8 of 12) in a short dock: the open step's text is in view,
+    not the top of the list."""
+    g = builtin_guide("conv")
+    p = LessonGuide()
+    qtbot.addWidget(p)
+    p.resize(320, 240)
+    p.set_guide(g, {"lesson": "conv", "key": g.key, "current": 7, "done": [True] * 7 + [False] * 5})
+    qtbot.wait(20)  # set while the dock is closed ...
+    shown(qtbot, p, 320, 240)  # ... and opened later
+
+    def text_in_view():
+        top = p.text_label.mapTo(p.scroll.viewport(), p.text_label.rect().topLeft()).y()
+        return 0 <= top and top + 20 <= p.scroll.viewport().height()
+    qtbot.waitUntil(text_in_view, timeout=2000)

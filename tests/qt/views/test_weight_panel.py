@@ -238,3 +238,19 @@ def test_a_reshaped_panel_regrids_the_tiles_and_clicks_still_hit_the_right_neuro
         qtbot.mouseClick(widget.viewport(), Qt.LeftButton, pos=point)
     assert sig.args == [1, 13]
     assert "row 27, column 0" in panel.hover_text_at(1, 13, 27, 0)
+
+
+def test_one_weight_typed_far_beyond_the_rest_does_not_wash_out_every_other_picture(panel_for):
+    t, snaps = trained("mnist")
+    panel, snap = panel_for("mnist")
+    before = panel.levels()[0]
+    weights = [np.array(w) for w in snap.weights]
+    weights[0][3, 400] = 5.0  # the learner sets one of 12,544 weights to 5
+    panel.show_snapshot(replace(snap, weights=tuple(weights)))
+    level = panel.levels()[0]
+    assert level < 0.5 * 5.0 and level < 3 * before  # the bar still fits the other weights
+    rest = np.delete(weights[0].ravel(), 3 * 784 + 400)
+    assert np.mean(np.abs(rest) > level) < 0.001  # all but a handful keep their own colour
+    assert "1 weight far beyond the rest is drawn at full colour" in panel.info.text()
+    panel.show_snapshot(snap)  # undone: no mention, and the level comes back down as before
+    assert "far beyond" not in panel.info.text()

@@ -2,6 +2,7 @@
 checks fired by what the learner does, its progress kept per lesson."""
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from nnviz.qt.offscreen import scratch_settings
 from nnviz.qt.window.main_window import MainWindow
@@ -67,9 +68,12 @@ def test_walking_the_smile_guide_as_a_learner(qtbot, make_window):
     win.actions["step"].trigger()
     wait_step(qtbot, win, 4)
     assert win.controller.latest.iteration == 1
-    # 5: three of four exactly right after the first round (the lesson's moment)
-    assert win.guide_panel.steps()[5]["done"]
+    # 5: three of four exactly right after the first round (the lesson's moment) is on screen, but
+    # the step asks for a round of its own: it waits for the learner (issue 25), then ticks
     assert win.frames._scores[2] == (3, 4)
+    assert not win.guide_panel.steps()[5]["done"] and panel.current() == 5
+    win.actions["step"].trigger()
+    wait_step(qtbot, win, 5)
 
 
 def test_guide_progress_is_kept_per_lesson(qtbot, make_window):
@@ -122,10 +126,14 @@ def test_the_guide_sits_under_the_editor_not_behind_it(qtbot, make_window):
     assert guide.geometry().top() >= editor.geometry().bottom()
 
 
-def test_a_lesson_without_a_guide_gives_its_room_back_and_it_returns(qtbot, make_window):
+def test_a_lesson_without_a_guide_gives_its_room_back_and_it_returns(qtbot, make_window, monkeypatch):
+    import nnviz.qt.window.guide as guide_module
+    # every built-in lesson has a guide; a lesson without one is played by hiding conv's
+    monkeypatch.setattr(guide_module, "builtin_guide",
+                        lambda lesson, real=guide_module.builtin_guide: None if lesson == "conv" else real(lesson))
     win = make_window("smile")
     open_guide(qtbot, win)
-    win.choose_lesson("conv")  # no guide for the convolution lessons
+    win.choose_lesson("conv")
     qtbot.waitUntil(lambda: win.controller.latest.lesson == "conv", timeout=10000)
     qtbot.waitUntil(lambda: not win.docks["lessonGuide"].isVisible(), timeout=3000)
     win.choose_lesson("digits")
@@ -140,3 +148,25 @@ def test_nothing_is_framed_while_the_guide_is_closed(qtbot, make_window):
     assert win.guide.highlight.target is None  # step 1 points at the editor, but the guide is closed
     open_guide(qtbot, win)
     assert win.guide.highlight.target is win.pixel_editor
+
+
+def test_a_step_shows_the_panel_it_points_at_but_leaves_the_explore_tab_to_the_learner(qtbot, make_window):
+    """Issue 25: a step pointing at a panel tabbed behind another brings it forward; a step that
+    asks the learner to open an Explore tab does not open it for them."""
+    win = make_window("conv")
+    panel = open_guide(qtbot, win)
+    win.docks["explore"].raise_()  # the learner was looking at Explore, in front of the weights
+    qtbot.waitUntil(lambda: win.explore.on_screen(), timeout=3000)
+    panel.go(1)  # "A kernel is a small picture": the kernels, behind Explore
+    grid = win.findChild(QWidget, "kernelGrid")
+    qtbot.waitUntil(lambda: not grid.visibleRegion().isEmpty(), timeout=3000)
+    assert win.guide.highlight.target is grid and not win.explore.on_screen()
+    last = next(i for i, s in enumerate(panel.steps()) if s["title"] == "What a channel wants")
+    panel.go(last)
+    qtbot.wait(100)
+    win.frames.render_latest()
+    assert not win.explore.on_screen() and not panel.steps()[last]["done"]
+    win.docks["explore"].raise_()  # the learner opens it ...
+    win.explore.setCurrentIndex([win.explore.tabText(i) for i in range(win.explore.count())].index(
+        "What a neuron wants"))  # ... and picks the tab
+    wait_step(qtbot, win, last)

@@ -32,33 +32,78 @@ def test_a_lesson_file_carries_weights_history_and_examples_to_another_window(qt
     assert other.examples.examples.labels == [1]
 
 
-def test_after_a_crash_the_autosaved_session_is_offered_and_restored(qtbot, make_window):
+def _relaunch(qtbot, win, lesson="digits"):
     from nnviz.qt.window.main_window import MainWindow
-    win = make_window("digits")
-    win.controller.step(7)
-    snap = wait_iteration(qtbot, win, 7)
-    assert win.files.autosave_session()
-    settings = win.settings
-    settings.setValue("running", True)  # as if the process had died without closing the window
-    settings.sync()
-    again = MainWindow(lesson="digits", settings=QSettings(settings.fileName(), QSettings.IniFormat))
+    again = MainWindow(lesson=lesson, settings=QSettings(win.settings.fileName(), QSettings.IniFormat))
     qtbot.addWidget(again)
     again.show()
     qtbot.waitUntil(lambda: again.controller.latest is not None, timeout=10000)
-    assert again.notice.isVisible() and "did not close normally" in again.notice.label.text()
-    restore = next(b for b in again.notice.buttons if b.text() == "Restore it")
-    restore.click()
+    return again
+
+
+def test_a_normal_quit_keeps_the_run_and_the_next_start_resumes_it_with_a_fresh_start_offered(qtbot, make_window):
+    win = make_window("digits")
+    win.controller.step(7)
+    snap = wait_iteration(qtbot, win, 7)
+    win.close()  # Ctrl+Q: nothing asked, nothing lost
+    again = _relaunch(qtbot, win)
     qtbot.waitUntil(lambda: again.controller.latest.iteration == 7, timeout=10000)
     for a, b in zip(again.controller.latest.weights, snap.weights):
         np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(again.controller.latest.history["loss"], snap.history["loss"])
+    text = again.notice.label.text()
+    assert again.notice.isVisible() and "resumed where you left off" in text and "iteration 7" in text
+    assert not any("sessions" in p for p in again.files.recent())  # the app's own file is not a recent one
+    fresh = next(b for b in again.notice.buttons if b.text() == "Start fresh")
+    fresh.click()
+    qtbot.waitUntil(lambda: again.controller.latest.iteration == 0, timeout=10000)
+    again.controller.undo()  # the resumed run is kept: Undo brings it back
+    qtbot.waitUntil(lambda: again.controller.latest.iteration == 7, timeout=10000)
+    again.close()
+
+
+def test_every_lesson_left_is_resumed_when_the_learner_comes_back_to_it_after_a_restart(qtbot, make_window):
+    win = make_window("digits")
+    win.controller.step(5)
+    wait_iteration(qtbot, win, 5)
+    win.choose_lesson("smile")  # leaving digits keeps its run on disk
+    qtbot.waitUntil(lambda: win.controller.latest is not None and win.controller.latest.lesson == "smile",
+                    timeout=10000)
+    win.controller.step(3)
+    wait_iteration(qtbot, win, 3)
+    win.close()
+    again = _relaunch(qtbot, win, lesson="smile")
+    qtbot.waitUntil(lambda: again.controller.latest.iteration == 3, timeout=10000)
+    again.choose_lesson("digits")
+    qtbot.waitUntil(lambda: again.controller.latest.lesson == "digits" and again.controller.latest.iteration == 5,
+                    timeout=10000)
+    again.close()
+
+
+def test_after_a_crash_the_autosaved_session_is_resumed_and_its_examples_are_not_doubled(qtbot, make_window):
+    win = make_window("digits")
+    win.examples.add(np.full(64, 0.5, np.float32), 1)
+    win.controller.step(7)
+    snap = wait_iteration(qtbot, win, 7)
+    qtbot.waitUntil(lambda: win.controller.latest.iteration == 7 and win.files.autosave_session(), timeout=10000)
+    settings = win.settings
+    settings.setValue("running", True)  # as if the process had died without closing the window
+    settings.sync()
+    again = _relaunch(qtbot, win)
+    qtbot.waitUntil(lambda: again.controller.latest.iteration == 7, timeout=10000)
+    assert again.notice.isVisible() and "did not close normally" in again.notice.label.text()
+    for a, b in zip(again.controller.latest.weights, snap.weights):
+        np.testing.assert_array_equal(a, b)
+    assert again.examples.examples.labels == [1]  # the learner's one example, once
+    again.files.open_lesson_file(str(again.files.session_path("digits")))  # opening the file by hand
+    qtbot.waitUntil(lambda: again.controller.latest.iteration == 7, timeout=10000)
+    assert again.examples.examples.labels == [1]
     again.close()
     assert not again.controller.thread.isRunning()
-    fresh = MainWindow(lesson="digits", settings=QSettings(settings.fileName(), QSettings.IniFormat))
-    qtbot.addWidget(fresh)
-    fresh.show()
-    qtbot.waitUntil(lambda: fresh.controller.latest is not None, timeout=10000)
-    assert not fresh.notice.isVisible()  # a clean exit offers nothing
-    fresh.close()
+    calm = _relaunch(qtbot, again)
+    qtbot.waitUntil(lambda: calm.controller.latest.iteration == 7, timeout=10000)
+    assert "did not close normally" not in calm.notice.label.text()  # a clean exit: no alarm
+    calm.close()
 
 
 def test_panel_png_is_twice_the_size_and_the_gif_has_a_frame_per_iteration(qtbot, make_window, tmp_path):

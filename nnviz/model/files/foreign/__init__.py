@@ -1,13 +1,17 @@
-"""Networks trained elsewhere: PyTorch state_dicts, safetensors and ONNX files, read as data.
+"""Networks trained elsewhere: PyTorch state_dicts, safetensors, ONNX and Keras files, read as data.
 
 One entry point, :func:`load_foreign`, chosen by suffix (:data:`FOREIGN_SUFFIXES`;
 ``modelfile.load_model`` sends these suffixes here, so every caller of it opens them):
 
-- ``.pt`` / ``.pth``: a ``torch.save(model.state_dict(), path)`` zip, read without torch
-  (``torch_zip.py``: an allow-listed unpickler, nothing else is ever created);
+- ``.pt`` / ``.pth``: a ``torch.save(model.state_dict(), path)`` zip (``torch_zip.py``) or a file in
+  PyTorch's legacy format from before 1.6 (``torch_legacy.py``), read without torch by an allow-listed
+  unpickler (``torch_pickle.py``): nothing else is ever created;
 - ``.safetensors``: through the safetensors package (``safetensors_file.py``); one nnviz
   wrote carries its spec and opens with no questions;
-- ``.onnx``: the graph is the architecture (``onnx_file.py``; the optional onnx package).
+- ``.onnx``: the graph is the architecture (``onnx_file.py``; the optional onnx package);
+- ``.keras`` / ``.h5`` / ``.hdf5``: Keras 3, Keras 1–2 and tf.keras models, the config is the
+  architecture (``keras_file.py``; the optional h5py package, run in a child process:
+  ``keras_isolation.py``); weights alone (``save_weights``) are completed as a state_dict is.
 
 A state_dict gives the layers' shapes, not everything between them (``spec_inference.py``): a dense
 stack needs its hidden ``activation`` (else :class:`NeedsActivation`), a conv stack a
@@ -33,9 +37,9 @@ from .questions import NeedsActivation, NeedsArchitecture, NeedsSpec
 __all__ = ["FOREIGN_SUFFIXES", "NeedsActivation", "NeedsArchitecture", "NeedsSpec", "fitting_lesson",
            "is_foreign", "lesson_for", "load_foreign"]
 
-FOREIGN_SUFFIXES = (".pt", ".pth", ".safetensors", ".onnx")
+FOREIGN_SUFFIXES = (".pt", ".pth", ".safetensors", ".onnx", ".keras", ".h5", ".hdf5")
 #: the open dialog's filter for every model file nnviz reads
-OPEN_FILTER = "Models (*.npz *.pt *.pth *.safetensors *.onnx)"
+OPEN_FILTER = "Models (*.npz *.pt *.pth *.safetensors *.onnx *.keras *.h5 *.hdf5)"
 #: the built-in datasets' (inputs, outputs), as their Dataset's n_inputs / n_outputs
 DATA_SIZES = {"smile": (12, 1), "digits": (64, 10), "mnist": (784, 10)}
 
@@ -46,7 +50,7 @@ def is_foreign(path: str | Path) -> bool:
 
 
 def load_foreign(path: str | Path, activation: str | None = None, spec: Mapping | None = None):
-    """The network in a PyTorch / safetensors / ONNX file as a ``SavedModel``.
+    """The network in a PyTorch / safetensors / ONNX / Keras file as a ``SavedModel``.
 
     ``activation``: the hidden activation of a dense stack from a state_dict ("relu", "sigmoid",
     "tanh", "linear"). ``spec``: the network's layer-stack spec (``core/layers.py``), needed for a
@@ -56,7 +60,7 @@ def load_foreign(path: str | Path, activation: str | None = None, spec: Mapping 
     an unknown activation name.
     """
     # Each reader loads when a file of its kind first opens: the app imports this module at start-up,
-    # and the three readers would add ~11 ms to it.
+    # and the readers would add ~11 ms to it.
     path = Path(path)
     suffix, lesson, file_spec = path.suffix.lower(), "", None
     if suffix in (".pt", ".pth"):
@@ -73,6 +77,10 @@ def load_foreign(path: str | Path, activation: str | None = None, spec: Mapping 
         from .onnx_file import read_onnx
 
         file_spec, params = read_onnx(path)
+    elif suffix in (".keras", ".h5", ".hdf5"):
+        from .keras_file import read_keras
+
+        file_spec, params = read_keras(path, spec)
     else:
         raise DataFormatError(path, f"is not a model file nnviz reads from elsewhere (it reads "
                                     f"{', '.join(FOREIGN_SUFFIXES)} and its own .npz)")

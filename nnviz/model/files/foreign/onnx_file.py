@@ -272,8 +272,11 @@ def _read_onnx(path: Path) -> tuple[dict, list[Param]]:
 
 
 def onnx_bytes(net) -> bytes:
-    """``net`` as an ONNX model (opset 13): Conv / Relu, Sigmoid, Tanh / MaxPool / Flatten / Gemm, then the
-    output activation (Softmax, Sigmoid), with a dynamic batch axis; the tensors named as ``sequential_keys``."""
+    """``net`` as an ONNX model (opset 13; 15 with batch norm): its input transform as Mul / Sub / Div, then Conv / Gemm /
+    BatchNormalization, each followed by its activation (Relu, Sigmoid, Tanh, LeakyRelu, Elu; GELU as
+    its erf formula, SiLU as x·Sigmoid(x): opset 13 has neither), MaxPool / AveragePool / Flatten, then
+    the output activation (Softmax, Sigmoid), with a dynamic batch axis; the tensors named as
+    ``sequential_keys``."""
     _onnx("ONNX export")  # a clear message where the package is missing
     from onnx import TensorProto, helper, numpy_helper  # imported only now: see _onnx
 
@@ -281,29 +284,37 @@ def onnx_bytes(net) -> bytes:
     input_shape, layers, output, bias = parse_spec(spec)
     flat_in = layers[0].type in ("dense", "flatten")
     x_shape = ["batch", math.prod(input_shape)] if flat_in else ["batch", *input_shape]
-    nodes, inits, cur = [], [], "x"
+    nodes, inits = [], []
+
+    def const(name, values):  # an initializer, once per name (GELU's constants are shared)
+        if all(t.name != name for t in inits):
+            inits.append(numpy_helper.from_array(np.asarray(values, dtype=np.float32), name))
+        return name
+
+    cur = _transform_nodes(net, input_shape, flat_in, helper, nodes, const)
     keys = iter(zip(sequential_keys(spec), net.weights, net.biases))
     for i, layer in enumerate(layers):
         out = f"layer{i}"
         if layer.weight_shape is not None:
             (wk, bk), w, b = next(keys)
-            inits.append(numpy_helper.from_array(np.asarray(w, dtype=np.float32), wk))
-            ins = [cur, wk]
+            ins = [cur, const(wk, w)]
             if bk is not None:
-                inits.append(numpy_helper.from_array(np.asarray(b, dtype=np.float32), bk))
-                ins.append(bk)
+                ins.append(const(bk, b))
             if layer.type == "conv":
                 p = layer.padding
                 nodes.append(helper.make_node("Conv", ins, [out], kernel_shape=[layer.kernel] * 2,
                                               strides=[layer.stride] * 2, pads=[p] * 4))
+            elif layer.type == "batchnorm":
+                if bk is None:  # a network without biases: β = 0
+                    ins.append(const(f"{i}.zero_bias", np.zeros(layer.channels)))
+                ins += [const(f"{i}.running_mean", layer.mean), const(f"{i}.running_var", layer.var)]
+                nodes.append(helper.make_node("BatchNormalization", ins, [out], epsilon=layer.eps))
             else:
                 nodes.append(helper.make_node("Gemm", ins, [out], transB=1))
-            act = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softmax": "Softmax"}.get(layer.activation)
-            if act:
-                nodes.append(helper.make_node(act, [out], [out + "_a"], **({"axis": -1} if act == "Softmax" else {})))
-                out += "_a"
-        elif layer.type == "maxpool":
-            nodes.append(helper.make_node("MaxPool", [cur], [out], kernel_shape=[layer.size] * 2,
+            out = _activation_nodes(layer, out, helper, nodes, const)
+        elif layer.type in ("maxpool", "avgpool"):
+            op = "MaxPool" if layer.type == "maxpool" else "AveragePool"
+            nodes.append(helper.make_node(op, [cur], [out], kernel_shape=[layer.size] * 2,
                                           strides=[layer.size] * 2))
         elif i > 0 or not flat_in:
             nodes.append(helper.make_node("Flatten", [cur], [out], axis=1))
@@ -314,9 +325,61 @@ def onnx_bytes(net) -> bytes:
     graph = helper.make_graph(nodes, "nnviz", [helper.make_tensor_value_info("x", TensorProto.FLOAT, x_shape)],
                               [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", net.sizes[-1]])],
                               inits)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="nnviz")
+    # BatchNormalization's opset-14 form says eval mode outright (training_mode 0); before it, a
+    # default momentum attribute reads as "training" to some runtimes (onnx.reference among them)
+    opset = 15 if any(layer.type == "batchnorm" for layer in layers) else 13
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)], producer_name="nnviz")
     model.ir_version = 8
     return model.SerializeToString()
+
+
+def _transform_nodes(net, input_shape, flat_in: bool, helper, nodes: list, const) -> str:
+    """Mul (scale), Sub (mean), Div (std) on the input ``x`` for the network's input transform, each
+    only when it changes something; per-channel constants shaped to broadcast over ``x`` (C×1×1 for
+    a map, repeated along the flat rows otherwise). Returns the name of what the first layer reads."""
+    t = getattr(net, "transform", None)
+    if t is None:
+        return "x"
+    channels = input_shape[0] if len(input_shape) == 3 else 1
+    pixels = math.prod(input_shape) // channels
+
+    def shaped(values):
+        v = np.broadcast_to(np.asarray(values, dtype=np.float64), (channels,))
+        return np.repeat(v, pixels) if flat_in or len(input_shape) == 1 else v.reshape(channels, 1, 1)
+
+    cur = "x"
+    for op, name, values, skip in (("Mul", "input_scale", [t.scale], t.scale == 1),
+                                   ("Sub", "input_mean", t.mean, all(m == 0 for m in t.mean)),
+                                   ("Div", "input_std", t.std, all(s == 1 for s in t.std))):
+        if not skip:
+            values = np.float32(values[0]) if op == "Mul" else shaped(values)
+            nodes.append(helper.make_node(op, [cur, const(name, values)], [name + "d"]))
+            cur = name + "d"
+    return cur
+
+
+def _activation_nodes(layer, out: str, helper, nodes: list, const) -> str:
+    """The nodes of ``layer``'s activation after ``out``; returns the activation's name."""
+    act = layer.activation
+    simple = {"relu": "Relu", "sigmoid": "Sigmoid", "tanh": "Tanh", "softmax": "Softmax", "elu": "Elu"}
+    a = out + "_a"
+    if act in simple:
+        attrs = {"axis": -1} if act == "softmax" else {"alpha": 1.0} if act == "elu" else {}
+        nodes.append(helper.make_node(simple[act], [out], [a], **attrs))
+    elif act == "leaky_relu":
+        nodes.append(helper.make_node("LeakyRelu", [out], [a], alpha=layer.activation_params["negative_slope"]))
+    elif act == "silu":  # x·σ(x)
+        nodes.append(helper.make_node("Sigmoid", [out], [out + "_sig"]))
+        nodes.append(helper.make_node("Mul", [out, out + "_sig"], [a]))
+    elif act == "gelu":  # x·(1 + erf(x/√2))/2: Gelu is an operator from opset 20 only
+        nodes += [helper.make_node("Div", [out, const("sqrt2", np.float32(math.sqrt(2)))], [out + "_s"]),
+                  helper.make_node("Erf", [out + "_s"], [out + "_e"]),
+                  helper.make_node("Add", [out + "_e", const("one", np.float32(1))], [out + "_p"]),
+                  helper.make_node("Mul", [out, out + "_p"], [out + "_m"]),
+                  helper.make_node("Mul", [out + "_m", const("half", np.float32(0.5))], [a])]
+    else:
+        return out  # linear
+    return a
 
 
 def save_onnx(path: str | Path, net) -> Path:

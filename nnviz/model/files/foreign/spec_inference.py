@@ -201,8 +201,11 @@ def describe_spec(spec: Mapping) -> str:
         if e["type"] == "conv":
             parts.append(f"conv {e['filters']}@{e['kernel']}×{e['kernel']} pad {e.get('padding', 0)} "
                          f"{e.get('activation', 'relu')}")
-        elif e["type"] == "maxpool":
-            parts.append(f"maxpool {e['size']}")
+        elif e["type"] in ("maxpool", "avgpool"):
+            parts.append(f"{e['type']} {e['size']}")
+        elif e["type"] == "batchnorm":
+            act = e.get("activation", "linear")
+            parts.append("batchnorm" + ("" if act == "linear" else f" {act}"))
         else:
             parts.append(e["type"] if e["type"] == "flatten" else f"dense {e['units']}")
     return " → ".join(parts)
@@ -244,19 +247,28 @@ def torch_sequential_code(spec: Mapping) -> str:
     """The ``nn.Sequential(...)`` whose state_dict has :func:`sequential_keys` (logits out: the output
     activation is left to the loss, as PyTorch does)."""
     _, layers, _, bias = parse_spec(spec)
-    mods, acts = [], {"relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()"}
+    mods, acts = [], {"relu": "nn.ReLU()", "sigmoid": "nn.Sigmoid()", "tanh": "nn.Tanh()", "elu": "nn.ELU()",
+                      "gelu": "nn.GELU()", "silu": "nn.SiLU()"}
     b = "" if bias else ", bias=False"
     for i, layer in enumerate(layers):
+        # one module per activation that sequential_keys counts: a leaky ReLU names its own slope
+        acts["leaky_relu"] = f"nn.LeakyReLU({layer.activation_params.get('negative_slope', 0.01)})"
         if layer.type == "conv":
             mods.append(f"nn.Conv2d({layer.in_shape[0]}, {layer.filters}, {layer.kernel}, stride={layer.stride}, "
                         f"padding={layer.padding}{b})")
         elif layer.type == "maxpool":
             mods.append(f"nn.MaxPool2d({layer.size})")
+        elif layer.type == "avgpool":
+            mods.append(f"nn.AvgPool2d({layer.size})")
+        elif layer.type == "batchnorm":  # its running statistics are in the spec (metadata "nnviz")
+            mods.append(f"nn.BatchNorm{2 if len(layer.in_shape) == 3 else 1}d({layer.channels}, eps={layer.eps:g})")
         elif layer.type == "flatten":
             mods.append("nn.Flatten()")
         else:
             mods.append(f"nn.Linear({layer.in_shape[0]}, {layer.units}{b})")
-        if i < len(layers) - 1 and layer.activation in acts:
+        if i < len(layers) - 1 and layer.activation == "leaky_relu":
+            mods.append(f"nn.LeakyReLU({layer.activation_params['negative_slope']:g})")
+        elif i < len(layers) - 1 and layer.activation in acts:
             mods.append(acts[layer.activation])
     return "nn.Sequential(" + ", ".join(mods) + ")"
 

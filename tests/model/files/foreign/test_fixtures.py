@@ -29,6 +29,7 @@ CASES = {
     "mlp.onnx": ("mlp", {}), "mlp_fp16.pt": ("mlp_fp16", {"activation": "relu"}),
     "cnn.pt": ("cnn", {"spec": CNN_SPEC}), "cnn.safetensors": ("cnn", {"spec": CNN_SPEC}),
     "cnn.onnx": ("cnn", {}), "cnn_bf16.safetensors": ("cnn_bf16", {"spec": CNN_SPEC}),
+    "mlp_legacy.pt": ("mlp", {"activation": "relu"}), "cnn_legacy.pt": ("cnn", {"spec": CNN_SPEC}),
 }
 
 
@@ -100,8 +101,8 @@ def test_what_is_missing_is_asked_for(tmp_path):
         load_foreign(FIXTURES / "cnn.safetensors")
     assert e.value.missing == "spec" and e.value.draft == CNN_SPEC  # the draft is the right guess here
     assert isinstance(e.value, DataFormatError) and "\n" not in str(e.value)
-    with pytest.raises(SettingsError, match="unknown activation 'gelu'"):
-        load_foreign(FIXTURES / "mlp.pt", activation="gelu")
+    with pytest.raises(SettingsError, match="unknown activation 'swish'"):
+        load_foreign(FIXTURES / "mlp.pt", activation="swish")
     # a spec that does not fit the tensors says where
     wrong = dict(CNN_SPEC, layers=[dict(CNN_SPEC["layers"][0], padding=0)] + CNN_SPEC["layers"][1:])
     with pytest.raises(DataFormatError, match=r"cnn.pt: weight layer 2 is 4.weight \(10, 128\), but the spec needs "
@@ -204,14 +205,29 @@ def test_which_lesson_a_model_fits():
     assert fitting_lesson(Network([100, 3])) is None
 
 
+def test_the_legacy_format_holds_the_same_tensors_as_the_zip():
+    """torch.save of one state_dict in both formats: the same names, order, shapes and values."""
+    for name in ("mlp", "cnn"):
+        legacy, zipped = load_state_dict(FIXTURES / f"{name}_legacy.pt"), load_state_dict(FIXTURES / f"{name}.pt")
+        assert list(legacy) == list(zipped)
+        assert all(legacy[k].dtype == zipped[k].dtype and np.array_equal(legacy[k], zipped[k]) for k in zipped)
+    tiny = load_state_dict(FIXTURES / "legacy.pt")
+    assert [(k, v.shape) for k, v in tiny.items()] == [("0.weight", (3, 4)), ("0.bias", (3,)), ("2.weight", (2, 3)),
+                                                      ("2.bias", (2,))]
+
+
 def test_refused_pytorch_files_say_how_to_save_a_state_dict():
     advice = r"torch.save\(model.state_dict\(\), path\).*safetensors"
-    with pytest.raises(DataFormatError, match=r"legacy.pt: was written in PyTorch's legacy format.*" + advice):
-        load_foreign(FIXTURES / "legacy.pt")
     with pytest.raises(DataFormatError, match=r"module.pt: holds a whole pickled model "
                                               r"\(torch.nn.modules.container.Sequential\).*" + advice):
         load_foreign(FIXTURES / "module.pt")
     assert zipfile.is_zipfile(FIXTURES / "module.pt")
+    # a model class of the author's own package, in either format, is a whole model too
+    for name in ("models_net.pt", "models_net_legacy.pt"):
+        with pytest.raises(DataFormatError, match=rf"{name}: holds a whole pickled model \(models.Net\), not a "
+                                                  r"state_dict: nnviz never runs pickled code; .*" + advice) as e:
+            load_foreign(FIXTURES / name)
+        assert str(e.value).endswith("save_file(model.state_dict(), path)")
 
 
 @pytest.mark.slow

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from nnviz.model.errors import DataFormatError
 from nnviz.model.files.foreign import load_foreign
-from tests.fuzzing import (every_kind_ran, any_json, deadline, flip, fuzz_each_kind, kinds, load_once, members, mutant, patch_sizes,
-                           protobuf_boundaries, report, rezip, safetensors_boundaries, sweep_truncations,
-                           zip_boundaries)
+from tests.fuzzing import (every_kind_ran, any_json, deadline, flip, fuzz_each_kind, kinds, legacy_boundaries, load_once,
+                           members, mutant, patch_sizes, pickle_spans, protobuf_boundaries, report, rezip,
+                           safetensors_boundaries, sweep_truncations, zip_boundaries)
 
-from .torchlike import dumps, ordered, tensor, torch_zip
+from .torchlike import dumps, legacy_file, legacy_tensor, ordered, tensor, torch_zip
 
 FIXTURES = Path(__file__).parents[3] / "fixtures" / "foreign"
 CNN_SPEC = json.loads((FIXTURES / "cnn_spec.json").read_text())
@@ -57,7 +57,7 @@ def _one_line(path, blob):
 BOUNDARIES = {".pt": zip_boundaries, ".safetensors": safetensors_boundaries, ".onnx": protobuf_boundaries}
 
 
-@pytest.mark.parametrize("name", ["cnn.pt", "cnn.safetensors", "cnn_bf16.safetensors", "cnn.onnx"])
+@pytest.mark.parametrize("name", ["cnn.pt", "cnn_legacy.pt", "cnn.safetensors", "cnn_bf16.safetensors", "cnn.onnx"])
 def test_every_truncation_is_refused(tmp_path, name):
     if name.endswith(".onnx"):
         pytest.importorskip("onnx")
@@ -65,7 +65,8 @@ def test_every_truncation_is_refused(tmp_path, name):
     _check(_load(FIXTURES / name))
     counts = collections.Counter()
     suffix = Path(name).suffix
-    cuts = sweep_truncations(_load, _check, tmp_path / f"cut{suffix}", base, BOUNDARIES[suffix](base), counts)
+    where = legacy_boundaries(base) if "legacy" in name else BOUNDARIES[suffix](base)
+    cuts = sweep_truncations(_load, _check, tmp_path / f"cut{suffix}", base, where, counts)
     total, _ = report(f"{name} truncations", counts)
     assert total == cuts and counts["truncate", "loaded"] == 0
 
@@ -81,6 +82,56 @@ def test_fuzzed_pytorch_zips_only_ever_raise_our_error(tmp_path):
                                                             mutant(data, kind, base, stored, entries), counts, kind))
     total, by_kind = report("PyTorch zip fuzz", counts)
     assert every_kind_ran(by_kind, kinds(entries))
+
+
+LEGACY_KINDS = ("random", "random-magic", "truncate", "flip", "flip-pickles", "flip-storages", "opcode", "count",
+                "splice", "append")
+
+
+def _legacy_mutant(data, kind, base):
+    """The legacy format (five pickles, then int64 counts and storages) mutated as ``kind`` names."""
+    spans = pickle_spans(base)
+    end = spans[-1][1]
+    if kind == "random":
+        return data.draw(st.binary(max_size=2000))
+    if kind == "random-magic":  # past the first check: the real header, then anything
+        return base[:spans[2][1]] + data.draw(st.binary(max_size=2000))
+    if kind == "truncate":
+        return base[:data.draw(st.integers(0, len(base) - 1))]
+    if kind == "append":
+        return base + data.draw(st.binary(min_size=1, max_size=100))
+    if kind in ("flip", "flip-pickles", "flip-storages"):
+        lo, hi = {"flip": (0, len(base)), "flip-pickles": (0, end), "flip-storages": (end, len(base))}[kind]
+        pos = data.draw(st.lists(st.integers(lo, hi - 1), min_size=1, max_size=6))
+        return flip(base, pos, data.draw(st.lists(st.integers(0, 7), min_size=len(pos), max_size=len(pos))))
+    if kind == "opcode":  # one opcode byte of one pickle becomes another opcode
+        ops = [p for _, _, o in spans for p in o]
+        b = bytearray(base)
+        b[data.draw(st.sampled_from(ops))] = data.draw(st.sampled_from(list(b"().0NQRXbcehiKJMqstu}]\x80\x81\x85\x86\x8a\x93\x94\x95")))
+        return bytes(b)
+    if kind == "count":  # a storage's int64 count becomes a hostile one
+        b, pos, heads = bytearray(base), end, []
+        while pos + 8 <= len(base):
+            heads.append(pos)
+            pos += 8 + struct.unpack_from("<q", base, pos)[0] * 4
+        struct.pack_into("<q", b, data.draw(st.sampled_from(heads)),
+                         data.draw(st.one_of(st.integers(-2**63, 2**63 - 1), st.integers(-2, 300))))
+        return bytes(b)
+    # splice: one of the five pickles replaced by another pickled value
+    i = data.draw(st.integers(0, len(spans) - 1))
+    import pickle
+
+    other = pickle.dumps(data.draw(any_json), protocol=data.draw(st.sampled_from([2, 4])))
+    return base[:spans[i][0]] + other + base[spans[i][1]:]
+
+
+def test_fuzzed_legacy_pytorch_files_only_ever_raise_our_error(tmp_path):
+    base = (FIXTURES / "cnn_legacy.pt").read_bytes()
+    counts = collections.Counter()
+    fuzz_each_kind(LEGACY_KINDS, lambda data, kind: _once(tmp_path / "fuzz.pt", _legacy_mutant(data, kind, base),
+                                                          counts, kind))
+    total, by_kind = report("PyTorch legacy fuzz", counts)
+    assert every_kind_ran(by_kind, LEGACY_KINDS)
 
 
 #: header-entry replaces a whole entry; the others one field of one entry (each kind gets its own
@@ -207,6 +258,21 @@ HOSTILE_TENSORS = {
 def test_hostile_tensor_declarations_are_not_believed(tmp_path, small_peak, case):
     t, words = HOSTILE_TENSORS[case]
     msg = _one_line(tmp_path / "h.pt", torch_zip(dumps(ordered({"0.weight": t})), {"0": W}))
+    assert words in msg
+
+
+HOSTILE_LEGACY = {
+    "count huge": ({"0": (10**15, W)}, "stores 1,000,000,000,000,000 numbers for storage '0', which declares 3"),
+    "count negative": ({"0": (-1, W)}, "stores -1 numbers"),
+    "declared huge": ({"0": (3, W[:12])}, "reaches past its storage"),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE_LEGACY))
+def test_hostile_legacy_sizes_are_not_believed(tmp_path, small_peak, case):
+    storages, words = HOSTILE_LEGACY[case]
+    t = legacy_tensor("0", (10**6, 10**6), numel=3) if case == "declared huge" else legacy_tensor("0", (3,))
+    msg = _one_line(tmp_path / "h.pt", legacy_file(dumps(ordered({"0.weight": t})), storages))
     assert words in msg
 
 

@@ -105,3 +105,30 @@ def torch_zip(pickle_bytes, storages=None, prefix="archive", extra=None):
         for name, data in (extra or {}).items():
             z.writestr(name, data)
     return out.getvalue()
+
+
+LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+SYS_INFO = {"protocol_version": 1001, "little_endian": True, "type_sizes": {"short": 2, "int": 4, "long": 4}}
+
+
+def legacy_tensor(key, shape, numel=None, view=None, storage="FloatStorage"):
+    """A tensor as the legacy format pickles it: a six-item persistent id (the last a view or None)."""
+    import math
+
+    stride = tuple(math.prod(shape[i + 1:]) for i in range(len(shape)))
+    numel = math.prod(shape) if numel is None else numel
+    return Call(G("torch._utils", "_rebuild_tensor_v2"), Pid("storage", G("torch", storage), key, "cpu", numel, view),
+                0, tuple(shape), stride, False, ordered({}))
+
+
+def legacy_file(body_pickle, storages, header=None, keys=None):
+    """PyTorch's legacy layout: pickles of the magic number, the protocol version, the system info, the
+    object (``body_pickle``, bytes) and the storage keys, then per key an int64 count and its bytes
+    (``storages``: key -> (count, bytes)). ``header`` replaces the first three pickles' bytes."""
+    import pickle
+
+    head = header if header is not None else b"".join(pickle.dumps(v, protocol=2)
+                                                      for v in (LEGACY_MAGIC, 1001, SYS_INFO))
+    keys = list(storages) if keys is None else keys
+    tail = b"".join(struct.pack("<q", n) + data for n, data in storages.values())
+    return head + body_pickle + pickle.dumps(keys, protocol=2) + tail
