@@ -1,6 +1,8 @@
 """Gradients to the input (``input_gradient``, ``backprop_to_input``) against central finite
 differences in float64, for every layer kind nnviz builds: dense, conv (stride 1 and 2, padding
-0 and 1), maxpool (with a floor-rule edge), flatten, and a deep conv→pool→conv→pool→dense stack."""
+0 and 1), maxpool and avgpool (with a floor-rule edge), flatten, batchnorm (after a conv, a dense
+layer and a flatten), every hidden activation (leaky ReLU with its own slope, ELU, GELU, SiLU),
+the input transform (the gradient is w.r.t. the image x in [0, 1], before it), and deep stacks."""
 
 import numpy as np
 import pytest
@@ -13,16 +15,27 @@ from nnviz.model.errors import SettingsError
 EPS = 1e-6
 
 
-def conv(filters, kernel, stride=1, padding=0, activation="tanh"):
+def conv(filters, kernel, stride=1, padding=0, activation="tanh", **params):
     return {"type": "conv", "filters": filters, "kernel": kernel, "stride": stride, "padding": padding,
-            "activation": activation}
+            "activation": activation, **params}
 
 
-POOL, FLAT = {"type": "maxpool", "size": 2}, {"type": "flatten"}
+POOL, AVG, FLAT = {"type": "maxpool", "size": 2}, {"type": "avgpool", "size": 2}, {"type": "flatten"}
 
 
-def dense(units, activation=None):
-    return {"type": "dense", "units": units} | ({"activation": activation} if activation else {})
+def dense(units, activation=None, **params):
+    return {"type": "dense", "units": units} | ({"activation": activation} if activation else {}) | params
+
+
+def bn(channels, activation="linear", seed=0):
+    """Batch norm with running statistics that are not the identity's."""
+    rng = np.random.default_rng(seed)
+    return {"type": "batchnorm", "eps": 1e-3, "mean": rng.normal(size=channels).round(3).tolist(),
+            "var": rng.uniform(0.3, 2.0, channels).round(3).tolist(), "activation": activation}
+
+
+#: a per-channel transform that is not the identity (moderate, so tanh units stay unsaturated)
+TRANSFORM = {"scale": 0.5, "mean": [0.3, -0.1], "std": [0.5, 2.0]}
 
 
 #: name -> spec; each layer kind alone (before flatten → dense), then a deep stack
@@ -37,14 +50,34 @@ STACKS = {
     "deep": {"input_shape": [1, 8, 8],
              "layers": [conv(4, 3, padding=1, activation="relu"), POOL, conv(5, 3, padding=1, activation="tanh"),
                         POOL, FLAT, dense(6, "relu"), dense(4)]},
+    "avgpool": {"input_shape": [2, 7, 7], "layers": [conv(3, 2, activation="tanh"), AVG, FLAT, dense(4)]},
+    "batchnorm after conv": {"input_shape": [2, 6, 6],
+                             "layers": [conv(3, 3, activation="linear"), bn(3, "tanh"), FLAT, dense(4)]},
+    "batchnorm after dense": {"input_shape": [6], "layers": [dense(5, "linear"), bn(5, "sigmoid"), dense(4)]},
+    "batchnorm after flatten": {"input_shape": [2, 3, 3], "layers": [FLAT, bn(18), dense(5, "tanh"), dense(4)]},
+    "leaky_relu": {"input_shape": [2, 6, 6], "layers": [conv(3, 3, activation="leaky_relu", negative_slope=0.2),
+                                                        FLAT, dense(5, "leaky_relu", negative_slope=0.3),
+                                                        dense(4)]},
+    "elu": {"input_shape": [2, 6, 6], "layers": [conv(3, 3, activation="elu"), FLAT, dense(5, "elu"), dense(4)]},
+    "gelu": {"input_shape": [2, 6, 6], "layers": [conv(3, 3, activation="gelu"), FLAT, dense(5, "gelu"), dense(4)]},
+    "silu": {"input_shape": [2, 6, 6], "layers": [conv(3, 3, activation="silu"), FLAT, dense(5, "silu"), dense(4)]},
+    "input_transform": {"input_shape": [2, 6, 6], "input_transform": TRANSFORM,
+                        "layers": [conv(3, 3), FLAT, dense(4)]},
+    "deep, every new layer": {
+        "input_shape": [2, 10, 10], "input_transform": TRANSFORM,
+        "layers": [conv(4, 3, padding=1, activation="linear"), bn(4, "relu", 1), POOL,
+                   conv(5, 3, padding=1, activation="gelu"), bn(5, "leaky_relu", 2) | {"negative_slope": 0.1},
+                   AVG, FLAT, dense(6, "silu"), bn(6, "elu", 3), dense(4)]},
 }
 
 
 def network(name, output="softmax"):
     net = LayerNetwork(STACKS[name] | {"output": output}, seed=2, dtype=np.float64)
     rng = np.random.default_rng(5)
-    for b in net.biases:
+    for lay, w, b in zip(net._param_layers, net.weights, net.biases):
         b[:] = rng.normal(scale=0.3, size=b.shape)
+        if lay.type == "batchnorm":  # γ of 1 would hide a γ left out of the backward pass
+            w[:] = rng.uniform(0.5, 1.5, w.shape) * rng.choice([-1, 1], w.shape)
     return net
 
 
@@ -105,6 +138,26 @@ def test_the_plain_network_gradient_to_the_input_matches_finite_differences():
     np.testing.assert_allclose(twin.input_gradient(X, y), net.input_gradient(X, y), rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("hidden", ["leaky_relu", "elu", "gelu", "silu"])
+@pytest.mark.parametrize("transform", [None, {"scale": 255.0, "mean": [0.1307], "std": [0.3081]}])
+def test_the_plain_networks_new_activations_and_transform_match_finite_differences(hidden, transform):
+    spec = {"input_shape": [6], "layers": [dense(5, hidden), dense(4, hidden), dense(3)]}
+    if transform:
+        spec["input_transform"] = transform
+    net = build_network(spec, seed=4, dtype=np.float64)
+    assert net.is_plain
+    X, y = np.random.default_rng(2).random((3, 6)), np.array([0, 2, 1])  # images in [0, 1]
+    if transform:  # a 255 scale makes every logit's slope large: keep the inputs' effect moderate
+        for w in net.weights[:1]:
+            w *= 0.01
+    check(net.input_gradient(X, y), numeric(lambda x: net.loss(x, y), X), f"plain {hidden}{' transformed' if transform else ''} loss")
+    d = np.zeros((1, 5))
+    d[0, 1] = 1.0
+    x = X[:1].copy()
+    check(net.backprop_to_input(x, 1, d)[1], numeric(lambda x: net.forward(x)[1][0, 1], x),
+          f"plain {hidden}{' transformed' if transform else ''} hidden neuron")
+
+
 def _units(net, x):
     """(label, layer, direction) for one unit of every kind in ``net``: a feature-map pixel and a
     channel's mean of each map layer, a neuron of each dense layer — the most active one, so that
@@ -125,7 +178,9 @@ def _units(net, x):
     return out
 
 
-@pytest.mark.parametrize("name", ["dense", "conv s1 p1", "conv s2 p0", "maxpool", "deep"])
+@pytest.mark.parametrize("name", ["dense", "conv s1 p1", "conv s2 p0", "maxpool", "deep", "avgpool",
+                                  "batchnorm after conv", "batchnorm after dense", "leaky_relu", "elu",
+                                  "gelu", "silu", "input_transform", "deep, every new layer"])
 @pytest.mark.parametrize("pre", [False, True])
 def test_one_units_gradient_to_the_input_matches_finite_differences(name, pre):
     net = network(name)
