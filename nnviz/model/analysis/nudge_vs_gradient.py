@@ -203,10 +203,11 @@ def probe_neuron(net: Network, X: np.ndarray, Y: np.ndarray, loss: str, layer: i
 
 def unit_layers(net: NetworkLike) -> list[int]:
     """The layers (counting activations, input = 0) whose units have their own weights: a conv
-    layer's filters, a dense layer's neurons."""
+    layer's filters, a dense layer's neurons (batch norm's γ and β are one number per channel,
+    not a unit's incoming weights: it is left out)."""
     if net.is_plain:
         return list(range(1, len(net.sizes)))
-    return [L for L, lay in enumerate(net.layers, start=1) if lay.weight_shape is not None]
+    return [L for L, lay in enumerate(net.layers, start=1) if lay.type in ("conv", "dense")]
 
 
 def unit_count(net: NetworkLike, layer: int) -> int:
@@ -268,13 +269,14 @@ def probe_unit(net, X: np.ndarray, Y: np.ndarray, loss: str, layer: int, unit: i
     def losses(z):  # z: (m, n, *out_shape) -> (m, n) per-example losses
         m = len(z)
         z = z.reshape((m * n,) + lay.out_shape)
-        a = ACTIVATIONS[lay.activation](z.copy())
-        for k, upper in enumerate(above, start=layer):
+        a = ACTIVATIONS[lay.activation](z.copy(), **lay.activation_params)
+        for k, upper in enumerate(above, start=layer):  # batch norm and pooling too, as forward runs them
             q = net._param_of[k]
             w = None if q is None else net.weights[q]
             b = None if q is None or not net.bias else net.biases[q]
             z, _ = upper.forward(a, w, b, None)
-            a = z if upper.activation is None else ACTIVATIONS[upper.activation](np.array(z))
+            a = z if upper.activation is None else ACTIVATIONS[upper.activation](np.array(z),
+                                                                                 **upper.activation_params)
         rows = per_example_loss(net.output, loss, z, a, np.concatenate([Y] * m))
         return rows.astype(np.float64).reshape(m, n)
 

@@ -300,7 +300,7 @@ class NeuronInputView(ExplorePanel):
             self.picker.setVisible(False)
             return
         if not snap.is_mlp:  # the picker shows the unit asked: the top answer's output until one is picked
-            self.picker.set_choices(stack_units(snap.network().layers), *self.target())
+            self.picker.set_choices(stack_units(snap.network().layers, with_norms=True), *self.target())
         self.picker.setVisible(not snap.is_mlp)
         self._show_header()
         self._show_saliency()
@@ -333,7 +333,14 @@ class NeuronInputView(ExplorePanel):
 
     def neuron_name(self, layer: int, neuron: int) -> str:
         s, d = self.snap, self.dataset
+        lay = None if s.is_mlp else s.network().layers[layer - 1]
         if self.is_channel(layer):
+            if lay.type == "batchnorm":
+                return (f"channel {neuron} of batch-norm layer {layer} (map {neuron} of layer {layer - 1} "
+                        f"normalised{'' if lay.activation == 'linear' else ', then ' + lay.activation}; "
+                        "the mean of its map)")
+            if lay.type != "conv":
+                return f"channel {neuron} of {lay.type[:3]}-pool layer {layer} (the mean of its map)"
             return f"filter {neuron} of conv layer {layer} (the mean of its feature map)"
         if layer == len(s.sizes) - 1:
             if d.task == SIGN:
@@ -341,7 +348,8 @@ class NeuronInputView(ExplorePanel):
             what = " (its probability)" if s.output == "softmax" else ""
             return f"output “{d.class_names[neuron]}”{what}"
         if not s.is_mlp:
-            return f"neuron {neuron} of dense layer {layer}"
+            kind = "batch-norm" if lay.type == "batchnorm" else "dense"
+            return f"neuron {neuron} of {kind} layer {layer}"
         return f"neuron {neuron} of hidden layer {layer} ({s.hidden})"
 
     def _show_header(self) -> None:

@@ -11,17 +11,21 @@ from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QWidget
 
 
-def stack_units(layers, with_pools: bool = False) -> list[tuple[int, str, int]]:
+def stack_units(layers, with_pools: bool = False, with_norms: bool = False) -> list[tuple[int, str, int]]:
     """(layer, label, count) for each layer of ``layers`` (``net.layers``) whose units can be
     picked: conv layers' filters and dense layers' neurons (and with ``with_pools`` the pooled
-    maps' channels, which want what their conv wants, seen through the pooling)."""
+    maps' channels, which want what their conv wants, seen through the pooling; with
+    ``with_norms`` batch norm's channels or features — after a linear conv, where its ReLU is)."""
     out = []
     last = len(layers)
     for L, lay in enumerate(layers, start=1):
         if lay.type == "conv":
             out.append((L, f"layer {L}: conv {lay.filters}@{lay.kernel}×{lay.kernel} — filter", lay.filters))
-        elif lay.type == "maxpool" and with_pools:
-            out.append((L, f"layer {L}: max-pool — channel", lay.out_shape[0]))
+        elif lay.type in ("maxpool", "avgpool") and with_pools:
+            out.append((L, f"layer {L}: {lay.type[:3]}-pool — channel", lay.out_shape[0]))
+        elif lay.type == "batchnorm" and with_norms:
+            what = "channel" if len(lay.out_shape) == 3 else "feature"
+            out.append((L, f"layer {L}: batch norm ({lay.activation}) — {what}", lay.out_shape[0]))
         elif lay.type == "dense":
             what = "output" if L == last else "dense"
             out.append((L, f"layer {L}: {what} {lay.units} — neuron", lay.units))

@@ -1,5 +1,5 @@
-"""The centre view for a convolution net: the painted input, every conv / pool layer's
-feature maps, and how the selected feature-map pixel is made (CNN Explainer's
+"""The centre view for a convolution net: the painted input, every conv / pool / batch-norm
+layer's feature maps, and how the selected feature-map pixel is made (CNN Explainer's
 view) with the patch it reads outlined on the input or on the previous layer's maps. (The
 answer is the editor's readout, beside it: the centre is short on a laptop screen.)
 
@@ -38,22 +38,53 @@ INPUT_W = 104  # the input's column beside the maps: a digit reads at ~90 pixels
 HINT = "Click a map pixel to see how it is made (dashed on the input: all it sees)."
 
 
+def map_layer(layers, layer: int) -> bool:
+    """True when layer ``layer`` (counting activations) has feature maps the view draws."""
+    return 1 <= layer <= len(layers) and len(layers[layer - 1].out_shape) == 3
+
+
 def pool_text(layers, acts, layer: int, channel: int, row: int, col: int) -> tuple[str, tuple]:
-    """The sentence for a max-pool pixel, and its window (row0, col0, h, w) on layer − 1's maps.
-    ``acts``: the forward pass of one input, input first."""
-    size = layers[layer - 1].size
+    """The sentence for a max- or average-pool pixel, and its window (row0, col0, h, w) on
+    layer − 1's maps. ``acts``: the forward pass of one input, input first."""
+    lay = layers[layer - 1]
+    size = lay.size
     r0, c0 = row * size, col * size
-    src = np.asarray(acts[layer - 1], dtype=np.float64).reshape(layers[layer - 1].in_shape)
+    src = np.asarray(acts[layer - 1], dtype=np.float64).reshape(lay.in_shape)
     window = src[channel, r0:r0 + size, c0:c0 + size]
-    value = float(np.asarray(acts[layer]).reshape(layers[layer - 1].out_shape)[channel, row, col])
+    value = float(np.asarray(acts[layer]).reshape(lay.out_shape)[channel, row, col])
     where = "the input" if layer == 1 else f"layer {layer - 1}'s map {channel}"
     values = ", ".join(f"{v:.3f}" for v in window.ravel())
-    return (f"layer {layer}, channel {channel}, pixel (row {row}, column {col}) is a max-pooling pixel: "
-            f"it is the largest value of its {size}×{size} window — rows {r0}–{r0 + size - 1}, columns "
-            f"{c0}–{c0 + size - 1} of {where} (outlined): max({values}) = {value:.4f}.\n"
-            "Pooling has no weights and learns nothing; it keeps each window's strongest response, "
+    kind, fn, keeps = (("an average-pooling", "mean", "averages each window (a blur that keeps where a "
+                        "response is, roughly)") if lay.type == "avgpool"
+                       else ("a max-pooling", "max", "keeps each window's strongest response"))
+    what = "the mean" if lay.type == "avgpool" else "the largest value"
+    return (f"layer {layer}, channel {channel}, pixel (row {row}, column {col}) is {kind} pixel: "
+            f"it is {what} of its {size}×{size} window — rows {r0}–{r0 + size - 1}, columns "
+            f"{c0}–{c0 + size - 1} of {where} (outlined): {fn}({values}) = {value:.4f}.\n"
+            f"Pooling has no weights and learns nothing; it {keeps}, "
             f"so the maps get {size}× smaller. Click a conv layer's pixel to see a kernel at work.",
             (r0, c0, size, size))
+
+
+def norm_text(net, acts, layer: int, channel: int, row: int, col: int) -> tuple[str, tuple]:
+    """The sentence for a batch-norm pixel (eval mode: its statistics are frozen in the model),
+    and the one pixel (row, col, 1, 1) it reads on layer − 1's map ``channel``."""
+    lay = net.layers[layer - 1]
+    p = net._param_of[layer - 1]
+    gamma = float(net.weights[p][channel])
+    beta = float(net.biases[p][channel]) if net.bias else 0.0
+    x = float(np.asarray(acts[layer - 1], dtype=np.float64).reshape(lay.in_shape)[channel, row, col])
+    m, v = float(lay.mean[channel]), float(lay.var[channel])
+    z = gamma * (x - m) / np.sqrt(v + lay.eps) + beta
+    a = float(np.asarray(acts[layer]).reshape(lay.out_shape)[channel, row, col])
+    where = "the input" if layer == 1 else f"layer {layer - 1}'s map {channel}"
+    then = "" if lay.activation == "linear" else f", then {lay.activation}: {a:.4f}"
+    return (f"layer {layer}, channel {channel}, pixel (row {row}, column {col}) is a batch-norm pixel: "
+            f"γ·(x − mean)/√(var + ε) + β with x = {x:.4f} from {where} (outlined), the running mean "
+            f"{m:.3f} and variance {v:.3f} frozen in the model, γ = {gamma:.3f}, β = {beta:.3f}: "
+            f"{z:.4f}{then}.\nBatch norm rescales each whole map by its channel's own γ and β (the "
+            "two numbers it learns); it reads only this one pixel, no neighbours.",
+            (row, col, 1, 1))
 
 
 class ConvNetworkView(LessonView, QWidget):
@@ -178,12 +209,16 @@ class ConvNetworkView(LessonView, QWidget):
             return
         L, channel, row, col = self._selected
         self._outline_field(L, row, col)
-        if self.layers[L - 1].type == "conv":
+        kind = self.layers[L - 1].type
+        if kind == "conv":
             d = feature_pixel(snap.network(), acts[0][0], L, channel, row, col, activations=acts)
             self.pixel_view.show_pixel(d, running)
             self._outline(L - 1, d.rect)
             return
-        text, rect = pool_text(self.layers, acts, L, channel, row, col)
+        if kind == "batchnorm":
+            text, rect = norm_text(snap.network(), acts, L, channel, row, col)
+        else:
+            text, rect = pool_text(self.layers, acts, L, channel, row, col)
         if self._memo.text_due("pool", running):
             self.pixel_view.show_note(text)
         self._outline(L - 1, rect, channel)
@@ -211,7 +246,7 @@ class ConvNetworkView(LessonView, QWidget):
     def select_pixel(self, layer: int, channel: int, row: int, col: int, draw: bool = True) -> bool:
         """Show how pixel (row, col) of channel ``channel`` of conv / pool layer ``layer`` is made;
         False (nothing changed) when there is no such pixel."""
-        if not 1 <= layer <= len(self.layers) or self.layers[layer - 1].type not in ("conv", "maxpool"):
+        if not map_layer(self.layers, layer):
             return False
         channels, height, width = self.layers[layer - 1].out_shape
         if not (0 <= channel < channels and 0 <= row < height and 0 <= col < width):

@@ -1,4 +1,4 @@
-"""Feature maps: each conv / max-pool layer's output for one input, one small grey picture
+"""Feature maps: each conv / pool / batch-norm layer's output for one input, one small grey picture
 per channel, live while painting and while training.
 
 Layer numbers count activations (input = 0): layer L is ``layers[L − 1]`` and its maps
@@ -8,8 +8,8 @@ holding all its channels), built on ``set_layout`` and redrawn in place, so
 
 Levels: ReLU maps run from black (0) to white at the layer's largest value (a
 StableLevel, shared by the layer's channels so they compare), sigmoid maps 0..1; signed
-maps (tanh, linear) use the diverging palette around 0. A max-pool layer reads like the
-conv layer before it.
+maps (tanh, linear, and the activations that go below 0: leaky ReLU, ELU, GELU, SiLU) use
+the diverging palette around 0. A pooling layer reads like the layer before it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .health_legend import DEAD_RGBA, SATURATED_RGBA
 from .kernel_grid import MosaicColumn, MosaicPlot, as_layers
 
 BOX = (330, 150)  # the room a layer's channels are laid out for (fit_grid): wide rows in a narrow dock
-SIGNED = ("tanh", "linear")
+SIGNED = ("tanh", "linear", "leaky_relu", "elu", "gelu", "silu")  # maps with negative values
 PATCH_PEN = pg.mkPen(0, 170, 255, width=2, cosmetic=True)  # the patch the next layer reads
 
 
@@ -37,6 +37,15 @@ def map_function(layers, layer: int) -> str:
         if lay.activation is not None:
             return lay.activation
     return "linear"  # pooling the raw input
+
+
+def _what(layer) -> str:
+    """A map layer's kind for its title: ``conv 8@3×3``, ``max-pool 2×2``, ``batch norm, relu``."""
+    if layer.type == "conv":
+        return f"conv {layer.filters}@{layer.kernel}×{layer.kernel}"
+    if layer.type == "batchnorm":
+        return "batch norm" + ("" if layer.activation == "linear" else f", {layer.activation}")
+    return f"{layer.type[:3]}-pool {layer.size}×{layer.size}"
 
 
 class FeatureMaps(QWidget):
@@ -69,18 +78,18 @@ class FeatureMaps(QWidget):
         lay.addWidget(self.column, 1)
 
     def set_layout(self, layers) -> None:
-        """One mosaic per conv / max-pool layer; ``layers``: ``net.layers`` or a spec."""
+        """One mosaic per layer with maps (conv, pooling, batch norm); ``layers``: ``net.layers``
+        or a spec."""
         self.layers = as_layers(layers)
         self._memo.forget()
         self._shown, self._levels, self._selected, self._outline = {}, {}, None, None
         self._rims, self.flagged = [], {}
         plots = {}
         for L, layer in enumerate(self.layers, start=1):
-            if layer.type not in ("conv", "maxpool"):
+            if len(layer.out_shape) != 3:  # conv, pooling, batch norm after a conv: maps
                 continue
             c, h, w = layer.out_shape
-            what = (f"conv {layer.filters}@{layer.kernel}×{layer.kernel}" if layer.type == "conv"
-                    else f"max-pool {layer.size}×{layer.size}")
+            what = _what(layer)
             title = f"layer {L}: {what} → {c} maps, {w} wide × {h} tall"
             signed = map_function(self.layers, L) in SIGNED
             plot = MosaicPlot(c, h, w, fit_grid(c, h, w, *BOX)[1],

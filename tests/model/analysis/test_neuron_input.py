@@ -137,11 +137,36 @@ def _conv_net():
     return net
 
 
-@pytest.mark.parametrize("layer, neuron, channel", [(1, 2, True), (1, 70, False), (2, 1, True), (3, 1, True),
-                                                     (3, 5, False), (5, 2, False)])
+def _batchnorm_net():
+    """Conv (linear) → batch norm (ReLU) → average pool → conv (leaky ReLU 0.2) → flatten → batch
+    norm (ELU) → dense, on a normalised input: every layer kind main added."""
+    from nnviz.model.core.networks import build_network
+
+    net = build_network({"input_shape": [1, 8, 8], "input_transform": {"mean": [0.1307], "std": [0.3081]},
+                         "layers": [
+        {"type": "conv", "filters": 3, "kernel": 3, "padding": 1, "activation": "linear"},
+        {"type": "batchnorm", "mean": [0.1, -0.3, 0.2], "var": [0.6, 1.4, 2.5], "activation": "relu"},
+        {"type": "avgpool", "size": 2},
+        {"type": "conv", "filters": 2, "kernel": 3, "activation": "leaky_relu", "negative_slope": 0.2},
+        {"type": "flatten"}, {"type": "batchnorm", "mean": [0.05] * 8, "var": [0.8] * 8, "activation": "elu"},
+        {"type": "dense", "units": 4}]}, seed=4, dtype=np.float64)
+    for b in net.biases:
+        b += 0.2
+    net.weights[1][:] = [1.2, -0.8, 0.6]
+    return net
+
+
+NETS = {"conv": _conv_net, "batchnorm": _batchnorm_net}
+
+
+@pytest.mark.parametrize("kind, layer, neuron, channel", [
+    ("conv", 1, 2, True), ("conv", 1, 70, False), ("conv", 2, 1, True), ("conv", 3, 1, True),
+    ("conv", 3, 5, False), ("conv", 5, 2, False),
+    ("batchnorm", 1, 2, True), ("batchnorm", 2, 0, True), ("batchnorm", 2, 20, False), ("batchnorm", 3, 0, True),
+    ("batchnorm", 4, 1, True), ("batchnorm", 4, 5, False), ("batchnorm", 6, 3, False), ("batchnorm", 7, 2, False)])
 @pytest.mark.parametrize("pre", [False, True])
-def test_a_conv_units_gradient_equals_finite_differences(layer, neuron, channel, pre):
-    net = _conv_net()
+def test_a_conv_units_gradient_equals_finite_differences(kind, layer, neuron, channel, pre):
+    net = NETS[kind]()
     x = np.random.default_rng(2).random(64)
 
     def value(v):
@@ -159,11 +184,17 @@ def test_a_conv_units_gradient_equals_finite_differences(layer, neuron, channel,
     np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-8)
 
 
-def test_climbing_a_conv_channels_mean_raises_it_and_a_bad_channel_is_refused():
-    net = _conv_net()
-    x, trace = maximize(net, 1, 0, np.zeros(64), steps=40, step_size=0.1, channel=True)
+@pytest.mark.parametrize("kind, layer", [("conv", 1), ("batchnorm", 2), ("batchnorm", 3)])
+def test_climbing_a_channels_mean_raises_it_within_the_pixels_range(kind, layer):
+    net = NETS[kind]()
+    x, trace = maximize(net, layer, 0, np.zeros(64), steps=40, step_size=0.1, channel=True)
     assert np.all(np.diff(trace) >= 0) and trace[-1] > trace[0]
-    assert trace[-1] == activation(net, x, 1, 0, channel=True)
+    assert trace[-1] == activation(net, x, layer, 0, channel=True)
+    assert 0 <= x.min() and x.max() <= 1  # an image the learner could paint, before the transform
+
+
+def test_a_bad_channel_is_refused_and_saliency_has_the_inputs_shape():
+    net = _conv_net()
     with pytest.raises(ValueError, match="3 channels, no channel 3"):
         maximize(net, 1, 3, np.zeros(64), channel=True)
     with pytest.raises(ValueError, match="no feature maps"):

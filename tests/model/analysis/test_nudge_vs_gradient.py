@@ -169,23 +169,41 @@ def test_all_probes_at_once_equal_one_at_a_time_and_a_zero_input_stays(layer, lo
         assert c.loss_up[2] == c.loss_down[2] == c.base_loss and c.nudge[2] == 0
 
 
-def test_a_conv_filters_nudge_probes_equal_probing_one_weight_at_a_time():
+PROBED_STACKS = {
+    "conv, maxpool": [
+        {"type": "conv", "filters": 3, "kernel": 3, "padding": 1}, {"type": "maxpool", "size": 2},
+        {"type": "conv", "filters": 4, "kernel": 2, "stride": 2}, {"type": "flatten"},
+        {"type": "dense", "units": 5, "activation": "tanh"}, {"type": "dense", "units": 3}],
+    "batchnorm, avgpool, new activations": [
+        {"type": "conv", "filters": 3, "kernel": 3, "padding": 1, "activation": "linear"},
+        {"type": "batchnorm", "mean": [0.2, -0.1, 0.0], "var": [0.5, 1.5, 2.0], "activation": "leaky_relu",
+         "negative_slope": 0.2}, {"type": "avgpool", "size": 2},
+        {"type": "conv", "filters": 4, "kernel": 2, "stride": 2, "activation": "gelu"}, {"type": "flatten"},
+        {"type": "dense", "units": 5, "activation": "silu"}, {"type": "dense", "units": 3}],
+}
+
+
+@pytest.mark.parametrize("name", list(PROBED_STACKS))
+def test_a_conv_filters_nudge_probes_equal_probing_one_weight_at_a_time(name):
     """compare_unit on a layer stack: every kernel weight (and a dense unit after the convs) probed
-    at once equals the one-at-a-time nudge of core.nudge, and the gradient is backprop's."""
+    at once equals the one-at-a-time nudge of core.nudge, and the gradient is backprop's — through
+    batch norm, average pooling, a leaky ReLU's own slope and the input transform too."""
     from nnviz.model.analysis.nudge_vs_gradient import compare_unit, kernel_index, kernel_map, parameter_name
     from nnviz.model.core.layer_network import LayerNetwork
     from nnviz.model.core.nudge import _probe
 
-    spec = {"input_shape": [2, 7, 7], "layers": [
-        {"type": "conv", "filters": 3, "kernel": 3, "padding": 1}, {"type": "maxpool", "size": 2},
-        {"type": "conv", "filters": 4, "kernel": 2, "stride": 2}, {"type": "flatten"},
-        {"type": "dense", "units": 5, "activation": "tanh"}, {"type": "dense", "units": 3}]}
+    spec = {"input_shape": [2, 7, 7], "layers": PROBED_STACKS[name]}
+    if "batchnorm" in name:
+        spec["input_transform"] = {"mean": [0.1307, 0.2], "std": [0.3081, 0.5]}
     net = LayerNetwork(spec, seed=1, dtype=np.float64)
+    if "batchnorm" in name:
+        net.weights[1][:] = [1.3, -0.7, 0.9]  # γ, not the initial ones
     rng = np.random.default_rng(0)
     X = rng.random((9, 98))
     X[X < 0.5] = 0  # zeros under some weights: those probes change nothing for those examples
     Y = rng.integers(0, 3, 9)
-    for layer, unit in ((1, 2), (3, 1), (5, 4), (6, 0)):
+    conv2 = 3 if "batchnorm" not in name else 4
+    for layer, unit in ((1, 2), (conv2, 1), (conv2 + 2, 4), (conv2 + 3, 0)):
         c = compare_unit(net, X, Y, "cross_entropy", layer, unit, 0.3, 0.1)
         p = sum(lay.weight_shape is not None for lay in net.layers[:layer - 1])
         work = net.copy()
@@ -197,11 +215,12 @@ def test_a_conv_filters_nudge_probes_equal_probing_one_weight_at_a_time():
         _, dW, db = net.gradients(X, Y)
         np.testing.assert_allclose(c.gradient, np.append(dW[p][unit].ravel(), db[p][unit]), rtol=1e-12)
         assert c.kernel_shape == (net.weights[p].shape[1:] if net.layers[layer - 1].type == "conv" else None)
-    c = compare_unit(net, X, Y, "cross_entropy", 3, 1, 0.3, 0.1)
+    c = compare_unit(net, X, Y, "cross_entropy", conv2, 1, 0.3, 0.1)
     assert c.kernel_shape == (3, 2, 2) and c.n_weights == 12
     picture = kernel_map(np.arange(12), c.kernel_shape)  # channels side by side, 2 rows × 6 columns
     assert picture.tolist() == [[0, 1, 4, 5, 8, 9], [2, 3, 6, 7, 10, 11]]
     assert all(kernel_index(r, q, c.kernel_shape) == picture[r, q] for r in range(2) for q in range(6))
     assert parameter_name(3, 7, 12, (7, 7), c.kernel_shape) == "channel 1, row 1, col 1"
-    with pytest.raises(SettingsError, match="no weights of its own"):
-        compare_unit(net, X, Y, "cross_entropy", 2, 0, 0.3, 0.1)
+    for no_unit in (2, 3) if "batchnorm" in name else (2,):  # pooling; batch norm's γ, β are no unit's
+        with pytest.raises(SettingsError, match="no weights of its own"):
+            compare_unit(net, X, Y, "cross_entropy", no_unit, 0, 0.3, 0.1)

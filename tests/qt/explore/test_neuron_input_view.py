@@ -180,3 +180,30 @@ def test_the_conv_picker_shows_the_top_answers_output_until_a_unit_is_picked(qtb
     v.set_lesson(t.dataset)
     v.show_snapshot(snap, Frame(snap, painted=t.dataset.x_test[2]))
     assert v.picker.unit() == v.target() and v.target()[0] == 4
+
+
+def test_a_batch_norm_channel_wants_a_picture_through_the_norm_the_pool_and_the_transform(qtbot):
+    """After a linear conv the batch norm's ReLU is where a filter's response is: its channels are
+    offered, the climb and the saliency are the model's, the picture stays paintable ([0, 1])."""
+    from tests.qt.views.test_conv_network_view import BN_SPEC
+
+    t = get_lesson("conv").build(seed=0, spec=BN_SPEC)
+    for _ in range(5):
+        t.step()
+    snap = t.snapshot(lesson="conv")
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    painted = t.dataset.x_test[2]
+    v.show_snapshot(snap, Frame(snap, painted=painted))
+    assert [L for L, _, _ in v.picker._choices] == [1, 2, 4, 6]
+    target, s = saliency(snap.network(), painted)
+    np.testing.assert_allclose(v.saliency, s)
+    v.picker.layer_box.setCurrentIndex(1)  # the batch norm's channels
+    v.picker.unit_box.setValue(2)
+    assert v.target() == (2, 2) and "channel 2 of batch-norm layer 2" in v.header.text()
+    assert "then relu" in v.header.text()
+    v.steps.setValue(30)
+    qtbot.mouseClick(v.from_blank, Qt.LeftButton)
+    x, trace = maximize(snap.network(), 2, 2, np.zeros(64, np.float32), 30, v.step_size.value(), channel=True)
+    np.testing.assert_array_equal(v.result["x"], x)
+    assert trace[-1] > trace[0] and 0 <= x.min() and x.max() <= 1

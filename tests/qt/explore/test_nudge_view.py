@@ -242,3 +242,28 @@ def test_a_conv_comparison_that_ends_after_a_lesson_switch_is_dropped(qtbot):
     qtbot.waitUntil(lambda: not v.is_computing(), timeout=20000)
     assert v.comparison.n_weights == 784 and v.comparison.kernel_shape is None  # the conv result never showed
     assert "Hidden layer 1, neuron 0" in v.header.text()
+
+
+def test_a_net_with_batch_norm_and_average_pooling_compares_its_filters_not_its_norms(qtbot):
+    """The picker offers the conv filters and dense neurons (batch norm's γ, β belong to no unit);
+    a filter's comparison, computed through batch norm and average pooling, is the model's."""
+    from nnviz.model.analysis.nudge_vs_gradient import compare_unit
+    from nnviz.qt.explore.nudge_view import CONV_SAMPLE
+    from tests.qt.views.test_conv_network_view import BN_SPEC
+
+    t = get_lesson("conv").build(seed=0, spec=BN_SPEC)
+    t.step()
+    snap = t.snapshot(lesson="conv")
+    v = shown(qtbot, NudgeView(), 700, 800)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snap, None)
+    assert [L for L, _, _ in v.picker._choices] == [1, 4, 6]
+    qtbot.waitUntil(lambda: v.comparison is not None, timeout=20000)
+    X, Y = training_sample(t.dataset, CONV_SAMPLE)
+    ref = compare_unit(snap.network(), X, Y, "cross_entropy", 1, 0, v.step_box.value(), snap.settings["learning_rate"])
+    assert v.comparison.kernel_shape == (1, 3, 3)
+    for name in ("loss_up", "loss_down", "nudge", "gradient"):
+        np.testing.assert_allclose(getattr(v.comparison, name), getattr(ref, name), rtol=1e-6, atol=1e-9)
+    v.picker.layer_box.setCurrentIndex(1)  # the gelu conv after the pooling
+    qtbot.waitUntil(lambda: v.comparison is not None and v.comparison.layer == 4, timeout=20000)
+    assert v.comparison.kernel_shape == (4, 3, 3) and "filter 0 of conv layer 4" in v.header.text().lower()
