@@ -388,22 +388,44 @@ def map_shape(layer: int, n_weights: int, image_shape) -> tuple[int, int]:
     return (1, n_weights)
 
 
+def kernel_tiles(kernel_shape) -> tuple[int, int]:
+    """(rows, cols) of the grid a conv filter's C channel kernels are laid out in: the most square
+    one (8 channels of layer 3: 3 × 3, not a 1 × 8 strip too thin to read beside its neighbours)."""
+    c = kernel_shape[0]
+    cols = math.isqrt(c - 1) + 1 if c > 1 else 1
+    return -(-c // cols), cols
+
+
 def kernel_map_shape(kernel_shape) -> tuple[int, int]:
-    """A conv filter's (C, k, k) weights as one k × C·k picture: its channels side by side."""
-    c, k, _ = kernel_shape
-    return (k, c * k)
+    """A conv filter's (C, k, k) weights as one picture: its channels' k × k kernels in the grid of
+    ``kernel_tiles``, one empty cell between neighbours."""
+    _, k, _ = kernel_shape
+    rows, cols = kernel_tiles(kernel_shape)
+    return rows * (k + 1) - 1, cols * (k + 1) - 1
 
 
 def kernel_map(values: np.ndarray, kernel_shape) -> np.ndarray:
-    """(C·k·k,) in (c, row, col) order -> the (k, C·k) picture of ``kernel_map_shape``."""
+    """(C·k·k,) in (c, row, col) order -> the float64 picture of ``kernel_map_shape``; NaN in the
+    gaps between kernels and in the grid's unused tiles (drawn see-through)."""
     c, k, _ = kernel_shape
-    return np.asarray(values).reshape(c, k, k).transpose(1, 0, 2).reshape(k, c * k)
+    rows, cols = kernel_tiles(kernel_shape)
+    out = np.full(kernel_map_shape(kernel_shape), np.nan)
+    v = np.asarray(values, dtype=np.float64).reshape(c, k, k)
+    for ch in range(c):
+        r, q = divmod(ch, cols)
+        out[r * (k + 1):r * (k + 1) + k, q * (k + 1):q * (k + 1) + k] = v[ch]
+    return out
 
 
-def kernel_index(row: int, col: int, kernel_shape) -> int:
-    """The parameter index under cell (row, col) of the ``kernel_map`` picture."""
+def kernel_index(row: int, col: int, kernel_shape) -> int | None:
+    """The parameter index under cell (row, col) of the ``kernel_map`` picture; None for a gap."""
     c, k, _ = kernel_shape
-    return (col // k) * k * k + row * k + col % k
+    rows, cols = kernel_tiles(kernel_shape)
+    (tr, r), (tq, q) = divmod(row, k + 1), divmod(col, k + 1)
+    ch = tr * cols + tq
+    if r == k or q == k or ch >= c or not (0 <= tr < rows and 0 <= tq < cols):
+        return None
+    return ch * k * k + r * k + q
 
 
 def parameter_name(layer: int, j: int, n_weights: int, image_shape, kernel_shape=None) -> str:

@@ -361,8 +361,19 @@ class NeuronInputView(ExplorePanel):
                else "— the network's answer for your drawing")
         ask = ("Pick a filter or a unit below to ask another one." if not self.snap.is_mlp
                else "Click a neuron in the weights or activations to ask another one.")
+        top = ""
+        if self.is_channel(layer):
+            channel, mean = self.top_channel(layer)
+            top = (f" For your drawing the most active map of layer {layer} is <b>{channel}</b> "
+                   f"(mean {mean:.3f}).")
         self.header.setText(f"Iteration {self.snap.iteration:,}. Unit: <b>{self.neuron_name(layer, neuron)}</b> "
-                            f"{why}. {ask}")
+                            f"{why}.{top} {ask}")
+
+    def top_channel(self, layer: int) -> tuple[int, float]:
+        """(channel, its map's mean): the map of layer ``layer`` the drawing lights up most."""
+        out = np.asarray(self.snap.network().forward(self._drawing()[None])[layer]).reshape(self.snap.shapes[layer])
+        means = out.mean(axis=(1, 2))
+        return int(means.argmax()), float(means.max())
 
     # -- gradient ascent ------------------------------------------------------------
 

@@ -465,21 +465,24 @@ class NudgeView(ExplorePanel):
 
     def _draw_maps(self, c: Comparison) -> None:
         n = c.n_weights
-        if c.kernel_shape is not None:  # a filter: its channels' k×k kernels side by side
+        if c.kernel_shape is not None:  # a filter: its channels' k×k kernels in a grid
             shape = kernel_map_shape(c.kernel_shape)
+            gap = np.isnan(kernel_map(np.zeros(n), c.kernel_shape))
             as_map = lambda v: kernel_map(v[:n], c.kernel_shape)  # noqa: E731
         else:
             shape = map_shape(c.layer, n, self.dataset.image_shape)
+            gap = np.zeros(shape, bool)
             as_map = lambda v: v[:n].reshape(shape)  # noqa: E731
         lut = lookup_table(self.palette_name)
         nudge = as_map(c.nudge).astype(np.float32)
         grad_step = as_map(c.gradient_step).astype(np.float32)
-        self._levels = (c.step, symmetric_level(grad_step))
+        self._levels = (c.step, symmetric_level(grad_step[~gap]))
         for img, data, level in ((self.map_images[0], nudge, c.step),
                                  (self.map_images[1], grad_step, self._levels[1])):
             img.setLookupTable(lut)
-            img.setImage(np.nan_to_num(data, nan=0.0, posinf=level, neginf=-level),
-                         levels=(-level, level), autoLevels=False)
+            shown = np.nan_to_num(data, nan=0.0, posinf=level, neginf=-level)
+            shown[gap] = np.nan  # between the kernels: see-through
+            img.setImage(shown, levels=(-level, level), autoLevels=False)
         agree = as_map(self.agreement(c)).astype(np.float32)
         self.map_images[2].setImage(agree, levels=(0, 2), autoLevels=False)
         if shape != self._map_shape:
@@ -488,9 +491,10 @@ class NudgeView(ExplorePanel):
             for p in self.map_plots:
                 p.setRange(xRange=(0, shape[1]), yRange=(0, shape[0]), padding=0.02)
         if self._value_items:
+            cells = gap.ravel()
             for numbers, values in ((self._value_items[0], nudge), (self._value_items[1], grad_step)):
-                numbers.set_texts([cell_text(float(v)) for v in values.ravel()])
-            self._value_items[2].set_texts([AGREEMENT_MARKS[int(a)] for a in agree.ravel()])
+                numbers.set_texts(["" if g else cell_text(float(v)) for v, g in zip(values.ravel(), cells)])
+            self._value_items[2].set_texts(["" if g else AGREEMENT_MARKS[int(a)] for a, g in zip(agree.ravel(), cells)])
 
     def values_shown(self) -> bool:
         """True when the maps print their numbers (small maps with room for them)."""
@@ -528,7 +532,9 @@ class NudgeView(ExplorePanel):
             x, y = int(math.floor(pt.x())), int(math.floor(pt.y()))
             if 0 <= x < w and 0 <= y < h:
                 ks = c.kernel_shape
-                self.hover.setText(self.describe(kernel_index(y, x, ks) if ks is not None else y * w + x))
+                j = kernel_index(y, x, ks) if ks is not None else y * w + x
+                if j is not None:  # not a gap between two kernels
+                    self.hover.setText(self.describe(j))
             return
 
     def describe(self, j: int) -> str:

@@ -35,7 +35,8 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 
 FIELD_PEN = pg.mkPen(255, 170, 0, width=2, style=Qt.DashLine, cosmetic=True)  # the whole receptive field
 INPUT_W = 104  # the input's column beside the maps: a digit reads at ~90 pixels, the maps need the rest
-HINT = "Click a map pixel to see how it is made (dashed on the input: all it sees)."
+#: two lines in the ~170 px the maps' column gets at 1366×768 (the longer wording was cut off)
+HINT = "Click a pixel to see how it is made (dashed: all it sees)."
 
 
 def map_layer(layers, layer: int) -> bool:

@@ -217,9 +217,16 @@ def test_a_conv_filters_nudge_probes_equal_probing_one_weight_at_a_time(name):
         assert c.kernel_shape == (net.weights[p].shape[1:] if net.layers[layer - 1].type == "conv" else None)
     c = compare_unit(net, X, Y, "cross_entropy", conv2, 1, 0.3, 0.1)
     assert c.kernel_shape == (3, 2, 2) and c.n_weights == 12
-    picture = kernel_map(np.arange(12), c.kernel_shape)  # channels side by side, 2 rows × 6 columns
-    assert picture.tolist() == [[0, 1, 4, 5, 8, 9], [2, 3, 6, 7, 10, 11]]
-    assert all(kernel_index(r, q, c.kernel_shape) == picture[r, q] for r in range(2) for q in range(6))
+    picture = kernel_map(np.arange(12), c.kernel_shape)  # 3 channels' 2×2 kernels in a 2 × 2 grid, gaps NaN
+    n = np.nan
+    np.testing.assert_array_equal(picture, [[0, 1, n, 4, 5], [2, 3, n, 6, 7], [n] * 5,
+                                            [8, 9, n, n, n], [10, 11, n, n, n]])
+    for r in range(5):
+        for q in range(5):
+            j = kernel_index(r, q, c.kernel_shape)
+            assert (j is None) if np.isnan(picture[r, q]) else j == picture[r, q]
+    eight = kernel_map(np.arange(200), (8, 5, 5))  # layer 3 of mnist-conv: 3 × 3 tiles, not a 5 × 40 strip
+    assert eight.shape == (17, 17) and np.isnan(eight).sum() == 17 * 17 - 200
     assert parameter_name(3, 7, 12, (7, 7), c.kernel_shape) == "channel 1, row 1, col 1"
     for no_unit in (2, 3) if "batchnorm" in name else (2,):  # pooling; batch norm's γ, β are no unit's
         with pytest.raises(SettingsError, match="no weights of its own"):

@@ -157,6 +157,8 @@ def test_a_conv_filter_wants_a_picture_its_climb_and_the_drawings_saliency_are_t
     v.picker.layer_box.setCurrentIndex(0)  # conv layer 1's filters
     v.picker.unit_box.setValue(3)  # filter 3
     assert v.target() == (1, 3) and "filter 3 of conv layer 1" in v.header.text()
+    means = snap.network().forward(painted[None])[1][0].mean(axis=(1, 2))  # which filter the drawing lights up
+    assert f"most active map of layer 1 is <b>{means.argmax()}</b> (mean {means.max():.3f})" in v.header.text()
     v.steps.setValue(30)
     qtbot.mouseClick(v.from_blank, Qt.LeftButton)
     x, trace = maximize(snap.network(), 1, 3, np.zeros(64, np.float32), 30, v.step_size.value(), channel=True)

@@ -267,3 +267,6 @@ def test_a_net_with_batch_norm_and_average_pooling_compares_its_filters_not_its_
     v.picker.layer_box.setCurrentIndex(1)  # the gelu conv after the pooling
     qtbot.waitUntil(lambda: v.comparison is not None and v.comparison.layer == 4, timeout=20000)
     assert v.comparison.kernel_shape == (4, 3, 3) and "filter 0 of conv layer 4" in v.header.text().lower()
+    img = v.map_images[0].image  # its 4 channels' 3×3 kernels in a 2 × 2 grid, see-through between them
+    assert img.shape == (7, 7) and np.isnan(img[3]).all() and np.isnan(img[:, 3]).all()
+    np.testing.assert_array_equal(img[4:, 4:], v.comparison.nudge[27:36].reshape(3, 3))

@@ -94,3 +94,14 @@ def test_batch_norm_and_average_pooling_maps_are_drawn_read_and_see_their_field(
     rect = v.field_outline.rect()
     assert field_rect(*receptive_field(v.layers, 4, 1, 1)) == (1, 1, 7, 7)
     assert v.field_outline.isVisible() and (rect.y(), rect.x(), rect.height(), rect.width()) == (1, 1, 7, 7)
+
+
+def test_the_maps_hint_fits_its_two_lines_in_the_column_a_laptop_screen_gives(qtbot):
+    from PySide6.QtCore import QRect, Qt
+
+    from nnviz.qt.views.conv_network import HINT
+
+    v = shown(qtbot, ConvNetworkView(), 900, 500)
+    info = v.feature_maps.info
+    needed = info.fontMetrics().boundingRect(QRect(0, 0, 168, 1000), Qt.TextWordWrap, HINT).height()
+    assert info.text() == HINT and needed <= info.height()  # 168 px: the column at 1366×768
