@@ -119,7 +119,7 @@ class ConvNetworkView(LessonView, QWidget):
         self.field = None  # (rows, cols) of the selected pixel's receptive field on the input
         lighten_plot(self.input_plot)
         self.feature_maps = FeatureMaps()
-        self.feature_maps.info.setText(HINT)
+        self.feature_maps.show_hint(HINT)
         self.feature_maps.setToolTip("A feature map: where its filter finds its pattern in the input "
                                      "(white = strongly, black = not at all)")
         self.feature_maps.pixelClicked.connect(self.select_pixel)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
@@ -28,6 +28,8 @@ from .kernel_grid import MosaicColumn, MosaicPlot, as_layers
 
 BOX = (330, 150)  # the room a layer's channels are laid out for (fit_grid): wide rows in a narrow dock
 SIGNED = ("tanh", "linear", "leaky_relu", "elu", "gelu", "silu")  # maps with negative values
+#: the longest line hovering writes (hover_text_at), for the label's height
+LONGEST_HOVER = "layer 10 (batchnorm), channel 15, row 23, column 23: -0.0000"
 PATCH_PEN = pg.mkPen(0, 170, 255, width=2, cosmetic=True)  # the patch the next layer reads
 
 
@@ -69,13 +71,32 @@ class FeatureMaps(QWidget):
         self.info = QLabel("Hover over a feature map to read it; click a pixel to see how it is made.")
         self.info.setObjectName("featureMapInfo")
         self.info.setWordWrap(True)
-        self.info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # the maps never move
+        self.info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # hovering never moves the maps
         self.info.setFixedHeight(2 * self.info.fontMetrics().lineSpacing() + 2)
         self.column = MosaicColumn()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addWidget(self.info)
         lay.addWidget(self.column, 1)
+
+    def show_hint(self, text: str) -> None:
+        """The sentence shown until the learner hovers; the label is as tall as it needs."""
+        self.info.setText(text)
+        self._fit_info()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_info()
+
+    def _fit_info(self) -> None:
+        """The label's height for the column's width: enough for the hint and for the longest
+        hover line, so hovering never moves the maps, and nothing is cut off in a narrow
+        column (~150 px on a 1280×720 screen)."""
+        fm, width = self.info.fontMetrics(), max(40, self.info.width())
+        texts = (self.info.text(), LONGEST_HOVER)
+        lines = max(fm.boundingRect(QRect(0, 0, width, 10_000), Qt.TextWordWrap, t).height() // fm.lineSpacing()
+                    for t in texts)
+        self.info.setFixedHeight(max(2, lines) * fm.lineSpacing() + 2)
 
     def set_layout(self, layers) -> None:
         """One mosaic per layer with maps (conv, pooling, batch norm); ``layers``: ``net.layers``

@@ -96,12 +96,20 @@ def test_batch_norm_and_average_pooling_maps_are_drawn_read_and_see_their_field(
     assert v.field_outline.isVisible() and (rect.y(), rect.x(), rect.height(), rect.width()) == (1, 1, 7, 7)
 
 
-def test_the_maps_hint_fits_its_two_lines_in_the_column_a_laptop_screen_gives(qtbot):
+def test_the_maps_hint_and_hover_lines_fit_their_label_in_a_narrow_column(qtbot):
+    """Nothing cut off at the ~150–170 px the maps' column gets on 1280×720 and 1366×768 screens;
+    the label's height is fixed per width, so hovering never moves the maps."""
     from PySide6.QtCore import QRect, Qt
 
     from nnviz.qt.views.conv_network import HINT
+    from nnviz.qt.views.feature_maps import LONGEST_HOVER
 
     v = shown(qtbot, ConvNetworkView(), 900, 500)
     info = v.feature_maps.info
-    needed = info.fontMetrics().boundingRect(QRect(0, 0, 168, 1000), Qt.TextWordWrap, HINT).height()
-    assert info.text() == HINT and needed <= info.height()  # 168 px: the column at 1366×768
+    assert info.text() == HINT
+    for width in (140, 168, 300):
+        v.feature_maps.resize(width + 4, 400)
+        qtbot.waitUntil(lambda w=width: info.width() == w, timeout=2000)
+        for text in (HINT, LONGEST_HOVER):
+            needed = info.fontMetrics().boundingRect(QRect(0, 0, width, 10_000), Qt.TextWordWrap, text).height()
+            assert needed <= info.height(), (width, text)
