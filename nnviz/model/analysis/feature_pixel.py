@@ -118,3 +118,41 @@ def feature_pixel(net, x: np.ndarray, layer: int, channel: int, row: int, col: i
     rect = (top, left, min(r0 + k, h) - top, min(c0 + k, w) - left)
     return FeaturePixel(layer, channel, row, col, patch, kernel, products, inside, total, bias, bool(net.bias),
                         z, activation, conv.activation, (r0, c0), rect, s, p)
+
+
+def receptive_field(layers, layer: int, row: int, col: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols): the input pixels pixel (row, col) of a map of layer ``layer`` depends on,
+    through every conv, pool and batch-norm layer below it — each int array sorted; the field is
+    every (r, c) with r in rows and c in cols, of every input channel it reads.
+
+    Each layer's window is separable (its rows depend only on the output's row), so the field is
+    carried down one axis at a time: a conv pixel i reads rows i·stride − padding … + kernel − 1,
+    a max- or average-pool pixel i rows i·size … + size − 1, clipped to the map below (padding
+    reads no pixel); batch norm reads only its own pixel. A stride larger than its kernel leaves
+    gaps, so the field need not be one rectangle.
+    """
+    if not 1 <= layer <= len(layers) or len(layers[layer - 1].out_shape) != 3:
+        raise ValueError(f"layer {layer} has no feature maps")
+    rows, cols = np.array([row]), np.array([col])
+    for lay in reversed(layers[:layer]):
+        if lay.type == "conv":
+            k, s, p = lay.kernel, lay.stride, lay.padding
+        elif lay.type in ("maxpool", "avgpool"):
+            k, s, p = lay.size, lay.size, 0
+        else:  # batch norm: pixel by pixel
+            continue
+        _, h, w = lay.in_shape
+        rows = _below(rows, k, s, p, h)
+        cols = _below(cols, k, s, p, w)
+    return rows, cols
+
+
+def _below(index: np.ndarray, kernel: int, stride: int, padding: int, n: int) -> np.ndarray:
+    """The pixels of an axis of n that windows at ``index`` read (sorted, unique, inside 0..n−1)."""
+    read = (index[:, None] * stride - padding + np.arange(kernel)[None, :]).ravel()
+    return np.unique(read[(read >= 0) & (read < n)])
+
+
+def field_rect(rows: np.ndarray, cols: np.ndarray) -> tuple[int, int, int, int]:
+    """(row0, col0, height, width) of the box around a receptive field (``receptive_field``)."""
+    return int(rows[0]), int(cols[0]), int(rows[-1] - rows[0] + 1), int(cols[-1] - cols[0] + 1)

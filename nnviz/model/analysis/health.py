@@ -96,3 +96,16 @@ def network_health(net, x: np.ndarray, **limits) -> list[LayerHealth]:
     _, acts = net.forward_full(x)
     return [unit_health([a.reshape(len(a), -1)], name, **limits)[0]
             for a, name in zip(acts[1:-1], _hidden_activations(net))]
+
+
+def channel_health(h: LayerHealth, shape, hidden: str, share: float = SHARE) -> LayerHealth:
+    """A feature-map layer's health per channel, from its per-pixel ``h`` (``network_health``;
+    shape (C, H, W)). A channel is dead when every pixel of its map is dead (it outputs 0 at
+    every position for every example: its kernel gets no gradient at all); saturated when its
+    pixels are pinned on at least ``share`` of (example, position) pairs. ``share`` per channel:
+    the mean of its pixels' shares — the share of (example, position) pairs that are off / pinned."""
+    c = shape[0]
+    shares = h.share.reshape(c, -1).mean(axis=1)
+    dead = h.dead.reshape(c, -1).all(axis=1)
+    saturated = shares >= share if hidden in ("sigmoid", "tanh") else np.zeros(c, dtype=bool)
+    return LayerHealth(dead, saturated, shares, h.examples)

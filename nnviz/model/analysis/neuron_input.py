@@ -10,8 +10,10 @@ light up?" — the gradient d(activation)/d(input). Three uses:
 - ``saliency``: for a drawing, which pixels push the network's top answer up (green)
   or down (red).
 
-Layers are numbered as in the weight panel: layer ℓ ≥ 1 is the layer whose incoming
-weights are ``net.weights[ℓ - 1]``; its last value is the output layer. The maths
+Layers count activations (input = 0, the output last), as in the weight panel for an MLP
+(layer ℓ's incoming weights are ``net.weights[ℓ - 1]`` there) and the feature maps for a
+conv net. Any network works (``NetworkLike.backprop_to_input``): a unit is a dense neuron,
+a feature-map pixel or a whole channel (its mean). The maths
 runs in float64 on a copy, so finite differences can check it.
 """
 
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core.functions import DERIVATIVES
 from ..core.networks import network_from_parameters
 
 
@@ -28,67 +29,71 @@ def _float64(net):
                                    [np.asarray(b, dtype=np.float64) for b in net.biases])
 
 
-def _check(net, layer: int, neuron: int) -> None:
+def _check(net, layer: int, neuron: int, channel: bool = False) -> None:
     if not 1 <= layer < len(net.sizes):
         raise ValueError(f"layer {layer} is not a hidden or output layer (1..{len(net.sizes) - 1})")
-    if not 0 <= neuron < net.sizes[layer]:
+    if channel:
+        shape = net.shapes[layer]
+        if len(shape) != 3:
+            raise ValueError(f"layer {layer} has no feature maps: ask for one of its neurons")
+        if not 0 <= neuron < shape[0]:
+            raise ValueError(f"layer {layer} has {shape[0]} channels, no channel {neuron}")
+    elif not 0 <= neuron < net.sizes[layer]:
         raise ValueError(f"layer {layer} has {net.sizes[layer]} neurons, no neuron {neuron}")
 
 
-def neuron_gradient(net, x: np.ndarray, layer: int, neuron: int, pre: bool = False) -> tuple[float, np.ndarray]:
+def unit_direction(net, layer: int, neuron: int, channel: bool = False) -> np.ndarray:
+    """(1, sizes[layer]) float64: the weights of the unit's value in the layer's flat output —
+    one-hot at ``neuron`` (a dense neuron, or a feature-map pixel in C, H, W order), or with
+    ``channel`` 1/(H·W) over every pixel of map ``neuron`` (the channel's mean)."""
+    d = np.zeros((1, net.sizes[layer]))
+    if channel:
+        _, h, w = net.shapes[layer]
+        d[0, neuron * h * w:(neuron + 1) * h * w] = 1.0 / (h * w)
+    else:
+        d[0, neuron] = 1.0
+    return d
+
+
+def neuron_gradient(net, x: np.ndarray, layer: int, neuron: int, pre: bool = False,
+                    channel: bool = False) -> tuple[float, np.ndarray]:
     """(value, d value / d x (n_inputs,) float64) for one input x (n_inputs,).
 
     value is the activation of ``neuron`` in ``layer`` (a probability for a softmax
-    output), or with ``pre=True`` its pre-activation score z = w·a + b (before the
-    squashing; for a softmax output, the logit).
+    output; for a conv or pool layer, ``neuron`` is a pixel of its maps in C, H, W order),
+    or with ``pre=True`` its pre-activation score z = w·a + b (before the squashing; for a
+    softmax output, the logit). ``channel``: ``neuron`` is a channel of the layer's maps and
+    the value is that map's mean — what a whole kernel responds to, wherever it is.
     """
-    _check(net, layer, neuron)
-    return _gradient(_float64(net), x, layer, neuron, pre)
+    _check(net, layer, neuron, channel)
+    return _gradient(_float64(net), x, layer, neuron, pre, channel)
 
 
-def _gradient(f, x, layer: int, neuron: int, pre: bool = False) -> tuple[float, np.ndarray]:
-    zs, acts = f.forward_full(np.asarray(x, dtype=np.float64).reshape(1, -1))
-    i = layer - 1
-    a = acts[layer]
-    g = np.zeros_like(a)  # d value / d z of layer `layer`, (1, sizes[layer])
-    if pre:
-        g[0, neuron] = 1.0
-        value = zs[i][0, neuron]
-    else:
-        value = a[0, neuron]
-        name = f.layer_activation(i)
-        if name == "softmax":  # d p_k / d z_j = p_k (δ_kj − p_j)
-            g[0] = -a[0, neuron] * a[0]
-            g[0, neuron] += a[0, neuron]
-        else:
-            g[0, neuron] = 1.0
-            DERIVATIVES[name](a, g, z=zs[i])
-    for j in range(i, -1, -1):
-        g = g @ f.weights[j]  # to the activations of layer j
-        if j:
-            DERIVATIVES[f.hidden](acts[j], g, z=zs[j - 1])  # through layer j's squashing to its z
-    if f.transform is not None:  # from the transformed input the network read to the pixels
-        g = f.transform.backward(g, f.input_shape)
-    return float(value), g[0]
+def _gradient(f, x, layer: int, neuron: int, pre: bool = False, channel: bool = False) -> tuple[float, np.ndarray]:
+    d = unit_direction(f, layer, neuron, channel)
+    out, g = f.backprop_to_input(np.asarray(x, dtype=np.float64).reshape(1, -1), layer, d, pre)
+    return float((out.reshape(d.shape) * d).sum()), g[0]
 
 
-def activation(net, x: np.ndarray, layer: int, neuron: int) -> float:
-    """The activation of ``neuron`` in ``layer`` for one input x (n_inputs,), in float64."""
-    _check(net, layer, neuron)
-    return float(_float64(net).forward(np.asarray(x, dtype=np.float64).reshape(1, -1))[layer][0, neuron])
+def activation(net, x: np.ndarray, layer: int, neuron: int, channel: bool = False) -> float:
+    """The activation of ``neuron`` (or with ``channel`` the mean of map ``neuron``) in ``layer``
+    for one input x (n_inputs,), in float64."""
+    _check(net, layer, neuron, channel)
+    out = _float64(net).forward(np.asarray(x, dtype=np.float64).reshape(1, -1))[layer]
+    return float((np.asarray(out).reshape(1, -1) * unit_direction(net, layer, neuron, channel)).sum())
 
 
-def _climb(f, x, layer: int, neuron: int) -> tuple[tuple[float, float], np.ndarray]:
+def _climb(f, x, layer: int, neuron: int, channel: bool = False) -> tuple[tuple[float, float], np.ndarray]:
     """((activation, score z), the direction to climb) at x. The direction is the activation's
     gradient, or — where that is flat because the neuron is off (a ReLU below 0) — the score's:
     raising z is how an off neuron gets turned on."""
-    a, g = _gradient(f, x, layer, neuron)
-    z, gz = _gradient(f, x, layer, neuron, pre=True)
+    a, g = _gradient(f, x, layer, neuron, channel=channel)
+    z, gz = _gradient(f, x, layer, neuron, pre=True, channel=channel)
     return (a, z), (g if np.abs(g).max() > 0 else gz)
 
 
 def maximize(net, layer: int, neuron: int, start: np.ndarray, steps: int = 100, step_size: float = 0.05,
-             lo: float = 0.0, hi: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+             lo: float = 0.0, hi: float = 1.0, channel: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Projected gradient ascent on the pixels: (x (n_inputs,) float32, trace (k + 1,) float64).
 
     Each step moves the pixels along the activation's gradient, scaled so the pixel
@@ -98,15 +103,18 @@ def maximize(net, layer: int, neuron: int, start: np.ndarray, steps: int = 100, 
     has reached a peak and stops early. A neuron that is off (a ReLU with z < 0 has a
     flat activation, gradient 0) first climbs its score z until it turns on.
 
+    ``channel``: climb the mean of feature map ``neuron`` of a conv / pool layer (see
+    ``neuron_gradient``). A max-pooled or flattened layer's score is its activation.
+
     ``trace`` is the activation at the start and after each step taken: it never
     decreases (it may sit at 0 while an off neuron's score rises), and ``x`` — the
     last input — is the best found; ``trace[-1]`` is exactly its activation.
     """
-    _check(net, layer, neuron)
+    _check(net, layer, neuron, channel)
     f = _float64(net)
     # pixels stay float32 numbers, so the trace is exactly the activation of the returned x
     x = np.clip(np.asarray(start, dtype=np.float32).reshape(-1), lo, hi).astype(np.float64)
-    value, g = _climb(f, x, layer, neuron)
+    value, g = _climb(f, x, layer, neuron, channel)
     trace = [value[0]]
     for _ in range(int(steps)):
         scale = np.abs(g).max()
@@ -117,7 +125,7 @@ def maximize(net, layer: int, neuron: int, start: np.ndarray, steps: int = 100, 
             x_new = np.clip(x + (size / scale) * g, lo, hi).astype(np.float32).astype(np.float64)
             if np.array_equal(x_new, x):  # every pixel that would help is already at lo or hi
                 break
-            v_new, g_new = _climb(f, x_new, layer, neuron)
+            v_new, g_new = _climb(f, x_new, layer, neuron, channel)
             if v_new > value:  # higher activation, or the same (0) with a higher score
                 found = x_new, v_new, g_new
                 break

@@ -255,11 +255,26 @@ def _mse(output: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> tuple[floa
     value = float((diff * diff).mean())  # = per_example_loss(…).mean(), summed in another order
     delta = diff * (2.0 / (n * k))
     if output == "softmax":
-        # Softmax couples its outputs: dL/dz = p * (g - <g, p>).
-        delta = a * (delta - (delta * a).sum(axis=1, keepdims=True))
+        delta = softmax_backward(a, delta)
     else:
         DERIVATIVES[output](a, delta)
     return value, delta
+
+
+def softmax_backward(p: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """dL/dz from g = dL/dp for p = softmax(z), both (n, k): softmax couples its outputs,
+    dL/dz = p * (g − <g, p>)."""
+    return p * (g - (g * p).sum(axis=1, keepdims=True))
+
+
+def activation_backward(name: str, a: np.ndarray, g: np.ndarray, z=None, **params) -> None:
+    """g = d value / d a  ->  d value / d z, in place, for a = f(z) with f named ``name`` (any
+    hidden or output activation: softmax couples its outputs). ``z``: the pre-activation (needed
+    by ``NEEDS_Z``); ``params``: the layer's ``activation_params``."""
+    if name == "softmax":
+        g[...] = softmax_backward(a, g)
+    else:
+        DERIVATIVES[name](a, g, z=z, **params)
 
 
 #: name -> loss(output activation, z, a, y) -> (batch-mean loss, dL/dz (n, k))

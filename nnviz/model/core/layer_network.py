@@ -12,7 +12,8 @@ with one hidden activation — bit for bit the MLP the app trains today — and 
   first. ``forward(X)`` returns every layer's output, the (flat, transformed) input first:
   conv and maxpool outputs are ``(batch, C, H, W)``, flatten and dense ``(batch, n)``.
 - ``gradients(X, Y, loss)`` -> ``(loss, dW, db)`` aligned with weights/biases; no
-  gradient is computed for the input. ``dropout`` (with an ``rng``) drops inputs of
+  gradient is computed for the input there (training never needs it): ``input_gradient``
+  and ``backprop_to_input`` carry backpropagation on to the input. ``dropout`` (with an ``rng``) drops inputs of
   the dense layers that read a hidden layer, as the trainer does for an MLP.
 - ``sizes``, ``hidden``, ``output``, ``bias``: what the trainer and snapshots read of a
   ``Network`` too (``sizes`` = each layer's flat output size, the input first).
@@ -34,7 +35,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..errors import SettingsError
-from .functions import ACTIVATIONS, DERIVATIVES, LOSSES, NEEDS_Z, output_loss_and_delta
+from .functions import ACTIVATIONS, DERIVATIVES, LOSSES, NEEDS_Z, activation_backward, output_loss_and_delta
 from .input_transform import InputTransform, transform_of
 from .layers import BatchNorm, Dense, Layer, MaxPool, normal_spec, parse_spec
 from .network import INITS
@@ -323,3 +324,57 @@ class LayerNetwork:
                 if below.activation is not None and not self._pool_relu[i]:
                     DERIVATIVES[below.activation](acts[i], delta, z=zs[i - 1], **below.activation_params)
         return value, dW, db
+
+    # -- gradients to the input -------------------------------------------------------
+
+    def _to_input(self, X: np.ndarray, zs, caches, acts, i: int, delta: np.ndarray) -> np.ndarray:
+        """dL/dX shaped like X, from delta = dL/dz of layer i (0-based in ``layers``): through
+        every layer and activation below, then the input transform — the gradient w.r.t. the
+        image x in [0, 1], not the normalised input. Fresh arrays only (no scratch): analysis
+        may run beside a training thread on this network."""
+        for j in range(i, -1, -1):
+            layer, p = self.layers[j], self._param_of[j]
+            dx = layer.backward(delta, caches[j], None if p is None else self.weights[p], True, None)[0]
+            if j:
+                below = self.layers[j - 1]
+                if below.activation is not None:
+                    dx = np.array(dx)  # a reshaped view of delta (flatten): never scale that in place
+                    DERIVATIVES[below.activation](acts[j], dx, z=zs[j - 1], **below.activation_params)
+            delta = dx
+        delta = np.ascontiguousarray(delta).reshape(len(delta), -1)
+        if self.transform is not None:  # from the transformed input the network read to the pixels x
+            delta = self.transform.backward(delta, self.input_shape)
+        return delta.reshape(np.shape(X))
+
+    def backprop_to_input(self, X: np.ndarray, layer: int, direction: np.ndarray,
+                          pre: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(out, dX): layer ``layer``'s output for X, and d Σ(direction · out) / dX.
+
+        Layers count activations (input = 0, output = ``len(layers)``); ``out`` is that layer's
+        output (batch, *shapes[layer]) after its activation, or with ``pre`` before it (the same
+        for maxpool and flatten). direction: broadcastable to out, or flat (batch, sizes[layer]). dX is shaped like X. A one-hot
+        direction gives one unit's gradient (a neuron, a feature-map pixel); 1/(H·W) over one
+        channel gives the gradient of the channel's mean.
+        """
+        if not 1 <= layer <= len(self.layers):
+            raise SettingsError(f"layer {layer} is not a hidden or output layer (1..{len(self.layers)})")
+        zs, acts, caches = self._run(X, keep_z=True)
+        z, a = zs[layer - 1], acts[layer]
+        z = z.reshape(a.shape)  # flatten's z and a: the same numbers
+        d = np.asarray(direction)
+        if d.size == a.size:  # a flat (batch, sizes[layer]) direction, in C, H, W order
+            d = d.reshape(a.shape)
+        g = np.array(np.broadcast_to(d, a.shape), dtype=a.dtype)
+        top = self.layers[layer - 1]
+        if not pre and top.activation is not None:
+            activation_backward(top.activation, a, g, z=z, **top.activation_params)
+        return (z if pre else a), self._to_input(X, zs, caches, acts, layer - 1, g)
+
+    def input_gradient(self, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> np.ndarray:
+        """d(batch-mean loss)/dX, shaped like X ((batch, C·H·W) or (batch, C, H, W)); y as for
+        ``gradients``. Which pixels, brightened, would raise the loss."""
+        if loss not in LOSSES:
+            raise SettingsError(f"unknown loss {loss!r}; choose one of {LOSSES}")
+        zs, acts, caches = self._run(X, keep_z=True)
+        delta = output_loss_and_delta(self.output, loss, zs[-1], acts[-1], y)[1]
+        return self._to_input(X, zs, caches, acts, len(self.layers) - 1, delta)

@@ -23,6 +23,7 @@ from .functions import (
     HIDDEN_ACTIVATIONS,
     LOSSES,
     OUTPUT_ACTIVATIONS,
+    activation_backward,
     output_loss_and_delta,
 )
 from .input_transform import InputTransform
@@ -254,6 +255,46 @@ class Network:
                 delta = delta @ self.weights[i]
                 DERIVATIVES[self.hidden](acts[i], delta, z=zs[i - 1])
         return value, dW, db
+
+    def backprop_to_input(self, X: np.ndarray, layer: int, direction: np.ndarray,
+                          pre: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(out, dX): layer ``layer``'s output for X, and d Σ(direction · out) / dX.
+
+        Layers count activations (input = 0, output = ``len(sizes) − 1``); ``out`` is that
+        layer's activations (batch, sizes[layer]), or with ``pre`` its pre-activations z.
+        direction: (batch, sizes[layer]). dX is shaped like X. A one-hot direction gives one
+        neuron's gradient to the input (what it wants); see ``input_gradient`` for the loss's.
+        """
+        zs, acts = self.forward_full(X)
+        if not 1 <= layer < len(self.sizes):
+            raise SettingsError(f"layer {layer} is not a hidden or output layer (1..{len(self.sizes) - 1})")
+        g = np.array(np.broadcast_to(direction, acts[layer].shape), dtype=acts[layer].dtype)
+        if not pre:
+            activation_backward(self.layer_activation(layer - 1), acts[layer], g, z=zs[layer - 1])
+        out = zs[layer - 1] if pre else acts[layer]
+        return out, self._to_input(zs, acts, layer - 1, g).reshape(np.shape(X))
+
+    def _to_input(self, zs, acts, i: int, delta: np.ndarray) -> np.ndarray:
+        """dL/dX (batch, sizes[0]) from delta = dL/dz of weight layer i (batch, sizes[i+1]):
+        through the hidden activations, then the input transform (the gradient w.r.t. the
+        image x in [0, 1], not the normalised input)."""
+        for j in range(i, -1, -1):
+            delta = delta @ self.weights[j]
+            if j:
+                DERIVATIVES[self.hidden](acts[j], delta, z=zs[j - 1])
+        if self.transform is not None:
+            delta = self.transform.backward(delta, self.input_shape)
+        return delta
+
+    def input_gradient(self, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> np.ndarray:
+        """d(batch-mean loss)/dX, shaped like X (batch, sizes[0]); y as for ``gradients``.
+
+        Which pixels, brightened, would raise the loss: the saliency of a drawing for its label."""
+        if loss not in LOSSES:
+            raise SettingsError(f"unknown loss {loss!r}; choose one of {LOSSES}")
+        zs, acts = self.forward_full(X)
+        delta = output_loss_and_delta(self.output, loss, zs[-1], acts[-1], y)[1]
+        return self._to_input(zs, acts, self.n_layers - 1, delta).reshape(np.shape(X))
 
 
 def _transform(transform: InputTransform | None) -> InputTransform | None:

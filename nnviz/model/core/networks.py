@@ -30,6 +30,9 @@ class NetworkLike(Protocol):
     (dense ``(units, inputs)``, conv ``(filters, C, k, k)``). ``sizes``: each layer's flat output
     size, the input first; ``shapes``: the same unflattened (``input_shape`` first). Inputs are
     flat rows ``(batch, sizes[0])``; ``forward(X)`` returns every layer's output, input first.
+    ``input_gradient(X, y, loss)``: d(batch-mean loss)/dX shaped like X; ``backprop_to_input(X,
+    layer, direction, pre)``: (that layer's output, d Σ direction·output / dX) — one unit's
+    gradient to the input for activation maximisation and saliency.
     """
 
     weights: list[np.ndarray]
@@ -64,6 +67,9 @@ class NetworkLike(Protocol):
     def predict(self, X: np.ndarray) -> np.ndarray: ...
     def loss(self, X: np.ndarray, Y: np.ndarray, loss: str = "cross_entropy") -> float: ...
     def gradients(self, X: np.ndarray, Y: np.ndarray, loss: str = "cross_entropy"): ...
+    def input_gradient(self, X: np.ndarray, y: np.ndarray, loss: str = "cross_entropy") -> np.ndarray: ...
+    def backprop_to_input(self, X: np.ndarray, layer: int, direction: np.ndarray,
+                          pre: bool = False) -> tuple[np.ndarray, np.ndarray]: ...
 
 
 def is_plain_stack(layers: Sequence[Layer]) -> bool:

@@ -116,12 +116,14 @@ def weight_histogram(w: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarra
 
 def weight_layer_names(snap) -> list[str]:
     """A title per weight layer, counting activations (input = 0): "layer 1 (64→32)" for a dense
-    layer, "layer 1 (conv 8@3×3)" for a convolution (a conv net's dense layer comes later: 4)."""
+    layer, "layer 1 (conv 8@3×3)" for a convolution (a conv net's dense layer comes later: 4),
+    "layer 2 (batch norm, 8 γ)" for batch norm, whose weights are its per-channel scales γ."""
     types = snap.layer_types or ("input",) + ("dense",) * len(snap.weights)
-    places = [L for L, t in enumerate(types) if t in ("conv", "dense")]
+    places = [L for L, t in enumerate(types) if t in ("conv", "dense", "batchnorm")]
     out = []
     for L, w in zip(places, snap.weights):
-        what = f"conv {w.shape[0]}@{w.shape[2]}×{w.shape[3]}" if w.ndim == 4 else f"{w.shape[1]}→{w.shape[0]}"
+        what = (f"conv {w.shape[0]}@{w.shape[2]}×{w.shape[3]}" if w.ndim == 4
+                else f"batch norm, {w.shape[0]} γ" if w.ndim == 1 else f"{w.shape[1]}→{w.shape[0]}")
         out.append(f"layer {L} ({what})")
     return out
 

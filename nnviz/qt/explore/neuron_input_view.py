@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from ...model.data.datasets import SIGN
 from ...model.analysis.neuron_input import maximize, saliency, top_output
 from .panel import ExplorePanel
+from .unit_picker import UnitPicker, stack_units
 from ..graphics.palettes import PALETTES, lookup_table, lut_index, symmetric_level
 from ..graphics.pixmaps import rgb_pixmap
 from ..graphics.plot_style import plain_axes
@@ -118,12 +119,6 @@ class PixelPicture(QLabel):
         super().mouseMoveEvent(event)
 
 
-CONV_NOTE = ("<b>What a neuron wants</b> and the saliency map work for fully connected layers: both need how "
-             "a neuron changes with each input pixel, and this lesson starts with a convolution, for which nnviz "
-             "does not compute that yet. Open the Digits or MNIST lesson to try them; here, click a feature-map "
-             "pixel in the centre to see what a kernel responds to.")
-
-
 class NeuronInputView(ExplorePanel):
     """objectName ``neuronInputView``.
 
@@ -158,6 +153,13 @@ class NeuronInputView(ExplorePanel):
         head = QHBoxLayout()
         head.addWidget(self.header, 1)
         head.addWidget(self.top_button, 0, Qt.AlignTop)
+        # a conv net has no neurons to click: its filters (what a whole feature map wants, its mean)
+        # and dense units are picked here
+        self.picker = UnitPicker()
+        self.picker.setToolTip("A filter's value is the mean of its feature map: what the kernel wants to "
+                               "see anywhere in the image. A dense unit after the convs reads them all.")
+        self.picker.changed.connect(lambda layer, unit: self.select_neuron(layer, unit))
+        self.picker.setVisible(False)
 
         self.steps = QSpinBox()
         self.steps.setRange(1, 5000)
@@ -255,6 +257,7 @@ class NeuronInputView(ExplorePanel):
         self.scroll.setWidget(body)
         lay = QVBoxLayout(self)
         lay.addLayout(head)
+        lay.addWidget(self.picker)
         lay.addLayout(controls)
         lay.addWidget(self.scroll, 1)
 
@@ -272,6 +275,8 @@ class NeuronInputView(ExplorePanel):
     def select_neuron(self, layer: int, neuron: int) -> None:
         if layer < 1:  # an input pixel: nothing to maximize
             return
+        if self.snap is not None and not self.snap.is_mlp and not self.picker.select(layer, neuron):
+            return  # not a filter or dense unit of this stack
         self.chosen = (int(layer), int(neuron))
         self.top_button.setEnabled(True)
         self._clear_result()
@@ -291,9 +296,12 @@ class NeuronInputView(ExplorePanel):
         self.snap = snap
         painted = frame.painted if frame is not None else None
         self.painted = None if painted is None else np.asarray(painted, dtype=np.float32).reshape(-1)
-        self.show_note(None if snap is None or snap.is_mlp else CONV_NOTE)
         if not self._fits():
+            self.picker.setVisible(False)
             return
+        if not snap.is_mlp:  # the picker shows the unit asked: the top answer's output until one is picked
+            self.picker.set_choices(stack_units(snap.network().layers, with_norms=True), *self.target())
+        self.picker.setVisible(not snap.is_mlp)
         self._show_header()
         self._show_saliency()
 
@@ -301,7 +309,7 @@ class NeuronInputView(ExplorePanel):
 
     def _fits(self) -> bool:
         d, s = self.dataset, self.snap
-        return (d is not None and s is not None and s.is_mlp and s.sizes[0] == d.n_inputs
+        return (d is not None and s is not None and s.sizes[0] == d.n_inputs
                 and s.sizes[-1] == d.n_outputs
                 and (self.painted is None or self.painted.size == d.n_inputs))
 
@@ -313,17 +321,35 @@ class NeuronInputView(ExplorePanel):
         s = self.snap
         if self.chosen is not None:
             layer, neuron = self.chosen
-            if layer < len(s.sizes) and neuron < s.sizes[layer]:
-                return layer, neuron
+            if layer < len(s.sizes):
+                count = s.shapes[layer][0] if self.is_channel(layer) else s.sizes[layer]
+                if neuron < count:
+                    return layer, neuron
         return len(s.sizes) - 1, top_output(s.network(), self._drawing())
+
+    def is_channel(self, layer: int) -> bool:
+        """True when ``layer``'s unit is a feature map (its value the map's mean), not one neuron."""
+        return len(self.snap.shapes[layer]) == 3
 
     def neuron_name(self, layer: int, neuron: int) -> str:
         s, d = self.snap, self.dataset
+        lay = None if s.is_mlp else s.network().layers[layer - 1]
+        if self.is_channel(layer):
+            if lay.type == "batchnorm":
+                return (f"channel {neuron} of batch-norm layer {layer} (map {neuron} of layer {layer - 1} "
+                        f"normalised{'' if lay.activation == 'linear' else ', then ' + lay.activation}; "
+                        "the mean of its map)")
+            if lay.type != "conv":
+                return f"channel {neuron} of {lay.type[:3]}-pool layer {layer} (the mean of its map)"
+            return f"filter {neuron} of conv layer {layer} (the mean of its feature map)"
         if layer == len(s.sizes) - 1:
             if d.task == SIGN:
                 return "the smile output (> 0 = smile)"
             what = " (its probability)" if s.output == "softmax" else ""
             return f"output “{d.class_names[neuron]}”{what}"
+        if not s.is_mlp:
+            kind = "batch-norm" if lay.type == "batchnorm" else "dense"
+            return f"neuron {neuron} of {kind} layer {layer}"
         return f"neuron {neuron} of hidden layer {layer} ({s.hidden})"
 
     def _show_header(self) -> None:
@@ -333,8 +359,21 @@ class NeuronInputView(ExplorePanel):
         why = ("— you picked it" if self.chosen is not None and self.target() == self.chosen
                else "— the network's only output" if self.snap.sizes[-1] == 1
                else "— the network's answer for your drawing")
-        self.header.setText(f"Iteration {self.snap.iteration:,}. Neuron: <b>{self.neuron_name(layer, neuron)}</b> "
-                            f"{why}. Click a neuron in the weights or activations to ask another one.")
+        ask = ("Pick a filter or a unit below to ask another one." if not self.snap.is_mlp
+               else "Click a neuron in the weights or activations to ask another one.")
+        top = ""
+        if self.is_channel(layer):
+            channel, mean = self.top_channel(layer)
+            top = (f" For your drawing the most active map of layer {layer} is <b>{channel}</b> "
+                   f"(mean {mean:.3f}).")
+        self.header.setText(f"Iteration {self.snap.iteration:,}. Unit: <b>{self.neuron_name(layer, neuron)}</b> "
+                            f"{why}.{top} {ask}")
+
+    def top_channel(self, layer: int) -> tuple[int, float]:
+        """(channel, its map's mean): the map of layer ``layer`` the drawing lights up most."""
+        out = np.asarray(self.snap.network().forward(self._drawing()[None])[layer]).reshape(self.snap.shapes[layer])
+        means = out.mean(axis=(1, 2))
+        return int(means.argmax()), float(means.max())
 
     # -- gradient ascent ------------------------------------------------------------
 
@@ -357,7 +396,8 @@ class NeuronInputView(ExplorePanel):
         layer, neuron = self.target()
         start = np.zeros(d.n_inputs, np.float32) if blank else self._drawing().copy()
         net = self.snap.network()
-        x, trace = maximize(net, layer, neuron, start, self.steps.value(), self.step_size.value())
+        x, trace = maximize(net, layer, neuron, start, self.steps.value(), self.step_size.value(),
+                            channel=self.is_channel(layer))
         self.result = {"x": x, "trace": trace, "start": start, "layer": layer, "neuron": neuron,
                        "iteration": self.snap.iteration, "blank": blank}
         before, after = trace[0], trace[-1]

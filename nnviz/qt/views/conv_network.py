@@ -1,5 +1,5 @@
-"""The centre view for a convolution net: the painted input, every conv / pool layer's
-feature maps, and how the selected feature-map pixel is made (CNN Explainer's
+"""The centre view for a convolution net: the painted input, every conv / pool / batch-norm
+layer's feature maps, and how the selected feature-map pixel is made (CNN Explainer's
 view) with the patch it reads outlined on the input or on the previous layer's maps. (The
 answer is the editor's readout, beside it: the centre is short on a laptop screen.)
 
@@ -18,39 +18,74 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from ...model.analysis.feature_pixel import feature_pixel
+from ...model.analysis.feature_pixel import feature_pixel, field_rect, receptive_field
+from ...model.analysis.health import channel_health
 from ..graphics.lut_image import LutImageItem
 from ..graphics.palettes import GRAY
 from ..graphics.plot_style import fit_title, lighten_plot, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo, running_snapshot
 from ..graphics.view_protocol import LessonView
 from .activation_view import ActivationView
-from .feature_maps import FeatureMaps
+from .feature_maps import FeatureMaps, map_function
 from .feature_pixel import FeaturePixelView, outline_patch
+from .health_legend import HealthLegend
 from .weights_stack import StackPage, conv_layout_key, show_page
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
+FIELD_PEN = pg.mkPen(255, 170, 0, width=2, style=Qt.DashLine, cosmetic=True)  # the whole receptive field
 INPUT_W = 104  # the input's column beside the maps: a digit reads at ~90 pixels, the maps need the rest
-HINT = "Click a map pixel to see how it is made."
+#: two lines in the ~170 px the maps' column gets at 1366×768 (the longer wording was cut off)
+HINT = "Click a pixel to see how it is made (dashed: all it sees)."
+
+
+def map_layer(layers, layer: int) -> bool:
+    """True when layer ``layer`` (counting activations) has feature maps the view draws."""
+    return 1 <= layer <= len(layers) and len(layers[layer - 1].out_shape) == 3
 
 
 def pool_text(layers, acts, layer: int, channel: int, row: int, col: int) -> tuple[str, tuple]:
-    """The sentence for a max-pool pixel, and its window (row0, col0, h, w) on layer − 1's maps.
-    ``acts``: the forward pass of one input, input first."""
-    size = layers[layer - 1].size
+    """The sentence for a max- or average-pool pixel, and its window (row0, col0, h, w) on
+    layer − 1's maps. ``acts``: the forward pass of one input, input first."""
+    lay = layers[layer - 1]
+    size = lay.size
     r0, c0 = row * size, col * size
-    src = np.asarray(acts[layer - 1], dtype=np.float64).reshape(layers[layer - 1].in_shape)
+    src = np.asarray(acts[layer - 1], dtype=np.float64).reshape(lay.in_shape)
     window = src[channel, r0:r0 + size, c0:c0 + size]
-    value = float(np.asarray(acts[layer]).reshape(layers[layer - 1].out_shape)[channel, row, col])
+    value = float(np.asarray(acts[layer]).reshape(lay.out_shape)[channel, row, col])
     where = "the input" if layer == 1 else f"layer {layer - 1}'s map {channel}"
     values = ", ".join(f"{v:.3f}" for v in window.ravel())
-    return (f"layer {layer}, channel {channel}, pixel (row {row}, column {col}) is a max-pooling pixel: "
-            f"it is the largest value of its {size}×{size} window — rows {r0}–{r0 + size - 1}, columns "
-            f"{c0}–{c0 + size - 1} of {where} (outlined): max({values}) = {value:.4f}.\n"
-            "Pooling has no weights and learns nothing; it keeps each window's strongest response, "
+    kind, fn, keeps = (("an average-pooling", "mean", "averages each window (a blur that keeps where a "
+                        "response is, roughly)") if lay.type == "avgpool"
+                       else ("a max-pooling", "max", "keeps each window's strongest response"))
+    what = "the mean" if lay.type == "avgpool" else "the largest value"
+    return (f"layer {layer}, channel {channel}, pixel (row {row}, column {col}) is {kind} pixel: "
+            f"it is {what} of its {size}×{size} window — rows {r0}–{r0 + size - 1}, columns "
+            f"{c0}–{c0 + size - 1} of {where} (outlined): {fn}({values}) = {value:.4f}.\n"
+            f"Pooling has no weights and learns nothing; it {keeps}, "
             f"so the maps get {size}× smaller. Click a conv layer's pixel to see a kernel at work.",
             (r0, c0, size, size))
+
+
+def norm_text(net, acts, layer: int, channel: int, row: int, col: int) -> tuple[str, tuple]:
+    """The sentence for a batch-norm pixel (eval mode: its statistics are frozen in the model),
+    and the one pixel (row, col, 1, 1) it reads on layer − 1's map ``channel``."""
+    lay = net.layers[layer - 1]
+    p = net._param_of[layer - 1]
+    gamma = float(net.weights[p][channel])
+    beta = float(net.biases[p][channel]) if net.bias else 0.0
+    x = float(np.asarray(acts[layer - 1], dtype=np.float64).reshape(lay.in_shape)[channel, row, col])
+    m, v = float(lay.mean[channel]), float(lay.var[channel])
+    z = gamma * (x - m) / np.sqrt(v + lay.eps) + beta
+    a = float(np.asarray(acts[layer]).reshape(lay.out_shape)[channel, row, col])
+    where = "the input" if layer == 1 else f"layer {layer - 1}'s map {channel}"
+    then = "" if lay.activation == "linear" else f", then {lay.activation}: {a:.4f}"
+    return (f"layer {layer}, channel {channel}, pixel (row {row}, column {col}) is a batch-norm pixel: "
+            f"γ·(x − mean)/√(var + ε) + β with x = {x:.4f} from {where} (outlined), the running mean "
+            f"{m:.3f} and variance {v:.3f} frozen in the model, γ = {gamma:.3f}, β = {beta:.3f}: "
+            f"{z:.4f}{then}.\nBatch norm rescales each whole map by its channel's own γ and β (the "
+            "two numbers it learns); it reads only this one pixel, no neighbours.",
+            (row, col, 1, 1))
 
 
 class ConvNetworkView(LessonView, QWidget):
@@ -78,12 +113,18 @@ class ConvNetworkView(LessonView, QWidget):
         self.input_image = LutImageItem(lut=GRAY)
         self.input_plot.addItem(self.input_image)
         self.input_outline = outline_patch(self.input_image, None)
+        # every input pixel the selected pixel depends on, through all the layers below it
+        self.field_outline = outline_patch(self.input_image, None)
+        self.field_outline.setPen(FIELD_PEN)
+        self.field = None  # (rows, cols) of the selected pixel's receptive field on the input
         lighten_plot(self.input_plot)
         self.feature_maps = FeatureMaps()
-        self.feature_maps.info.setText(HINT)
+        self.feature_maps.show_hint(HINT)
         self.feature_maps.setToolTip("A feature map: where its filter finds its pattern in the input "
                                      "(white = strongly, black = not at all)")
         self.feature_maps.pixelClicked.connect(self.select_pixel)
+        self.health_legend = HealthLegend()  # dead / saturated channels: the dense view's rims and words
+        self.feature_maps.layout().insertWidget(1, self.health_legend)
         # input → its maps, left to right (the centre is short on a laptop: the maps get its height)
         left = QWidget()
         ll = QHBoxLayout(left)
@@ -112,6 +153,9 @@ class ConvNetworkView(LessonView, QWidget):
         self._memo.forget()
         self._patch = None
         outline_patch(self.input_image, None, self.input_outline)
+        outline_patch(self.input_image, None, self.field_outline)
+        self.field = None
+        self.health_legend.show_kinds(())
         c, h, w = self.layers[0].in_shape
         self.input_plot.setTitle(f"input {w}×{h}", size="9pt")
         self.input_plot.vb.setRange(pg.QtCore.QRectF(0, 0, w, h), padding=0.02)
@@ -137,6 +181,15 @@ class ConvNetworkView(LessonView, QWidget):
         if acts:
             self._state = (snap, zs, acts)
             self._draw(running_snapshot(snap) or frame.running)
+        if frame.health is not None:
+            self.show_health(frame.health)
+
+    def show_health(self, health) -> None:
+        """Dead / saturated channels rimmed on their maps: ``health`` is one per-pixel LayerHealth
+        per hidden layer (the frame's, ``network_health``), judged per channel here."""
+        per_channel = {L: channel_health(health[L - 1], self.layers[L - 1].out_shape, map_function(self.layers, L))
+                       for L in self.feature_maps.plots if L - 1 < len(health)}
+        self.health_legend.show_kinds(self.feature_maps.show_health(per_channel))
 
     def set_palette(self, name: str) -> None:
         self.feature_maps.set_palette(name)
@@ -156,15 +209,29 @@ class ConvNetworkView(LessonView, QWidget):
         if self._selected is None:
             return
         L, channel, row, col = self._selected
-        if self.layers[L - 1].type == "conv":
+        self._outline_field(L, row, col)
+        kind = self.layers[L - 1].type
+        if kind == "conv":
             d = feature_pixel(snap.network(), acts[0][0], L, channel, row, col, activations=acts)
             self.pixel_view.show_pixel(d, running)
             self._outline(L - 1, d.rect)
             return
-        text, rect = pool_text(self.layers, acts, L, channel, row, col)
+        if kind == "batchnorm":
+            text, rect = norm_text(snap.network(), acts, L, channel, row, col)
+        else:
+            text, rect = pool_text(self.layers, acts, L, channel, row, col)
         if self._memo.text_due("pool", running):
             self.pixel_view.show_note(text)
         self._outline(L - 1, rect, channel)
+
+    def _outline_field(self, layer: int, row: int, col: int) -> None:
+        """Outline on the input every pixel the selected one depends on (dashed), when it reaches
+        further than the patch the layer reads (any layer above the first)."""
+        field = receptive_field(self.layers, layer, row, col)
+        if self.field is not None and all(np.array_equal(a, b) for a, b in zip(field, self.field)):
+            return
+        self.field = field
+        outline_patch(self.input_image, field_rect(*field) if layer > 1 else None, self.field_outline)
 
     def _outline(self, layer: int, rect, channel: int | None = None) -> None:
         """The patch the selected pixel reads, on the input (layer 0) or on a layer's maps (on
@@ -180,7 +247,7 @@ class ConvNetworkView(LessonView, QWidget):
     def select_pixel(self, layer: int, channel: int, row: int, col: int, draw: bool = True) -> bool:
         """Show how pixel (row, col) of channel ``channel`` of conv / pool layer ``layer`` is made;
         False (nothing changed) when there is no such pixel."""
-        if not 1 <= layer <= len(self.layers) or self.layers[layer - 1].type not in ("conv", "maxpool"):
+        if not map_layer(self.layers, layer):
             return False
         channels, height, width = self.layers[layer - 1].out_shape
         if not (0 <= channel < channels and 0 <= row < height and 0 <= col < width):

@@ -1,4 +1,4 @@
-"""Feature maps: each conv / max-pool layer's output for one input, one small grey picture
+"""Feature maps: each conv / pool / batch-norm layer's output for one input, one small grey picture
 per channel, live while painting and while training.
 
 Layer numbers count activations (input = 0): layer L is ``layers[L − 1]`` and its maps
@@ -8,25 +8,28 @@ holding all its channels), built on ``set_layout`` and redrawn in place, so
 
 Levels: ReLU maps run from black (0) to white at the layer's largest value (a
 StableLevel, shared by the layer's channels so they compare), sigmoid maps 0..1; signed
-maps (tanh, linear) use the diverging palette around 0. A max-pool layer reads like the
-conv layer before it.
+maps (tanh, linear, and the activations that go below 0: leaky ReLU, ELU, GELU, SiLU) use
+the diverging palette around 0. A pooling layer reads like the layer before it.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QRect, Qt, Signal
 from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QGraphicsPathItem, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from ..graphics.palettes import GRAY, StableLevel, lookup_table
 from ..graphics.redraw_memo import RedrawMemo
 from ..graphics.tiles import fit_grid
+from .health_legend import DEAD_RGBA, SATURATED_RGBA
 from .kernel_grid import MosaicColumn, MosaicPlot, as_layers
 
 BOX = (330, 150)  # the room a layer's channels are laid out for (fit_grid): wide rows in a narrow dock
-SIGNED = ("tanh", "linear")
+SIGNED = ("tanh", "linear", "leaky_relu", "elu", "gelu", "silu")  # maps with negative values
+#: the longest line hovering writes (hover_text_at), for the label's height
+LONGEST_HOVER = "layer 10 (batchnorm), channel 15, row 23, column 23: -0.0000"
 PATCH_PEN = pg.mkPen(0, 170, 255, width=2, cosmetic=True)  # the patch the next layer reads
 
 
@@ -36,6 +39,15 @@ def map_function(layers, layer: int) -> str:
         if lay.activation is not None:
             return lay.activation
     return "linear"  # pooling the raw input
+
+
+def _what(layer) -> str:
+    """A map layer's kind for its title: ``conv 8@3×3``, ``max-pool 2×2``, ``batch norm, relu``."""
+    if layer.type == "conv":
+        return f"conv {layer.filters}@{layer.kernel}×{layer.kernel}"
+    if layer.type == "batchnorm":
+        return "batch norm" + ("" if layer.activation == "linear" else f", {layer.activation}")
+    return f"{layer.type[:3]}-pool {layer.size}×{layer.size}"
 
 
 class FeatureMaps(QWidget):
@@ -54,10 +66,12 @@ class FeatureMaps(QWidget):
         self._levels: dict[int, StableLevel] = {}
         self._selected = None
         self._outline = None  # (layer, QGraphicsPathItem) of the patch shown on a layer's maps
+        self._rims: list = []  # (plot, item) of the health rims drawn (dead / saturated channels)
+        self.flagged: dict[int, dict[str, list[int]]] = {}  # layer -> {"dead": [channels], "saturated": …}
         self.info = QLabel("Hover over a feature map to read it; click a pixel to see how it is made.")
         self.info.setObjectName("featureMapInfo")
         self.info.setWordWrap(True)
-        self.info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # the maps never move
+        self.info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # hovering never moves the maps
         self.info.setFixedHeight(2 * self.info.fontMetrics().lineSpacing() + 2)
         self.column = MosaicColumn()
         lay = QVBoxLayout(self)
@@ -65,18 +79,38 @@ class FeatureMaps(QWidget):
         lay.addWidget(self.info)
         lay.addWidget(self.column, 1)
 
+    def show_hint(self, text: str) -> None:
+        """The sentence shown until the learner hovers; the label is as tall as it needs."""
+        self.info.setText(text)
+        self._fit_info()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_info()
+
+    def _fit_info(self) -> None:
+        """The label's height for the column's width: enough for the hint and for the longest
+        hover line, so hovering never moves the maps, and nothing is cut off in a narrow
+        column (~150 px on a 1280×720 screen)."""
+        fm, width = self.info.fontMetrics(), max(40, self.info.width())
+        texts = (self.info.text(), LONGEST_HOVER)
+        lines = max(fm.boundingRect(QRect(0, 0, width, 10_000), Qt.TextWordWrap, t).height() // fm.lineSpacing()
+                    for t in texts)
+        self.info.setFixedHeight(max(2, lines) * fm.lineSpacing() + 2)
+
     def set_layout(self, layers) -> None:
-        """One mosaic per conv / max-pool layer; ``layers``: ``net.layers`` or a spec."""
+        """One mosaic per layer with maps (conv, pooling, batch norm); ``layers``: ``net.layers``
+        or a spec."""
         self.layers = as_layers(layers)
         self._memo.forget()
         self._shown, self._levels, self._selected, self._outline = {}, {}, None, None
+        self._rims, self.flagged = [], {}
         plots = {}
         for L, layer in enumerate(self.layers, start=1):
-            if layer.type not in ("conv", "maxpool"):
+            if len(layer.out_shape) != 3:  # conv, pooling, batch norm after a conv: maps
                 continue
             c, h, w = layer.out_shape
-            what = (f"conv {layer.filters}@{layer.kernel}×{layer.kernel}" if layer.type == "conv"
-                    else f"max-pool {layer.size}×{layer.size}")
+            what = _what(layer)
             title = f"layer {L}: {what} → {c} maps, {w} wide × {h} tall"
             signed = map_function(self.layers, L) in SIGNED
             plot = MosaicPlot(c, h, w, fit_grid(c, h, w, *BOX)[1],
@@ -154,6 +188,34 @@ class FeatureMaps(QWidget):
         item.setZValue(2)
         plot.plot.addItem(item)
         self._outline = (layer, item)
+
+    def show_health(self, health: dict) -> set:
+        """Rim the maps of channels that stopped learning, in the dense view's colours: ``health``
+        maps a layer to its per-channel LayerHealth (``analysis.health.channel_health``); layers
+        not in it get no rims. Returns the kinds on screen ({"dead", "saturated"}) for the legend."""
+        flagged = {L: {"dead": np.flatnonzero(h.dead).tolist(), "saturated": np.flatnonzero(h.saturated).tolist()}
+                   for L, h in health.items() if L in self.plots}
+        flagged = {L: f for L, f in flagged.items() if f["dead"] or f["saturated"]}
+        if flagged == self.flagged:
+            return {k for f in flagged.values() for k, v in f.items() if v}
+        for plot, item in self._rims:
+            plot.plot.removeItem(item)
+        self._rims, self.flagged = [], flagged
+        for L, kinds in flagged.items():
+            plot = self.plots[L]
+            for kind, rgba in (("dead", DEAD_RGBA), ("saturated", SATURATED_RGBA)):
+                if not kinds[kind]:
+                    continue
+                path = QPainterPath()
+                for tile in kinds[kind]:
+                    y, x = plot.origin(tile)
+                    path.addRect(x - 0.5, y - 0.5, plot.tile_w + 1, plot.tile_h + 1)  # just outside the map
+                item = QGraphicsPathItem(path)
+                item.setPen(pg.mkPen(rgba[:3], width=2.5, cosmetic=True))
+                item.setZValue(3)
+                plot.plot.addItem(item)
+                self._rims.append((plot, item))
+        return {k for f in flagged.values() for k, v in f.items() if v}
 
     def set_palette(self, name: str) -> None:
         """The diverging palette of signed (tanh / linear) maps; ReLU and sigmoid maps stay grey."""

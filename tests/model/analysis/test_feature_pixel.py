@@ -105,6 +105,54 @@ def test_not_a_conv_layer_or_outside_the_map_is_refused():
         feature_pixel(net, x, 1, 0, 4, 0)
 
 
+RF_STACKS = [
+    [{"type": "conv", "filters": 2, "kernel": 3, "padding": 1}, {"type": "maxpool", "size": 2},
+     {"type": "conv", "filters": 3, "kernel": 3}, {"type": "maxpool", "size": 2}],
+    [{"type": "conv", "filters": 2, "kernel": 3, "stride": 2, "padding": 1},
+     {"type": "conv", "filters": 2, "kernel": 2, "stride": 3}],  # stride > kernel: a field with gaps
+    [{"type": "maxpool", "size": 3}, {"type": "conv", "filters": 2, "kernel": 2, "padding": 1}],
+    [{"type": "conv", "filters": 2, "kernel": 3, "activation": "linear"},
+     {"type": "batchnorm", "mean": [0.1, -0.2], "var": [0.5, 2.0], "activation": "relu"},
+     {"type": "avgpool", "size": 5}, {"type": "conv", "filters": 2, "kernel": 2}],  # 14 → 12 → 2 → 1:
+    # the pool skips the conv's last two rows and columns, so the input's last two reach nothing
+]
+
+
+@pytest.mark.parametrize("stack", RF_STACKS)
+def test_the_receptive_field_is_every_input_pixel_that_moves_the_deep_pixel(stack):
+    """Brute force: all weights positive and ReLU, so a huge brightening of one input pixel raises
+    every pixel whose field holds it above its pooling neighbours — and changes nothing else."""
+    from nnviz.model.analysis.feature_pixel import field_rect, receptive_field
+
+    spec = {"input_shape": [2, 14, 14], "layers": stack + [{"type": "flatten"}, {"type": "dense", "units": 2}]}
+    net = build_network(spec, dtype=np.float64)
+    rng = np.random.default_rng(3)
+    for w in net.weights:
+        w[:] = rng.uniform(0.1, 1.0, w.shape)
+    x = rng.random((2, 14, 14))
+    for L, lay in enumerate(net.layers, start=1):
+        if len(lay.out_shape) != 3:
+            continue
+        base = net.forward(x.reshape(1, -1))[L][0]
+        moved = np.zeros((lay.out_shape[1], lay.out_shape[2], 14, 14), bool)
+        for r in range(14):
+            for q in range(14):
+                bright = x.copy()
+                bright[:, r, q] += 1000.0
+                change = np.abs(net.forward(bright.reshape(1, -1))[L][0] - base).max(axis=0) > 1e-9
+                moved[:, :, r, q] = change
+        _, ho, wo = lay.out_shape
+        for i in range(ho):
+            for j in range(wo):
+                rows, cols = receptive_field(net.layers, L, i, j)
+                want = np.zeros((14, 14), bool)
+                want[np.ix_(rows, cols)] = True
+                np.testing.assert_array_equal(want, moved[i, j], err_msg=f"layer {L} pixel ({i}, {j})")
+        rows, cols = receptive_field(net.layers, L, ho - 1, wo - 1)
+        r0, c0, h, w = field_rect(rows, cols)
+        assert (r0 + h - 1, c0 + w - 1) == (rows.max(), cols.max())
+
+
 def test_the_first_layer_reads_the_input_after_the_models_transform():
     """With ``input_transform`` the patch is (x·S − mean)/std, so the sum is the map's own value."""
     conv = {"type": "conv", "filters": 2, "kernel": 3, "activation": "leaky_relu", "negative_slope": 0.2}

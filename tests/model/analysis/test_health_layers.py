@@ -28,3 +28,25 @@ def test_an_mlp_is_judged_as_before():
     for a, b in zip(got, want):
         np.testing.assert_array_equal(a.share, b.share)
         np.testing.assert_array_equal(a.saturated, b.saturated)
+
+
+def test_a_channel_is_dead_when_its_whole_map_never_fires():
+    from nnviz.model.analysis.health import LayerHealth, channel_health
+    from nnviz.model.core.networks import build_network
+
+    net = build_network({"input_shape": [1, 6, 6], "layers": [
+        {"type": "conv", "filters": 3, "kernel": 3}, {"type": "flatten"}, {"type": "dense", "units": 2}]})
+    net.biases[0][1] = -100.0  # channel 1 never fires
+    net.weights[0][2] = 0.0
+    net.biases[0][2] = 0.0  # channel 2 outputs exactly 0: dead too
+    net.weights[0][0] = np.abs(net.weights[0][0])
+    x = np.random.default_rng(0).random((20, 36)).astype(np.float32)
+    per_pixel = network_health(net, x)[0]
+    h = channel_health(per_pixel, (3, 4, 4), "relu")
+    assert h.dead.tolist() == [False, True, True] and not h.saturated.any()
+    assert h.share.tolist() == [0.0, 1.0, 1.0] and h.examples == 20
+    # sigmoid maps: pinned on at least 95 % of (example, position) pairs
+    pinned = LayerHealth(np.zeros(8, bool), np.zeros(8, bool), np.array([1, 1, 1, 0.9, 0, 0, 0, 0.]), 5)
+    h = channel_health(pinned, (2, 2, 2), "sigmoid")
+    assert h.saturated.tolist() == [True, False] and h.share.tolist() == [0.975, 0.0]
+    assert channel_health(pinned, (2, 2, 2), "sigmoid", share=0.99).saturated.tolist() == [False, False]

@@ -123,3 +123,81 @@ def test_a_bad_layer_or_neuron_is_refused():
         neuron_gradient(net, np.zeros(7), 0, 0)
     with pytest.raises(ValueError):
         maximize(net, 2, 5, np.zeros(7))
+
+
+def _conv_net():
+    from nnviz.model.core.networks import build_network
+
+    net = build_network({"input_shape": [1, 8, 8], "layers": [
+        {"type": "conv", "filters": 3, "kernel": 3, "padding": 1, "activation": "tanh"},
+        {"type": "maxpool", "size": 2}, {"type": "conv", "filters": 2, "kernel": 3, "activation": "relu"},
+        {"type": "flatten"}, {"type": "dense", "units": 4}]}, seed=4, dtype=np.float64)
+    for b in net.biases:
+        b += 0.2
+    return net
+
+
+def _batchnorm_net():
+    """Conv (linear) → batch norm (ReLU) → average pool → conv (leaky ReLU 0.2) → flatten → batch
+    norm (ELU) → dense, on a normalised input: every layer kind main added."""
+    from nnviz.model.core.networks import build_network
+
+    net = build_network({"input_shape": [1, 8, 8], "input_transform": {"mean": [0.1307], "std": [0.3081]},
+                         "layers": [
+        {"type": "conv", "filters": 3, "kernel": 3, "padding": 1, "activation": "linear"},
+        {"type": "batchnorm", "mean": [0.1, -0.3, 0.2], "var": [0.6, 1.4, 2.5], "activation": "relu"},
+        {"type": "avgpool", "size": 2},
+        {"type": "conv", "filters": 2, "kernel": 3, "activation": "leaky_relu", "negative_slope": 0.2},
+        {"type": "flatten"}, {"type": "batchnorm", "mean": [0.05] * 8, "var": [0.8] * 8, "activation": "elu"},
+        {"type": "dense", "units": 4}]}, seed=4, dtype=np.float64)
+    for b in net.biases:
+        b += 0.2
+    net.weights[1][:] = [1.2, -0.8, 0.6]
+    return net
+
+
+NETS = {"conv": _conv_net, "batchnorm": _batchnorm_net}
+
+
+@pytest.mark.parametrize("kind, layer, neuron, channel", [
+    ("conv", 1, 2, True), ("conv", 1, 70, False), ("conv", 2, 1, True), ("conv", 3, 1, True),
+    ("conv", 3, 5, False), ("conv", 5, 2, False),
+    ("batchnorm", 1, 2, True), ("batchnorm", 2, 0, True), ("batchnorm", 2, 20, False), ("batchnorm", 3, 0, True),
+    ("batchnorm", 4, 1, True), ("batchnorm", 4, 5, False), ("batchnorm", 6, 3, False), ("batchnorm", 7, 2, False)])
+@pytest.mark.parametrize("pre", [False, True])
+def test_a_conv_units_gradient_equals_finite_differences(kind, layer, neuron, channel, pre):
+    net = NETS[kind]()
+    x = np.random.default_rng(2).random(64)
+
+    def value(v):
+        zs, acts = net.forward_full(v[None])
+        out = np.asarray(zs[layer - 1] if pre else acts[layer]).reshape(-1)
+        if channel:
+            n = out.size // net.shapes[layer][0]
+            return out[neuron * n:(neuron + 1) * n].mean()
+        return out[neuron]
+
+    got, g = neuron_gradient(net, x, layer, neuron, pre=pre, channel=channel)
+    assert got == pytest.approx(value(x), rel=1e-12)
+    num = np.array([(value(x + e) - value(x - e)) / 2e-6 for e in np.eye(64) * 1e-6])
+    assert np.abs(num).max() > 1e-6
+    np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("kind, layer", [("conv", 1), ("batchnorm", 2), ("batchnorm", 3)])
+def test_climbing_a_channels_mean_raises_it_within_the_pixels_range(kind, layer):
+    net = NETS[kind]()
+    x, trace = maximize(net, layer, 0, np.zeros(64), steps=40, step_size=0.1, channel=True)
+    assert np.all(np.diff(trace) >= 0) and trace[-1] > trace[0]
+    assert trace[-1] == activation(net, x, layer, 0, channel=True)
+    assert 0 <= x.min() and x.max() <= 1  # an image the learner could paint, before the transform
+
+
+def test_a_bad_channel_is_refused_and_saliency_has_the_inputs_shape():
+    net = _conv_net()
+    with pytest.raises(ValueError, match="3 channels, no channel 3"):
+        maximize(net, 1, 3, np.zeros(64), channel=True)
+    with pytest.raises(ValueError, match="no feature maps"):
+        neuron_gradient(net, np.zeros(64), 5, 0, channel=True)
+    target, s = saliency(net, np.random.default_rng(0).random(64))
+    assert s.shape == (64,) and 0 <= target < 4

@@ -167,3 +167,67 @@ def test_all_probes_at_once_equal_one_at_a_time_and_a_zero_input_stays(layer, lo
     np.testing.assert_allclose(c.loss_down, np.append(down, down_b), rtol=1e-5)
     if layer == 1:
         assert c.loss_up[2] == c.loss_down[2] == c.base_loss and c.nudge[2] == 0
+
+
+PROBED_STACKS = {
+    "conv, maxpool": [
+        {"type": "conv", "filters": 3, "kernel": 3, "padding": 1}, {"type": "maxpool", "size": 2},
+        {"type": "conv", "filters": 4, "kernel": 2, "stride": 2}, {"type": "flatten"},
+        {"type": "dense", "units": 5, "activation": "tanh"}, {"type": "dense", "units": 3}],
+    "batchnorm, avgpool, new activations": [
+        {"type": "conv", "filters": 3, "kernel": 3, "padding": 1, "activation": "linear"},
+        {"type": "batchnorm", "mean": [0.2, -0.1, 0.0], "var": [0.5, 1.5, 2.0], "activation": "leaky_relu",
+         "negative_slope": 0.2}, {"type": "avgpool", "size": 2},
+        {"type": "conv", "filters": 4, "kernel": 2, "stride": 2, "activation": "gelu"}, {"type": "flatten"},
+        {"type": "dense", "units": 5, "activation": "silu"}, {"type": "dense", "units": 3}],
+}
+
+
+@pytest.mark.parametrize("name", list(PROBED_STACKS))
+def test_a_conv_filters_nudge_probes_equal_probing_one_weight_at_a_time(name):
+    """compare_unit on a layer stack: every kernel weight (and a dense unit after the convs) probed
+    at once equals the one-at-a-time nudge of core.nudge, and the gradient is backprop's — through
+    batch norm, average pooling, a leaky ReLU's own slope and the input transform too."""
+    from nnviz.model.analysis.nudge_vs_gradient import compare_unit, kernel_index, kernel_map, parameter_name
+    from nnviz.model.core.layer_network import LayerNetwork
+    from nnviz.model.core.nudge import _probe
+
+    spec = {"input_shape": [2, 7, 7], "layers": PROBED_STACKS[name]}
+    if "batchnorm" in name:
+        spec["input_transform"] = {"mean": [0.1307, 0.2], "std": [0.3081, 0.5]}
+    net = LayerNetwork(spec, seed=1, dtype=np.float64)
+    if "batchnorm" in name:
+        net.weights[1][:] = [1.3, -0.7, 0.9]  # γ, not the initial ones
+    rng = np.random.default_rng(0)
+    X = rng.random((9, 98))
+    X[X < 0.5] = 0  # zeros under some weights: those probes change nothing for those examples
+    Y = rng.integers(0, 3, 9)
+    conv2 = 3 if "batchnorm" not in name else 4
+    for layer, unit in ((1, 2), (conv2, 1), (conv2 + 2, 4), (conv2 + 3, 0)):
+        c = compare_unit(net, X, Y, "cross_entropy", layer, unit, 0.3, 0.1)
+        p = sum(lay.weight_shape is not None for lay in net.layers[:layer - 1])
+        work = net.copy()
+        up, down = _probe(work, work.weights[p][unit], X, Y, "cross_entropy", 0.3)
+        up_b, down_b = _probe(work, work.biases[p][unit:unit + 1], X, Y, "cross_entropy", 0.3)
+        np.testing.assert_allclose(c.loss_up, np.concatenate([up.ravel(), up_b]), rtol=1e-12)
+        np.testing.assert_allclose(c.loss_down, np.concatenate([down.ravel(), down_b]), rtol=1e-12)
+        assert c.base_loss == pytest.approx(net.loss(X, Y), rel=1e-12)
+        _, dW, db = net.gradients(X, Y)
+        np.testing.assert_allclose(c.gradient, np.append(dW[p][unit].ravel(), db[p][unit]), rtol=1e-12)
+        assert c.kernel_shape == (net.weights[p].shape[1:] if net.layers[layer - 1].type == "conv" else None)
+    c = compare_unit(net, X, Y, "cross_entropy", conv2, 1, 0.3, 0.1)
+    assert c.kernel_shape == (3, 2, 2) and c.n_weights == 12
+    picture = kernel_map(np.arange(12), c.kernel_shape)  # 3 channels' 2×2 kernels in a 2 × 2 grid, gaps NaN
+    n = np.nan
+    np.testing.assert_array_equal(picture, [[0, 1, n, 4, 5], [2, 3, n, 6, 7], [n] * 5,
+                                            [8, 9, n, n, n], [10, 11, n, n, n]])
+    for r in range(5):
+        for q in range(5):
+            j = kernel_index(r, q, c.kernel_shape)
+            assert (j is None) if np.isnan(picture[r, q]) else j == picture[r, q]
+    eight = kernel_map(np.arange(200), (8, 5, 5))  # layer 3 of mnist-conv: 3 × 3 tiles, not a 5 × 40 strip
+    assert eight.shape == (17, 17) and np.isnan(eight).sum() == 17 * 17 - 200
+    assert parameter_name(3, 7, 12, (7, 7), c.kernel_shape) == "channel 1, row 1, col 1"
+    for no_unit in (2, 3) if "batchnorm" in name else (2,):  # pooling; batch norm's γ, β are no unit's
+        with pytest.raises(SettingsError, match="no weights of its own"):
+            compare_unit(net, X, Y, "cross_entropy", no_unit, 0, 0.3, 0.1)

@@ -119,3 +119,24 @@ def test_log_window_is_wide_enough_and_snapped():
     assert log_window(np.array([np.nan, 0.0])) == (-1.0, 1.0)
     lo, hi = log_window(np.array([1e-4, 10.0]))
     assert lo <= -4 and hi >= 1
+
+
+def test_a_conv_net_with_batch_norm_gets_a_column_per_weight_layer_and_batch_norms_scales(view):
+    """Batch norm's weights are its γ, one per channel: a column of its own (it crashed the tab)."""
+    from tests.qt.views.test_conv_network_view import BN_SPEC
+
+    t = get_lesson("conv").build(seed=0, spec=BN_SPEC)
+    for _ in range(12):
+        t.step()
+    snap = t.snapshot(lesson="conv")
+    view.set_lesson(t.dataset)
+    view.show_snapshot(snap, None)
+    titles = [p.titleLabel.text for p in view.band_plots]
+    assert [t_.split(" (")[0] for t_ in titles] == ["layer 1", "layer 2", "layer 4", "layer 6"]
+    assert "layer 2 (batch norm, 4 γ)" in titles[1] and "conv 3@3×3" in titles[2]
+    x0, x1, height = view.histogram_bars(1)
+    ref, _ = np.histogram(snap.weights[1], bins=np.append(x0, x1[-1]))
+    np.testing.assert_array_equal(height, ref)
+    assert height.sum() == 4
+    h = snap.history
+    np.testing.assert_array_equal(view.norm_curve_data(1)[0][1], h["grad_norm"][:, 1])

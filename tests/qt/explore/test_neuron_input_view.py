@@ -139,3 +139,73 @@ def test_a_neuron_that_cannot_climb_says_so(qtbot):
     v.run(blank=True)
     assert len(v.result["trace"]) == 1 and v.result["trace"][0] == 0
     assert "Could not climb" in v.result_text.text()
+
+
+def test_a_conv_filter_wants_a_picture_its_climb_and_the_drawings_saliency_are_the_models(qtbot):
+    t, snap = trained("conv", 40)
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    painted = t.dataset.x_test[2]
+    v.show_snapshot(snap, Frame(snap, painted=painted))
+    assert v.note_text() is None and v.picker.isVisible()
+    top = int(snap.network().predict(painted[None])[0].argmax())
+    assert v.target() == (4, top)  # the output of the answer, until a unit is picked
+    target, s = saliency(snap.network(), painted)
+    assert target == top
+    np.testing.assert_allclose(v.saliency, s)  # |d score / d pixel| in the input's shape
+    assert v.heat_pic.shape == (8, 8)
+    v.picker.layer_box.setCurrentIndex(0)  # conv layer 1's filters
+    v.picker.unit_box.setValue(3)  # filter 3
+    assert v.target() == (1, 3) and "filter 3 of conv layer 1" in v.header.text()
+    means = snap.network().forward(painted[None])[1][0].mean(axis=(1, 2))  # which filter the drawing lights up
+    assert f"most active map of layer 1 is <b>{means.argmax()}</b> (mean {means.max():.3f})" in v.header.text()
+    v.steps.setValue(30)
+    qtbot.mouseClick(v.from_blank, Qt.LeftButton)
+    x, trace = maximize(snap.network(), 1, 3, np.zeros(64, np.float32), 30, v.step_size.value(), channel=True)
+    np.testing.assert_array_equal(v.result["x"], x)
+    np.testing.assert_array_equal(v.result["trace"], trace)
+    assert trace[-1] > trace[0] and trace[-1] == activation(snap.network(), x, 1, 3, channel=True)
+    assert v.best_pic.shape == (8, 8) and v.load.isEnabled()
+    with qtbot.waitSignal(v.loadInput) as got:
+        qtbot.mouseClick(v.load, Qt.LeftButton)
+    np.testing.assert_array_equal(got.args[0], x)
+    # back to an MLP lesson: nothing of the conv net stays
+    m, msnap = trained("digits", 5)
+    v.set_lesson(m.dataset)
+    v.show_snapshot(msnap, Frame(msnap, painted=m.dataset.x_test[0]))
+    assert v.result is None and not v.picker.isVisible() and v.target()[0] == 3
+
+
+def test_the_conv_picker_shows_the_top_answers_output_until_a_unit_is_picked(qtbot):
+    t, snap = trained("conv", 10)
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snap, Frame(snap, painted=t.dataset.x_test[2]))
+    assert v.picker.unit() == v.target() and v.target()[0] == 4
+
+
+def test_a_batch_norm_channel_wants_a_picture_through_the_norm_the_pool_and_the_transform(qtbot):
+    """After a linear conv the batch norm's ReLU is where a filter's response is: its channels are
+    offered, the climb and the saliency are the model's, the picture stays paintable ([0, 1])."""
+    from tests.qt.views.test_conv_network_view import BN_SPEC
+
+    t = get_lesson("conv").build(seed=0, spec=BN_SPEC)
+    for _ in range(5):
+        t.step()
+    snap = t.snapshot(lesson="conv")
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    painted = t.dataset.x_test[2]
+    v.show_snapshot(snap, Frame(snap, painted=painted))
+    assert [L for L, _, _ in v.picker._choices] == [1, 2, 4, 6]
+    target, s = saliency(snap.network(), painted)
+    np.testing.assert_allclose(v.saliency, s)
+    v.picker.layer_box.setCurrentIndex(1)  # the batch norm's channels
+    v.picker.unit_box.setValue(2)
+    assert v.target() == (2, 2) and "channel 2 of batch-norm layer 2" in v.header.text()
+    assert "then relu" in v.header.text()
+    v.steps.setValue(30)
+    qtbot.mouseClick(v.from_blank, Qt.LeftButton)
+    x, trace = maximize(snap.network(), 2, 2, np.zeros(64, np.float32), 30, v.step_size.value(), channel=True)
+    np.testing.assert_array_equal(v.result["x"], x)
+    assert trace[-1] > trace[0] and 0 <= x.min() and x.max() <= 1

@@ -197,3 +197,76 @@ def test_the_explore_plots_print_plain_numbers(qtbot):
             assert axis.autoSIPrefix is False
             axis.setRange(0, 0.004)  # a range that used to read "(x0.001)"
             assert "x0.001" not in axis.labelString()
+
+
+def test_a_conv_filters_kernel_is_compared_in_the_background_and_shown_as_its_k_by_k_picture(qtbot):
+    from nnviz.model.analysis.nudge_vs_gradient import compare_unit
+    from nnviz.qt.explore.nudge_view import CONV_SAMPLE
+
+    t, snaps = trained("conv", 3)
+    snap = snaps[-1]
+    v = shown(qtbot, NudgeView(), 700, 800)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snap, None)
+    assert v.picker.isVisible() and v.comparison is None and v.is_computing()  # never on the GUI thread
+    qtbot.waitUntil(lambda: v.comparison is not None, timeout=20000)
+    c = v.comparison
+    X, Y = training_sample(t.dataset, CONV_SAMPLE)
+    ref = compare_unit(snap.network(), X, Y, "cross_entropy", 1, 0, v.step_box.value(), snap.settings["learning_rate"])
+    assert (c.layer, c.neuron, c.n_weights, c.n_params, c.kernel_shape) == (1, 0, 9, 10, (1, 3, 3))
+    for name in ("loss_up", "loss_down", "nudge", "gradient"):
+        np.testing.assert_allclose(getattr(c, name), getattr(ref, name), rtol=1e-6, atol=1e-9)
+    np.testing.assert_array_equal(v.map_images[0].image, ref.nudge[:9].reshape(3, 3))
+    names = [texts[0] for _, texts in v.table_rows()]
+    assert names == [f"kernel row {r}, col {q}" for r in range(3) for q in range(3)] + ["bias"]
+    assert "filter 0 of conv layer 1" in v.header.text().lower() and "shared by every position" in v.header.text()
+    assert v.describe(4).startswith("kernel row 1, col 1:")
+    # another filter from the picker, then the dense output layer after the convs
+    v.picker.unit_box.setValue(5)
+    qtbot.waitUntil(lambda: v.comparison is not None and v.comparison.neuron == 5, timeout=20000)
+    v.picker.layer_box.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: v.comparison is not None and v.comparison.layer == 4, timeout=20000)
+    assert v.comparison.n_weights == 128 and v.comparison.kernel_shape is None
+
+
+def test_a_conv_comparison_that_ends_after_a_lesson_switch_is_dropped(qtbot):
+    t, snaps = trained("conv", 2)
+    m, msnaps = trained("mnist", 2)
+    v = shown(qtbot, NudgeView(), 700, 800)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snaps[-1], None)
+    assert v.is_computing()
+    v.set_lesson(m.dataset)  # before the conv comparison ends
+    v.show_snapshot(msnaps[-1], None)
+    assert v.comparison.n_weights == 784 and not v.picker.isVisible()
+    qtbot.waitUntil(lambda: not v.is_computing(), timeout=20000)
+    assert v.comparison.n_weights == 784 and v.comparison.kernel_shape is None  # the conv result never showed
+    assert "Hidden layer 1, neuron 0" in v.header.text()
+
+
+def test_a_net_with_batch_norm_and_average_pooling_compares_its_filters_not_its_norms(qtbot):
+    """The picker offers the conv filters and dense neurons (batch norm's γ, β belong to no unit);
+    a filter's comparison, computed through batch norm and average pooling, is the model's."""
+    from nnviz.model.analysis.nudge_vs_gradient import compare_unit
+    from nnviz.qt.explore.nudge_view import CONV_SAMPLE
+    from tests.qt.views.test_conv_network_view import BN_SPEC
+
+    t = get_lesson("conv").build(seed=0, spec=BN_SPEC)
+    t.step()
+    snap = t.snapshot(lesson="conv")
+    v = shown(qtbot, NudgeView(), 700, 800)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snap, None)
+    assert [L for L, _, _ in v.picker._choices] == [1, 4, 6]
+    qtbot.waitUntil(lambda: v.comparison is not None, timeout=20000)
+    X, Y = training_sample(t.dataset, CONV_SAMPLE)
+    ref = compare_unit(snap.network(), X, Y, "cross_entropy", 1, 0, v.step_box.value(), snap.settings["learning_rate"])
+    assert v.comparison.kernel_shape == (1, 3, 3)
+    for name in ("loss_up", "loss_down", "nudge", "gradient"):
+        np.testing.assert_allclose(getattr(v.comparison, name), getattr(ref, name), rtol=1e-6, atol=1e-9)
+    v.picker.layer_box.setCurrentIndex(1)  # the gelu conv after the pooling
+    qtbot.waitUntil(lambda: v.comparison is not None and v.comparison.layer == 4, timeout=20000)
+    assert v.comparison.kernel_shape == (4, 3, 3) and "filter 0 of conv layer 4" in v.header.text().lower()
+    img = v.map_images[0].image  # its 4 channels' 3×3 kernels in a 2 × 2 grid, see-through between them
+    assert img.shape == (7, 7) and np.isnan(img[3]).all() and np.isnan(img[:, 3]).all()
+    np.testing.assert_array_equal(img[4:, 4:], v.comparison.nudge[27:36].reshape(3, 3))

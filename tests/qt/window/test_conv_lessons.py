@@ -139,7 +139,8 @@ def test_every_explore_tab_works_on_a_conv_lesson_or_says_why_not(qtbot, make_wi
         panel = win.explore.panel(i)
         title = win.explore.tabText(i)
         note = panel.note_text()
-        if title in ("Mistakes", "Learning-rate probe", "Where learning happens"):
+        if title in ("Mistakes", "Learning-rate probe", "Where learning happens", "Nudge vs gradient",
+                     "What a neuron wants"):
             assert note is None, title  # these work on a conv net
         if title == "Mistakes":
             assert panel.counts is not None and panel.counts.sum() == len(win.controller.dataset.x_test)
@@ -147,6 +148,11 @@ def test_every_explore_tab_works_on_a_conv_lesson_or_says_why_not(qtbot, make_wi
             assert panel.probe is not None and np.isfinite(panel.probe.base_loss)
         elif title == "Where learning happens":
             assert panel.drawn_for() is win.controller.latest
+        elif title == "Nudge vs gradient":  # a kernel, compared in the background
+            qtbot.waitUntil(lambda panel=panel: panel.comparison is not None, timeout=20000)
+            assert panel.comparison.kernel_shape is not None and panel.picker.isVisible()
+        elif title == "What a neuron wants":
+            assert panel.saliency is not None and panel.saliency.shape == (win.controller.dataset.n_inputs,)
         else:
             assert note, f"{title}: neither a picture nor a sentence"
             assert "convolution" in note or "smile" in note, (title, note)
