@@ -10,6 +10,7 @@ stay put (``StableLevel``).
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
 import pyqtgraph as pg
@@ -114,24 +115,44 @@ def _leaves(arrays):
             yield a
 
 
+#: a weight level's marks: ten per decade, each ≤ 26% above the one before (1, 1.25, 1.6, 2, …)
+LEVEL_MARKS = (1.0, 1.25, 1.6, 2.0, 2.5, 3.2, 4.0, 5.0, 6.4, 8.0)
+
+
+def level_mark(x: float) -> float:
+    """The smallest LEVEL_MARKS value (times a power of ten) at or above ``x`` > 0."""
+    decade = 10.0 ** math.floor(math.log10(x))
+    for mark in LEVEL_MARKS:
+        if mark * decade >= x * (1 - 1e-12):
+            return float(f"{mark * decade:.6g}")  # 0.16, not 0.16000000000000003
+    return float(f"{10.0 * decade:.6g}")
+
+
 class StableLevel:
     """A level that only moves when the data's range grows past it or shrinks well below it.
 
     Re-fitting every frame would make the colours lie (the same weight changing colour
     while it stands still); never re-fitting would wash out a shrinking layer.
+
+    ``marks``: the level is the mark just above the range (``level_mark``) instead: it still
+    moves only when the range crosses a mark (steps of at most 26%), and it is the same for the
+    same weights whatever came before, so a window opened on them shows the same colour bar.
     """
 
-    def __init__(self, shrink_below: float = 0.5, headroom: float = 1.25, robust: bool = False):
+    def __init__(self, shrink_below: float = 0.5, headroom: float = 1.25, robust: bool = False,
+                 marks: bool = False):
         """``robust``: a few far outliers do not set the level (``robust_level``; weights)."""
         self.value = None
-        self.shrink_below, self.headroom = shrink_below, headroom
+        self.shrink_below, self.headroom, self.marks = shrink_below, headroom, marks
         self._fit = robust_level if robust else symmetric_level
 
     def update(self, *arrays) -> float:
         m = self._fit(*arrays)
         if m <= LEVEL_FLOOR:  # nothing but zeros (the smile's start, a ΔW before any step): a bar of ±1,
             return self.value or 1.0  # not ±1e-06, and no range to fit yet
-        if self.value is None or m > self.value or m < self.shrink_below * self.value:
+        if self.marks:
+            self.value = level_mark(m * self.headroom)
+        elif self.value is None or m > self.value or m < self.shrink_below * self.value:
             self.value = m * self.headroom
         return self.value
 

@@ -252,7 +252,7 @@ class KernelGrid(QWidget):
             plot = MosaicPlot(n * c, h, w, cols, lut, cmap, title)
             plot.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, t, r, q))
             plots[L], self._shape[L], self._param[L] = plot, shape, p
-            self._levels[L] = (StableLevel(robust=True), StableLevel())  # weights, ΔW
+            self._levels[L] = (StableLevel(robust=True, marks=True), StableLevel())  # weights, ΔW
             p += 1
         self.plots = plots
         self.column.set_plots(plots.values())

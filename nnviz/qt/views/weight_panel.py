@@ -136,7 +136,8 @@ class WeightPanel(LessonView, QWidget):
         """Build the items for a net of ``sizes`` (input first) whose input is an image_shape image."""
         self.sizes, self.image_shape, self.class_names = list(sizes), tuple(image_shape), tuple(class_names)
         n_layers = len(sizes) - 1
-        self._levels = [StableLevel(robust=True) for _ in range(n_layers)]  # one typed-in 5 hides nothing
+        # robust: one typed-in 5 hides nothing; marks: the same weights, the same colour bar
+        self._levels = [StableLevel(robust=True, marks=True) for _ in range(n_layers)]
         self._delta_levels = [StableLevel() for _ in range(n_layers)]
         self._selected, self._shown, self._lv, self.page = None, [], [], 0
         self._hovered = None

@@ -281,3 +281,16 @@ def test_a_new_run_or_an_edit_fits_the_colour_levels_afresh_as_a_fresh_window_do
     s.undo_edit()
     undone = replace(s.snapshot(), generation=later.generation)
     assert stack_for(later, undone) == pytest.approx(stack_for(undone), rel=1e-9)
+
+
+def test_a_weight_level_depends_on_the_weights_shown_not_on_the_way_there():
+    from nnviz.qt.graphics.palettes import StableLevel, level_mark
+
+    rng = np.random.default_rng(0)
+    start = rng.normal(scale=0.05, size=(16, 784)).astype(np.float32)
+    later = start * 1.15  # trained a little: within the old hysteresis, past a mark here
+    travelled = StableLevel(robust=True, marks=True)
+    travelled.update(start)
+    assert travelled.update(later) == StableLevel(robust=True, marks=True).update(later)
+    assert travelled.update(later * 1.01) == travelled.value  # a small move keeps the colours
+    assert [level_mark(x) for x in (0.105, 0.125, 0.13, 7.9, 8.1)] == [0.125, 0.125, 0.16, 8.0, 10.0]
