@@ -67,7 +67,7 @@ LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "mean squared error"}
 #: what replaced a run that Undo brings back, for "Undo …" / "Redo …"
 UNDO_NAMES = {"reset": "reset", "rebuild": "rebuild", "open": "opening the file",
               "continue": "continuing from an earlier iteration", "restart": "starting afresh"}
-UNDO_KEY = "Shift+R"
+UNDO_KEY, REDO_KEY = "Ctrl+Z", "Ctrl+Shift+Z"  # Edit ▸ Undo / Redo, which reach every kind of change
 
 
 def _value(v) -> str:
@@ -137,7 +137,7 @@ def undone_message(info: Undone) -> str:
     """The status line after an undo (``Undone`` report)."""
     when = "after" if info.redo else "before"
     return (f"Back to the run from {when} {UNDO_NAMES.get(info.what, info.what)}, at iteration "
-            f"{info.iteration:,} ({UNDO_KEY} again swaps back)")
+            f"{info.iteration:,} ({UNDO_KEY if info.redo else REDO_KEY} swaps back)")
 
 
 def edited_message(info: Edited) -> str:

@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
             self, "Rebuild the network?",
             f"Build a new network with hidden layers {desc} ({activation})?\n"
             f"The current weights and training history will be replaced (seed {seed}); "
-            f"Training ▸ Undo rebuild ({UNDO_KEY}) brings them back.")
+            f"Edit ▸ Undo ({UNDO_KEY}) brings them back.")
         if answer == QMessageBox.Yes:
             self.controller.rebuild(sizes, activation, seed)
         elif (snap := self.controller.latest) is not None:  # cancelled: show the layers there are
