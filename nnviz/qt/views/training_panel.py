@@ -14,7 +14,7 @@ from ...model.core.messages import counter_texts
 from ...model.core.functions import HIDDEN_ACTIVATIONS
 from ...model.core.messages import model_notes
 from ...model.core.optimizers import OPTIMIZERS
-from ...model.core.settings import METHODS
+from ...model.core.settings import MAX_LEARNING_RATE, METHODS
 from ..graphics.scrolling import scrolling_column
 from ..graphics.plot_style import fix_label_size
 from ..graphics.view_protocol import LessonView
@@ -109,7 +109,7 @@ class TrainingPanel(LessonView, QWidget):
         buttons.addLayout(speed_row, 1, 2)
 
         # settings, applied between two iterations without a reset
-        self.lr_spin = _spin(QDoubleSpinBox, 1e-5, 10.0, 5, "Learning rate: how far each step moves "
+        self.lr_spin = _spin(QDoubleSpinBox, 1e-5, MAX_LEARNING_RATE, 5, "Learning rate: how far each step moves "
                              "against the gradient (arrow keys step on a log scale)", what="learning rate")
         self.lr_spin.setObjectName("learningRateSpin")
         self.batch_spin = _spin(QSpinBox, 1, 4096, tip="Examples per mini-batch (per iteration)",
