@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextOption
+from PySide6.QtGui import QFontMetrics, QTextOption
 from PySide6.QtWidgets import QGraphicsItem, QLabel
 
 
@@ -147,3 +147,26 @@ def plain_axes(plot) -> None:
     item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
     for name in ("left", "bottom", "top", "right"):
         item.getAxis(name).enableAutoSIPrefix(False)
+
+
+def fitted_axis_title(plot, side: str, title: str) -> None:
+    """``title`` on the ``side`` axis of ``plot``, shortened with "…" to the room the axis has
+    (a tooltip keeps it whole): a short plot cut "accuracy" to "accurac" with no sign of the cut,
+    and a cut title ran into the next plot's ("accuracoss")."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    axis = item.getAxis(side)
+    axis.setToolTip(title)
+    shown = [None]
+
+    def fit():
+        vertical = side in ("left", "right")
+        room = int((axis.geometry().height() if vertical else axis.geometry().width())) - 6
+        fm = QFontMetrics(axis.label.font())
+        text = title if fm.horizontalAdvance(title) <= room else fm.elidedText(title, Qt.ElideRight, max(room, 0))
+        text = text if text.strip("…") else ""  # a lone "…" says nothing: no title
+        if text != shown[0]:
+            shown[0] = text
+            axis.setLabel(text)
+
+    axis.geometryChanged.connect(fit)
+    fit()

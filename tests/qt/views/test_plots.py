@@ -224,3 +224,20 @@ def test_the_epoch_axis_ticks_round_epochs_with_room_for_their_labels(qtbot):
     mantissa = step / 10 ** np.floor(np.log10(step))
     assert min(abs(mantissa - m) for m in (1, 2, 5)) < 1e-6
     assert strings and all(len(t) <= 5 for t in strings)  # "0.002", not "0.0016"
+
+
+def test_an_axis_title_longer_than_its_plot_is_short_with_an_ellipsis_and_whole_in_the_tooltip(qtbot):
+    from PySide6.QtGui import QFontMetrics
+
+    p = TrainingPlots()
+    shown(qtbot, p, 300, 200)  # a short dock: the accuracy plot is about 70 pixels high
+    for plot, title in ((p.acc_plot, "accuracy"), (p.loss_plot, "loss")):
+        axis = plot.getPlotItem().getAxis("left")
+        text = axis.labelText
+        room = axis.geometry().height()
+        assert QFontMetrics(axis.label.font()).horizontalAdvance(text) <= room  # no title cut without a sign
+        assert text == title or text.endswith("…") or text == ""
+        assert axis.toolTip() == title
+    assert p.acc_plot.getPlotItem().getAxis("left").labelText != "accuracy"  # it does not fit here
+    shown(qtbot, p, 300, 600)
+    assert p.acc_plot.getPlotItem().getAxis("left").labelText == "accuracy"  # and does when there is room
