@@ -70,13 +70,16 @@ UNDO_NAMES = {"reset": "reset", "rebuild": "rebuild", "open": "opening the file"
 UNDO_KEY = "Shift+R"
 
 
-def _value(v) -> str:
+def _value(v, key: str = "") -> str:
+    """A setting's value in a sentence: a loss by its name ("cross-entropy", not "cross_entropy")."""
+    if key == "loss":
+        return LOSS_NAMES.get(v, str(v))
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def change_text(changes: dict) -> str:
     """``{name: (old, new)}`` -> "the learning rate went from 0.01 to 10 (and …)"."""
-    parts = [f"{SETTING_NAMES.get(k, k)} {'went ' if not i else ''}from {_value(a)} to {_value(b)}"
+    parts = [f"{SETTING_NAMES.get(k, k)} {'went ' if not i else ''}from {_value(a, k)} to {_value(b, k)}"
              for i, (k, (a, b)) in enumerate(changes.items())]
     return " and ".join(parts)
 
