@@ -254,3 +254,14 @@ def test_one_weight_typed_far_beyond_the_rest_does_not_wash_out_every_other_pict
     assert "1 weight far beyond the rest is drawn at full colour" in panel.info.text()
     panel.show_snapshot(snap)  # undone: no mention, and the level comes back down as before
     assert "far beyond" not in panel.info.text()
+
+
+def test_a_short_matrix_axis_labels_only_what_has_room():
+    """A matrix 30 pixels tall: the labels pyqtgraph always draws (the first level) fit it."""
+    from nnviz.qt.views.weight_matrices import index_ticks
+
+    for n in (10, 16, 32, 128):
+        first = index_ticks(n)[0]
+        assert len(first) <= 2 and first[0] == (0.5, "0")
+        labelled = {k for level in index_ticks(n) for k, _ in level}
+        assert len(labelled) == len(set(labelled)) and all(0 < k < n for k in labelled)
