@@ -65,12 +65,9 @@ def layer_input(net, x: np.ndarray, layer: int, activations=None) -> np.ndarray:
     """The (C, H, W) float64 map layer ``layer`` reads for input row ``x`` (n_inputs,).
 
     ``activations``: the net's forward pass for this x (``forward``/``forward_full`` of a
-    batch of one, input first) to reuse; computed when None. Its first entry is the input
-    after the model's input transform, so with it the first layer reads that entry as it is.
+    batch of one, input first) to reuse; computed when None.
     """
     shape = net.layers[layer - 1].in_shape
-    if layer == 1 and activations is not None:  # already transformed: not a second time
-        return np.asarray(activations[0], dtype=np.float64).reshape(shape)
     if layer == 1:  # what the first layer reads: the input after the model's input transform
         x = np.asarray(x, dtype=np.float64).reshape(1, -1)
         if getattr(net, "transform", None) is not None:

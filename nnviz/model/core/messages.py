@@ -33,7 +33,8 @@ def model_notes(spec) -> str:
 def counter_texts(snap) -> dict[str, str]:
     """{"iteration", "epoch", "loss", "accuracy"}: one short phrase each for a Snapshot.
 
-    Test accuracy is the newest evaluation in the history (on the trainer's fixed test
+    Before any step the loss is the snapshot's ``start_loss`` (the Nudge tab's number), so every
+    place shows the same one. Test accuracy is the newest evaluation in the history (on the trainer's fixed test
     subset), or a dash before the first one.
     """
     h = snap.history
@@ -41,7 +42,9 @@ def counter_texts(snap) -> dict[str, str]:
     return {
         "iteration": f"iteration {snap.iteration:,}",
         "epoch": f"epoch {snap.epoch_progress:.2f}",
-        "loss": "loss —" if not math.isfinite(snap.loss) else f"loss {snap.loss:.4f}",
+        "loss": (f"loss {snap.loss:.4f}" if math.isfinite(snap.loss) else
+                 f"loss {start:.4f}" if (start := getattr(snap, "start_loss", None)) is not None
+                 and math.isfinite(start) else "loss —"),
         "accuracy": "test accuracy —" if not math.isfinite(acc) else f"test accuracy {acc:.1%}",
     }
 
