@@ -44,7 +44,7 @@ from .files.modelfile import SavedModel, load_model, save_model
 from .core.hand_edits import HandEdits
 from .runs import Run, RunKeeping, same_data
 from .core.snapshot import Snapshot
-from .data.datasets import correct
+from .data.datasets import FIXED_SAMPLE, correct, training_sample
 from .core.timeline import CHECKPOINT_EVERY, Timeline
 from .core.blowup_watch import BlowupWatch
 from .core.reports import BlowUp, Continued, Diverged, LessonChanged, Opened, OpenFailed
@@ -403,4 +403,15 @@ class TrainingSession(RunKeeping, HandEdits):
             snap = t.snapshot(lesson=self.lesson.name, generation=self.generation)
         kept = tuple(self.timeline.iterations().tolist()) if not running else ()
         return replace(snap, steps_per_second=rate, timeline=kept, live_iteration=t.iteration,
-                       hand_edits=self.hand_edits, accuracy=None if running else self._test_accuracy(snap, t.dataset))
+                       hand_edits=self.hand_edits, accuracy=None if running else self._test_accuracy(snap, t.dataset),
+                       start_loss=None if running else self._start_loss(snap, t.dataset))
+
+    def _start_loss(self, snap: Snapshot, data) -> float | None:
+        """While no step's loss is known (before the first, or a run opened from a file), the loss of
+        the weights on the Nudge tab's fixed sample: the counters said "loss —" while that tab said
+        1.00000. None once a step gave its batch's loss."""
+        if math.isfinite(snap.loss) or not len(data.x_train):
+            return None
+        X, Y = training_sample(data, FIXED_SAMPLE)
+        with np.errstate(all="ignore"):
+            return float(snap.network().loss(X, Y, snap.settings.get("loss", "cross_entropy")))

@@ -463,3 +463,22 @@ def test_a_run_opened_from_a_lesson_file_shows_the_loss_it_was_saved_with(tmp_pa
     other.install(load_lesson_file(tmp_path / "run.nnviz").saved_model())
     assert other.snapshot().iteration == 6
     assert other.snapshot().loss == pytest.approx(shown, rel=1e-12)  # not "—" (NaN) until the next step
+
+
+def test_before_any_step_the_loss_shown_is_the_nudge_tabs_on_its_sample():
+    """The counters said "loss —" at iteration 0 while the Nudge tab said 1.00000 for the smile."""
+    from nnviz.model.analysis.nudge_vs_gradient import compare_snapshot
+    from nnviz.model.core.messages import counter_texts
+
+    for lesson in ("smile", "mnist"):
+        s = session(lesson)
+        snap = s.snapshot()
+        assert snap.iteration == 0 and math.isnan(snap.loss)
+        tab = compare_snapshot(snap, s.trainer.dataset, 1, 0)  # the Nudge tab's comparison
+        assert snap.start_loss == pytest.approx(tab.base_loss, rel=1e-6)
+        assert counter_texts(snap)["loss"] == f"loss {tab.base_loss:.4f}"
+        if lesson == "smile":
+            assert counter_texts(snap)["loss"] == "loss 1.0000"  # every weight 0: each output 0, targets ±1
+        s.step(1)
+        after = s.snapshot()
+        assert after.start_loss is None and counter_texts(after)["loss"] == f"loss {after.loss:.4f}"

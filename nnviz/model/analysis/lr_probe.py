@@ -20,12 +20,14 @@ import numpy as np
 from .nudge_vs_gradient import training_sample
 from ..data.datasets import Dataset
 from ..core.networks import NetworkLike
+from ..core.settings import MAX_LEARNING_RATE
 
 #: mnist-sized datasets are probed on a fixed sample of this many training examples
 PROBE_SAMPLE = 512
 #: ... and a conv stack on fewer: its 32 forward passes on 512 mnist images held the window ~1.3 s
 CONV_PROBE_SAMPLE = 128
-RATE_RANGE = (1e-4, 100.0)
+#: up to the largest rate the setting takes: a best step of 100 was one the learner could not set
+RATE_RANGE = (1e-4, MAX_LEARNING_RATE)
 PER_DECADE = 5
 
 #: a rate whose loss decrease is below this share of the best decrease found "crawls"

@@ -27,28 +27,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..data.datasets import SIGN, Dataset
+from ..data.datasets import SAMPLE_SEED, SIGN, Dataset, training_sample  # noqa: F401 - re-exported
 from ..errors import SettingsError
 from ..core.functions import ACTIVATIONS, per_example_loss
 from ..core.network import Network
 from ..core.networks import NetworkLike
 from ..core.nudge import _choose, _probe
 
-#: the panels' fixed training samples are drawn with this seed, so they never change
-SAMPLE_SEED = 0
-
-
-def training_sample(dataset: Dataset, n: int, seed: int = SAMPLE_SEED) -> tuple[np.ndarray, np.ndarray]:
-    """A fixed, seeded sample of at most ``n`` training examples (all of them when fewer).
-
-    Returns (X (m, n_inputs), Y (m,) or (m, 1)), in dataset order; the same call gives
-    the same sample, so numbers computed on it are comparable from frame to frame.
-    """
-    x, y = dataset.x_train, dataset.y_train
-    if len(x) <= n:
-        return x, y
-    idx = np.sort(np.random.default_rng(seed).choice(len(x), size=n, replace=False))
-    return x[idx], y[idx]
+#: the fixed training samples (SAMPLE_SEED, training_sample) live in the data floor: the session
+#: measures the loss before any step on the same sample as the Nudge tab
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ def model_notes(spec) -> str:
 def counter_texts(snap) -> dict[str, str]:
     """{"iteration", "epoch", "loss", "accuracy"}: one short phrase each for a Snapshot.
 
-    Test accuracy is the newest evaluation in the history (on the trainer's fixed test
+    Before any step the loss is the snapshot's ``start_loss`` (the Nudge tab's number), so every
+    place shows the same one. Test accuracy is the newest evaluation in the history (on the trainer's fixed test
     subset), or a dash before the first one.
     """
     h = snap.history
@@ -41,7 +42,9 @@ def counter_texts(snap) -> dict[str, str]:
     return {
         "iteration": f"iteration {snap.iteration:,}",
         "epoch": f"epoch {snap.epoch_progress:.2f}",
-        "loss": "loss —" if not math.isfinite(snap.loss) else f"loss {snap.loss:.4f}",
+        "loss": (f"loss {snap.loss:.4f}" if math.isfinite(snap.loss) else
+                 f"loss {start:.4f}" if (start := getattr(snap, "start_loss", None)) is not None
+                 and math.isfinite(start) else "loss —"),
         "accuracy": "test accuracy —" if not math.isfinite(acc) else f"test accuracy {acc:.1%}",
     }
 
@@ -70,13 +73,16 @@ UNDO_NAMES = {"reset": "reset", "rebuild": "rebuild", "open": "opening the file"
 UNDO_KEY, REDO_KEY = "Ctrl+Z", "Ctrl+Shift+Z"  # Edit ▸ Undo / Redo, which reach every kind of change
 
 
-def _value(v) -> str:
+def _value(v, key: str = "") -> str:
+    """A setting's value in a sentence: a loss by its name ("cross-entropy", not "cross_entropy")."""
+    if key == "loss":
+        return LOSS_NAMES.get(v, str(v))
     return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 def change_text(changes: dict) -> str:
     """``{name: (old, new)}`` -> "the learning rate went from 0.01 to 10 (and …)"."""
-    parts = [f"{SETTING_NAMES.get(k, k)} {'went ' if not i else ''}from {_value(a)} to {_value(b)}"
+    parts = [f"{SETTING_NAMES.get(k, k)} {'went ' if not i else ''}from {_value(a, k)} to {_value(b, k)}"
              for i, (k, (a, b)) in enumerate(changes.items())]
     return " and ".join(parts)
 

@@ -10,6 +10,8 @@ from .functions import LOSSES
 from .optimizers import OPTIMIZERS
 
 METHODS = ("gradient", "nudge")
+#: the largest learning rate the app's setting takes (the learning-rate probe stops there too)
+MAX_LEARNING_RATE = 10.0
 
 
 @dataclass(frozen=True)

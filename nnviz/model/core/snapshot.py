@@ -74,6 +74,10 @@ class Snapshot:
     layer_types: tuple[str, ...] | None = None  # "input", then "conv", "maxpool", "flatten", "dense"
     is_mlp: bool = True  # a plain stack of dense layers (``network()`` is a Network)
     accuracy: float | None = None  # of these weights on the whole test split (None while running, or none)
+    #: while no step's loss is known (``loss`` is nan: before the first step, or a run opened from a
+    #: file): the loss of these weights on the fixed training sample (datasets.training_sample,
+    #: FIXED_SAMPLE examples) the Nudge tab measures on; None otherwise
+    start_loss: float | None = None
 
     @property
     def rewound(self) -> bool:

@@ -166,3 +166,22 @@ def images_to_dataset(name: str, images: np.ndarray, labels: np.ndarray, test_in
     test = np.zeros(n, dtype=bool)
     test[np.asarray(test_index, dtype=np.int64)] = True
     return Dataset(name, x[~test], y[~test], x[test], y[test], (h, w), DIGIT_NAMES, source=source)
+
+
+#: the panels' fixed training samples are drawn with this seed, so they never change
+SAMPLE_SEED = 0
+#: training examples the Nudge tab compares on, and the loss shown before any step is measured on
+FIXED_SAMPLE = 256
+
+
+def training_sample(dataset: Dataset, n: int, seed: int = SAMPLE_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed, seeded sample of at most ``n`` training examples (all of them when fewer).
+
+    Returns (X (m, n_inputs), Y (m,) or (m, 1)), in dataset order; the same call gives
+    the same sample, so numbers computed on it are comparable from frame to frame.
+    """
+    x, y = dataset.x_train, dataset.y_train
+    if len(x) <= n:
+        return x, y
+    idx = np.sort(np.random.default_rng(seed).choice(len(x), size=n, replace=False))
+    return x[idx], y[idx]

@@ -27,7 +27,7 @@ from ...model.core.history import QUANTILES
 
 from .panel import ExplorePanel
 from ..graphics.palettes import PALETTES, StableLevel, color_for
-from ..graphics.plot_style import plain_axes
+from ..graphics.plot_style import fit_title, plain_axes
 from ..graphics.redraw_memo import RedrawMemo
 
 BINS = 41  # odd, so one bin is centred on 0
@@ -63,11 +63,12 @@ def log_window(values: np.ndarray, min_decades: float = 2.0) -> tuple[float, flo
 
 
 def _title(plot, text: str) -> None:
-    """A chart title that never widens its column (a narrow dock clips it instead of overflowing)."""
+    """A chart title that never widens its column: it wraps in a narrow one (FitLabel). The
+    plain title set its text's width as the column's minimum, and three columns of them pushed
+    the layer-3 charts out of a narrow dock."""
+    fit_title(plot)
     if plot.titleLabel.text != text:
         plot.setTitle(text, size="9pt")
-    plot.titleLabel.setMinimumWidth(0)
-    plot.titleLabel.item.setTextWidth(-1)
 
 
 def _set_curve(curve, x, y, **opts) -> None:

@@ -29,6 +29,7 @@ from ...model.analysis.nudge_vs_gradient import (Comparison, compare_snapshot, k
                                                  training_sample)
 
 from ...model.core.messages import LOSS_NAMES
+from ...model.data.datasets import FIXED_SAMPLE
 from ..graphics.step_box import StepBox
 from .panel import ExplorePanel
 from .unit_picker import UnitPicker, stack_units
@@ -39,7 +40,7 @@ from ..graphics.plot_style import style_image_plot
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
-SAMPLE = 256  # training examples the comparison uses (all of them when fewer: the smile's 4)
+SAMPLE = FIXED_SAMPLE  # training examples the comparison uses (all of them when fewer: the smile's 4)
 VALUES_UP_TO = 48  # weights per map small enough to print their numbers (the smile's 12)
 BACKGROUND = (235, 235, 235)
 COLUMNS = ("weight", "loss +step", "loss −step", "nudge keeps", "∂L/∂w", "−lr·∂L/∂w", "agree?")

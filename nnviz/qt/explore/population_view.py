@@ -69,9 +69,11 @@ class PopulationView(ExplorePanel):
         self.header = QLabel("Open the smile lesson to see its population.")
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.RichText)
-        self.kinds = QTableWidget(len(KINDS) + 1, 4)
+        self.kinds = QTableWidget(len(KINDS) + 1, 3)
         self.kinds.setObjectName("populationKinds")
-        self.kinds.setHorizontalHeaderLabels(["mouth", "pictures", "network says smile", "training sample"])
+        # three columns, two-line headers, wrapping cells (each sentence whole in its tooltip): in a
+        # 330-pixel dock a fourth column ("pictures", which "256 of 256" says too) was cut to "ng sa" / "2 s…"
+        self.kinds.setHorizontalHeaderLabels(["mouth", "network\nsays smile", "training\nsample"])
         self.kinds.verticalHeader().setVisible(False)
         self.kinds.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.kinds.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -81,7 +83,10 @@ class PopulationView(ExplorePanel):
         self.kinds.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         hh = self.kinds.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeToContents)
-        hh.setSectionResizeMode(3, QHeaderView.Stretch)
+        hh.setSectionResizeMode(2, QHeaderView.Stretch)
+        self.kinds.setWordWrap(True)
+        self.kinds.setTextElideMode(Qt.ElideNone)  # a cell wraps at its spaces rather than end in "…"
+        hh.sectionResized.connect(lambda *_: self._fit_rows())  # wrapped cells: rows as tall as they need
         self.kinds.cellClicked.connect(lambda row, _: self.choose_kind(ALL if row == len(KINDS) else row))
         self.lesson_label = QLabel()
         self.lesson_label.setWordWrap(True)
@@ -169,16 +174,18 @@ class PopulationView(ExplorePanel):
                                  f"click to browse them")
             else:
                 first.setToolTip("Click to browse all 64 mouths")
-            said = QTableWidgetItem(f"{smiles:,} of {images:,} ({smiles / images:.0%})")
+            said = QTableWidgetItem(f"{smiles:,} of {images:,}\n({smiles / images:.0%})")
+            said.setToolTip(f"The network calls {smiles:,} of these {images:,} pictures a smile "
+                            f"({smiles / images:.0%})")
             said.setForeground(verdict_color(smiles, images).darker(125))
-            cells = (first, QTableWidgetItem(f"{images:,}"), said, QTableWidgetItem(seen))
+            sample = QTableWidgetItem(seen)  # wraps in a narrow column (word wrap, no "…")
+            sample.setToolTip(f"In the training sample: {seen}")
+            cells = (first, said, sample)
             for j, item in enumerate(cells):
                 if j:
                     item.setTextAlignment(Qt.AlignCenter)
                 self.kinds.setItem(i, j, item)
-        self.kinds.resizeRowsToContents()
-        h = self.kinds.horizontalHeader().height() + sum(self.kinds.rowHeight(i) for i in range(len(rows)))
-        self.kinds.setFixedHeight(h + 2 * self.kinds.frameWidth() + 2)
+        self._fit_rows()
         unseen = [k for k in range(len(KINDS)) if self.sample[k]["smiles"] + self.sample[k]["not"] == 0]
         n_unseen = sum(table[k]["images"] for k in unseen)
         if unseen:
@@ -188,6 +195,13 @@ class PopulationView(ExplorePanel):
                 f"reflect the population.")
         else:
             self.lesson_label.setText("The sample covers every kind of mouth.")
+
+    def _fit_rows(self) -> None:
+        """Rows as tall as their wrapped cells, and the table as tall as its rows (it never scrolls)."""
+        t = self.kinds
+        t.resizeRowsToContents()
+        h = t.horizontalHeader().height() + sum(t.rowHeight(i) for i in range(t.rowCount()))
+        t.setFixedHeight(h + 2 * t.frameWidth() + 2)
 
     def choose_kind(self, kind: int) -> None:
         """Show the mouths of KINDS[kind] (ALL: all 64), most often called a smile first."""

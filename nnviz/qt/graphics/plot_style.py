@@ -3,10 +3,13 @@ subtrees Qt may skip, counters of a fixed size (``cache_static`` says why it mat
 
 from __future__ import annotations
 
+import math
+import weakref
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextOption
-from PySide6.QtWidgets import QGraphicsItem, QLabel
+from PySide6.QtGui import QFont, QFontMetrics, QTextOption
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QLabel
 
 
 def style_image_plot(p, axes: bool = False) -> None:
@@ -147,3 +150,60 @@ def plain_axes(plot) -> None:
     item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
     for name in ("left", "bottom", "top", "right"):
         item.getAxis(name).enableAutoSIPrefix(False)
+        spaced_ticks(item.getAxis(name))
+
+
+def spaced_ticks(axis) -> None:
+    """Label only every n-th major tick of ``axis`` when its labels would touch (the others stay as
+    unlabelled ticks): pyqtgraph labels every major tick whatever the room, and a short axis ran
+    1000, 2000, 3000 together into "1000020003000". Idempotent."""
+    if getattr(axis, "_spaced", False):
+        return
+    axis._spaced = True
+    generate, ref = type(axis).tickValues, weakref.ref(axis)  # no cycle: the axis goes with its plot
+
+    def tick_values(lo, hi, size):
+        axis = ref()
+        levels = generate(axis, lo, hi, size)
+        span = abs(hi - lo) * axis.scale
+        if axis.logMode or not levels or not len(levels[0][1]) or size <= 0 or span <= 0:
+            return levels
+        spacing, values = levels[0]
+        font = axis.style.get("tickFont")
+        fm = QFontMetrics(QFont(font) if font is not None else QApplication.font())
+        if axis.orientation in ("left", "right"):
+            need = fm.height() + 2
+        else:
+            strings = axis.tickStrings(list(values), axis.autoSIPrefixScale * axis.scale, spacing)
+            need = max(fm.horizontalAdvance(str(s)) for s in strings) + 10
+        step = math.ceil(need / (spacing * size / span))
+        if step <= 1:
+            return levels
+        keep = [v for v in values if round(v / spacing) % step == 0] or list(values[:1])
+        rest = sorted(set(values) - set(keep)) + (list(levels[1][1]) if len(levels) > 1 else [])
+        return [(spacing * step, keep), (levels[1][0] if len(levels) > 1 else spacing, sorted(rest))] + levels[2:]
+
+    axis.tickValues = tick_values
+
+
+def fitted_axis_title(plot, side: str, title: str) -> None:
+    """``title`` on the ``side`` axis of ``plot``, shortened with "…" to the room the axis has
+    (a tooltip keeps it whole): a short plot cut "accuracy" to "accurac" with no sign of the cut,
+    and a cut title ran into the next plot's ("accuracoss")."""
+    item = plot.getPlotItem() if hasattr(plot, "getPlotItem") else plot
+    axis = item.getAxis(side)
+    axis.setToolTip(title)
+    shown = [None]
+
+    def fit():
+        vertical = side in ("left", "right")
+        room = int((axis.geometry().height() if vertical else axis.geometry().width())) - 6
+        fm = QFontMetrics(axis.label.font())
+        text = title if fm.horizontalAdvance(title) <= room else fm.elidedText(title, Qt.ElideRight, max(room, 0))
+        text = text if text.strip("…") else ""  # a lone "…" says nothing: no title
+        if text != shown[0]:
+            shown[0] = text
+            axis.setLabel(text)
+
+    axis.geometryChanged.connect(fit)
+    fit()

@@ -194,13 +194,18 @@ class DatasetBrowser(LessonView, QWidget):
             if self.mistakes_box.isChecked():
                 rows = np.flatnonzero(~right)
         self.mistakes_box.setEnabled(marks is not None)
-        # wide enough for the longest label ("not a smile ✗"), never elided
-        longest = max([max(ds.class_names, key=len) + " ✗"] + (["−0.125, wanted +1"] if ds.task == SIGN else []),
-                      key=self.view.fontMetrics().horizontalAdvance)
-        width = max(THUMB + 16, self.view.fontMetrics().horizontalAdvance(longest) + 10)
+        # wide enough for the longest label ("not a smile ✗") and output line ("−1.23e-05, wanted +1")
+        # shown, never elided: a width for a sample line cut "−0.934, wanted +1" to "−0.934, wanted…"
+        fm = self.view.fontMetrics()
+        longest = max(fm.horizontalAdvance(text) for text in
+                      [max(ds.class_names, key=len) + " ✗", "−0.125, wanted +1", *(details or [])])
+        width = max(THUMB + 16, longest + 2 * self.view.spacing() + 16)  # the item's text margins too
         height = THUMB + (36 if ds.task == SIGN else 22)  # SIGN: a second line with the output
         if self.view.gridSize() != QSize(width, height):  # a new grid size relays out (and scrolls) the view
             self.view.setGridSize(QSize(width, height))
+        # one size for all (quick for 4,000 MNIST images) is measured once, before the outputs were
+        # shown: the smile's few examples are each measured, so their output lines are not cut
+        self.view.setUniformItemSizes(ds.task != SIGN)
         self.model.set_examples(x, labels, ds.image_shape, marks, rows, details)
         shown = self.model.rowCount()
         self.count_label.setText(f"{shown:,} of {len(x):,}{summary}")

@@ -92,8 +92,12 @@ class SpecDialog(QDialog):
         guess = ("Below is a layer stack that fits every shape (a guess): check the padding and pooling "
                  "against the model's code, correct it, then OK." if draft else
                  "No simple layer stack fits these shapes: write the network's spec below.")
-        text = QLabel(f"<b>{file_name}</b> holds convolution layers. The pooling, flattening and padding "
-                      f"between them are not in the file. {guess}")
+        # said here in the window's words (the CLI's message names its --spec flag instead)
+        conv = any(len(shape) == 4 for _, shape in tensors)
+        why = ("holds convolution layers. The pooling, flattening and padding between them are not in the file."
+               if conv else "holds dense layers whose shapes do not say the whole network: the input's shape "
+                            "(its width and height) or the layers' order is not in the file.")
+        text = QLabel(f"<b>{file_name}</b> {why} {guess}")
         text.setWordWrap(True)
         lay.addWidget(text)
         lay.addWidget(_tensor_box(tensors))

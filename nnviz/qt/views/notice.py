@@ -92,12 +92,19 @@ class LineClamp(QObject):
     """Shows a wrapping label's first ``lines`` lines; a click shows it all (and again only those).
 
     For the lesson description above the network: five lines in a 1280-pixel-wide window
-    took the room of the network view; the tooltip holds the whole text."""
+    took the room of the network view; the tooltip holds the whole text. A cut text ends in
+    "…" (``more``, over the end of the last line shown): without it the cut read as the end."""
 
     def __init__(self, label: QLabel, lines: int = 2):
         super().__init__(label)
         self.label, self.lines, self.open = label, lines, False
         label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
+        self.more = QLabel("… ▾", label)
+        self.more.setObjectName("lineClampMore")
+        self.more.setAutoFillBackground(True)
+        self.more.setStyleSheet("padding: 0px 2px 0px 6px; color: #555;")  # not the label's own padding
+        self.more.setAttribute(Qt.WA_TransparentForMouseEvents)  # a click opens the label as before
+        self.more.hide()
         label.installEventFilter(self)
         self._apply()
 
@@ -110,6 +117,20 @@ class LineClamp(QObject):
         margins = lab.height() - lab.contentsRect().height() if lab.height() else 8
         lab.setMaximumHeight(16777215 if self.open else self.lines * lab.fontMetrics().lineSpacing() + margins + 2)
         lab.setCursor(Qt.PointingHandCursor)
+        self._place_more()
+
+    def _place_more(self) -> None:
+        """The "…" at the end of the last line shown, while the text is cut."""
+        lab, more = self.label, self.more
+        cut = self.clamped() and lab.width() > 0
+        if cut:
+            more.setFont(lab.font())
+            more.adjustSize()
+            inner = lab.contentsRect()
+            line = lab.fontMetrics().lineSpacing()
+            more.move(inner.right() + 1 - more.width(), inner.top() + (self.lines - 1) * line)
+            more.raise_()
+        more.setVisible(cut)
 
     def eventFilter(self, obj, event):
         kind = event.type()
@@ -124,4 +145,6 @@ class LineClamp(QObject):
             return True
         if kind == QEvent.Resize and not self.open:
             self._apply()  # the style sheet's padding is known once laid out
+        elif kind == QEvent.Paint and self.more.isVisible() != self.clamped():
+            self._place_more()  # a new text (another lesson) may fit, or be cut where it was not
         return False

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
-from ..graphics.plot_style import lighten_plot, plain_axes
+from ..graphics.plot_style import fitted_axis_title, lighten_plot, plain_axes
 from .timeline_bar import ElidedLabel
 
 SMOOTH_WINDOW = 50
@@ -138,12 +138,12 @@ class TrainingPlots(QWidget):
         for p, title in ((self.loss_plot, "loss"), (self.acc_plot, "accuracy")):
             p.setBackground("w")
             p.showGrid(x=True, y=True, alpha=0.25)
-            p.setLabel("left", title)
             p.setLabel("bottom", "iteration")
             # fixed: an axis that fits its width to the tick labels re-lays-out the plot (and
             # repaints it all, twice) whenever a label gets a digit longer
             p.getAxis("left").setWidth(LEFT_AXIS_WIDTH)
             plain_axes(p)  # "iteration (x0.001)" read as a different unit
+            fitted_axis_title(p, "left", title)  # once its width is fixed: the title fits its height
         self.loss_plot.showAxis("top")
         self.loss_plot.setLabel("top", "epoch")
         # one iteration axis for both (they are linked): the loss plot keeps only its grid lines

@@ -4,20 +4,44 @@ Qt's own spin boxes refuse keys that cannot lead to a valid number and quietly
 restore the old value on anything out of range, so typing "0" as a batch size or
 "-1" as a learning rate seems to do nothing. These accept the text while it is
 typed, then clamp it to the nearest allowed value and emit ``clamped`` with a
-sentence the window shows.
+sentence the window shows, in words and with numbers as a learner writes them
+("1,000,000", not "1e+06").
 """
 
 from __future__ import annotations
+
+import math
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QDoubleSpinBox, QSpinBox
 
 
+def readable(v: float) -> str:
+    """``v`` as a learner writes it: 1000000 -> "1,000,000", 1e-07 -> "0.0000001", 2.5 -> "2.5"."""
+    if not math.isfinite(v):
+        return "infinite" if math.isinf(v) else "not a number"
+    if v == int(v) and abs(v) < 1e15:
+        return f"{int(v):,}"
+    if abs(v) >= 1e15:
+        return f"{v:.3g}".replace("e+", " × 10^")
+    digits = max(0, -math.floor(math.log10(abs(v)))) + 5  # five significant digits after the zeros
+    whole, _, frac = f"{v:,.{min(digits, 20)}f}".partition(".")
+    frac = frac.rstrip("0")
+    return f"{whole}.{frac}" if frac else whole
+
+
+def clamp_message(what: str, typed: float, lo: float, hi: float, shown: str) -> str:
+    """The sentence for ``typed`` set to ``shown`` (the nearest of ``lo`` .. ``hi``), in words."""
+    if typed > hi:
+        return f"{readable(typed)} is more than the largest {what}, {readable(hi)}; it is set to {shown}."
+    return f"{readable(typed)} is less than the smallest {what}, {readable(lo)}; it is set to {shown}."
+
+
 class _Clamping:
     """Mixed into a spin box class that defines ``clamped = Signal(str)``."""
 
-    what = "this value"  # the setting's name, used in the message
+    what = "value"  # the setting's name, used in the message ("the largest {what}")
 
     def _number(self, text: str):
         body = text
@@ -49,9 +73,7 @@ class _Clamping:
         ok = min(max(v, self.minimum()), self.maximum())
         if ok != v:
             shown = self.textFromValue(ok)
-            self.clamped.emit(f"{self.what[:1].upper()}{self.what[1:]} must be between "
-                              f"{self.textFromValue(self.minimum())} and {self.textFromValue(self.maximum())}: "
-                              f"{v:g} was changed to {shown}.")
+            self.clamped.emit(clamp_message(self.what, v, self.minimum(), self.maximum(), readable(ok)))
             return self.prefix() + shown + self.suffix()
         return text
 

@@ -14,7 +14,7 @@ from ...model.core.messages import counter_texts
 from ...model.core.functions import HIDDEN_ACTIVATIONS
 from ...model.core.messages import model_notes
 from ...model.core.optimizers import OPTIMIZERS
-from ...model.core.settings import METHODS
+from ...model.core.settings import MAX_LEARNING_RATE, METHODS
 from ..graphics.scrolling import scrolling_column
 from ..graphics.plot_style import fix_label_size
 from ..graphics.view_protocol import LessonView
@@ -29,7 +29,7 @@ FULL_SPEED = "full speed"
 
 def _spin(cls, lo, hi, decimals=None, tip="", what=""):
     s = {QSpinBox: ClampingSpinBox, QDoubleSpinBox: ClampingDoubleSpinBox}[cls]()
-    s.what = what or tip.split(":")[0].lower() or "this value"
+    s.what = what or tip.split(":")[0].lower() or "value"
     s.setRange(lo, hi)
     if decimals is not None:
         s.setDecimals(decimals)
@@ -81,7 +81,7 @@ class TrainingPanel(LessonView, QWidget):
             a.changed.connect(lambda b=b, a=a: (b.setText(a.text().replace("&", "")), b.setEnabled(a.isEnabled())))
             setattr(self, f"{key}_button", b)
             buttons.addWidget(b, *divmod(i, 2))
-        self.step_n_spin = _spin(QSpinBox, 2, 100000, tip="How many iterations “Step ×N” runs", what="N")
+        self.step_n_spin = _spin(QSpinBox, 2, 100000, tip="How many iterations “Step ×N” runs", what="N for Step ×N")
         self.step_n_spin.setValue(10)
         self.step_n_spin.setObjectName("stepNSpin")
         self.step_n_spin.setPrefix("N = ")
@@ -95,7 +95,7 @@ class TrainingPanel(LessonView, QWidget):
                                     "or as fast as possible")
         self.speed_combo.currentTextChanged.connect(lambda t: self.speedChanged.emit(float(SPEEDS[t])))
         self.seed_spin = _spin(QSpinBox, 0, 2**31 - 1, tip="Random seed: Reset with the same seed replays "
-                                                            "the same run exactly", what="the seed")
+                                                            "the same run exactly", what="seed")
         self.seed_spin.setObjectName("seedSpin")
         self.max_button = QPushButton("max")
         self.max_button.setObjectName("maxSpeedButton")
@@ -109,17 +109,17 @@ class TrainingPanel(LessonView, QWidget):
         buttons.addLayout(speed_row, 1, 2)
 
         # settings, applied between two iterations without a reset
-        self.lr_spin = _spin(QDoubleSpinBox, 1e-5, 10.0, 5, "Learning rate: how far each step moves "
-                             "against the gradient (arrow keys step on a log scale)", what="the learning rate")
+        self.lr_spin = _spin(QDoubleSpinBox, 1e-5, MAX_LEARNING_RATE, 5, "Learning rate: how far each step moves "
+                             "against the gradient (arrow keys step on a log scale)", what="learning rate")
         self.lr_spin.setObjectName("learningRateSpin")
         self.batch_spin = _spin(QSpinBox, 1, 4096, tip="Examples per mini-batch (per iteration)",
-                                what="the batch size")
+                                what="batch size")
         self.batch_spin.setObjectName("batchSizeSpin")
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.addItems(list(OPTIMIZERS))
         self.optimizer_combo.setObjectName("optimizerCombo")
         self.l2_spin = _spin(QDoubleSpinBox, 0.0, 1.0, 5, "L2 regularization: a penalty on large weights",
-                             what="L2")
+                             what="L2 penalty")
         self.dropout_spin = _spin(QDoubleSpinBox, 0.0, 0.9, 2, "Dropout: share of hidden units dropped at "
                                   "each training step", what="dropout")
         self.method_combo = QComboBox()
@@ -128,7 +128,7 @@ class TrainingPanel(LessonView, QWidget):
         self.method_combo.setToolTip("gradient: backpropagation; nudge: try each weight ±step on its own, "
                                      "then apply all at once (the smile lesson)")
         self.nudge_spin = _spin(QDoubleSpinBox, 1e-4, 10.0, 4, "Step size of the nudge method",
-                                what="the nudge step")
+                                what="nudge step")
         for spin in (self.step_n_spin, self.seed_spin, self.lr_spin, self.batch_spin, self.l2_spin,
                      self.dropout_spin, self.nudge_spin):
             spin.clamped.connect(lambda m: self.show_message(m, error=True))

@@ -22,13 +22,14 @@ from ..graphics.tiles import GAP
 
 
 def index_ticks(n: int, names=None) -> list[list[tuple[float, str]]]:
-    """Tick levels at pixel centres (k + 0.5): every s-th entry with ≤ 4 labels, then s/2, s/4.
-    pyqtgraph draws a finer level only when its labels fit, so short axes stay legible."""
+    """Tick levels at pixel centres (k + 0.5): every s-th entry with ≤ 2 labels, then s/2, s/4, s/8.
+    pyqtgraph draws a finer level only when its labels fit, but the first always: four labels
+    there ran together ("0 4 8 12" on top of each other) on a matrix 30 pixels tall."""
     step = 1
-    while n / step > 4:
+    while n / step > 2:
         step *= 2
     levels, done = [], set()
-    for s in (step, step // 2, step // 4):
+    for s in (step, step // 2, step // 4, step // 8):
         if s >= 1:
             ks = [k for k in range(0, n, s) if k not in done]
             done.update(ks)

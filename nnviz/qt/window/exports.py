@@ -29,7 +29,8 @@ class ExportsController(QObject):
         controller.framesReady.connect(self._write_gif_frames)
 
     def export_window(self, path: str | None = None) -> bool:
-        path = path or self.files.ask_save("Export view as PNG", "nnviz.png", "PNG images (*.png)", ".png")
+        path = path or self.files.ask_save("Export view as PNG", "nnviz.png", "PNG images (*.png)", ".png",
+                                          pictures=True)
         if not path:
             return False
         ok = self.window.grab().save(path)
@@ -38,7 +39,8 @@ class ExportsController(QObject):
 
     def export_panel(self, key: str, path: str | None = None, scale: float = 2.0):
         """A panel as a PNG at ``scale``× its size on screen; returns its (width, height) or None."""
-        path = path or self.files.ask_save("Export panel as PNG", f"{key}.png", "PNG images (*.png)", ".png")
+        path = path or self.files.ask_save("Export panel as PNG", f"{key}.png", "PNG images (*.png)", ".png",
+                                          pictures=True)
         if not path:
             return None
         try:
@@ -96,7 +98,7 @@ class ExportsController(QObject):
                 self.failed.emit(f"“{text}” is not a range like 0-400")
                 return
         path = path or self.files.ask_save("Export weights animation", "weights.gif", "GIF animations (*.gif)",
-                                           ".gif")
+                                           ".gif", pictures=True)
         if not path:
             return
         self._gif_request = (path if path.endswith(".gif") else path + ".gif", fps)

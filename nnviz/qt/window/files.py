@@ -44,11 +44,28 @@ class FilesController(QObject):
 
     # -- folders and dialogs ---------------------------------------------------------------
 
-    def last_dir(self) -> Path:
-        return Path(self.settings.value("lastDir", str(Path.home())))
+    def last_dir(self, pictures: bool = False) -> Path:
+        """Where a file dialog opens: the last folder the learner chose, else their Pictures folder
+        (for an image, when ``pictures``) or home — never the app's own data folder (after a session
+        restore Export as PNG offered the hidden folder the sessions are kept in)."""
+        remembered = self.settings.value("lastDir")
+        if remembered and Path(remembered).is_dir() and not self._ours(remembered):
+            return Path(remembered)
+        found = QStandardPaths.writableLocation(QStandardPaths.PicturesLocation) if pictures else ""
+        return Path(found) if found and Path(found).is_dir() else Path.home()
 
     def remember_dir(self, path: str | Path) -> None:
-        self.settings.setValue("lastDir", str(Path(path).parent))
+        """Remember ``path``'s folder for the next dialog, unless it is the app's own (a session)."""
+        if not self._ours(Path(path).parent):
+            self.settings.setValue("lastDir", str(Path(path).parent))
+
+    def _ours(self, folder: str | Path) -> bool:
+        """True for the app's data folder or one inside it."""
+        try:
+            Path(folder).resolve().relative_to(self.data_dir().resolve())
+        except (ValueError, OSError):
+            return False
+        return True
 
     def data_dir(self) -> Path:
         """Where autosaved examples and the session live (a test or script may point it elsewhere)."""
@@ -58,9 +75,10 @@ class FilesController(QObject):
         path, _ = QFileDialog.getOpenFileName(self.widget, title, str(self.last_dir()), filters)
         return path
 
-    def ask_save(self, title: str, name: str, filters: str, suffix: str) -> str:
-        """A path to write (with ``suffix`` added if the learner left it off), or ''."""
-        path, _ = QFileDialog.getSaveFileName(self.widget, title, str(self.last_dir() / name), filters)
+    def ask_save(self, title: str, name: str, filters: str, suffix: str, pictures: bool = False) -> str:
+        """A path to write (with ``suffix`` added if the learner left it off), or ''; ``pictures``:
+        an image, offered in the Pictures folder until the learner chose a folder."""
+        path, _ = QFileDialog.getSaveFileName(self.widget, title, str(self.last_dir(pictures) / name), filters)
         if path and not path.endswith(suffix):
             path += suffix
         if path:

@@ -36,17 +36,46 @@ STATUS_WIDEST = {"iteration": "iteration 99,999,999", "epoch": "epoch 9,999.99",
                  "accuracy": "test accuracy 100.0%", "exact": "99 of 99 exactly right", "speed": "99,999 steps/s"}
 
 
+#: the fields a long transient message may cover, first given up first: the training panel
+#: shows the iteration, epoch and loss too
+GIVE_WAY = ("speed", "epoch", "exact", "iteration", "loss", "accuracy")
+
+
 class StatusFields(LessonView):
-    """The permanent status-bar fields: iteration, epoch, loss, test accuracy, exact, speed."""
+    """The permanent status-bar fields: iteration, epoch, loss, test accuracy, exact, speed.
+
+    While a transient message (an undo, a save) is longer than the room the fields leave, the
+    least needed fields step aside until it goes: the fields were drawn over its end
+    ("undo‹iteration 117")."""
 
     def __init__(self, bar: QStatusBar):
-        self.labels = {}
+        self.bar, self.labels, self.aside, self.exact_shown = bar, {}, set(), False
         for key, widest in STATUS_WIDEST.items():
             lab = QLabel()
             lab.setObjectName(f"status_{key}")
             fix_label_size(lab, widest)  # they change every frame while training runs
             bar.addPermanentWidget(lab)
             self.labels[key] = lab
+        bar.messageChanged.connect(self._make_room)
+
+    def _wanted(self, key: str) -> bool:
+        return key not in self.aside and (key != "exact" or self.exact_shown)
+
+    def _make_room(self, message: str) -> None:
+        """Step fields aside (GIVE_WAY order) until ``message`` fits; all back when it is gone."""
+        self.aside = set()
+        if message:
+            need = self.bar.fontMetrics().horizontalAdvance(message) + 24  # the bar's margins and grip
+            spacing = self.bar.layout().spacing() if self.bar.layout() else 6
+            for key in (None,) + GIVE_WAY:
+                if key is not None:
+                    self.aside.add(key)
+                taken = sum(lab.width() + spacing for k, lab in self.labels.items() if self._wanted(k))
+                if need <= self.bar.width() - taken:
+                    break
+        self.bar.setToolTip(message)  # whole, if even that was not room enough
+        for key, lab in self.labels.items():
+            lab.setVisible(self._wanted(key))
 
     def set_lesson(self, dataset) -> None:
         for lab in self.labels.values():
@@ -67,7 +96,8 @@ class StatusFields(LessonView):
         else:
             self.labels["accuracy"].setToolTip("at the newest evaluation (four per epoch), on the test split")
         texts["speed"] = f"{snap.steps_per_second:,.0f} steps/s" if snap.steps_per_second else "paused"
-        self.labels["exact"].setVisible(exact is not None)
+        self.exact_shown = exact is not None
+        self.labels["exact"].setVisible(self._wanted("exact"))
         if exact is not None:
             texts["exact"] = f"{exact[0]} of {exact[1]} exactly right"
             self.labels["exact"].setToolTip("training examples whose output is its target exactly (+1 or −1), "

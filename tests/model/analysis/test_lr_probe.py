@@ -10,11 +10,12 @@ from nnviz.model.analysis.lr_probe import (CONV_PROBE_SAMPLE, PROBE_SAMPLE, defa
                                   probe_snapshot)
 from nnviz.model.analysis.nudge_vs_gradient import training_sample
 from nnviz.model.core.network import Network
+from nnviz.model.core.settings import MAX_LEARNING_RATE
 
 
-def test_default_rates_are_log_spaced_from_1e_4_to_100():
+def test_default_rates_are_log_spaced_from_1e_4_to_the_largest_rate_the_setting_takes():
     r = default_rates()
-    assert r[0] == pytest.approx(1e-4) and r[-1] == pytest.approx(100)
+    assert r[0] == pytest.approx(1e-4) and r[-1] == pytest.approx(MAX_LEARNING_RATE) and r.max() <= MAX_LEARNING_RATE
     np.testing.assert_allclose(np.diff(np.log10(r)), 0.2)
 
 

@@ -140,3 +140,16 @@ def test_a_conv_net_with_batch_norm_gets_a_column_per_weight_layer_and_batch_nor
     assert height.sum() == 4
     h = snap.history
     np.testing.assert_array_equal(view.norm_curve_data(1)[0][1], h["grad_norm"][:, 1])
+
+
+def test_every_chart_and_its_title_is_inside_a_narrow_dock(qtbot):
+    """Three layers in a 320-pixel dock: the layer-3 charts were pushed out of the view."""
+    t, snaps = trained("mnist", 30)
+    v = shown(qtbot, HealthView(), 320, 560)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snaps[-1])
+    qtbot.wait(50)
+    visible = v.view.mapToScene(v.view.viewport().rect()).boundingRect().adjusted(-0.5, -0.5, 0.5, 0.5)
+    for p in [v.norm_plot] + v.band_plots + v.hist_plots:
+        assert visible.contains(p.sceneBoundingRect()), p.titleLabel.text
+        assert p.titleLabel.item.sceneBoundingRect().width() <= p.sceneBoundingRect().width() + 1

@@ -98,3 +98,19 @@ def test_loss_formatting_and_window():
     p = probe_learning_rates(net, rng.random((8, 5)), rng.integers(0, 3, 8), "cross_entropy", 0.1)
     lo, hi = y_window(p)
     assert lo < p.best_loss and hi > p.base_loss
+
+
+@pytest.mark.parametrize("lesson,steps", [("smile", 1), ("digits", 0)])
+def test_the_best_step_it_names_is_one_the_learning_rate_setting_takes(view, lesson, steps):
+    import re
+
+    from nnviz.qt.views.training_panel import TrainingPanel
+    from PySide6.QtGui import QAction
+
+    t, snap = snapshot(lesson, steps)
+    view.set_lesson(t.dataset)
+    view.show_snapshot(snap, None)
+    named = [float(v) for v in re.findall(r"lr ([0-9.e+-]+)", view.detail.text())]
+    keys = ("step", "step_n", "run", "reset")
+    panel = TrainingPanel({k: QAction(k) for k in keys})
+    assert named and max(named) <= panel.lr_spin.maximum()  # the smile's was "lr 100", the setting stops at 10

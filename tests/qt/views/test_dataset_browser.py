@@ -116,3 +116,17 @@ def test_thousands_of_examples_open_at_once(qtbot, browser):
     assert time.perf_counter() - t < 1.0
     assert browser.model.rowCount() == len(ds.x_train) >= 4000
     assert len(browser.model._cache) < 500  # thumbnails are made only for what is seen
+
+
+def test_an_output_beside_its_target_is_shown_whole(qtbot, browser):
+    """"−0.934, wanted…": the grid was sized for a fixed sample text, not for what the outputs read."""
+    ds = load_dataset("smile")
+    browser.set_dataset(ds)
+    browser.set_predictions("train", np.array([-0.934, 0.000012345, -1.5e-5, 0.25]))
+    qtbot.wait(20)
+    fm = browser.view.fontMetrics()
+    for i in range(browser.model.rowCount()):
+        index = browser.model.index(i, 0)
+        rect = browser.view.visualRect(index)
+        for line in browser.model.data(index).split("\n"):
+            assert fm.horizontalAdvance(line) + 6 <= rect.width(), line  # the delegate's margins, 3 a side

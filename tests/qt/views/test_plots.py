@@ -246,3 +246,19 @@ def test_a_run_longer_than_the_fine_record_draws_its_blocks_with_every_spike(qtb
     assert plots.iteration_at(plots.loss_plot, plots.loss_plot.getPlotItem().vb.mapViewToScene(
         pg.Point(29_950, 1.0))) == 29_950
 
+
+def test_an_axis_title_longer_than_its_plot_is_short_with_an_ellipsis_and_whole_in_the_tooltip(qtbot):
+    from PySide6.QtGui import QFontMetrics
+
+    p = TrainingPlots()
+    shown(qtbot, p, 300, 200)  # a short dock: the accuracy plot is about 70 pixels high
+    for plot, title in ((p.acc_plot, "accuracy"), (p.loss_plot, "loss")):
+        axis = plot.getPlotItem().getAxis("left")
+        text = axis.labelText
+        room = axis.geometry().height()
+        assert QFontMetrics(axis.label.font()).horizontalAdvance(text) <= room  # no title cut without a sign
+        assert text == title or text.endswith("…") or text == ""
+        assert axis.toolTip() == title
+    assert p.acc_plot.getPlotItem().getAxis("left").labelText != "accuracy"  # it does not fit here
+    shown(qtbot, p, 300, 600)
+    assert p.acc_plot.getPlotItem().getAxis("left").labelText == "accuracy"  # and does when there is room

@@ -295,3 +295,14 @@ def test_a_weight_level_depends_on_the_weights_shown_not_on_the_way_there():
     before = travelled.value
     assert travelled.update(later * 1.01) == before  # a small move keeps the colours
     assert [level_mark(x) for x in (0.105, 0.125, 0.13, 7.9, 8.1)] == [0.125, 0.125, 0.16, 8.0, 10.0]
+
+
+def test_a_short_matrix_axis_labels_only_what_has_room():
+    """A matrix 30 pixels tall: the labels pyqtgraph always draws (the first level) fit it."""
+    from nnviz.qt.views.weight_matrices import index_ticks
+
+    for n in (10, 16, 32, 128):
+        first = index_ticks(n)[0]
+        assert len(first) <= 2 and first[0] == (0.5, "0")
+        labelled = {k for level in index_ticks(n) for k, _ in level}
+        assert len(labelled) == len(set(labelled)) and all(0 < k < n for k in labelled)

@@ -6,6 +6,7 @@ lesson — makes the window or a dock grow."""
 import numpy as np
 import pytest
 from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtWidgets import QLabel
 
 from nnviz.model.analysis.health import LayerHealth
 from nnviz.qt.offscreen import scratch_settings
@@ -249,3 +250,19 @@ def test_selecting_a_neuron_moves_nothing_in_the_weights(qtbot, laptop, screen):
     assert max(abs(a - b) for a, b in zip(panel.splitter.sizes(), before[0])) <= 4  # a few pixels at most
     assert panel.tile_pixels() == pytest.approx(before[1], rel=0.03)
     assert panel.detail_view.pixels() >= 2 * panel.tile_pixels() > 0  # and it is still drawn large
+
+
+def test_a_cut_lesson_description_ends_in_an_ellipsis_and_an_open_one_does_not(qtbot, laptop):
+    win = laptop("mnist")
+    label = win.lesson_label
+    more = label.findChild(QLabel, "lineClampMore")
+    assert more is not None and more.isVisible() and "…" in more.text()  # two lines of five: it says so
+    assert label.contentsRect().contains(more.geometry())  # at the end of the second line, inside the label
+    line = label.fontMetrics().lineSpacing()
+    assert more.geometry().bottom() <= label.contentsRect().top() + 2 * line + 2
+    qtbot.mouseClick(label, Qt.LeftButton)
+    settle(qtbot, win)
+    assert not more.isVisible()
+    qtbot.mouseClick(label, Qt.LeftButton)
+    settle(qtbot, win)
+    assert more.isVisible()

@@ -13,6 +13,7 @@ from nnviz.model.files.foreign import load_foreign
 from nnviz.model.lessons import load_dataset
 from nnviz.qt.views import model_questions
 from nnviz.qt.views.model_questions import SpecDialog
+from PySide6.QtWidgets import QLabel
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "foreign"
 EXPECTED = np.load(FIXTURES / "expected.npz")
@@ -241,3 +242,27 @@ def test_an_imported_model_trains_on_rewinds_and_saves_like_any_other(qtbot, mak
     win.controller.save_model(str(saved))
     qtbot.waitUntil(saved.exists, timeout=10000)
     assert load_model(saved).network.spec == snap.network().spec
+
+
+def test_a_dense_stack_of_an_unknown_input_shape_asks_for_the_spec_in_the_window(qtbot, make_window, monkeypatch,
+                                                                                 tmp_path):
+    """The CLI's message tells it to pass --spec FILE; the window asks for the spec in its dialog
+    (a flag means nothing there) and its words say why."""
+    from safetensors.numpy import save_file
+
+    rng = np.random.default_rng(0)
+    path = tmp_path / "wide.safetensors"
+    save_file({"0.weight": rng.standard_normal((5, 100), dtype=np.float32), "0.bias": np.zeros(5, np.float32),
+               "2.weight": rng.standard_normal((10, 5), dtype=np.float32), "2.bias": np.zeros(10, np.float32)},
+              str(path), metadata={"format": "pt"})
+    win = make_window("digits")
+    asked = []
+    monkeypatch.setattr(model_questions, "ask_spec",
+                        lambda name, tensors, draft, check, parent=None: asked.append((name, tensors, draft)))
+    win.files.open_model(str(path))
+    assert asked == [("wide.safetensors", [("0.weight", (5, 100)), ("2.weight", (10, 5))], None)]
+    assert "--spec" not in win.statusBar().currentMessage()
+    dialog = SpecDialog("wide.safetensors", asked[0][1], None, lambda s: None)
+    qtbot.addWidget(dialog)
+    words = " ".join(label.text() for label in dialog.findChildren(QLabel))
+    assert "dense layers" in words and "convolution" not in words and "--spec" not in words

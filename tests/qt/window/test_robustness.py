@@ -94,7 +94,7 @@ def test_out_of_range_entries_are_clamped_with_feedback(qtbot, make_window):
         qtbot.keyClick(spin.lineEdit(), Qt.Key_Return)
         assert spin.value() == expect
         msg = tp.message_label.text()
-        assert words in msg.lower() and "must be between" in msg
+        assert words in msg.lower() and "it is set to" in msg and "e+" not in msg
     qtbot.waitUntil(lambda: win.controller.latest.settings["batch_size"] == 1, timeout=5000)
     # a hidden layer of 0 neurons is refused with a message, nothing rebuilt
     gen = win.controller.latest.generation

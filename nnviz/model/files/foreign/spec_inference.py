@@ -195,15 +195,18 @@ def _dense_spec(path: Path, params: Sequence[Param], activation: str | None) -> 
         if p.weight.ndim != (1 if p.stats is not None else 2):
             fail(path, f"holds {_describe(p)}: nnviz opens 2-D (Linear) and 4-D (Conv2d) weights only")
     linear = [p for p in params if p.stats is None]
+    # a question, not a refusal: the CLI's message names --spec, the window asks for the spec instead
+    tensors = [(p.weight_name, p.weight.shape) for p in params]
     for a, b in zip(linear, linear[1:]):
         if b.weight.shape[1] != a.weight.shape[0]:
-            fail(path, f"holds {_describe(a)} then {_describe(b)}: their sizes do not chain, so they are not "
-                       "one stack of layers in this order; give a spec (--spec FILE)")
+            raise NeedsSpec(path, f"holds {_describe(a)} then {_describe(b)}: their sizes do not chain, so they "
+                                  "are not one stack of layers in this order; give a spec (--spec FILE)", tensors)
     n_in = linear[0].weight.shape[1]
     sizes = "-".join(str(s) for s in [n_in] + [p.weight.shape[0] for p in linear])
     if n_in not in INPUT_SHAPES:
-        fail(path, f"holds a {sizes} dense stack whose {n_in} inputs are not a shape nnviz knows (784 = 28×28, "
-                   "64 = 8×8, 12 = 3×4): give a spec with its \"input_shape\" (--spec FILE)")
+        raise NeedsSpec(path, f"holds a {sizes} dense stack whose {n_in} inputs are not a shape nnviz knows "
+                              "(784 = 28×28, 64 = 8×8, 12 = 3×4): give a spec with its \"input_shape\" "
+                              "(--spec FILE)", tensors)
     if len(params) > 1 and activation is None:
         raise NeedsActivation(path, f"holds a {sizes} dense stack{' with BatchNorm' if batchnorms else ''}; its "
                                     "hidden activation is not in the file: "
