@@ -57,6 +57,17 @@ def deadline(seconds=CASE_SECONDS):
         signal.signal(signal.SIGALRM, old)
 
 
+def refused_in_one_line(load, path, blob: bytes) -> str:
+    """Write ``blob`` to ``path``; ``load(path)`` must refuse it with one line naming the file, in time."""
+    import pytest
+
+    path.write_bytes(blob)
+    with deadline(), pytest.raises(DataFormatError) as e:
+        load(path)
+    assert path.name in str(e.value) and "\n" not in str(e.value)
+    return str(e.value)
+
+
 # --- where to cut ---------------------------------------------------------------------------
 
 def cut_points(blob: bytes, boundaries, sample: int = SAMPLED_CUTS, seed: int = 0) -> list[int]:

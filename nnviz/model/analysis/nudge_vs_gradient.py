@@ -334,17 +334,7 @@ def _loss_after_unit(work, X, Y, loss: str, p: int, unit: int, change: np.ndarra
 
 def _loss_after(work: NetworkLike, X, Y, loss: str, layer: int, neuron: int, change: np.ndarray) -> float:
     """Loss with ``change`` (P,) added to the neuron's weights (and bias), then undone."""
-    w = work.weights[layer - 1]
-    b = work.biases[layer - 1]
-    old_w, old_b = w[neuron].copy(), b[neuron].copy()
-    n_w = w.shape[1]
-    w[neuron] += change[:n_w].astype(w.dtype)
-    if work.bias and len(change) > n_w:
-        b[neuron] += change[n_w].astype(b.dtype)
-    try:
-        return float(work.loss(X, Y, loss))
-    finally:
-        w[neuron], b[neuron] = old_w, old_b
+    return _loss_after_unit(work, X, Y, loss, layer - 1, neuron, change)
 
 
 def compare_snapshot(snap, dataset: Dataset, layer: int = 1, neuron: int = 0, step: float | None = None,

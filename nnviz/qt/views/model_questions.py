@@ -53,6 +53,21 @@ def _tensor_box(tensors, rows: int = 6) -> QPlainTextEdit:
     return box
 
 
+def _choice_row(dialog: QDialog, lay: QVBoxLayout, name: str, label: str, items) -> QComboBox:
+    """A labelled choice (objectName ``name``) and OK / Cancel under the dialog's text; returns the choice."""
+    form = QFormLayout()
+    choice = QComboBox()
+    choice.setObjectName(name)
+    choice.addItems(list(items))
+    form.addRow(label, choice)
+    lay.addLayout(form)
+    box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
+    box.accepted.connect(dialog.accept)
+    box.rejected.connect(dialog.reject)
+    lay.addWidget(box)
+    return choice
+
+
 class ActivationDialog(QDialog):
     """objectName ``activationDialog``; ``choice`` (``activationChoice``) holds the answer."""
 
@@ -66,16 +81,8 @@ class ActivationDialog(QDialog):
         text.setWordWrap(True)
         lay.addWidget(text)
         lay.addWidget(_tensor_box(tensors))
-        form = QFormLayout()
-        self.choice = QComboBox()
-        self.choice.setObjectName("activationChoice")
-        self.choice.addItems(HIDDEN_CHOICES)  # relu first: what PyTorch courses use
-        form.addRow("Hidden activation:", self.choice)
-        lay.addLayout(form)
-        box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        box.accepted.connect(self.accept)
-        box.rejected.connect(self.reject)
-        lay.addWidget(box)
+        self.choice = _choice_row(self, lay, "activationChoice", "Hidden activation:",
+                                  HIDDEN_CHOICES)  # relu first: what PyTorch courses use
 
 
 class SpecDialog(QDialog):
@@ -162,17 +169,7 @@ class TransformDialog(QDialog):
                       "raw 0–255 pixels, and read others worse. Which did this one use?")
         text.setWordWrap(True)
         lay.addWidget(text)
-        form = QFormLayout()
-        self.choice = QComboBox()
-        self.choice.setObjectName("transformChoice")
-        for label, _ in TRANSFORM_CHOICES:
-            self.choice.addItem(label)
-        form.addRow("Input:", self.choice)
-        lay.addLayout(form)
-        box = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
-        box.accepted.connect(self.accept)
-        box.rejected.connect(self.reject)
-        lay.addWidget(box)
+        self.choice = _choice_row(self, lay, "transformChoice", "Input:", [label for label, _ in TRANSFORM_CHOICES])
 
     def entries(self) -> dict:
         return dict(TRANSFORM_CHOICES[self.choice.currentIndex()][1])

@@ -9,7 +9,6 @@ only exception is DataFormatError with one line naming the file, or the file loa
 
 import collections
 import random
-import tracemalloc
 import zipfile
 from pathlib import Path
 
@@ -17,9 +16,8 @@ import numpy as np
 import pytest
 from hypothesis import strategies as st
 
-from nnviz.model.errors import DataFormatError
 from nnviz.model.files.foreign import load_foreign
-from tests.fuzzing import (THOROUGH, cut_points, deadline, every_kind_ran, fuzz_each_kind, kinds, load_once, members,
+from tests.fuzzing import (refused_in_one_line, THOROUGH, cut_points, every_kind_ran, fuzz_each_kind, kinds, load_once, members,
                            mutant, protobuf_boundaries, report, rezip, zip_boundaries)
 
 from .test_fuzz_foreign import ONNX_KINDS, _onnx_mutant
@@ -48,11 +46,7 @@ def _check(saved):
 
 
 def _one_line(path, blob):
-    path.write_bytes(blob)
-    with deadline(), pytest.raises(DataFormatError) as e:
-        _load(path)
-    assert path.name in str(e.value) and "\n" not in str(e.value)
-    return str(e.value)
+    return refused_in_one_line(_load, path, blob)
 
 
 def _sweep(tmp_path, name, boundaries):
@@ -169,15 +163,6 @@ def test_mutated_batchnorm_state_dicts_only_ever_raise_our_error(tmp_path):
 
 
 # --- hostile sizes and values --------------------------------------------------------------------
-
-@pytest.fixture
-def small_peak():
-    tracemalloc.start()
-    yield
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert peak < PEAK_BYTES, f"{peak:,} bytes allocated"
-
 
 def _variant(name, change):
     m = onnx.load(FIXTURES / name)

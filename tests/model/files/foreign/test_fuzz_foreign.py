@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from nnviz.model.errors import DataFormatError
 from nnviz.model.files.foreign import load_foreign
-from tests.fuzzing import (every_kind_ran, any_json, deadline, flip, fuzz_each_kind, kinds, legacy_boundaries, load_once,
+from tests.fuzzing import (refused_in_one_line, every_kind_ran, any_json, flip, fuzz_each_kind, kinds, legacy_boundaries, load_once,
                            members, mutant, patch_sizes, pickle_spans, protobuf_boundaries, report, rezip,
                            safetensors_boundaries, sweep_truncations, zip_boundaries)
 
@@ -45,11 +45,7 @@ def _once(path, blob, counts, kind):
 
 
 def _one_line(path, blob):
-    path.write_bytes(blob)
-    with deadline(), pytest.raises(DataFormatError) as e:
-        _load(path)
-    assert path.name in str(e.value) and "\n" not in str(e.value)
-    return str(e.value)
+    return refused_in_one_line(_load, path, blob)
 
 
 # --- every truncation ------------------------------------------------------------------------
@@ -232,15 +228,6 @@ def test_fuzzed_onnx_only_ever_raises_our_error(tmp_path):
 
 
 # --- targeted hostile files ----------------------------------------------------------------------
-
-@pytest.fixture
-def small_peak():
-    tracemalloc.start()
-    yield
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    assert peak < PEAK_BYTES, f"{peak:,} bytes allocated"
-
 
 W = np.zeros(12, np.float32).tobytes()
 HOSTILE_TENSORS = {
