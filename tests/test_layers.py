@@ -16,7 +16,7 @@ PKG = Path(__file__).resolve().parents[1] / "nnviz"
 #: sub-package); the model is below all of them and imports no Qt at all
 QT_LAYERS = {"lazy_qt_mirrors": 0, "graphics": 1, "worker": 1, "views": 2, "explore": 2, "window": 3,
              "splash": 3, "startup": 4, "offscreen": 4, "app": 5, "screenshot": 5, "freeze_matrix": 5,
-             "bench_gui": 6}
+             "bench_gui": 6, "soak_bench": 6}
 
 
 #: floor of each part of nnviz.model (a sub-package or a top-level module): a module may import

@@ -107,7 +107,8 @@ class WeightsStack(LessonView, QStackedWidget):
         if jump != self._level_key:
             self._level_key = jump
             self.weight_panel.reset_levels()
-            self.kernel_grid.reset_levels()
+            if self._grid is not None:  # built only once a conv net shows
+                self._grid.reset_levels()
         if self._mlp:
             self.weight_panel.show_snapshot(snap, frame)
             return
