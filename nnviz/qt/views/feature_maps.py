@@ -65,6 +65,7 @@ class FeatureMaps(QWidget):
         self._shown: dict[int, np.ndarray] = {}
         self._levels: dict[int, StableLevel] = {}
         self._selected = None
+        self._read = None  # (layer, channel, row, col) the line above the maps reads: hovered or selected
         self._outline = None  # (layer, QGraphicsPathItem) of the patch shown on a layer's maps
         self._rims: list = []  # (plot, item) of the health rims drawn (dead / saturated channels)
         self.flagged: dict[int, dict[str, list[int]]] = {}  # layer -> {"dead": [channels], "saturated": …}
@@ -103,7 +104,7 @@ class FeatureMaps(QWidget):
         or a spec."""
         self.layers = as_layers(layers)
         self._memo.forget()
-        self._shown, self._levels, self._selected, self._outline = {}, {}, None, None
+        self._shown, self._levels, self._selected, self._outline, self._read = {}, {}, None, None, None
         self._rims, self.flagged = [], {}
         plots = {}
         for L, layer in enumerate(self.layers, start=1):
@@ -141,6 +142,7 @@ class FeatureMaps(QWidget):
                 levels = (0.0, 1.0 if f == "sigmoid" else self._levels[L].update(a))
             if not self._memo.unchanged(f"L{L}", a, levels[1] - levels[0], levels, allow=running):
                 plot.draw(a, levels)
+        self._read_out()  # the value read above the maps is this frame's, not the one hovered earlier
 
     # -- hover, click, selection ----------------------------------------------------------
 
@@ -151,13 +153,19 @@ class FeatureMaps(QWidget):
 
     def _on_hover(self, layer, channel, row, col):
         if layer in self._shown:
-            self.info.setText(self.hover_text_at(layer, channel, row, col))
+            self._read = (layer, channel, row, col)
+            self._read_out()
+
+    def _read_out(self) -> None:
+        if self._read is not None and self._read[0] in self._shown:
+            self.info.setText(self.hover_text_at(*self._read))
 
     def select_pixel(self, layer: int, channel: int, row: int, col: int, emit: bool = True) -> None:
         """Outline one pixel (the one whose making is shown) and emit ``pixelClicked``."""
         if layer not in self.plots:
             return
-        self._selected = (layer, channel, row, col)
+        self._selected = self._read = (layer, channel, row, col)
+        self._read_out()
         for L, plot in self.plots.items():
             plot.select(channel if L == layer else None, row, col)
         if emit:

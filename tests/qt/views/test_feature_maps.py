@@ -84,3 +84,15 @@ def test_patch_outline_on_every_channel_of_the_input_maps(maps):
     view.show_patch(None)
     assert view._outline is None
 
+
+
+def test_the_value_read_above_the_maps_follows_new_maps_and_the_pixel_selected(maps):
+    """It kept "layer 2 … row 2, column 2: 0.0000" after training, a new drawing and a Show me."""
+    view, net, _ = maps
+    view.plots[2].hovered.emit(1, 2, 2)  # the pointer over layer 2, channel 1, row 2, column 2
+    assert view.info.text().startswith("layer 2 (maxpool), channel 1, row 2, column 2")
+    acts = net.forward(np.random.default_rng(9).random((1, 64)).astype(np.float32))  # another drawing
+    view.show_maps(acts)
+    assert view.info.text().endswith(f"{acts[2][0, 1, 2, 2]:.4f}")
+    view.select_pixel(1, 4, 3, 3, emit=False)  # a guide's Show me picks another pixel
+    assert view.info.text() == view.hover_text_at(1, 4, 3, 3)
