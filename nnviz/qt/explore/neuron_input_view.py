@@ -146,8 +146,9 @@ class NeuronInputView(ExplorePanel):
         self.header = QLabel("Open a lesson, then click a neuron in the weights or activations.")
         self.header.setWordWrap(True)
         self.header.setTextFormat(Qt.RichText)
-        self.top_button = QPushButton("Use the top answer")
-        self.top_button.setToolTip("Go back to the output neuron of the network's answer for your drawing")
+        self.top_button = QPushButton("Back to the network's answer")
+        self.top_button.setToolTip("Ask again about the output neuron of the network's answer for your drawing "
+                                   "(the unit asked when you open this tab)")
         self.top_button.clicked.connect(self.use_top_answer)
         self.top_button.setEnabled(False)
         head = QHBoxLayout()
@@ -286,6 +287,8 @@ class NeuronInputView(ExplorePanel):
         self.chosen = None
         self.top_button.setEnabled(False)
         self._clear_result()
+        if self.snap is not None and not self.snap.is_mlp and self._fits():
+            self.picker.select(*self.target())  # the picker names the unit asked now, not the one before
         self._show_header()
 
     def set_palette(self, name: str) -> None:

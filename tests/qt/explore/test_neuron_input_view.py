@@ -184,6 +184,18 @@ def test_the_conv_picker_shows_the_top_answers_output_until_a_unit_is_picked(qtb
     assert v.picker.unit() == v.target() and v.target()[0] == 4
 
 
+def test_back_to_the_answer_puts_the_picker_on_the_answers_output_at_once(qtbot):
+    """It kept showing "layer 1 … filter 0" while the header asked about output "7"."""
+    t, snap = trained("conv", 10)
+    v = shown(qtbot, NeuronInputView(), 560, 700)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snap, Frame(snap, painted=t.dataset.x_test[2]))
+    v.picker.changed.emit(1, 0)  # the learner picks layer 1's filter 0
+    assert v.target() == (1, 0) and v.picker.unit() == (1, 0)
+    v.top_button.click()
+    assert v.target()[0] == 4 and v.picker.unit() == v.target()  # no snapshot needed in between
+
+
 def test_a_batch_norm_channel_wants_a_picture_through_the_norm_the_pool_and_the_transform(qtbot):
     """After a linear conv the batch norm's ReLU is where a filter's response is: its channels are
     offered, the climb and the saliency are the model's, the picture stays paintable ([0, 1])."""
