@@ -4,6 +4,7 @@ and what happened when it diverged."""
 from __future__ import annotations
 
 import math
+from typing import Mapping
 
 from ..data.datasets import signed
 from .reports import BlowUp, Continued, Diverged, Edited, Replaced, Undone
@@ -153,3 +154,40 @@ def edited_message(info: Edited) -> str:
     return (f"{'Undid: ' if info.undone else ''}{where} (layer {info.layer + 1}) {signed(old)} → {signed(new)} "
             f"at iteration {info.iteration:,}"
             f"{' — Ctrl+Z in the weights undoes it' if info.undo and not info.undone else ''}")
+
+
+def describe_spec(spec: Mapping) -> str:
+    """One line: ``1×8×8 → conv 8@3×3 pad 1 relu → maxpool 2 → flatten → dense 10``."""
+    parts = ["×".join(map(str, spec["input_shape"]))]
+    for e in spec["layers"]:
+        if e["type"] == "conv":
+            parts.append(f"conv {e['filters']}@{e['kernel']}×{e['kernel']} pad {e.get('padding', 0)} "
+                         f"{e.get('activation', 'relu')}")
+        elif e["type"] in ("maxpool", "avgpool"):
+            parts.append(f"{e['type']} {e['size']}")
+        elif e["type"] == "batchnorm":
+            act = e.get("activation", "linear")
+            parts.append("batchnorm" + ("" if act == "linear" else f" {act}"))
+        else:
+            parts.append(e["type"] if e["type"] == "flatten" else f"dense {e['units']}")
+    return " → ".join(parts)
+
+
+ACTIVATION_WORDS = {"relu": "ReLU", "leaky_relu": "leaky ReLU", "elu": "ELU", "gelu": "GELU", "silu": "SiLU"}
+
+
+def network_description(title: str, own_sizes, own_hidden: str, own_spec, sizes, hidden: str, spec,
+                        parameters: int) -> str | None:
+    """The lesson line for a network that is not the lesson's own (a model opened, a rebuild), or
+    None when it is: the lesson's description is about its own network, and kept its numbers
+    ("128 and 32 ReLU units") for a 64-32-10 model opened from a file."""
+    def words(sizes_, hidden_, spec_):
+        if spec_:
+            return describe_spec(spec_)
+        return " → ".join(map(str, sizes_)) + f", {ACTIVATION_WORDS.get(hidden_, hidden_)} hidden units"
+
+    own, shown = words(own_sizes, own_hidden, own_spec), words(sizes, hidden, spec)
+    if shown == own:
+        return None
+    return (f"<b>{title}</b> — the network shown is <b>yours: {shown}</b> ({parameters:,} parameters), on this "
+            f"lesson's data. The lesson's own network is {own}.")

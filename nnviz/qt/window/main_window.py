@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QApplication, QDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget,
 )
 
-from ...model.core.messages import UNDO_KEY
+from ...model.core.messages import UNDO_KEY, network_description
 from .edit_history import EditHistory
 from ...model.core.reports import Refused, Report, Saved
 from ...model.lessons import DEFAULT_LESSON, LESSONS
@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         # delivered through the event loop, after the connections below exist).
         start = lesson or self.settings.value("lesson", DEFAULT_LESSON)
         self._seen_lessons: set[str] = set()  # lessons opened in this run of the app (the rest resume)
+        self._network_key = None  # (sizes, hidden, spec) the lesson line describes
         self._choosing = None  # the lesson chosen (menu, start): only it resumes, not one a file opened
         self._crashed = self.settings.value("running", False, type=bool)
         self.choose_lesson(start if start in LESSONS else DEFAULT_LESSON)
@@ -169,6 +170,7 @@ class MainWindow(QMainWindow):
     def _wire(self):
         c, f, ex, fr, say = self.controller, self.files, self.examples, self.frames, self.show_status
         c.lessonLoaded.connect(self._on_lesson_loaded)
+        c.snapshotArrived.connect(self._describe_network)
         c.runningChanged.connect(self._on_running)
         c.reported.connect(self._on_report)
         self.guide.message.connect(say)
@@ -277,6 +279,7 @@ class MainWindow(QMainWindow):
         self.lesson_actions[lesson.name].setChecked(True)
         self.lesson_combo.setCurrentIndex(self.lesson_combo.findData(lesson.name))
         self.lesson_label.setText(f"<b>{lesson.title}</b> — {lesson.description}")
+        self._network_key = None  # the next snapshot says whether the network is the lesson's own
         self.frames.set_lesson(dataset)  # every view forgets the previous lesson
         self.examples.set_lesson(lesson.name, dataset)
         self.show_status(f"{lesson.title}: {len(dataset.x_train):,} training and "
@@ -285,6 +288,22 @@ class MainWindow(QMainWindow):
         if chosen and lesson.name not in self._seen_lessons:  # first chosen since the app started
             self._resume(lesson)
         self._seen_lessons.add(lesson.name)
+
+    def _describe_network(self) -> None:
+        """The lesson line describes the network shown: the lesson's text for its own network, else
+        the opened or rebuilt one (checked when the architecture changes, not every frame)."""
+        snap, lesson = self.controller.latest, self.controller.lesson
+        if snap is None or lesson is None or snap.lesson != lesson.name:
+            return
+        key = (tuple(snap.sizes), snap.hidden, repr(snap.spec))
+        if key == self._network_key:
+            return
+        self._network_key = key
+        own_sizes = [snap.sizes[0], *lesson.hidden_sizes, snap.sizes[-1]]
+        count = sum(w.size for w in snap.weights) + sum(b.size for b in snap.biases)
+        text = network_description(lesson.title, own_sizes, lesson.hidden, lesson.spec, snap.sizes, snap.hidden,
+                                   None if snap.is_mlp else snap.spec, count)
+        self.lesson_label.setText(text or f"<b>{lesson.title}</b> — {lesson.description}")
 
     def _resume(self, lesson):
         """Bring back the run the learner left ``lesson`` with last time, saying so; Start fresh

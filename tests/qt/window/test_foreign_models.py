@@ -266,3 +266,21 @@ def test_a_dense_stack_of_an_unknown_input_shape_asks_for_the_spec_in_the_window
     qtbot.addWidget(dialog)
     words = " ".join(label.text() for label in dialog.findChildren(QLabel))
     assert "dense layers" in words and "convolution" not in words and "--spec" not in words
+
+
+def test_the_lesson_line_describes_the_network_shown_not_the_lessons_own(qtbot, make_window):
+    """After rebuilding mnist with ReLU the line still said σ(w·a + b); a model opened from a file
+    kept the lesson's "128 and 32 ReLU units" whatever it held."""
+    win = make_window("mnist")
+    own = win.lesson_label.text()
+    assert "σ(w·a" in own
+    win.controller.step(2)  # a trained run: the rebuild keeps it for undo
+    qtbot.waitUntil(lambda: win.controller.latest.iteration == 2, timeout=20000)
+    win.controller.rebuild([16, 16], "relu")
+    qtbot.waitUntil(lambda: "yours" in win.lesson_label.text(), timeout=20000)
+    text = win.lesson_label.text()
+    assert "784 → 16 → 16 → 10, ReLU hidden units" in text and "σ(w·a" not in text
+    assert "13,002 parameters" in text  # 784·16 + 16 + 16·16 + 16 + 16·10 + 10
+    win.controller.undo()  # the lesson's own network back: its own description
+    qtbot.waitUntil(lambda: "yours" not in win.lesson_label.text() and "σ(w·a" in win.lesson_label.text(),
+                    timeout=20000)

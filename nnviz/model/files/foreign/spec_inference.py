@@ -31,6 +31,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ...core.functions import HIDDEN_ACTIVATIONS
+from ...core.messages import describe_spec  # noqa: F401 - callers import it from here too
 from ...core.layers import dense_spec, parse_spec
 from ...errors import SettingsError
 from ...storage.npzfile import short_repr
@@ -269,23 +270,6 @@ def draft_spec(params: Sequence[Param], activation: str | None = None) -> dict |
             if [layer.weight_shape for layer in parsed if layer.weight_shape] == [p.weight.shape for p in params]:
                 return spec
     return None
-
-
-def describe_spec(spec: Mapping) -> str:
-    """One line: ``1×8×8 → conv 8@3×3 pad 1 relu → maxpool 2 → flatten → dense 10``."""
-    parts = ["×".join(map(str, spec["input_shape"]))]
-    for e in spec["layers"]:
-        if e["type"] == "conv":
-            parts.append(f"conv {e['filters']}@{e['kernel']}×{e['kernel']} pad {e.get('padding', 0)} "
-                         f"{e.get('activation', 'relu')}")
-        elif e["type"] in ("maxpool", "avgpool"):
-            parts.append(f"{e['type']} {e['size']}")
-        elif e["type"] == "batchnorm":
-            act = e.get("activation", "linear")
-            parts.append("batchnorm" + ("" if act == "linear" else f" {act}"))
-        else:
-            parts.append(e["type"] if e["type"] == "flatten" else f"dense {e['units']}")
-    return " → ".join(parts)
 
 
 def network_parts(path: Path, params: Sequence[Param], activation: str | None = None,
