@@ -42,12 +42,16 @@ def _skipped(w: QWidget, root: QWidget) -> bool:
     return False
 
 
+NOMINAL_PX = 400  # ticks are asked for at one length: the oracle compares scales and ranges, not pixels
+
+
 def _axis_text(axis: pg.AxisItem) -> str:
+    """The axis's title and its ticks over its range. Asked at NOMINAL_PX, so two windows differing
+    by a few pixels of layout (which label spacing follows) read alike, while another range or
+    scale (an epoch axis kept from the last lesson) does not."""
     lo, hi = axis.range
-    length = axis.width() if axis.orientation in ("left", "right") else axis.height()
-    size = axis.height() if axis.orientation in ("left", "right") else axis.width()
     ticks = []
-    for spacing, values in axis.tickValues(lo, hi, size or length or 100):
+    for spacing, values in axis.tickValues(lo, hi, NOMINAL_PX):
         ticks += axis.tickStrings(values, axis.autoSIPrefixScale * axis.scale, spacing)
     return f"{axis.labelText!r} ticks {ticks}" if axis.isVisible() else ""
 
