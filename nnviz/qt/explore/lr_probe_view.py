@@ -7,6 +7,9 @@ current learning rate is a vertical line, with a sentence saying what it does
 prediction L − lr·|g|²: where the curve leaves it, the slope stops telling the truth.
 Losses that overflow (inf/NaN) or rise far above the current loss are drawn as
 triangles on the top edge instead of stretching the axis.
+
+The probe (one loss per step size, ~0.6 s for a conv net) runs on a background thread, so the
+window never waits for it; a result for a snapshot or lesson no longer shown is dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout
 from ...model.analysis.lr_probe import VERDICTS, LrProbe, probe_snapshot
 
 from .panel import ExplorePanel
+from ..graphics.background import Background
 from ..graphics.plot_style import plain_axes
 
 VERDICT_COLOURS = {"explodes": "#c01818", "overshoots": "#c05a00", "crawls": "#806000", "good": "#1d7a2e",
@@ -82,6 +86,8 @@ class LrProbeView(ExplorePanel):
         self.probe: LrProbe | None = None
         self._snap = None
         self._computed_for = None
+        self._probing = Background("lr-probe", self)
+        self._probing.done.connect(self._on_computed)
 
         self.header = QLabel("Open a lesson and pause training to probe the learning rate.")
         self.header.setObjectName("lrProbeHeader")
@@ -150,8 +156,29 @@ class LrProbeView(ExplorePanel):
         if self._computed_for is snap:
             return
         self._computed_for = snap
-        self.probe = probe_snapshot(snap, d)
-        self._draw(snap, self.probe)
+        self.probe = None  # nothing of another snapshot stays on screen while this one is probed
+        self._clear(snap)
+        self._probing.ask((snap, d), lambda: probe_snapshot(snap, d))
+
+    def _on_computed(self, job, result) -> None:
+        snap, dataset = job
+        if snap is self._computed_for and dataset is self.dataset:  # else stale: dropped
+            if isinstance(result, Exception):
+                self.header.setText(f"Could not probe the learning rate: {result}")
+            else:
+                self.probe = result
+                self._draw(snap, result)
+
+    def is_computing(self) -> bool:
+        """True while a probe runs in the background (or waits to)."""
+        return self._probing.busy()
+
+    def _clear(self, snap) -> None:
+        self.header.setText(f"Probing step sizes from the weights at iteration {snap.iteration:,}…")
+        self.verdict.setText("")
+        self.detail.setText("")
+        for item in (self.predicted, self.curve, self.off_chart, self.current_point):
+            item.setData([], [])
 
     def _draw(self, snap, p: LrProbe) -> None:
         n = p.n_examples

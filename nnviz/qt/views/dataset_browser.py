@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...model.data.datasets import SIGN, exactly_right, signed
+from ..graphics.background import Background
 from ..graphics.pixmaps import THUMB, thumbnail
 from ..graphics.view_protocol import LessonView
 
@@ -81,6 +82,9 @@ class DatasetBrowser(LessonView, QWidget):
         self.setObjectName("datasetBrowser")
         self.dataset = None
         self._snap = None  # the snapshot shown: its predictions mark the examples
+        # a conv net answers 4,000 examples in ~0.3 s: never on the GUI thread
+        self._predicting = Background("example-marks", self)
+        self._predicting.done.connect(self._marked)
         self.predictions: dict[str, np.ndarray] = {}
         self._labels: dict[str, list[str]] = {}
         self._last_choice = None  # (split, example) and a timer: one click may also "activate"
@@ -164,8 +168,22 @@ class DatasetBrowser(LessonView, QWidget):
         x, _ = self.arrays()
         if not len(x):
             return
-        out = snap.network().predict(x)
-        self.set_predictions(self.split, out[:, 0] if ds.task == SIGN else out.argmax(axis=1))
+        sign, net = ds.task == SIGN, snap.network()
+
+        def answers():
+            out = net.predict(x)
+            return out[:, 0] if sign else out.argmax(axis=1)
+
+        self._predicting.ask((snap, ds, self.split), answers)
+
+    def _marked(self, key, predicted) -> None:
+        snap, ds, split = key
+        if snap is self._snap and ds is self.dataset and not isinstance(predicted, Exception):
+            self.set_predictions(split, predicted)  # else the answers of a snapshot no longer shown
+
+    def is_marking(self) -> bool:
+        """True while the examples' answers are computed in the background."""
+        return self._predicting.busy()
 
     def set_predictions(self, split: str, predicted) -> None:
         """Mark each example of ``split`` right (✓) or wrong (✗); predicted: (n,) labels or ±1."""

@@ -24,16 +24,22 @@ def snapshot(lesson, steps, **settings):
     return t, t.snapshot(lesson=lesson)
 
 
+def probed(qtbot, view, snap):
+    """Show ``snap`` and wait for its probe (it runs on a background thread)."""
+    view.show_snapshot(snap, None)
+    qtbot.waitUntil(lambda: not view.is_computing(), timeout=20000)
+
+
 @pytest.fixture
 def view(qtbot):
     return shown(qtbot, LrProbeView(), 700, 520)
 
 
 @pytest.mark.parametrize("lesson,steps", [("smile", 1), ("mnist", 10)])
-def test_curve_is_the_probe_and_the_current_rate_is_marked(view, lesson, steps):
+def test_curve_is_the_probe_and_the_current_rate_is_marked(qtbot, view, lesson, steps):
     t, snap = snapshot(lesson, steps)
     view.set_lesson(t.dataset)
-    view.show_snapshot(snap, None)
+    probed(qtbot, view, snap)
     ref = probe_snapshot(snap, t.dataset)
     x, y = view.curve_points()
     np.testing.assert_array_equal(x, ref.rates)
@@ -62,10 +68,10 @@ def test_curve_is_the_probe_and_the_current_rate_is_marked(view, lesson, steps):
         assert "nudging" in view.header.text()
 
 
-def test_an_exploding_rate_reads_inf_and_stays_off_the_axis(view):
+def test_an_exploding_rate_reads_inf_and_stays_off_the_axis(qtbot, view):
     t, snap = snapshot("digits", 5, learning_rate=1e30)
     view.set_lesson(t.dataset)
-    view.show_snapshot(snap, None)
+    probed(qtbot, view, snap)
     p = view.probe
     assert not math.isfinite(p.current_loss)
     assert view.verdict.text() == f"lr 1e+30: loss {fmt_loss(p.base_loss)} → {p.current_loss} (explodes)"
@@ -75,10 +81,10 @@ def test_an_exploding_rate_reads_inf_and_stays_off_the_axis(view):
     assert view.current_point.yData[0] == hi  # drawn on the top edge
 
 
-def test_same_snapshot_is_not_probed_twice_and_a_new_one_is(view):
+def test_same_snapshot_is_not_probed_twice_and_a_new_one_is(qtbot, view):
     t, snap = snapshot("smile", 2)
     view.set_lesson(t.dataset)
-    view.show_snapshot(snap, None)
+    probed(qtbot, view, snap)
     first = view.probe
     view.show_snapshot(snap, Frame(snap, painted=np.ones(12, np.float32)))
     assert view.probe is first
@@ -101,7 +107,7 @@ def test_loss_formatting_and_window():
 
 
 @pytest.mark.parametrize("lesson,steps", [("smile", 1), ("digits", 0)])
-def test_the_best_step_it_names_is_one_the_learning_rate_setting_takes(view, lesson, steps):
+def test_the_best_step_it_names_is_one_the_learning_rate_setting_takes(qtbot, view, lesson, steps):
     import re
 
     from nnviz.qt.views.training_panel import TrainingPanel
@@ -109,8 +115,23 @@ def test_the_best_step_it_names_is_one_the_learning_rate_setting_takes(view, les
 
     t, snap = snapshot(lesson, steps)
     view.set_lesson(t.dataset)
-    view.show_snapshot(snap, None)
+    probed(qtbot, view, snap)
     named = [float(v) for v in re.findall(r"lr ([0-9.e+-]+)", view.detail.text())]
     keys = ("step", "step_n", "run", "reset")
     panel = TrainingPanel({k: QAction(k) for k in keys})
     assert named and max(named) <= panel.lr_spin.maximum()  # the smile's was "lr 100", the setting stops at 10
+
+
+def test_the_probe_runs_off_the_gui_thread_and_only_the_newest_snapshot_is_drawn(qtbot, view):
+    """~0.6 s per conv-net probe held the window (the freeze matrix: 686 ms for a rewind)."""
+    t, first = snapshot("conv", 3)
+    view.set_lesson(t.dataset)
+    view.show_snapshot(first, None)
+    assert view.is_computing() and view.probe is None  # returned at once: the work is elsewhere
+    assert "Probing" in view.header.text() and view.verdict.text() == ""
+    t.step()
+    newest = t.snapshot(lesson="conv")
+    view.show_snapshot(newest, None)  # asked for while the first is still being probed
+    qtbot.waitUntil(lambda: not view.is_computing(), timeout=20000)
+    assert view.probe.base_loss == pytest.approx(probe_snapshot(newest, t.dataset).base_loss, rel=1e-9)
+    assert f"iteration {newest.iteration}" in view.header.text()

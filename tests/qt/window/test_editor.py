@@ -122,6 +122,7 @@ def test_the_browser_marks_mistakes_under_the_current_weights(qtbot, make_window
     win.docks["datasetBrowser"].raise_()
     qtbot.waitUntil(lambda: win.browser.isVisible(), timeout=5000)
     win.browser.split_combo.setCurrentText("test")
+    qtbot.waitUntil(lambda: not win.browser.is_marking() and "test" in win.browser.predictions, timeout=5000)
     ds = win.controller.dataset
     right = np.sign(snap.network().predict(ds.x_test)[:, 0]) == ds.y_test[:, 0]
     marks = [win.browser.model.data(win.browser.model.index(i, 0)) for i in range(len(ds.x_test))]
