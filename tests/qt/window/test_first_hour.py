@@ -59,7 +59,8 @@ def test_smile_iteration_one_shows_three_of_four_exactly_right(qtbot, make_windo
     win.docks["datasetBrowser"].raise_()
     win.actions["step"].trigger()
     wait_iteration(qtbot, win, 1)
-    qtbot.waitUntil(lambda: "exactly right" in win.browser.count_label.text(), timeout=5000)
+    qtbot.waitUntil(lambda: not win.browser.is_marking() and "exactly right" in win.browser.count_label.text(),
+                    timeout=5000)  # the marks are computed off the GUI thread
     assert win.frames.status.labels["exact"].text() == "3 of 4 exactly right"
     assert "3 exactly right, 4 by sign" in win.browser.count_label.text()
     details = [win.browser.model.data(win.browser.model.index(i, 0)).split("\n")[1] for i in range(4)]
