@@ -200,15 +200,16 @@ class Walk:
 
 
 def walk(app, win, lessons=tuple(LESSONS), actions=ACTIONS, run_seconds: float = 2.0, limit: float = 60.0,
-         on_cell=None) -> dict[tuple[str, str, str], float]:
-    """{(lesson, tab, action): longest gap in ms} for every lesson × tab × action; ``on_cell(key,
-    gap)`` hears each as it is measured. A lesson switched away from is switched back, unmeasured."""
+         on_cell=None, tabs: slice = slice(None)) -> dict[tuple[str, str, str], float]:
+    """{(lesson, tab, action): longest gap in ms} for every lesson × tab × action (``tabs``: a slice
+    of ``tab_titles``, to share the walk out); ``on_cell(key, gap)`` hears each as it is measured.
+    A lesson switched away from is switched back, unmeasured."""
     out = {}
     with tempfile.TemporaryDirectory() as folder:
         w = Walk(app, win, Path(folder), run_seconds)
         for lesson in lessons:
             w.prepare(lesson)
-            for tab in tab_titles(win):
+            for tab in tab_titles(win)[tabs]:
                 _show_tab(win, tab)
                 app.processEvents()
                 for name in actions:

@@ -145,7 +145,7 @@ def test_every_explore_tab_works_on_a_conv_lesson_or_says_why_not(qtbot, make_wi
         if title == "Mistakes":
             assert panel.counts is not None and panel.counts.sum() == len(win.controller.dataset.x_test)
         elif title == "Learning-rate probe":
-            qtbot.waitUntil(lambda: not panel.is_computing(), timeout=20000)  # probed off the GUI thread
+            qtbot.waitUntil(lambda p=panel: not p.is_computing(), timeout=20000)  # probed off the GUI thread
             assert panel.probe is not None and np.isfinite(panel.probe.base_loss)
         elif title == "Where learning happens":
             assert panel.drawn_for() is win.controller.latest

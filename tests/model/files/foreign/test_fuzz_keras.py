@@ -31,8 +31,8 @@ FIXTURES = Path(__file__).parents[3] / "fixtures" / "keras"
 SAMPLE = 1000 if THOROUGH else 20
 #: each case starts a Python (~0.3 s): the everyday run takes this many of the structural cuts (evenly
 #: spread over the file) and this many cases of each kind of mutation; THOROUGH takes them all
-CUTS = None if THOROUGH else 24
-PER_KIND = None if THOROUGH else 3
+CUTS = None if THOROUGH else 12
+PER_KIND = None if THOROUGH else 2
 #: the files fuzzed; THOROUGH adds a functional model with variable-length name lists
 H5_FILES = ["keras22_cnn.h5", "tfkeras24_mlp.h5"] if THOROUGH else ["keras22_cnn.h5"]
 SIGNATURES = (b"TREE", b"HEAP", b"SNOD", b"OHDR", b"OCHK", b"GCOL", b"FRHP", b"FHDB", b"FHIB", b"BTHD", b"BTLF")
