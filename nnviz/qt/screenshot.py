@@ -18,6 +18,7 @@ def save_screenshot(output: str | Path, lesson: str = "mnist", iterations: int =
         ds = win.controller.dataset
         win.pixel_editor.set_image(ds.x_test[0].reshape(ds.image_shape))
         win.weight_panel.select_neuron(1, 0)
+        win.notice.hide()  # the first-start offer of the guide: not what a visitor should see over the network
         app.processEvents()
         win.frames.render_latest()
         output = Path(output)
