@@ -105,12 +105,20 @@ class LineClamp(QObject):
         self.more.setStyleSheet("padding: 0px 2px 0px 6px; color: #555;")  # not the label's own padding
         self.more.setAttribute(Qt.WA_TransparentForMouseEvents)  # a click opens the label as before
         self.more.hide()
+        self._measured = (None, False)  # ((text, width, height bound), clamped): a rich-text layout is slow
         label.installEventFilter(self)
         self._apply()
 
     def clamped(self) -> bool:
-        """True when the text is longer than the lines shown."""
-        return not self.open and self.label.heightForWidth(self.label.width()) > self.label.maximumHeight()
+        """True when the text is longer than the lines shown (measured again only when the text,
+        the width or the bound changed: the label paints on every frame while training runs)."""
+        if self.open:
+            return False
+        lab = self.label
+        key = (lab.text(), lab.width(), lab.maximumHeight())
+        if self._measured[0] != key:
+            self._measured = (key, lab.heightForWidth(lab.width()) > lab.maximumHeight())
+        return self._measured[1]
 
     def _apply(self) -> None:
         lab = self.label
