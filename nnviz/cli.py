@@ -316,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--runs", type=int, default=5, help="launches per lesson with --startup")
     s.add_argument("--seconds", type=float, default=1.0, help="time per measurement")
     s.add_argument("--soak", type=int, metavar="N", default=0,
-                   help="leave the app training for N iterations and print its memory at every decade")
+                   help="leave the app training for N iterations and print its memory on the way")
     s.add_argument("--soak-lesson", default="mnist", help="the lesson --soak trains (default mnist)")
     s.set_defaults(func=_cmd_bench)
 

@@ -2,8 +2,8 @@
 
 A learner may leave a lesson running over lunch or overnight. This opens the real window
 offscreen on a lesson, runs training at full speed (the window drawing as it does for a
-learner) and records the process's resident memory at every decade of iterations (10 k,
-100 k, 1 M, 10 M …) and at the end, with the sizes of what grows with a run: the history's
+learner) and records the process's resident memory at 10 k and 100 k iterations, then every
+tenth of the way, and at the end, with the sizes of what grows with a run: the history's
 columns and the timeline. Memory should level off once the rewind budget is full
 (core/timeline.py) and the history folds its older iterations (core/history.py).
 """
@@ -28,11 +28,13 @@ def resident_mb() -> float:
 
 
 def _marks(iterations: int) -> list[int]:
-    marks, m = [], 10_000
-    while m < iterations:
+    """10 k, 100 k, then every tenth of the way: a trend, not only two points."""
+    marks, m = [10_000, 100_000], 100_000
+    step = max(100_000, iterations // 10)
+    while m + step < iterations:
+        m += step
         marks.append(m)
-        m *= 10
-    return marks + [iterations]
+    return [k for k in marks if k < iterations] + [iterations]
 
 
 def run_soak(iterations: int = 1_000_000, lesson: str = "mnist", report=print) -> dict:
