@@ -15,7 +15,6 @@ the main window for one real iteration of that method.
 from __future__ import annotations
 
 import math
-import threading
 
 import numpy as np
 import pyqtgraph as pg
@@ -30,6 +29,7 @@ from ...model.analysis.nudge_vs_gradient import (Comparison, compare_snapshot, k
 
 from ...model.core.messages import LOSS_NAMES
 from ...model.data.datasets import FIXED_SAMPLE
+from ..graphics.background import Background
 from ..graphics.step_box import StepBox
 from .panel import ExplorePanel
 from .unit_picker import UnitPicker, stack_units
@@ -94,7 +94,6 @@ class NudgeView(ExplorePanel):
     live = False  # probing a 784-weight neuron takes a few tenths of a second: only when paused
 
     applyRequested = Signal(str)  # "nudge" or "gradient": one real iteration of that method
-    _computed = Signal(object, object)  # (job key, Comparison or the error): from the background thread
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -109,11 +108,9 @@ class NudgeView(ExplorePanel):
         self._revealed = False
         self._map_shape = None
         self._value_items: list[CellNumbers] = []  # the small maps' numbers, one per map
-        # a layer stack's comparison runs on a background thread (a kernel's probes take ~1 s): the
-        # key asked for last, and whether a thread is busy (one at a time; it starts the next)
-        self._wanted = None
-        self._busy = False
-        self._computed.connect(self._on_computed)
+        # a layer stack's comparison runs on a background thread (a kernel's probes take ~1 s)
+        self._comparing = Background("nudge-vs-gradient", self)
+        self._comparing.done.connect(self._on_computed)
         self.picker = UnitPicker()
         self.picker.setToolTip("A conv net has no neurons to click: pick a filter (its kernel) or a neuron here")
         self.picker.changed.connect(self._pick)
@@ -249,7 +246,7 @@ class NudgeView(ExplorePanel):
         self._computed_for = None
         self._lesson_step = None
         self._revealed = False
-        self._wanted = None  # a comparison still running for the old lesson is dropped when it ends
+        self._comparing.forget()  # a comparison still running for the old lesson is dropped when it ends
         self._clear_drawing()
         self.header.setText("Waiting for the lesson's network…")
         if self._on_screen():  # hidden: the next show_snapshot computes (2·P loss evaluations are not free)
@@ -324,28 +321,11 @@ class NudgeView(ExplorePanel):
         self.header.setText(f"Comparing {self._unit_name(snap, self.layer, self.neuron)}: every one of its "
                             "weights nudged up and down on its own, on a fixed sample of "
                             f"{CONV_SAMPLE} training examples…")
-        self._wanted = (snap, key, self.dataset)
-        self._start()
-
-    def _start(self) -> None:
-        """Compare what is wanted on a background thread, unless one is busy (it starts this after)."""
-        if self._busy or self._wanted is None:
-            return
-        job, self._wanted = self._wanted, None
-        snap, (layer, unit, step), dataset = job
-        self._busy = True
-
-        def work():
-            try:
-                result = compare_snapshot(snap, dataset, layer, unit, step, sample=CONV_SAMPLE)
-            except Exception as error:  # said in the header, never lost in a thread
-                result = error
-            self._computed.emit(job, result)  # queued onto the GUI thread
-
-        threading.Thread(target=work, name="nudge-vs-gradient", daemon=True).start()
+        job = (snap, key, self.dataset)
+        (layer, unit, step), dataset = key, self.dataset
+        self._comparing.ask(job, lambda: compare_snapshot(snap, dataset, layer, unit, step, sample=CONV_SAMPLE))
 
     def _on_computed(self, job, result) -> None:
-        self._busy = False
         snap, key, dataset = job
         current = (self._computed_for is not None and self._computed_for[0] is snap
                    and self._computed_for[1] == key and dataset is self.dataset and snap is self._snap)
@@ -355,11 +335,10 @@ class NudgeView(ExplorePanel):
             else:
                 self.comparison = result
                 self._draw(snap, result)
-        self._start()
 
     def is_computing(self) -> bool:
         """True while a comparison is being computed in the background (or waits to be)."""
-        return self._busy or self._wanted is not None
+        return self._comparing.busy()
 
     def _pick(self, layer: int, unit: int) -> None:
         self.layer, self.neuron = layer, unit

@@ -31,6 +31,10 @@ class Background(QObject):
         self._wanted = (key, work)
         self._start()
 
+    def forget(self) -> None:
+        """Drop the wish still waiting (a job already running ends, and its result is told)."""
+        self._wanted = None
+
     def busy(self) -> bool:
         """True while a job runs or waits to."""
         return self._busy or self._wanted is not None
