@@ -10,6 +10,7 @@ history, settings: what the learner sees derives from these) — and every visib
 import pytest
 from PySide6.QtCore import QSettings
 
+from nnviz.qt.graphics.background import Background
 from nnviz.qt.offscreen import scratch_settings
 from tests.qt.window.screen_text import differences, screen_text
 
@@ -35,13 +36,15 @@ def _at(qtbot, win, lesson, iteration):
 
 
 def _settled(qtbot, win) -> dict:
-    """The window's texts once they stop changing (a paused snapshot's accuracy comes a moment later)."""
+    """The window's texts once they stop changing (a paused snapshot's accuracy comes a moment later)
+    and no view's background work (a probe, the examples' marks) is still running."""
     last, same = None, 0
     for _ in range(60):
         win.frames.render_latest()
         qtbot.wait(60)
         now = screen_text(win)
-        same = same + 1 if now == last else 0
+        idle = not any(b.busy() for b in win.findChildren(Background))
+        same = same + 1 if now == last and idle else 0
         if same >= 2:
             return now
         last = now
