@@ -47,9 +47,15 @@ from .core.snapshot import Snapshot
 from .data.datasets import FIXED_SAMPLE, correct, training_sample
 from .core.timeline import CHECKPOINT_EVERY, Timeline
 from .core.blowup_watch import BlowupWatch
+from .core.health import network_health
 from .core.reports import BlowUp, Continued, Diverged, LessonChanged, Opened, OpenFailed
 
 FILL_SECONDS = 0.15  # at most this long replaying a run's skipped states when it stops (newest first)
+HEALTH_SAMPLE = 256  # training images on which dead / saturated units are judged
+#: while running, judging unit health takes at most this share of the training thread's time (a
+#: published-size conv net needs ~0.2 s per judgement; mnist's MLP under 1 ms, so every publish)
+HEALTH_SHARE = 0.1
+HEALTH_EVERY = 0.2  # and at most this often (s): the window draws it at ~5 Hz while running
 SPARSE_CHUNK = 16  # record only checkpoints when a chunk fits this many iterations (a state copy matters)
 
 
@@ -72,6 +78,8 @@ class TrainingSession(RunKeeping, HandEdits):
         self._gaps = False  # states were skipped at full speed; complete_timeline recreates them
         self._chunk_iterations = 0  # iterations the last call of step ran (without diverging)
         self._accuracy = (None, None, None)  # (test images, weights' digest, accuracy): see _test_accuracy
+        self._health = (None, None, None)  # (training images, weights' digest, health): see _unit_health
+        self._health_due = 0.0  # while running, the next judgement waits until then
 
     # -- commands that replace the network ----------------------------------------------
 
@@ -378,15 +386,33 @@ class TrainingSession(RunKeeping, HandEdits):
         changed, a command refused) reuses the last measurement: the key is the weights' bytes."""
         if not len(data.x_test):
             return None
-        digest = hashlib.blake2b(digest_size=16)
-        for a in snap.weights + snap.biases:
-            digest.update(np.ascontiguousarray(a).data)
+        digest = _weights_digest(snap)
         tests, weights, value = self._accuracy
-        if tests is not data.x_test or weights != digest.digest():
+        if tests is not data.x_test or weights != digest:
             with np.errstate(all="ignore"):  # a diverged network answers NaN: wrong, not a warning
                 right = correct(data.task, snap.network().predict(data.x_test), data.y_test)
             value = float(right.mean())
-            self._accuracy = (data.x_test, digest.digest(), value)  # the array held: its id is never reused
+            self._accuracy = (data.x_test, digest, value)  # the array held: its id is never reused
+        return value
+
+    def _unit_health(self, snap: Snapshot, data, running: bool):
+        """Dead / saturated hidden units of the snapshot's weights on a fixed sample of HEALTH_SAMPLE
+        training images (``health.network_health``; None: no hidden layer, or not judged on this
+        publish). Judged here, on the training thread: a published-size conv net takes ~0.2 s, which
+        the window once spent on every fifth frame while training. Running, it is judged at most
+        HEALTH_SHARE of the time and every HEALTH_EVERY at most; paused, for every publish (the same weights reuse the last)."""
+        if len(snap.sizes) < 3 or not len(data.x_train) or (running and time.perf_counter() < self._health_due):
+            return None
+        digest = _weights_digest(snap)
+        images, weights, value = self._health
+        if images is not data.x_train or weights != digest:
+            start = time.perf_counter()
+            idx = np.random.default_rng(0).permutation(len(data.x_train))[:HEALTH_SAMPLE]
+            with np.errstate(all="ignore"):
+                value = network_health(snap.network(), data.x_train[idx])
+            cost = time.perf_counter() - start
+            self._health_due = time.perf_counter() + max(HEALTH_EVERY, cost * (1 / HEALTH_SHARE - 1))
+            self._health = (data.x_train, digest, value)  # the array held: its id is never reused
         return value
 
     def snapshot(self, running: bool = False, rate: float = 0.0) -> Snapshot | None:
@@ -404,6 +430,7 @@ class TrainingSession(RunKeeping, HandEdits):
         kept = tuple(self.timeline.iterations().tolist()) if not running else ()
         return replace(snap, steps_per_second=rate, timeline=kept, live_iteration=t.iteration,
                        hand_edits=self.hand_edits, accuracy=None if running else self._test_accuracy(snap, t.dataset),
+                       health=self._unit_health(snap, t.dataset, running),
                        start_loss=None if running else self._start_loss(snap, t.dataset))
 
     def _start_loss(self, snap: Snapshot, data) -> float | None:
@@ -415,3 +442,11 @@ class TrainingSession(RunKeeping, HandEdits):
         X, Y = training_sample(data, FIXED_SAMPLE)
         with np.errstate(all="ignore"):
             return float(snap.network().loss(X, Y, snap.settings.get("loss", "cross_entropy")))
+
+
+def _weights_digest(snap: Snapshot) -> bytes:
+    """A digest of the snapshot's weights and biases: the key a measurement of them is kept under."""
+    digest = hashlib.blake2b(digest_size=16)
+    for a in snap.weights + snap.biases:
+        digest.update(np.ascontiguousarray(a).data)
+    return digest.digest()

@@ -1,6 +1,7 @@
 """The training session without a thread or display: commands, timeline policy, the past, divergence."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -448,6 +449,32 @@ def test_the_test_accuracy_follows_the_weights_shown_and_no_other_change():
     ds = s.trainer.dataset
     direct = float((np.argmax(s.trainer.network.predict(ds.x_test), axis=1) == ds.y_test).mean())
     assert s.snapshot().accuracy == pytest.approx(direct, abs=1e-12)
+
+
+def test_unit_health_comes_judged_with_the_snapshot_and_while_running_within_its_share(monkeypatch):
+    from nnviz.model import session as module
+    from nnviz.model.core.health import network_health
+
+    s = session("digits")
+    s.step(20)
+    for j in range(64):
+        s.set_weight(0, 3, j, -50.0)  # unit 3 of layer 1 never fires again: dead
+    snap = s.snapshot()
+    ds = s.trainer.dataset
+    idx = np.random.default_rng(0).permutation(len(ds.x_train))[:module.HEALTH_SAMPLE]
+    direct = network_health(snap.network(), ds.x_train[idx])
+    assert [h.dead.tolist() for h in snap.health] == [h.dead.tolist() for h in direct]
+    assert snap.health[0].dead[3] and snap.health[0].examples == module.HEALTH_SAMPLE
+    # running: judged once, then not again until its share of the time has passed
+    clock = [time.perf_counter() + 10.0]
+    monkeypatch.setattr(module.time, "perf_counter", lambda: clock[0])
+    s.step(1)
+    assert s.snapshot(running=True).health is not None
+    s.step(1)
+    assert s.snapshot(running=True).health is None
+    clock[0] += 1.0
+    assert s.snapshot(running=True).health is not None
+    assert session("smile").snapshot().health is None  # no hidden layer: nothing to judge
 
 
 def test_a_run_opened_from_a_lesson_file_shows_the_loss_it_was_saved_with(tmp_path):

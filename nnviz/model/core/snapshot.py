@@ -74,6 +74,9 @@ class Snapshot:
     layer_types: tuple[str, ...] | None = None  # "input", then "conv", "maxpool", "flatten", "dense"
     is_mlp: bool = True  # a plain stack of dense layers (``network()`` is a Network)
     accuracy: float | None = None  # of these weights on the whole test split (None while running, or none)
+    #: dead / saturated hidden units of these weights (health.network_health on a fixed sample of
+    #: training images); None with no hidden layer, or on a running publish it was not judged for
+    health: list | None = None
     #: while no step's loss is known (``loss`` is nan: before the first step, or a run opened from a
     #: file): the loss of these weights on the fixed training sample (datasets.training_sample,
     #: FIXED_SAMPLE examples) the Nudge tab measures on; None otherwise

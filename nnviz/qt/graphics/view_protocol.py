@@ -31,7 +31,7 @@ class Frame:
     ``painted``: the editor's image as the network sees it, ``(n_inputs,)`` float32, or None;
     ``painted_key`` changes whenever the painting does; ``slow``: curves and unit health are
     redrawn this frame (every frame while paused, a few times a second while running);
-    ``health``: the hidden units' health (analysis.health), meaningful when ``slow``;
+    ``health``: the hidden units' health (core.health), meaningful when ``slow``;
     ``test_accuracy``: of the shown weights on the test split (None while running);
     ``exact``: (exactly right, of) training examples for a lesson with exact targets.
     """

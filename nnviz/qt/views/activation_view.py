@@ -250,7 +250,7 @@ class ActivationView(LessonView, QWidget):
 
     def set_health(self, health) -> None:
         """Flag units that stopped learning: ``health`` is one LayerHealth per hidden layer
-        (nnviz.model.analysis.health, judged on a fixed sample of training images), or None to clear.
+        (nnviz.model.core.health, judged on a fixed sample of training images), or None to clear.
         Dead ReLU units get an orange rim, saturated sigmoid/tanh units a cyan one; the layer
         title counts them, a legend explains the colours and hovering a unit says which."""
         self.health = health

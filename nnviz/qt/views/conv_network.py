@@ -19,7 +19,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
 from ...model.analysis.feature_pixel import feature_pixel, field_rect, receptive_field
-from ...model.analysis.health import channel_health
+from ...model.core.health import channel_health
 from ..graphics.lut_image import LutImageItem
 from ..graphics.palettes import GRAY
 from ..graphics.plot_style import fit_title, lighten_plot, style_image_plot

@@ -199,7 +199,7 @@ class FeatureMaps(QWidget):
 
     def show_health(self, health: dict) -> set:
         """Rim the maps of channels that stopped learning, in the dense view's colours: ``health``
-        maps a layer to its per-channel LayerHealth (``analysis.health.channel_health``); layers
+        maps a layer to its per-channel LayerHealth (``core.health.channel_health``); layers
         not in it get no rims. Returns the kinds on screen ({"dead", "saturated"}) for the legend."""
         flagged = {L: {"dead": np.flatnonzero(h.dead).tolist(), "saturated": np.flatnonzero(h.saturated).tolist()}
                    for L, h in health.items() if L in self.plots}

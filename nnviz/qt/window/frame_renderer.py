@@ -20,7 +20,6 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from ...model.analysis.health import network_health
 from ...model.core.messages import counter_texts
 from ...model.data.datasets import SIGN, exactly_right
 from ..graphics.plot_style import fix_label_size
@@ -29,7 +28,6 @@ from ..graphics.view_protocol import Frame, LessonView
 DISPLAY_MS = 16  # ~60 Hz when stepping: every iteration shows at once
 RUNNING_DISPLAY_MS = 33  # ~30 Hz while running
 CURVES_EVERY = 6  # while running, redraw the curves and unit health on every 6th frame (~5 Hz)
-HEALTH_SAMPLE = 256  # training images on which dead / saturated units are judged
 EXACT_LIMIT = 4096  # exact-target counts are for small training sets (the smile's 4 faces)
 #: the widest text each status-bar field shows, so its size never changes
 STATUS_WIDEST = {"iteration": "iteration 99,999,999", "epoch": "epoch 9,999.99", "loss": "loss 999.9999",
@@ -128,7 +126,7 @@ class FrameRenderer(QObject):
         self.rendered = None  # the snapshot on screen
         self.frames_rendered = 0  # lesson frames drawn so far (start-up benchmark, tests)
         self._tick = 0
-        self._health = (None, None)  # (dataset, its fixed sample of training images)
+        self._health = (None, None)  # ((lesson, generation, sizes), the health last judged there)
         self.timer = QTimer(self)
         self.timer.setInterval(DISPLAY_MS)
         self.timer.timeout.connect(self.render_latest)
@@ -202,7 +200,7 @@ class FrameRenderer(QObject):
         self._measure(snap, ds)
         frame = self._frame(snap, slow)
         if slow:
-            frame.health = self._judge_health(snap, ds)
+            frame.health = self._judge_health(snap)
         for view in self.views:
             view.show_snapshot(snap, frame)
         self._stop_when_done(snap, frame.exact)
@@ -248,12 +246,11 @@ class FrameRenderer(QObject):
                              f"at iteration {snap.iteration:,}: training is done, as in the lesson, so it "
                              f"was paused. Now paint a face it has never seen and see what it says.")
 
-    def _judge_health(self, snap, ds):
-        """Dead / saturated hidden units, judged on a fixed sample of training images (None: no hidden layer)."""
-        if len(snap.sizes) < 3:
-            return None
-        if self._health[0] is not ds:
-            idx = np.random.default_rng(0).permutation(len(ds.x_train))[:HEALTH_SAMPLE]
-            self._health = (ds, ds.x_train[idx])
-        with np.errstate(all="ignore"):
-            return network_health(snap.network(), self._health[1])
+    def _judge_health(self, snap):
+        """Dead / saturated hidden units: judged with the snapshot on the training thread
+        (``Snapshot.health``). A running publish may come unjudged; the last judgement of the same
+        run and network stands for it then (None: no hidden layer, or none judged yet)."""
+        run = (snap.lesson, snap.generation, snap.sizes)
+        if snap.health is not None:
+            self._health = (run, snap.health)
+        return self._health[1] if self._health[0] == run else None

@@ -152,7 +152,7 @@ def _rim_colours(view, layer, unit):
 
 
 def test_a_dead_relu_unit_is_flagged_with_rim_title_legend_and_hover(qtbot):
-    from nnviz.model.analysis.health import network_health
+    from nnviz.model.core.health import network_health
     from nnviz.qt.views.activation_view import DEAD_RGBA
 
     ds, snap, net = _with_unit_killed("digits", "relu", unit=5, bias=-1e3)
@@ -183,7 +183,7 @@ def test_a_dead_relu_unit_is_flagged_with_rim_title_legend_and_hover(qtbot):
 
 
 def test_a_saturated_sigmoid_unit_gets_the_other_colour(qtbot):
-    from nnviz.model.analysis.health import network_health
+    from nnviz.model.core.health import network_health
     from nnviz.qt.views.activation_view import SATURATED_RGBA
 
     ds, snap, net = _with_unit_killed("digits", "sigmoid", unit=2, bias=1e3)
@@ -223,7 +223,7 @@ def test_percent_labels():
 
 
 def test_a_long_layer_title_keeps_the_answer_inside_the_view(view_for):
-    from nnviz.model.analysis.health import LayerHealth
+    from nnviz.model.core.health import LayerHealth
 
     view, snap, x = view_for("digits")
     view.resize(560, 300)

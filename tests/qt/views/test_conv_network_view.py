@@ -3,7 +3,7 @@ saturated channels rimmed on their feature maps with the dense view's legend."""
 
 
 from nnviz.model.analysis.feature_pixel import field_rect, receptive_field
-from nnviz.model.analysis.health import network_health
+from nnviz.model.core.health import network_health
 from nnviz.model.lessons import get_lesson
 from nnviz.qt.graphics.view_protocol import Frame
 from nnviz.qt.views.conv_network import ConvNetworkView

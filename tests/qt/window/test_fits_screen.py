@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtWidgets import QLabel
 
-from nnviz.model.analysis.health import LayerHealth
+from nnviz.model.core.health import LayerHealth
 from nnviz.qt.offscreen import scratch_settings
 from nnviz.qt.window import docks as docks_module
 from nnviz.qt.window.docks import DockScroll

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nnviz.model.analysis.health import unit_health
+from nnviz.model.core.health import unit_health
 from tests.qt.conftest import wait_iteration
 
 
@@ -33,3 +33,16 @@ def test_a_killed_relu_unit_is_flagged_in_the_window(qtbot, make_window):
     assert "dead" in win.activation_view.plots[1].titleLabel.text
     assert "dead" in win.activation_view.hover_text(1, 5)
     assert win.activation_view.health_items[1].isVisible()
+
+
+def test_a_running_publish_not_judged_keeps_the_runs_last_judgement_and_a_new_run_drops_it(qtbot, make_window):
+    from dataclasses import replace
+
+    win = make_window("digits")
+    win.controller.step()
+    snap = wait_iteration(qtbot, win, 1)
+    judged = win.frames._judge_health(snap)
+    assert judged is snap.health and judged is not None
+    unjudged = replace(snap, iteration=2, health=None)  # a running publish the session did not judge
+    assert win.frames._judge_health(unjudged) is judged  # the rims stay, not cleared and redrawn
+    assert win.frames._judge_health(replace(unjudged, generation=snap.generation + 1)) is None  # another run

@@ -27,6 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Mapping
 
+from ...core.layers import parse_spec
 from ...core.networks import network_from_parameters
 from ...errors import DataFormatError, SettingsError
 from ...lessons import LESSONS
@@ -103,9 +104,17 @@ def fitting_lesson(net) -> str | None:
     """The lesson whose data fits ``net`` (its inputs and outputs), preferring one of the same kind
     (a conv lesson for a conv stack, an MLP lesson for a dense one); None when none fits."""
     fits = [name for name in LESSONS if _fits(name, net)]
-    conv = not net.is_plain
+    conv = _slides_kernels(net)
     same = [name for name in fits if (LESSONS[name].spec is not None) == conv]
     return (same or fits or [None])[0]
+
+
+def _slides_kernels(net) -> bool:
+    # Batch norm or a non-default activation also make a LayerNetwork, but a dense stack with
+    # them belongs with the MLP lessons: only conv and pooling layers make it a conv model.
+    if net.is_plain:
+        return False
+    return any(layer.needs_map for layer in parse_spec(net.spec)[1])
 
 
 def lesson_for(path: str | Path, net) -> str:

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nnviz.model.analysis.health import network_health, unit_health
+from nnviz.model.core.health import network_health, unit_health
 from nnviz.model.lessons import get_lesson, load_dataset
 
 
@@ -31,7 +31,7 @@ def test_an_mlp_is_judged_as_before():
 
 
 def test_a_channel_is_dead_when_its_whole_map_never_fires():
-    from nnviz.model.analysis.health import LayerHealth, channel_health
+    from nnviz.model.core.health import LayerHealth, channel_health
     from nnviz.model.core.networks import build_network
 
     net = build_network({"input_shape": [1, 6, 6], "layers": [

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from nnviz.model.analysis.health import network_health, unit_health
+from nnviz.model.core.health import network_health, unit_health
 from nnviz.model.core.network import Network
 
 
