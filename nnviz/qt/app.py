@@ -59,7 +59,7 @@ def main(lesson: str | None = None, model=None, quit_after: float | None = None,
         startup.mark("first_frame")
     card.close_when_painted(win)
     startup.mark("window_shown")
-    win.show()
+    win.show_on_screen()
     win.frames.redraw()  # once more at the sizes the window has on screen (a cheap pass)
     if model is not None:
         # the three answer what a PyTorch state_dict does not say

@@ -109,6 +109,9 @@ class ActivationView(LessonView, QWidget):
             p = self.view.addPlot(row=0, col=layer, enableMenu=False)
             fit_title(p)  # a long title wraps in its column instead of pushing the answer out of view
             style_image_plot(p)
+            # no auto-range margin: pyqtgraph pads a small box up to 10% a side (1/√pixels), and a
+            # 107 px column drew its picture 90 px wide; the columns' spacing keeps them apart
+            p.vb.setDefaultPadding(0.0)
             if layer == 0:
                 h, w = self.image_shape
                 p.setTitle(f"input ({w} wide × {h} tall = {sizes[0]})", size="9pt")
@@ -160,8 +163,10 @@ class ActivationView(LessonView, QWidget):
             self.out_plot.addLine(y=0, pen=pg.mkPen((80, 80, 80)))
         else:
             self.out_plot.setYRange(0, 1.05)
+        # equal shares: the pictures are the network (the answer's bars are under the canvas too);
+        # a column's picture is capped at the row's height, the bars get what that leaves
         for col in range(n_layers):
-            self.view.ci.layout.setColumnStretchFactor(col, {n_layers - 1: 3}.get(col, 2))
+            self.view.ci.layout.setColumnStretchFactor(col, 1)
         self.neuron_panel.set_layout(self.image_shape, self.palette_name)
         self.out_plot.setMinimumWidth(120)
         lighten_plot(self.out_plot)
@@ -176,7 +181,7 @@ class ActivationView(LessonView, QWidget):
 
     def _fit_columns(self) -> None:
         """No picture's column wider than the picture at the row's height: the room left over
-        goes to the answer's bars, which need it most."""
+        goes to the answer's bars."""
         h = max(self.view.height() - 44, 20)  # less the titles and margins
         for col, m in enumerate(self.maps):
             self.view.ci.layout.setColumnMaximumWidth(col, h * m.shape[1] / m.shape[0] + 12)

@@ -21,6 +21,9 @@ from ..graphics.pixmaps import gray_image
 from ..graphics.view_protocol import LessonView
 
 GRID_LINES_UP_TO = 16  # cells per side; beyond this, lines would hide the drawing
+#: the "network sees" preview: 2 screen pixels per MNIST pixel, so the editor with the guide open
+#: fits a 1280×720 laptop without scrolling (3 per pixel did not)
+PREVIEW_PX = 56
 
 
 class GridCanvas(QWidget):
@@ -188,7 +191,7 @@ class PixelEditor(LessonView, QWidget):
         self.preprocess_box.setChecked(True)
         self.preprocess_box.toggled.connect(self.set_preprocess)
         self.preview = QLabel()
-        self.preview.setFixedSize(84, 84)
+        self.preview.setFixedSize(PREVIEW_PX, PREVIEW_PX)
         self.preview.setToolTip("What the network sees after preprocessing")
         self.preview_note = QLabel()
         self.preview_note.setStyleSheet("color: #555; font-size: 11px;")
@@ -339,5 +342,5 @@ class PixelEditor(LessonView, QWidget):
         if show:
             self.preview_note.setText("network sees →\n(cropped to the ink,\nscaled to 20×20,\ncentred by mass)"
                                       if self._preprocess else "network sees →\n(your drawing\nas it is)")
-            img = gray_image(self.image()).scaled(84, 84, Qt.IgnoreAspectRatio, Qt.FastTransformation)
+            img = gray_image(self.image()).scaled(PREVIEW_PX, PREVIEW_PX, Qt.IgnoreAspectRatio, Qt.FastTransformation)
             self.preview.setPixmap(QPixmap.fromImage(img))

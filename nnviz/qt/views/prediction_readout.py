@@ -19,7 +19,7 @@ class _Bars(QWidget):
         super().__init__(parent)
         self.values = np.zeros(0)
         self.labels: list[str] = []
-        self.setMinimumHeight(90)
+        self.setMinimumHeight(64)  # two text lines and a 28 px bar: the editor fits a laptop with the guide open
 
     def paintEvent(self, _):
         n = len(self.values)

@@ -9,7 +9,7 @@ a preview) scrolls inside its dock instead of growing the dock and the window pa
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QFrame, QScrollArea, QStyle, QTabWidget
 
@@ -26,6 +26,11 @@ GUIDE_SHARE = 0.36  # of the left column's height, under the editor, while the g
 #: first-start shares of the window: left and right columns' widths, the training dock's height
 LEFT, LEFT_AT_MOST, RIGHT, BOTTOM = 0.24, 0.31, 0.27, 0.33
 MIN_START = QSize(1000, 600)
+#: a window this tall or less (a laptop's: 1366×768, 1280×720) starts the training dock at the
+#: least its controls need plus one more settings row (TRAINING_SPARE): the network view above
+#: it is the heart, and a third of the height left its pictures ~90 px tall
+SHORT, TRAINING_SPARE = 800, 28
+LAPTOP_HEIGHT = 900  # px of screen for windows: 1366×768 and 1280×720 (1080p at 150%), not 1920×1080
 #: the 28×28 lessons' editor (its preprocessing preview beside the checkbox) needs about this much:
 #: the left column starts this wide so that opening another lesson never makes it scroll
 LEFT_PX = 350
@@ -138,8 +143,36 @@ def open_guide(win, docks) -> None:
         dock.raise_()
         return
     dock.show()
-    h = docks["pixelEditor"].height() + dock.height()
-    win.resizeDocks([docks["pixelEditor"], dock], [int(h * (1 - GUIDE_SHARE)), int(h * GUIDE_SHARE)], Qt.Vertical)
+    # sized once the guide has its place in the column (its height until then is a stale one)
+    QTimer.singleShot(0, lambda: split_guide(win, docks))
+
+
+def split_guide(win, docks, correction: int = 0) -> None:
+    """The left column between the editor and the open guide: at most GUIDE_SHARE to the guide,
+    less where the editor needs it not to scroll (its canvas shrinks to its least first), never
+    less than the guide's own least. On a laptop a fixed share scrolled the canvas away.
+
+    Qt gives a tabbed dock ~10 px less than resizeDocks asks (its tab bar shares the split), so the
+    split is checked on the next tick and asked once more, by what it fell short."""
+    editor, dock = docks["pixelEditor"], docks["lessonGuide"]
+    if not dock.isVisible() or dock.isFloating():
+        return
+    h = editor.height() + dock.height()
+    guide = max(min(int(h * GUIDE_SHARE), h - dock_need(editor)), dock_need(dock))
+    win.resizeDocks([editor, dock], [h - guide + correction, guide - correction], Qt.Vertical)
+    if not correction:
+        def check():
+            short = (h - guide) - editor.height()
+            if 0 < short < 40 and editor.height() + dock.height() == h:
+                split_guide(win, docks, short)
+        QTimer.singleShot(0, check)
+
+
+def dock_need(dock) -> int:
+    """The least height ``dock`` (one of build_docks') needs to show its panel unscrolled, title included."""
+    scroll = dock.widget()
+    frame = max(dock.minimumSizeHint().height() - scroll.minimumSizeHint().height(), 0)
+    return scroll.need(scroll.width()).height() + frame
 
 
 def restore_layout(win, settings, docks) -> bool:
@@ -158,6 +191,14 @@ def restore_layout(win, settings, docks) -> bool:
     return False
 
 
+def laptop_screen():
+    """The primary screen's room for windows when it is at most LAPTOP_HEIGHT tall, else None: a
+    first start fills it (maximised), as a 95% window there gave away 70 px of width and 60 of
+    height the network view needs."""
+    avail = available_geometry()
+    return avail if avail is not None and avail.height() <= LAPTOP_HEIGHT else None
+
+
 def available_geometry():
     """The primary screen's room for windows (None without a screen)."""
     screen = QGuiApplication.primaryScreen()
@@ -171,7 +212,18 @@ def size_docks(win, docks) -> None:
     editor = docks["pixelEditor"].widget().need().width() + 8  # + the dock's frame
     left = min(max(int(w * LEFT), editor, LEFT_PX), int(w * LEFT_AT_MOST))
     win.resizeDocks([docks["pixelEditor"], docks["weightPanel"]], [left, int(w * RIGHT)], Qt.Horizontal)
-    win.resizeDocks([docks["trainingPanel"]], [int(win.height() * BOTTOM)], Qt.Vertical)
+    win.resizeDocks([docks["trainingPanel"]], [training_height(win, docks)], Qt.Vertical)
+
+
+def training_height(win, docks) -> int:
+    """The training dock's first-start height: a share of the window, or on a short window the
+    least its panel needs (with its title bar) and TRAINING_SPARE."""
+    share = int(win.height() * BOTTOM)
+    if win.height() > SHORT:
+        return share
+    dock = docks["trainingPanel"]
+    title = dock.minimumSizeHint().height() - dock.widget().minimumSizeHint().height()
+    return min(share, dock.widget().need(win.centralWidget().width()).height() + max(title, 0) + TRAINING_SPARE)
 
 
 def reset_layout(win, docks) -> None:

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 
 import numpy as np
-from PySide6.QtCore import QSettings, QTimer, Slot
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtWidgets import (
     QApplication, QDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget,
 )
@@ -36,7 +36,7 @@ from ..views.weight_panel import WeightPanel
 from ..views.weights_stack import WeightsStack
 from ..worker import TrainingController
 from .action_table import build_actions
-from .docks import build_docks, open_guide, reset_layout, restore_layout, tabify_explore
+from .docks import build_docks, laptop_screen, open_guide, reset_layout, restore_layout, tabify_explore
 from .menus import build_window_menus, show_about, show_shortcuts
 from .examples import ExamplesController
 from .exports import ExportsController
@@ -214,6 +214,7 @@ class MainWindow(QMainWindow):
 
     def _restore_window(self):
         self._tabify_pending = self.explore.held = not restore_layout(self, self.settings, self.docks)
+        self.first_start = self._tabify_pending  # no saved layout: the first-start one
 
     def showEvent(self, event):
         super().showEvent(event)
@@ -228,6 +229,15 @@ class MainWindow(QMainWindow):
         self.explore.held = False
 
     # -- what tools, scripts and tests call ----------------------------------------------
+
+    def show_on_screen(self) -> None:
+        """Show the window: maximised at a first start on a laptop's screen (docks.laptop_screen),
+        else at its restored or first-start size."""
+        screen = laptop_screen() if self.first_start else None
+        if screen is not None:
+            self.setGeometry(screen)  # the room even where nothing manages windows
+            self.setWindowState(self.windowState() | Qt.WindowMaximized)
+        self.show()
 
     def open_guide(self):
         """Help ▸ Guide: the lesson's guide under the editor."""

@@ -266,3 +266,31 @@ def test_a_cut_lesson_description_ends_in_an_ellipsis_and_an_open_one_does_not(q
     qtbot.mouseClick(label, Qt.LeftButton)
     settle(qtbot, win)
     assert more.isVisible()
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_laptop_gives_its_room_to_the_network_and_the_canvas(qtbot, laptop, screen, monkeypatch):
+    win = laptop("mnist", screen)
+    states = []
+    # offscreen, a maximised window takes the test machine's own screen: only record the wish
+    monkeypatch.setattr(win, "setWindowState", states.append)
+    win.show_on_screen()  # a first start on a laptop's screen fills it
+    assert states and states[-1] & Qt.WindowMaximized
+    qtbot.waitUntil(lambda: win.size() == QSize(*screen), timeout=5000)
+    settle(qtbot, win)
+    training = win.docks["trainingPanel"]
+    # the training dock starts at what its controls need (and a settings row), not a third of the height
+    assert training.height() <= docks_module.dock_need(training) + docks_module.TRAINING_SPARE + 8
+    assert training.widget().fits()
+    # each layer's picture fills its box: pyqtgraph's auto-range margin drew 90 px pictures in 107 px
+    view = win.activation_view
+    for plot, image in zip(view.plots, view.images):
+        box = plot.vb.sceneBoundingRect()
+        picture = image.sceneBoundingRect()
+        assert max(picture.width() / box.width(), picture.height() / box.height()) > 0.97
+    win.open_guide()
+    editor = win.docks["pixelEditor"].widget()
+    qtbot.wait(300)
+    qtbot.waitUntil(editor.fits, timeout=3000)  # the canvas shrinks before the editor scrolls
+    assert win.docks["lessonGuide"].widget().fits()
+    assert win.pixel_editor.grid.height() >= 150
