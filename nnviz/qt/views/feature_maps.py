@@ -69,7 +69,8 @@ class FeatureMaps(QWidget):
         self._outline = None  # (layer, QGraphicsPathItem) of the patch shown on a layer's maps
         self._rims: list = []  # (plot, item) of the health rims drawn (dead / saturated channels)
         self.flagged: dict[int, dict[str, list[int]]] = {}  # layer -> {"dead": [channels], "saturated": …}
-        self.info = QLabel("Hover over a feature map to read it; click a pixel to see how it is made.")
+        self._hint = "Hover over a feature map to read it; click a pixel to see how it is made."
+        self.info = QLabel(self._hint)
         self.info.setObjectName("featureMapInfo")
         self.info.setWordWrap(True)
         self.info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # hovering never moves the maps
@@ -81,7 +82,9 @@ class FeatureMaps(QWidget):
         lay.addWidget(self.column, 1)
 
     def show_hint(self, text: str) -> None:
-        """The sentence shown until the learner hovers; the label is as tall as it needs."""
+        """The sentence shown until the learner hovers (and again when the pointer leaves with
+        no pixel selected); the label is as tall as it needs."""
+        self._hint = text
         self.info.setText(text)
         self._fit_info()
 
@@ -106,6 +109,7 @@ class FeatureMaps(QWidget):
         self._memo.forget()
         self._shown, self._levels, self._selected, self._outline, self._read = {}, {}, None, None, None
         self._rims, self.flagged = [], {}
+        self.info.setText(self._hint)  # no reading of the previous layout's pixels
         plots = {}
         for L, layer in enumerate(self.layers, start=1):
             if len(layer.out_shape) != 3:  # conv, pooling, batch norm after a conv: maps
@@ -117,6 +121,7 @@ class FeatureMaps(QWidget):
             plot = MosaicPlot(c, h, w, fit_grid(c, h, w, *BOX)[1],
                               lookup_table(self.palette_name) if signed else GRAY, None, title)
             plot.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, t, r, q))
+            plot.unhovered.connect(self._on_unhover)
             plot.clicked.connect(lambda t, r, q, L=L: self.select_pixel(L, t, r, q))
             plots[L] = plot
             self._levels[L] = StableLevel()
@@ -155,6 +160,13 @@ class FeatureMaps(QWidget):
         if layer in self._shown:
             self._read = (layer, channel, row, col)
             self._read_out()
+
+    def _on_unhover(self) -> None:
+        """The pointer left the maps: the line reads the selected pixel again, or the hint."""
+        self._read = self._selected
+        if self._read is None:
+            self.info.setText(self._hint)
+        self._read_out()
 
     def _read_out(self) -> None:
         if self._read is not None and self._read[0] in self._shown:

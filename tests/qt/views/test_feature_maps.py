@@ -96,3 +96,26 @@ def test_the_value_read_above_the_maps_follows_new_maps_and_the_pixel_selected(m
     assert view.info.text().endswith(f"{acts[2][0, 1, 2, 2]:.4f}")
     view.select_pixel(1, 4, 3, 3, emit=False)  # a guide's Show me picks another pixel
     assert view.info.text() == view.hover_text_at(1, 4, 3, 3)
+
+
+def test_the_line_above_the_maps_returns_to_the_selection_or_the_hint_when_the_pointer_leaves(maps, qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    view, _, _ = maps
+    view.show_hint("Click a pixel.")
+    widget, point = view.view_point(1, 5, 6, 2)
+    qtbot.mouseMove(widget.viewport(), point.__class__(3, 3))  # the pointer may be where another test left it
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "channel 5, row 6, column 2" in view.info.text(), timeout=2000)
+    QApplication.sendEvent(widget, QEvent(QEvent.Leave))
+    assert view.info.text() == "Click a pixel."  # nothing selected: the hint again
+    view.select_pixel(2, 3, 1, 2, emit=False)
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point.__class__(2, 2))
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "channel 5, row 6, column 2" in view.info.text(), timeout=2000)
+    QApplication.sendEvent(widget, QEvent(QEvent.Leave))
+    assert view.info.text() == view.hover_text_at(2, 3, 1, 2)  # the selected pixel's value again

@@ -108,3 +108,27 @@ def test_fits_a_small_dock(qtbot, grid):
     assert g.minimumSizeHint().width() <= 350 and g.minimumSizeHint().height() <= 300
     g.resize(300, 220)
     assert g.column.area.verticalScrollBar().maximum() > 0  # the rest scrolls
+
+
+def test_the_hover_reading_clears_when_the_pointer_leaves_the_kernels(grid, qtbot):
+    """It kept "layer 4, neuron 0: weight …" after the mouse had gone elsewhere."""
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtWidgets import QApplication
+
+    from nnviz.qt.views.kernel_grid import HINT
+
+    g, _ = grid
+    assert g.info.text() == HINT
+    widget, point = g.view_point(1, 6, 0, 4, 2)
+    qtbot.mouseMove(widget.viewport(), QPoint(3, 3))  # the pointer may still be where another test left it
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "filter 6" in g.info.text(), timeout=2000)
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), QPoint(2, 2))  # still in the plot's widget, off the kernels
+    qtbot.waitUntil(lambda: g.info.text() == HINT, timeout=2000)
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "filter 6" in g.info.text(), timeout=2000)
+    QApplication.sendEvent(widget, QEvent(QEvent.Leave))  # out of the widget altogether
+    assert g.info.text() == HINT
