@@ -131,6 +131,8 @@ def test_every_explore_tab_works_on_a_conv_lesson_or_says_why_not(qtbot, make_wi
     win.explore.held = False
     qtbot.wait(50)
     for i in range(win.explore.count()):
+        if not win.explore.isTabVisible(i):
+            continue
         win.explore.setCurrentIndex(i)
         win.frames.redraw()
         win.frames.render_latest()
@@ -183,3 +185,16 @@ def test_the_conv_pages_are_built_on_first_use_with_the_choices_made_before(qtbo
     grid = win.weights_stack.kernel_grid
     assert grid.palette_name == "blue-orange" and grid.show_delta
     assert win.network_stack.currentWidget().panel is win.network_stack.conv_view
+
+
+@pytest.mark.parametrize("lesson", ["smile", "digits", *CONV_LESSONS])
+def test_the_explore_dock_shows_only_the_tabs_of_the_lesson(shared_window, lesson):
+    """The smile lesson's population tab was offered in the convolution lessons too."""
+    win = shared_window(lesson)
+    titles = [win.explore.tabText(i) for i in range(win.explore.count())]
+    population = titles.index("Smile population")
+    assert win.explore.isTabVisible(population) == (lesson == "smile")
+    bar = win.explore.tabBar()
+    assert bar.buttons[population].isHidden() == (lesson != "smile")  # the button a learner clicks
+    assert "What a neuron wants" in win.explore.shown_titles()
+    assert len(win.explore.shown_titles()) == len(titles) - (lesson != "smile")
