@@ -52,9 +52,11 @@ def test_a_conv_lesson_shows_kernels_maps_and_how_a_pixel_is_made(qtbot, make_wi
     assert set(shown) == {L for L, t in enumerate(snap.layer_types) if t in ("conv", "maxpool")}
     for L, maps in shown.items():
         np.testing.assert_allclose(maps, acts[L][0], rtol=1e-6, atol=1e-6)
-    # the default breakdown is there at once: layer 1, filter 0, the centre pixel
-    d = view.pixel_view.pixel()
-    assert d is not None and (d.layer, d.channel) == (1, 0)
+    # nothing is chosen for the learner: no pixel boxed, no patch outlined, the breakdown says to click
+    assert view.selected_pixel() is None and view.feature_maps.selected_pixel() is None
+    assert view.pixel_view.pixel() is None and "No pixel chosen yet" in view.pixel_view.formula.text()
+    assert not view.input_outline.isVisible() and view.feature_maps._outline is None
+    assert not any(p.box.isVisible() for p in view.feature_maps.plots.values())
     # a real click on another pixel of the first layer's maps
     c, h, w = acts[1][0].shape
     widget, point = view.feature_maps.view_point(1, c - 1, 1, w - 2)
