@@ -36,6 +36,7 @@ BACKGROUND = (235, 235, 235)
 BOX = (330, 120)  # the dock's room a mosaic of single-channel tiles is wrapped for (fit_grid)
 MAX_PX = 14  # screen pixels per value at most: a 3×3 kernel stays a kernel, not a poster
 BAR_W = 50  # colour bar and its numbers
+BAR_LABEL_ROOM = 8  # pixels above and below the bar: half a tick label's height, so the end labels show whole
 TITLE_H = 30
 HINT = "Hover over a kernel to read its weights."  # also what the line says once the pointer leaves
 
@@ -82,6 +83,8 @@ class MosaicPlot(pg.GraphicsLayoutWidget):
             self.bar.setImageItem(self.image)
             self.addItem(self.bar, row=0, col=1)
             self.ci.layout.setColumnFixedWidth(1, BAR_W - 4)
+            # room above and below the bar for half a label: the end levels ("1.0", "-0.1") were cut in two
+            self.bar.setContentsMargins(0, BAR_LABEL_ROOM, 0, BAR_LABEL_ROOM)
             lighten_plot(self.bar)
             skip_when_clean(self.bar)
         lighten_plot(self.plot)

@@ -132,3 +132,13 @@ def test_the_hover_reading_clears_when_the_pointer_leaves_the_kernels(grid, qtbo
     qtbot.waitUntil(lambda: "filter 6" in g.info.text(), timeout=2000)
     QApplication.sendEvent(widget, QEvent(QEvent.Leave))  # out of the widget altogether
     assert g.info.text() == HINT
+
+
+def test_the_colour_bars_end_labels_have_room_to_show_whole(grid):
+    """The end levels ("1.0" at the top, "-1.0" at the bottom) were cut in half by the plot's edge."""
+    g, _ = grid
+    for L, plot in g.plots.items():
+        half = plot.fontMetrics().height() / 2
+        # the labels are drawn inside the colour bar item: it must reach half a label beyond the bar
+        item, bar = plot.bar.sceneBoundingRect(), plot.bar.vb.sceneBoundingRect()
+        assert bar.top() - item.top() >= half - 1 and item.bottom() - bar.bottom() >= half - 1, (L, item, bar)
