@@ -55,6 +55,17 @@ def unit_direction(net, layer: int, neuron: int, channel: bool = False) -> np.nd
     return d
 
 
+def centre_unit(net, layer: int, channel: int) -> tuple[int, int, int]:
+    """(flat index in C, H, W order, row, col) of the centre pixel of map ``channel`` of ``layer``:
+    the unit of that channel whose receptive field is the middle of the input. Climbing it finds
+    one localized stroke; climbing the map's mean rewards the pattern anywhere, and from a blank
+    image it lands on the border, where the zero padding costs nothing."""
+    _check(net, layer, channel, channel=True)
+    _, h, w = net.shapes[layer]
+    row, col = h // 2, w // 2
+    return (channel * h + row) * w + col, row, col
+
+
 def neuron_gradient(net, x: np.ndarray, layer: int, neuron: int, pre: bool = False,
                     channel: bool = False) -> tuple[float, np.ndarray]:
     """(value, d value / d x (n_inputs,) float64) for one input x (n_inputs,).

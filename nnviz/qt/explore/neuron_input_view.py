@@ -16,12 +16,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtWidgets import (
-    QDoubleSpinBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+    QComboBox, QDoubleSpinBox, QFrame, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
     QSpinBox, QToolTip, QVBoxLayout, QWidget,
 )
 
 from ...model.data.datasets import SIGN
-from ...model.analysis.neuron_input import maximize, saliency, top_output
+from ...model.analysis.neuron_input import centre_unit, maximize, saliency, top_output
 from .panel import ExplorePanel
 from .unit_picker import UnitPicker, stack_units
 from ..graphics.palettes import PALETTES, lookup_table, lut_index, symmetric_level
@@ -161,6 +161,22 @@ class NeuronInputView(ExplorePanel):
                                "see anywhere in the image. A dense unit after the convs reads them all.")
         self.picker.changed.connect(lambda layer, unit: self.select_neuron(layer, unit))
         self.picker.setVisible(False)
+        # a channel's value to climb: one pixel in the middle (a localized stroke) or the map's mean
+        self.channel_unit = QComboBox()
+        self.channel_unit.setObjectName("channelUnit")
+        self.channel_unit.addItem("its centre pixel", "centre")
+        self.channel_unit.addItem("its whole map (the mean)", "mean")
+        self.channel_unit.setToolTip("Which value of a filter's feature map is climbed: the pixel in the middle "
+                                     "(it reads the middle of the input: a stroke where you can see it) or the "
+                                     "mean of the whole map (the pattern anywhere; from blank it often ends on "
+                                     "the border, where the zero padding costs nothing)")
+        self.channel_unit.currentIndexChanged.connect(lambda _: (self._clear_result(), self._show_header()))
+        self.channel_row = QWidget()
+        crow = QHBoxLayout(self.channel_row)
+        crow.setContentsMargins(0, 0, 0, 0)
+        crow.addWidget(QLabel("climb:"))
+        crow.addWidget(self.channel_unit, 1)
+        self.channel_row.setVisible(False)
 
         self.steps = QSpinBox()
         self.steps.setRange(1, 5000)
@@ -259,6 +275,7 @@ class NeuronInputView(ExplorePanel):
         lay = QVBoxLayout(self)
         lay.addLayout(head)
         lay.addWidget(self.picker)
+        lay.addWidget(self.channel_row)
         lay.addLayout(controls)
         lay.addWidget(self.scroll, 1)
 
@@ -301,6 +318,7 @@ class NeuronInputView(ExplorePanel):
         self.painted = None if painted is None else np.asarray(painted, dtype=np.float32).reshape(-1)
         if not self._fits():
             self.picker.setVisible(False)
+            self.channel_row.setVisible(False)
             return
         if not snap.is_mlp:  # the picker shows the unit asked: the top answer's output until one is picked
             self.picker.set_choices(stack_units(snap.network().layers, with_norms=True), *self.target())
@@ -330,6 +348,17 @@ class NeuronInputView(ExplorePanel):
                     return layer, neuron
         return len(s.sizes) - 1, top_output(s.network(), self._drawing())
 
+    def climbs_centre(self, layer: int) -> bool:
+        """True when the unit climbed for a channel of ``layer`` is its centre pixel (the default)."""
+        return self.is_channel(layer) and self.channel_unit.currentData() == "centre"
+
+    def climbed_unit(self, layer: int, neuron: int) -> tuple[int, bool]:
+        """(neuron, channel) as ``maximize`` takes them for the unit asked: a channel's centre
+        pixel (a flat index into the layer's maps), its mean, or a dense neuron."""
+        if self.climbs_centre(layer):
+            return centre_unit(self.snap.network(), layer, neuron)[0], False
+        return neuron, self.is_channel(layer)
+
     def is_channel(self, layer: int) -> bool:
         """True when ``layer``'s unit is a feature map (its value the map's mean), not one neuron."""
         return len(self.snap.shapes[layer]) == 3
@@ -337,6 +366,13 @@ class NeuronInputView(ExplorePanel):
     def neuron_name(self, layer: int, neuron: int) -> str:
         s, d = self.snap, self.dataset
         lay = None if s.is_mlp else s.network().layers[layer - 1]
+        if self.climbs_centre(layer):
+            _, row, col = centre_unit(s.network(), layer, neuron)
+            _, h, w = s.shapes[layer]
+            kind = {"conv": "filter", "batchnorm": "channel"}.get(lay.type, "channel")
+            what = {"conv": "conv", "batchnorm": "batch-norm"}.get(lay.type, f"{lay.type[:3]}-pool")
+            return (f"{kind} {neuron} of {what} layer {layer}, its centre pixel (row {row}, column {col} of "
+                    f"its {w}×{h} map: the one that reads the middle of the input)")
         if self.is_channel(layer):
             if lay.type == "batchnorm":
                 return (f"channel {neuron} of batch-norm layer {layer} (map {neuron} of layer {layer - 1} "
@@ -359,6 +395,7 @@ class NeuronInputView(ExplorePanel):
         if not self._fits():
             return
         layer, neuron = self.target()
+        self.channel_row.setVisible(self.is_channel(layer))  # only a feature map has a centre and a mean
         why = ("— you picked it" if self.chosen is not None and self.target() == self.chosen
                else "— the network's only output" if self.snap.sizes[-1] == 1
                else "— the network's answer for your drawing")
@@ -399,8 +436,8 @@ class NeuronInputView(ExplorePanel):
         layer, neuron = self.target()
         start = np.zeros(d.n_inputs, np.float32) if blank else self._drawing().copy()
         net = self.snap.network()
-        x, trace = maximize(net, layer, neuron, start, self.steps.value(), self.step_size.value(),
-                            channel=self.is_channel(layer))
+        unit, channel = self.climbed_unit(layer, neuron)
+        x, trace = maximize(net, layer, unit, start, self.steps.value(), self.step_size.value(), channel=channel)
         self.result = {"x": x, "trace": trace, "start": start, "layer": layer, "neuron": neuron,
                        "iteration": self.snap.iteration, "blank": blank}
         before, after = trace[0], trace[-1]

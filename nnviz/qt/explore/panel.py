@@ -47,6 +47,11 @@ class ExplorePanel(LessonView, QWidget):
     loadInput = Signal(object)  # (n_inputs,) float32 image for the editor
     statusMessage = Signal(str)
 
+    @staticmethod
+    def applies_to(dataset) -> bool:
+        """Whether the tab belongs in a lesson on ``dataset`` (ExploreTabs shows it only there)."""
+        return True
+
     _note: QLabel | None = None
     _hidden_by_note: list | None = None  # what the note hides while it shows (None: no note)
 

@@ -58,6 +58,11 @@ class PopulationView(ExplorePanel):
     title = "Smile population"
     live = False  # 4,096 forward passes: refresh when paused
 
+    @staticmethod
+    def applies_to(dataset) -> bool:
+        """Only the smile lesson's pictures are few enough to show every possible one."""
+        return dataset is not None and dataset.task == SIGN
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("populationView")

@@ -76,6 +76,7 @@ class WrappingTabBar(QTabBar):
             if b.text() != self.tabText(i):
                 b.setText(self.tabText(i))
             b.setToolTip(self.tabToolTip(i) or self.tabText(i))
+            b.setVisible(self.isTabVisible(i))
         self._check(self.currentIndex())
         self._place()
         self.updateGeometry()
@@ -90,6 +91,9 @@ class WrappingTabBar(QTabBar):
         row_h = max((b.sizeHint().height() for b in self.buttons), default=0)
         out = []
         for b in self.buttons:
+            if b.isHidden():  # a tab of another lesson: no room kept for it
+                out.append(QPoint(x, y))
+                continue
             w = b.sizeHint().width()
             if x and x + w > width:
                 x, y = 0, y + row_h + GAP
@@ -146,6 +150,7 @@ class ExploreTabs(LessonView, QTabWidget):
         self.setTabBar(WrappingTabBar())
         self.setDocumentMode(True)
         self._factories = [factory for _, factory in entries]
+        self._applies = [getattr(factory, "applies_to", None) for factory in self._factories]
         self._panels: list[ExplorePanel | None] = [None] * len(entries)
         self._holders = []
         for title, _ in entries:
@@ -161,6 +166,18 @@ class ExploreTabs(LessonView, QTabWidget):
         self.held = False
         self._last_live = 0.0
         self.currentChanged.connect(lambda _: self._shown.clear())
+
+    def _show_tabs_for(self, dataset) -> None:
+        """Only the tabs that belong in this lesson (a factory's ``applies_to``; none: every
+        lesson); the current tab moves to the first one shown when its own goes."""
+        for i, applies in enumerate(self._applies):
+            self.setTabVisible(i, applies is None or bool(applies(dataset)))
+        if not self.isTabVisible(self.currentIndex()):
+            self.setCurrentIndex(next((i for i in range(self.count()) if self.isTabVisible(i)), 0))
+
+    def shown_titles(self) -> list[str]:
+        """The titles of the tabs this lesson shows, in order."""
+        return [self.tabText(i) for i in range(self.count()) if self.isTabVisible(i)]
 
     @property
     def panels(self) -> list[ExplorePanel]:
@@ -190,6 +207,7 @@ class ExploreTabs(LessonView, QTabWidget):
     def set_lesson(self, dataset) -> None:
         self._shown.clear()
         self._lesson, self._neuron = dataset, None
+        self._show_tabs_for(dataset)
         for p in self.panels:
             p.set_lesson(dataset)
 

@@ -110,7 +110,10 @@ class WidgetHighlight(QObject):
             f.hide()
             return
         top_left = t.mapTo(f.parentWidget(), t.rect().topLeft())
-        f.setGeometry(QRect(top_left, t.size()))
+        # just outside the widget (within the window): drawn on its edge, the line cut through text
+        # that reaches the edge (the editor's hint under the canvas)
+        f.setGeometry(QRect(top_left, t.size()).adjusted(-WIDTH, -WIDTH, WIDTH, WIDTH)
+                      .intersected(f.parentWidget().rect()))
         f.show()
         f.raise_()
 

@@ -37,6 +37,9 @@ FIELD_PEN = pg.mkPen(255, 170, 0, width=2, style=Qt.DashLine, cosmetic=True)  # 
 INPUT_W = 104  # the input's column beside the maps: a digit reads at ~90 pixels, the maps need the rest
 #: two lines in the ~170 px the maps' column gets at 1366×768 (the longer wording was cut off)
 HINT = "Click a pixel to see how it is made (dashed: all it sees)."
+#: what the breakdown says until the learner picks a pixel
+PIXEL_HINT = ("No pixel chosen yet. Click a pixel of a layer-1 map: here you will see the input patch "
+              "under its kernel, the kernel, their products and the sum that makes the pixel.")
 
 
 def map_layer(layers, layer: int) -> bool:
@@ -159,11 +162,9 @@ class ConvNetworkView(LessonView, QWidget):
         c, h, w = self.layers[0].in_shape
         self.input_plot.setTitle(f"input {w}×{h}", size="9pt")
         self.input_plot.vb.setRange(pg.QtCore.QRectF(0, 0, w, h), padding=0.02)
-        first = next((L for L, lay in enumerate(self.layers, 1) if lay.type == "conv"), None)
-        # a default pixel, so the learner sees the breakdown at once: filter 0's centre
-        if first is not None:
-            _, ho, wo = self.layers[first - 1].out_shape
-            self.select_pixel(first, 0, ho // 2, wo // 2, draw=False)
+        # nothing selected until the learner clicks (a pixel chosen for them read as their own choice)
+        self._selected = None
+        self.pixel_view.show_note(PIXEL_HINT)
 
     # -- the hooks -------------------------------------------------------------------------------
 

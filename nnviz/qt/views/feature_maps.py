@@ -1,5 +1,6 @@
 """Feature maps: each conv / pool / batch-norm layer's output for one input, one small grey picture
-per channel, live while painting and while training.
+per channel, live while painting and while training; a flatten of maps is one strip of its values
+(so every layer number named in the conv views has a picture).
 
 Layer numbers count activations (input = 0): layer L is ``layers[L − 1]`` and its maps
 are ``activations[L]`` of the forward pass. Each layer is ONE MosaicPlot (one ImageItem
@@ -29,8 +30,21 @@ from .kernel_grid import MosaicColumn, MosaicPlot, as_layers
 BOX = (330, 150)  # the room a layer's channels are laid out for (fit_grid): wide rows in a narrow dock
 SIGNED = ("tanh", "linear", "leaky_relu", "elu", "gelu", "silu")  # maps with negative values
 #: the longest line hovering writes (hover_text_at), for the label's height
-LONGEST_HOVER = "layer 10 (batchnorm), channel 15, row 23, column 23: -0.0000"
+LONGEST_HOVER = "layer 10 (flatten), value 1023 = layer 9's map 15, row 23, column 23: -0.0000"
 PATCH_PEN = pg.mkPen(0, 170, 255, width=2, cosmetic=True)  # the patch the next layer reads
+
+
+def flatten_layer(layers, layer: int) -> bool:
+    """True when layer ``layer`` (counting activations) flattens maps into one vector: drawn as a
+    strip, so the layer numbers shown run on without a gap (1, 2, 3 = flatten, 4 = dense)."""
+    lay = layers[layer - 1]
+    return lay.type == "flatten" and len(lay.in_shape) == 3
+
+
+def strip_thickness(n: int) -> int:
+    """Rows the flatten strip repeats its n values over: about a 16th of its length, so it is
+    drawn as a bar ~20 pixels thick rather than a hairline (the repeats are one value each)."""
+    return max(2, n // 16)
 
 
 def map_function(layers, layer: int) -> str:
@@ -62,14 +76,17 @@ class FeatureMaps(QWidget):
         self._memo = RedrawMemo()
         self.layers: list = []
         self.plots: dict[int, MosaicPlot] = {}
+        self.strips: dict[int, MosaicPlot] = {}  # flatten layer -> its one-row strip (not selectable)
         self._shown: dict[int, np.ndarray] = {}
+        self._strip_shown: dict[int, np.ndarray] = {}  # flatten layer -> (n,) drawn
         self._levels: dict[int, StableLevel] = {}
         self._selected = None
         self._read = None  # (layer, channel, row, col) the line above the maps reads: hovered or selected
         self._outline = None  # (layer, QGraphicsPathItem) of the patch shown on a layer's maps
         self._rims: list = []  # (plot, item) of the health rims drawn (dead / saturated channels)
         self.flagged: dict[int, dict[str, list[int]]] = {}  # layer -> {"dead": [channels], "saturated": …}
-        self.info = QLabel("Hover over a feature map to read it; click a pixel to see how it is made.")
+        self._hint = "Hover over a feature map to read it; click a pixel to see how it is made."
+        self.info = QLabel(self._hint)
         self.info.setObjectName("featureMapInfo")
         self.info.setWordWrap(True)
         self.info.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # hovering never moves the maps
@@ -81,7 +98,9 @@ class FeatureMaps(QWidget):
         lay.addWidget(self.column, 1)
 
     def show_hint(self, text: str) -> None:
-        """The sentence shown until the learner hovers; the label is as tall as it needs."""
+        """The sentence shown until the learner hovers (and again when the pointer leaves with
+        no pixel selected); the label is as tall as it needs."""
+        self._hint = text
         self.info.setText(text)
         self._fit_info()
 
@@ -105,9 +124,23 @@ class FeatureMaps(QWidget):
         self.layers = as_layers(layers)
         self._memo.forget()
         self._shown, self._levels, self._selected, self._outline, self._read = {}, {}, None, None, None
+        self._levels_used: dict[int, tuple] = {}  # layer -> (lo, hi) its maps were drawn with
         self._rims, self.flagged = [], {}
-        plots = {}
+        self.info.setText(self._hint)  # no reading of the previous layout's pixels
+        plots, strips, column = {}, {}, []
+        self._strip_shown = {}
         for L, layer in enumerate(self.layers, start=1):
+            if flatten_layer(self.layers, L):
+                n = int(np.prod(layer.in_shape))
+                signed = map_function(self.layers, L) in SIGNED
+                title = f"layer {L}: flatten → layer {L - 1}'s {n} values in one row, map after map"
+                strip = MosaicPlot(1, strip_thickness(n), n, 1, lookup_table(self.palette_name) if signed else GRAY,
+                                   None, title)
+                strip.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, 0, 0, q))
+                strip.unhovered.connect(self._on_unhover)
+                strips[L] = strip
+                column.append(strip)
+                continue
             if len(layer.out_shape) != 3:  # conv, pooling, batch norm after a conv: maps
                 continue
             c, h, w = layer.out_shape
@@ -117,11 +150,13 @@ class FeatureMaps(QWidget):
             plot = MosaicPlot(c, h, w, fit_grid(c, h, w, *BOX)[1],
                               lookup_table(self.palette_name) if signed else GRAY, None, title)
             plot.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, t, r, q))
+            plot.unhovered.connect(self._on_unhover)
             plot.clicked.connect(lambda t, r, q, L=L: self.select_pixel(L, t, r, q))
             plots[L] = plot
+            column.append(plot)
             self._levels[L] = StableLevel()
-        self.plots = plots
-        self.column.set_plots(plots.values())
+        self.plots, self.strips = plots, strips
+        self.column.set_plots(column)
 
     # -- data (every frame) -------------------------------------------------------------
 
@@ -142,22 +177,44 @@ class FeatureMaps(QWidget):
                 levels = (0.0, 1.0 if f == "sigmoid" else self._levels[L].update(a))
             if not self._memo.unchanged(f"L{L}", a, levels[1] - levels[0], levels, allow=running):
                 plot.draw(a, levels)
+            self._levels_used[L] = levels
+        for L, strip in self.strips.items():
+            v = np.asarray(activations[L], dtype=np.float32).reshape(-1)
+            self._strip_shown[L] = v
+            # the maps' own values, so the same colours as the layer it flattens
+            levels = self._levels_used.get(L - 1, (0.0, max(float(v.max(initial=0.0)), 1e-6)))
+            if not self._memo.unchanged(f"S{L}", v, levels[1] - levels[0], levels, allow=running):
+                strip.draw(np.broadcast_to(v, (1, strip.tile_h, v.size)), levels)
         self._read_out()  # the value read above the maps is this frame's, not the one hovered earlier
 
     # -- hover, click, selection ----------------------------------------------------------
 
     def hover_text_at(self, layer: int, channel: int, row: int, col: int) -> str:
+        """A map pixel's value; for a flatten strip (``col`` = the index in the vector) which map
+        pixel of the layer before it is."""
+        if layer in self.strips:
+            c, h, w = self.layers[layer - 1].in_shape
+            src_c, rest = divmod(col, h * w)
+            return (f"layer {layer} (flatten), value {col} = layer {layer - 1}'s map {src_c}, row {rest // w}, "
+                    f"column {rest % w}: {self._strip_shown[layer][col]:.4f}")
         v = self._shown[layer][channel, row, col]
         kind = self.layers[layer - 1].type
         return f"layer {layer} ({kind}), channel {channel}, row {row}, column {col}: {v:.4f}"
 
     def _on_hover(self, layer, channel, row, col):
-        if layer in self._shown:
+        if layer in self._shown or layer in self._strip_shown:
             self._read = (layer, channel, row, col)
             self._read_out()
 
+    def _on_unhover(self) -> None:
+        """The pointer left the maps: the line reads the selected pixel again, or the hint."""
+        self._read = self._selected
+        if self._read is None:
+            self.info.setText(self._hint)
+        self._read_out()
+
     def _read_out(self) -> None:
-        if self._read is not None and self._read[0] in self._shown:
+        if self._read is not None and (self._read[0] in self._shown or self._read[0] in self._strip_shown):
             self.info.setText(self.hover_text_at(*self._read))
 
     def select_pixel(self, layer: int, channel: int, row: int, col: int, emit: bool = True) -> None:
@@ -228,7 +285,7 @@ class FeatureMaps(QWidget):
     def set_palette(self, name: str) -> None:
         """The diverging palette of signed (tanh / linear) maps; ReLU and sigmoid maps stay grey."""
         self.palette_name = name
-        for L, plot in self.plots.items():
+        for L, plot in (*self.plots.items(), *self.strips.items()):
             if map_function(self.layers, L) in SIGNED:
                 plot.image.setLookupTable(lookup_table(name))
 
@@ -243,3 +300,6 @@ class FeatureMaps(QWidget):
         """What is drawn, layer -> (C, H, W)."""
         return {L: a.copy() for L, a in self._shown.items()}
 
+    def displayed_strips(self) -> dict[int, np.ndarray]:
+        """The flatten strips drawn, layer -> (n,) values in order."""
+        return {L: v.copy() for L, v in self._strip_shown.items()}

@@ -36,7 +36,9 @@ BACKGROUND = (235, 235, 235)
 BOX = (330, 120)  # the dock's room a mosaic of single-channel tiles is wrapped for (fit_grid)
 MAX_PX = 14  # screen pixels per value at most: a 3×3 kernel stays a kernel, not a poster
 BAR_W = 50  # colour bar and its numbers
+BAR_LABEL_ROOM = 8  # pixels above and below the bar: half a tick label's height, so the end labels show whole
 TITLE_H = 30
+HINT = "Hover over a kernel to read its weights."  # also what the line says once the pointer leaves
 
 
 def as_layers(layers):
@@ -46,10 +48,12 @@ def as_layers(layers):
 
 class MosaicPlot(pg.GraphicsLayoutWidget):
     """n equal tiles (h, w) in ONE LutImageItem, ``cols`` tiles a row (tiles.tile_mosaic),
-    with a colour bar when given a colour map. ``hovered`` / ``clicked`` (tile, row, col)."""
+    with a colour bar when given a colour map. ``hovered`` / ``clicked`` (tile, row, col);
+    ``unhovered``: the pointer left the tiles (off the mosaic or out of the widget)."""
 
     hovered = Signal(int, int, int)
     clicked = Signal(int, int, int)
+    unhovered = Signal()
 
     def __init__(self, n: int, tile_h: int, tile_w: int, cols: int, lut, cmap=None, title: str = "", parent=None):
         super().__init__(parent)
@@ -79,10 +83,13 @@ class MosaicPlot(pg.GraphicsLayoutWidget):
             self.bar.setImageItem(self.image)
             self.addItem(self.bar, row=0, col=1)
             self.ci.layout.setColumnFixedWidth(1, BAR_W - 4)
+            # room above and below the bar for half a label: the end levels ("1.0", "-0.1") were cut in two
+            self.bar.setContentsMargins(0, BAR_LABEL_ROOM, 0, BAR_LABEL_ROOM)
             lighten_plot(self.bar)
             skip_when_clean(self.bar)
         lighten_plot(self.plot)
-        self.scene().sigMouseMoved.connect(lambda pos: self._emit(self.hovered, pos))
+        self._over = False  # the pointer is on a tile (``unhovered`` is due when it leaves)
+        self.scene().sigMouseMoved.connect(self._moved)
         self.scene().sigMouseClicked.connect(lambda ev: self._emit(self.clicked, ev.scenePos()))
 
     def height_for(self, width: int) -> int:
@@ -131,6 +138,19 @@ class MosaicPlot(pg.GraphicsLayoutWidget):
         hit = self.locate(scene_pos)
         if hit is not None:
             signal.emit(*hit)
+        return hit
+
+    def _moved(self, scene_pos) -> None:
+        over = self._emit(self.hovered, scene_pos) is not None
+        if self._over and not over:
+            self.unhovered.emit()
+        self._over = over
+
+    def leaveEvent(self, ev):
+        super().leaveEvent(ev)
+        if self._over:
+            self._over = False
+            self.unhovered.emit()
 
     def point(self, tile: int, row: int, col: int):
         """QPoint in this widget at the centre of one value, for real mouse events in tests."""
@@ -205,7 +225,7 @@ class KernelGrid(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.legend, 1)
         top.addWidget(self.delta_box)
-        self.info = QLabel("Hover over a kernel to read its weights.")
+        self.info = QLabel(HINT)
         self.info.setObjectName("kernelInfo")
         self.info.setWordWrap(True)
         # two lines whatever the hover says: a label growing with its text would move the plots
@@ -251,6 +271,7 @@ class KernelGrid(QWidget):
             cols = c if c > 1 else fit_grid(n, h, w, *BOX)[1]  # one channel: wrap the filters
             plot = MosaicPlot(n * c, h, w, cols, lut, cmap, title)
             plot.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, t, r, q))
+            plot.unhovered.connect(lambda: self.info.setText(HINT))  # no reading of a kernel no longer pointed at
             plots[L], self._shape[L], self._param[L] = plot, shape, p
             self._levels[L] = (StableLevel(robust=True, marks=True), StableLevel())  # weights, ΔW
             p += 1

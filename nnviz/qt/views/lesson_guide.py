@@ -247,8 +247,15 @@ class LessonGuide(QWidget):
         self._scroll_to_step()
 
     def _scroll_to_step(self) -> None:
-        """The open step's text in view (after the layout has settled)."""
-        QTimer.singleShot(0, self.scroll, lambda: self.scroll.ensureWidgetVisible(self.body, 0, 8))
+        """The open step's text in view (after the layout has settled), and its title above it:
+        scrolled only to the text, the title of a tall step went off the top of the list."""
+        QTimer.singleShot(0, self.scroll, self._show_step)
+
+    def _show_step(self) -> None:
+        self.scroll.ensureWidgetVisible(self.body, 0, 8)
+        p = self._progress
+        if p is not None and p.current < len(self._rows):
+            self.scroll.ensureWidgetVisible(self._rows[p.current], 0, 4)  # the title wins when both cannot fit
 
     def showEvent(self, event):
         super().showEvent(event)

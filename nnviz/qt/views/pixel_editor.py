@@ -97,6 +97,7 @@ class GridCanvas(QWidget):
             return
         if cv.begin_stroke(*rc, erase=erase):
             self.edited.emit()
+        self._say_cell(self._cell_int(rc))  # the value the brush just gave it
 
     def _say_cell(self, cell) -> None:
         if cell is not None:
@@ -105,18 +106,21 @@ class GridCanvas(QWidget):
     def mouseMoveEvent(self, ev):
         rc = self.to_cell(ev.position())
         cell = self._cell_int(rc)
-        self._say_cell(cell)
         if not ev.buttons() & (Qt.LeftButton | Qt.RightButton):
+            self._say_cell(cell)
             return
         cv = self.editor.canvas
         if self._pending is not None:
             if cell == self._press_cell:
+                self._say_cell(cell)
                 return
             cv.begin_stroke(*self._pending, erase=False)
             self._pending = None
         if cv.stroking and cv.stroke_to(*rc):
             self.update()
             self.edited.emit()
+        # read after the stroke: read before, the line under the grid lagged one move behind the ink
+        self._say_cell(cell)
 
     def mouseReleaseEvent(self, ev):
         cv = self.editor.canvas

@@ -201,3 +201,38 @@ def test_a_bad_channel_is_refused_and_saliency_has_the_inputs_shape():
         neuron_gradient(net, np.zeros(64), 5, 0, channel=True)
     target, s = saliency(net, np.random.default_rng(0).random(64))
     assert s.shape == (64,) and 0 <= target < 4
+
+
+@pytest.mark.parametrize("kind, layer", [("conv", 1), ("conv", 3), ("batchnorm", 2), ("batchnorm", 4)])
+def test_a_channels_centre_pixel_is_its_middle_unit_and_its_gradient_is_the_finite_differences(kind, layer):
+    from nnviz.model.analysis.feature_pixel import receptive_field
+    from nnviz.model.analysis.neuron_input import centre_unit
+
+    net = NETS[kind]()
+    c, h, w = net.shapes[layer]
+    index, row, col = centre_unit(net, layer, c - 1)
+    assert (row, col) == (h // 2, w // 2) and index == ((c - 1) * h + row) * w + col
+    x = np.random.default_rng(5).random(64)
+    value, g = neuron_gradient(net, x, layer, index)
+    maps = np.asarray(net.forward_full(x[None])[1][layer]).reshape(c, h, w)
+    assert value == pytest.approx(maps[c - 1, row, col], rel=1e-12)
+    num = np.array([(activation(net, x + e, layer, index) - activation(net, x - e, layer, index)) / 2e-6
+                    for e in np.eye(64) * 1e-6])
+    np.testing.assert_allclose(g, num, rtol=1e-5, atol=1e-8)
+    rows, cols = receptive_field(net.layers, layer, row, col)
+    outside = np.ones((8, 8), bool)
+    outside[np.ix_(np.atleast_1d(rows), np.atleast_1d(cols))] = False
+    assert not g.reshape(8, 8)[outside].any()  # it reads only its receptive field, in the middle
+
+
+def test_climbing_the_centre_pixel_from_blank_inks_only_the_middle_of_the_input():
+    """The map's mean, climbed from blank, could end on the border (zero padding costs nothing there)."""
+    from nnviz.model.analysis.neuron_input import centre_unit
+
+    net = _conv_net()
+    for channel in range(3):
+        index, row, col = centre_unit(net, 1, channel)
+        x, trace = maximize(net, 1, index, np.zeros(64), steps=40, step_size=0.1)
+        assert trace[-1] > trace[0]
+        ink = np.argwhere(x.reshape(8, 8) > 0)
+        assert len(ink) and ink.min() >= 3 and ink.max() <= 5  # within the 3×3 patch at rows / columns 3–5

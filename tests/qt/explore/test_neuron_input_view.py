@@ -159,11 +159,21 @@ def test_a_conv_filter_wants_a_picture_its_climb_and_the_drawings_saliency_are_t
     assert v.target() == (1, 3) and "filter 3 of conv layer 1" in v.header.text()
     means = snap.network().forward(painted[None])[1][0].mean(axis=(1, 2))  # which filter the drawing lights up
     assert f"most active map of layer 1 is <b>{means.argmax()}</b> (mean {means.max():.3f})" in v.header.text()
+    # by default the filter's centre pixel is climbed (row 4, column 4 of its 8×8 map: 3 * 64 + 4 * 8 + 4)
+    assert v.channel_row.isVisible() and v.channel_unit.currentData() == "centre"
+    assert "its centre pixel (row 4, column 4 of its 8×8 map" in v.header.text()
     v.steps.setValue(30)
+    qtbot.mouseClick(v.from_blank, Qt.LeftButton)
+    x, trace = maximize(snap.network(), 1, 3 * 64 + 4 * 8 + 4, np.zeros(64, np.float32), 30, v.step_size.value())
+    np.testing.assert_array_equal(v.result["x"], x)
+    np.testing.assert_array_equal(v.result["trace"], trace)
+    assert trace[-1] > trace[0] and trace[-1] == activation(snap.network(), x, 1, 3 * 64 + 36)
+    # the map's mean is still there to climb
+    v.channel_unit.setCurrentIndex(v.channel_unit.findData("mean"))
+    assert v.result is None and "the mean of its feature map" in v.header.text()
     qtbot.mouseClick(v.from_blank, Qt.LeftButton)
     x, trace = maximize(snap.network(), 1, 3, np.zeros(64, np.float32), 30, v.step_size.value(), channel=True)
     np.testing.assert_array_equal(v.result["x"], x)
-    np.testing.assert_array_equal(v.result["trace"], trace)
     assert trace[-1] > trace[0] and trace[-1] == activation(snap.network(), x, 1, 3, channel=True)
     assert v.best_pic.shape == (8, 8) and v.load.isEnabled()
     with qtbot.waitSignal(v.loadInput) as got:
@@ -215,6 +225,7 @@ def test_a_batch_norm_channel_wants_a_picture_through_the_norm_the_pool_and_the_
     v.picker.layer_box.setCurrentIndex(1)  # the batch norm's channels
     v.picker.unit_box.setValue(2)
     assert v.target() == (2, 2) and "channel 2 of batch-norm layer 2" in v.header.text()
+    v.channel_unit.setCurrentIndex(v.channel_unit.findData("mean"))
     assert "then relu" in v.header.text()
     v.steps.setValue(30)
     qtbot.mouseClick(v.from_blank, Qt.LeftButton)

@@ -96,3 +96,51 @@ def test_the_value_read_above_the_maps_follows_new_maps_and_the_pixel_selected(m
     assert view.info.text().endswith(f"{acts[2][0, 1, 2, 2]:.4f}")
     view.select_pixel(1, 4, 3, 3, emit=False)  # a guide's Show me picks another pixel
     assert view.info.text() == view.hover_text_at(1, 4, 3, 3)
+
+
+def test_the_line_above_the_maps_returns_to_the_selection_or_the_hint_when_the_pointer_leaves(maps, qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    view, _, _ = maps
+    view.show_hint("Click a pixel.")
+    widget, point = view.view_point(1, 5, 6, 2)
+    qtbot.mouseMove(widget.viewport(), point.__class__(3, 3))  # the pointer may be where another test left it
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "channel 5, row 6, column 2" in view.info.text(), timeout=2000)
+    QApplication.sendEvent(widget, QEvent(QEvent.Leave))
+    assert view.info.text() == "Click a pixel."  # nothing selected: the hint again
+    view.select_pixel(2, 3, 1, 2, emit=False)
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point.__class__(2, 2))
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "channel 5, row 6, column 2" in view.info.text(), timeout=2000)
+    QApplication.sendEvent(widget, QEvent(QEvent.Leave))
+    assert view.info.text() == view.hover_text_at(2, 3, 1, 2)  # the selected pixel's value again
+
+
+def test_the_flatten_layer_is_drawn_as_one_strip_of_the_values_before_it(maps, qtbot):
+    """Layer 4 (flatten) had no picture: the maps went layer 1, 2, 3 and the weights said "into layer 5"."""
+    view, net, acts = maps
+    assert list(view.strips) == [4] and 4 not in view.plots  # a strip, not a selectable map
+    strip = view.strips[4]
+    assert strip.plot.titleLabel.text.startswith("layer 4: flatten → layer 3's 64 values in one row")
+    np.testing.assert_allclose(view.displayed_strips()[4], acts[4][0], atol=1e-6)
+    np.testing.assert_allclose(view.displayed_strips()[4], acts[3][0].reshape(-1), atol=1e-6)  # C, H, W order
+    np.testing.assert_allclose(strip.image.image[0], acts[4][0], atol=1e-6)
+    # the strip's colours are layer 3's (the same numbers, the same levels)
+    assert tuple(strip.image.levels) == tuple(view.plots[3].image.levels)
+    column = view.column.plots
+    assert column.index(strip) == len(column) - 1 and column.index(view.plots[3]) == len(column) - 2
+    i = 2 * 16 + 1 * 4 + 3  # map 2, row 1, column 3 of layer 3 (4×4 maps)
+    assert view.hover_text_at(4, 0, 0, i) == (f"layer 4 (flatten), value {i} = layer 3's map 2, row 1, column 3: "
+                                              f"{acts[3][0, 2, 1, 3]:.4f}")
+    view.column.area.ensureWidgetVisible(strip)  # the last in the column: scrolled to, as a learner would
+    qtbot.wait(20)
+    widget, point = strip, strip.point(0, 0, i)
+    qtbot.mouseMove(widget.viewport(), point.__class__(2, 2))
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: view.info.text().startswith(f"layer 4 (flatten), value {i} "), timeout=2000)

@@ -108,3 +108,37 @@ def test_fits_a_small_dock(qtbot, grid):
     assert g.minimumSizeHint().width() <= 350 and g.minimumSizeHint().height() <= 300
     g.resize(300, 220)
     assert g.column.area.verticalScrollBar().maximum() > 0  # the rest scrolls
+
+
+def test_the_hover_reading_clears_when_the_pointer_leaves_the_kernels(grid, qtbot):
+    """It kept "layer 4, neuron 0: weight …" after the mouse had gone elsewhere."""
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtWidgets import QApplication
+
+    from nnviz.qt.views.kernel_grid import HINT
+
+    g, _ = grid
+    assert g.info.text() == HINT
+    widget, point = g.view_point(1, 6, 0, 4, 2)
+    qtbot.mouseMove(widget.viewport(), QPoint(3, 3))  # the pointer may still be where another test left it
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "filter 6" in g.info.text(), timeout=2000)
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), QPoint(2, 2))  # still in the plot's widget, off the kernels
+    qtbot.waitUntil(lambda: g.info.text() == HINT, timeout=2000)
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point)
+    qtbot.waitUntil(lambda: "filter 6" in g.info.text(), timeout=2000)
+    QApplication.sendEvent(widget, QEvent(QEvent.Leave))  # out of the widget altogether
+    assert g.info.text() == HINT
+
+
+def test_the_colour_bars_end_labels_have_room_to_show_whole(grid):
+    """The end levels ("1.0" at the top, "-1.0" at the bottom) were cut in half by the plot's edge."""
+    g, _ = grid
+    for L, plot in g.plots.items():
+        half = plot.fontMetrics().height() / 2
+        # the labels are drawn inside the colour bar item: it must reach half a label beyond the bar
+        item, bar = plot.bar.sceneBoundingRect(), plot.bar.vb.sceneBoundingRect()
+        assert bar.top() - item.top() >= half - 1 and item.bottom() - bar.bottom() >= half - 1, (L, item, bar)

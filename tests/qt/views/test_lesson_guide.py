@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QVBoxLayout, QWi
 from nnviz.model.guide import (
     CONV_TARGETS, EXPLORE_TABS, TARGETS, GuideProgress, builtin_guide, default_facts, guide_from_dict,
 )
-from nnviz.qt.graphics.highlight import WidgetHighlight
+from nnviz.qt.graphics.highlight import WIDTH, WidgetHighlight
 from nnviz.qt.views.lesson_guide import LessonGuide
 from tests.qt.conftest import shown
 
@@ -168,12 +168,15 @@ def test_highlight_frames_a_widget_without_moving_anything_and_goes_again(qtbot)
     assert h.show(win, "nowhere") is False and not h.showing
     assert h.show(win, "target", seconds=0)
     qtbot.waitUntil(lambda: h.showing)
-    assert h.frame_rect() == target.geometry()
+    around = target.geometry().adjusted(-WIDTH, -WIDTH, WIDTH, WIDTH).intersected(win.rect())
+    assert h.frame_rect() == around  # its line just outside the widget, over none of its text
+    assert h.frame_rect().contains(target.geometry()) and h.frame_rect() != target.geometry()
     assert [w.geometry() for w in win.findChildren(QLabel)] == geometries
     frame = win.findChild(QWidget, "highlightFrame")
     assert frame is not None and frame.testAttribute(Qt.WA_TransparentForMouseEvents)
     win.resize(400, 360)  # the frame follows its widget
-    qtbot.waitUntil(lambda: h.frame_rect() == target.geometry())
+    qtbot.waitUntil(lambda: h.frame_rect() == target.geometry().adjusted(-WIDTH, -WIDTH, WIDTH, WIDTH)
+                    .intersected(win.rect()))
     h.clear()
     assert not h.showing and h.frame_rect() is None
     qtbot.waitUntil(lambda: win.findChild(QWidget, "highlightFrame") is None)
@@ -228,3 +231,19 @@ def test_a_guide_opened_on_a_step_far_down_shows_that_steps_text(qtbot):
         top = p.text_label.mapTo(p.scroll.viewport(), p.text_label.rect().topLeft()).y()
         return 0 <= top and top + 20 <= p.scroll.viewport().height()
     qtbot.waitUntil(text_in_view, timeout=2000)
+
+
+@pytest.mark.parametrize("height", [300, 250])
+def test_the_open_steps_title_stays_in_view_above_its_text(qtbot, height):
+    """In a short guide dock the list scrolled to the step's text and its title went off the top."""
+    long = [{"title": f"Step title {i}", "text": "A long explanation that wraps over several lines in a narrow dock. " * 3,
+             "target": None} for i in range(12)]
+    p = shown(qtbot, LessonGuide(), 330, height)
+    p.set_guide(guide_from_dict({"lesson": "conv", "title": "A long guide", "steps": long}))
+    for i in (8, 11, 3):
+        p.go(i)
+        qtbot.wait(30)
+        view = p.scroll.viewport()
+        row = p._rows[i]
+        top = row.mapTo(view, row.rect().topLeft()).y()
+        assert 0 <= top and top + row.height() <= view.height(), (i, top, view.height())

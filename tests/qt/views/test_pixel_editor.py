@@ -272,3 +272,16 @@ def test_a_dataset_image_goes_into_the_network_exactly_and_clearing_paints_afres
     editor.set_preprocess(False)  # the learner's own choice stands
     editor.clear()
     assert not editor.preprocess_box.isChecked()
+
+
+def test_the_line_under_the_grid_reads_the_value_a_stroke_just_painted(editor):
+    """It read the cell as it was before the brush reached it (0.52 beside a white cell)."""
+    editor.set_grid(8, 8, binary=False)
+    grid = editor.grid
+    send(grid, QEvent.MouseButtonPress, grid.cell_center(1, 4), Qt.LeftButton, Qt.LeftButton)
+    assert editor.hint.text() == f"row 1, column 4: {editor.image()[1, 4]:.2f}" and editor.image()[1, 4] > 0
+    for r in range(2, 7):
+        send(grid, QEvent.MouseMove, grid.cell_center(r, 4), Qt.NoButton, Qt.LeftButton)
+        assert editor.hint.text() == f"row {r}, column 4: {editor.image()[r, 4]:.2f}"
+    send(grid, QEvent.MouseButtonRelease, grid.cell_center(6, 4), Qt.LeftButton, Qt.NoButton)
+    assert editor.hint.text() == f"row 6, column 4: {editor.image()[6, 4]:.2f}" == "row 6, column 4: 1.00"

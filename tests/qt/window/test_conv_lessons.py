@@ -52,9 +52,11 @@ def test_a_conv_lesson_shows_kernels_maps_and_how_a_pixel_is_made(qtbot, make_wi
     assert set(shown) == {L for L, t in enumerate(snap.layer_types) if t in ("conv", "maxpool")}
     for L, maps in shown.items():
         np.testing.assert_allclose(maps, acts[L][0], rtol=1e-6, atol=1e-6)
-    # the default breakdown is there at once: layer 1, filter 0, the centre pixel
-    d = view.pixel_view.pixel()
-    assert d is not None and (d.layer, d.channel) == (1, 0)
+    # nothing is chosen for the learner: no pixel boxed, no patch outlined, the breakdown says to click
+    assert view.selected_pixel() is None and view.feature_maps.selected_pixel() is None
+    assert view.pixel_view.pixel() is None and "No pixel chosen yet" in view.pixel_view.formula.text()
+    assert not view.input_outline.isVisible() and view.feature_maps._outline is None
+    assert not any(p.box.isVisible() for p in view.feature_maps.plots.values())
     # a real click on another pixel of the first layer's maps
     c, h, w = acts[1][0].shape
     widget, point = view.feature_maps.view_point(1, c - 1, 1, w - 2)
@@ -131,6 +133,8 @@ def test_every_explore_tab_works_on_a_conv_lesson_or_says_why_not(qtbot, make_wi
     win.explore.held = False
     qtbot.wait(50)
     for i in range(win.explore.count()):
+        if not win.explore.isTabVisible(i):
+            continue
         win.explore.setCurrentIndex(i)
         win.frames.redraw()
         win.frames.render_latest()
@@ -183,3 +187,16 @@ def test_the_conv_pages_are_built_on_first_use_with_the_choices_made_before(qtbo
     grid = win.weights_stack.kernel_grid
     assert grid.palette_name == "blue-orange" and grid.show_delta
     assert win.network_stack.currentWidget().panel is win.network_stack.conv_view
+
+
+@pytest.mark.parametrize("lesson", ["smile", "digits", *CONV_LESSONS])
+def test_the_explore_dock_shows_only_the_tabs_of_the_lesson(shared_window, lesson):
+    """The smile lesson's population tab was offered in the convolution lessons too."""
+    win = shared_window(lesson)
+    titles = [win.explore.tabText(i) for i in range(win.explore.count())]
+    population = titles.index("Smile population")
+    assert win.explore.isTabVisible(population) == (lesson == "smile")
+    bar = win.explore.tabBar()
+    assert bar.buttons[population].isHidden() == (lesson != "smile")  # the button a learner clicks
+    assert "What a neuron wants" in win.explore.shown_titles()
+    assert len(win.explore.shown_titles()) == len(titles) - (lesson != "smile")

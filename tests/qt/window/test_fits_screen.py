@@ -85,6 +85,8 @@ def problems(win, screen) -> list[str]:
     if on_screen(win.explore):
         bar = win.explore.tabBar()
         for b in bar.buttons:
+            if b.isHidden():
+                continue  # a tab of another lesson (Smile population outside the smile lesson)
             if not bar.rect().contains(b.geometry()) or not b.isVisible():
                 out.append(f"Explore tab {b.text()!r} not fully shown")
     return out
@@ -176,6 +178,9 @@ def test_every_explore_tab_is_reachable_and_fits_its_dock(qtbot, laptop, lesson)
     bar = win.explore.tabBar()
     assert bar.usesScrollButtons() is False and len(bar.buttons) == win.explore.count() == 6
     for i, button in enumerate(bar.buttons):
+        if button.isHidden():
+            assert lesson != "smile" and win.explore.tabText(i) == "Smile population"
+            continue
         qtbot.mouseClick(button, Qt.LeftButton)  # a click on a tab that is really there
         assert win.explore.currentIndex() == i
         win.frames.refresh_explore()
