@@ -5,7 +5,7 @@ more; a lesson switch lays out about a dozen of them in one frame, which held th
 a third of a second. A spare is an item exactly as a fresh one would be (made with the same
 arguments and never shown), so a view built from spares looks the same as one built anew.
 The stock is made once the first view was laid out (the first frame is on screen then) and
-refilled after items are taken, one item per idle tick, to what the largest dense lesson's
+refilled a moment after items are taken, one item per idle tick, to what the largest dense lesson's
 views take (``PLOTS``; ``BARS``, the colour bars in the palette last asked for).
 """
 
@@ -19,6 +19,7 @@ from .palettes import colormap
 PLOTS = 14  # a dense lesson's views take up to a dozen plots
 BARS = {12: 1, 10: 3}  # colour bars by width: the mosaic's, one per deeper weight matrix
 REFILL_MS = 5  # one spare per tick this far apart: the window keeps answering while they are made
+SETTLE_MS = 400  # and only this long after the last was taken: not amid the layout that takes them
 
 _stock: dict[tuple, list] = {}
 _wanted: dict[tuple, int] = {}
@@ -63,8 +64,7 @@ def _refill_soon() -> None:
         _timer = QTimer()
         _timer.setInterval(REFILL_MS)
         _timer.timeout.connect(_refill_one)
-    if not _timer.isActive():
-        _timer.start()
+    _timer.start(SETTLE_MS)  # (again) from the last take
 
 
 def _refill_one() -> None:
@@ -72,6 +72,7 @@ def _refill_one() -> None:
         stock = _stock.setdefault(key, [])
         if len(stock) < n:
             stock.append(_make(key))
+            _timer.setInterval(REFILL_MS)
             return
     _timer.stop()
 
