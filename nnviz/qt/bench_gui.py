@@ -52,7 +52,7 @@ def _headless_iterations_per_second(lesson: str, seconds: float) -> float:
 
 def _gui_run(app, win, seconds: float) -> dict:
     frames = []
-    original = win.frames.render_latest
+    original = win.frames.display_tick
 
     def counting_render():
         before = win.frames.rendered

@@ -24,6 +24,7 @@ from .neuron_panel import NeuronPanel
 from ..graphics.palettes import GRAY, StableLevel, lookup_table
 from ..graphics.plot_style import cache_static, fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo, running_snapshot
+from ..graphics.spares import add_plot
 from ..graphics.tiles import GAP, cell_grid, cell_index_map, paint_cells
 from ..graphics.view_protocol import LessonView
 from .health_legend import DEAD_HTML, DEAD_RGBA, SATURATED_HTML, SATURATED_RGBA, HealthLegend, health_rims
@@ -106,7 +107,7 @@ class ActivationView(LessonView, QWidget):
         self.health_legend.setVisible(False)
         n_layers = len(sizes)
         for layer in range(n_layers - 1):
-            p = self.view.addPlot(row=0, col=layer, enableMenu=False)
+            p = add_plot(self.view, row=0, col=layer)
             fit_title(p)  # a long title wraps in its column instead of pushing the answer out of view
             style_image_plot(p)
             # no auto-range margin: pyqtgraph pads a small box up to 10% a side (1/√pixels), and a
@@ -144,7 +145,7 @@ class ActivationView(LessonView, QWidget):
             self.boxes.append(box)
             self.maps.append(index_map)
         # outputs as bars
-        self.out_plot = self.view.addPlot(row=0, col=n_layers - 1, enableMenu=False)
+        self.out_plot = add_plot(self.view, row=0, col=n_layers - 1)
         fit_title(self.out_plot)
         self.out_plot.setMenuEnabled(False)
         self.out_plot.hideButtons()

@@ -22,6 +22,7 @@ from ..graphics.palettes import GRAY, LEVEL_FLOOR, lookup_table, symmetric_level
 from ..graphics.plot_style import fit_title, lighten_plot, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo
 from ..graphics.scrolling import scrolling_column
+from ..graphics.spares import add_plot
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -124,7 +125,7 @@ class FeaturePixelView(QWidget):
                 self.view.addLabel(f"ch {c}", row=c, col=0, angle=-90, size="8pt")
             row_plots, row_images, row_numbers = [], [], []
             for j, lut in enumerate(luts):
-                p = self.view.addPlot(row=c, col=j + 1, enableMenu=False)
+                p = add_plot(self.view, row=c, col=j + 1)
                 if c == 0:
                     fit_title(p)  # a title must not make its column wider than the other two
                 style_image_plot(p)

@@ -19,6 +19,7 @@ from ..graphics.lut_image import LutImageItem
 from ..graphics.palettes import lookup_table
 from ..graphics.plot_style import fit_image, lighten_plot, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo
+from ..graphics.spares import add_plot
 
 FIXED_HEIGHT = 90  # pixels: the picture, and six lines of formula
 SQUASH = {"sigmoid": "σ", "relu": "ReLU", "tanh": "tanh", "linear": "", "softmax": "softmax"}
@@ -63,7 +64,7 @@ class NeuronPanel(QWidget):
         self.image_shape = tuple(image_shape)
         self._memo.forget()  # new items: nothing has been set on them yet
         self.detail_view.clear()
-        self.detail_plot = self.detail_view.addPlot(enableMenu=False)
+        self.detail_plot = add_plot(self.detail_view)
         style_image_plot(self.detail_plot)
         self.detail_img = LutImageItem(lut=lookup_table(palette))
         self.detail_plot.addItem(self.detail_img)

@@ -18,6 +18,7 @@ from ..graphics.lut_image import LutImageItem, draw_heatmap
 from ..graphics.palettes import colormap, lookup_table
 from ..graphics.plot_style import fit_image, fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo
+from ..graphics.spares import add_plot, color_bar
 from ..graphics.tiles import GAP
 
 
@@ -48,12 +49,12 @@ class MatrixStack(pg.GraphicsLayoutWidget):
         """sizes: activation layer sizes, input first; the last rows get class names."""
         self.clear()
         self._memo.forget()  # new items: nothing drawn or set on them yet
-        lut, cmap = lookup_table(palette), colormap(palette)
+        lut = lookup_table(palette)
         self.plots, self.images, self.flags, self.bars = [], [], [], []
         n = len(sizes) - 1
         for i in range(1, n):
             names = list(class_names) if i == n - 1 and len(class_names) == sizes[-1] else None
-            p = self.addPlot(row=i - 1, col=0, enableMenu=False)
+            p = add_plot(self, row=i - 1, col=0)
             fit_title(p)  # the long title wraps rather than widen the weights dock
             p.setMenuEnabled(False)
             p.hideButtons()
@@ -67,7 +68,7 @@ class MatrixStack(pg.GraphicsLayoutWidget):
             flags.setVisible(False)
             p.addItem(img)
             p.addItem(flags)
-            bar = pg.ColorBarItem(colorMap=cmap, interactive=False, width=10)
+            bar = color_bar(palette, 10)
             bar.setImageItem(img)
             self.addItem(bar, row=i - 1, col=1)
             lighten_plot(p)
@@ -126,7 +127,7 @@ class EnlargedNeuron(pg.GraphicsLayoutWidget):
     def build(self, palette: str) -> None:
         self.clear()
         self._memo.forget()
-        self.plot = self.addPlot(enableMenu=False)
+        self.plot = add_plot(self)
         fit_title(self.plot)
         style_image_plot(self.plot)
         self.plot.setTitle("click a neuron", size="8pt")

@@ -24,6 +24,7 @@ from ..graphics.lut_image import LutImageItem, draw_heatmap
 from ..graphics.palettes import PALETTES, StableLevel, beyond, colormap, lookup_table
 from ..graphics.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo, running_snapshot
+from ..graphics.spares import add_plot, color_bar
 from ..graphics.tiles import GAP, fit_grid, tile_at, tile_mosaic
 from ..graphics.view_protocol import LessonView
 from .weight_editing import WeightEditor, next_in_cycle
@@ -145,8 +146,8 @@ class WeightPanel(LessonView, QWidget):
         self.editor.clear()
         self._memo.forget()  # new items: nothing has been drawn or set on them yet
         self.view.clear()
-        lut, cmap = lookup_table(self.palette_name), colormap(self.palette_name)
-        self.mosaic_plot = self.view.addPlot(row=0, col=0, enableMenu=False)
+        lut = lookup_table(self.palette_name)
+        self.mosaic_plot = add_plot(self.view, row=0, col=0)
         fit_title(self.mosaic_plot)
         style_image_plot(self.mosaic_plot)
         self.mosaic_plot.vb.sigResized.connect(self._on_view_resized)
@@ -158,7 +159,7 @@ class WeightPanel(LessonView, QWidget):
         self.select_box.setVisible(False)
         for item in (self.mosaic, self.mosaic_flags, self.select_box):
             self.mosaic_plot.addItem(item)
-        self.mosaic_bar = pg.ColorBarItem(colorMap=cmap, interactive=False, width=12)
+        self.mosaic_bar = color_bar(self.palette_name, 12)
         self.mosaic_bar.setImageItem(self.mosaic)
         self.view.addItem(self.mosaic_bar, row=0, col=1)
         self.view.ci.layout.setColumnFixedWidth(1, 48)  # room for the bar's numbers

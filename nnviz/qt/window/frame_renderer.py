@@ -10,15 +10,22 @@ Snapshots arrive from the training thread far faster than a screen refreshes; th
 draws only the newest one, on a ~60 Hz timer while stepping (~30 Hz while running: painting
 holds the GIL the trainer needs). Painting runs inference on the GUI thread against that
 snapshot, never waiting for training.
+
+A frame that lays the views out anew (a lesson, a rebuild: new plots in every panel) is drawn
+over a few display ticks, one view after another until about ``LAYOUT_BUDGET_S`` of work, so
+the window keeps answering; the views still waiting are covered (blank, never the previous
+lesson's pictures), and the frame counts as on screen (``rendered``) once the last is drawn.
+A direct ``render_latest()`` (tests, tools) still draws every view at once.
 """
 
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
-from PySide6.QtWidgets import QLabel, QStatusBar
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from ...model.core.messages import counter_texts
 from ...model.data.datasets import SIGN, exactly_right
@@ -28,6 +35,7 @@ from ..graphics.view_protocol import Frame, LessonView
 DISPLAY_MS = 16  # ~60 Hz when stepping: every iteration shows at once
 RUNNING_DISPLAY_MS = 33  # ~30 Hz while running
 CURVES_EVERY = 6  # while running, redraw the curves and unit health on every 6th frame (~5 Hz)
+LAYOUT_BUDGET_S = 0.03  # a new layout's views are drawn in ticks of about this much work each
 EXACT_LIMIT = 4096  # exact-target counts are for small training sets (the smile's 4 faces)
 #: the widest text each status-bar field shows, so its size never changes
 STATUS_WIDEST = {"iteration": "iteration 99,999,999", "epoch": "epoch 9,999.99", "loss": "loss 999.9999",
@@ -127,9 +135,12 @@ class FrameRenderer(QObject):
         self.frames_rendered = 0  # lesson frames drawn so far (start-up benchmark, tests)
         self._tick = 0
         self._health = (None, None)  # ((lesson, generation, sizes), the health last judged there)
+        self._layout_key = None  # the frame layout the views were last drawn in (Frame.layout_key)
+        self._staged = None  # (frame, views still to draw) while a new layout is drawn tick by tick
+        self._covers: dict = {}  # view -> the blank widget over it while it waits for its turn
         self.timer = QTimer(self)
         self.timer.setInterval(DISPLAY_MS)
-        self.timer.timeout.connect(self.render_latest)
+        self.timer.timeout.connect(self.display_tick)
         controller.runningChanged.connect(
             lambda running: self.timer.setInterval(RUNNING_DISPLAY_MS if running else DISPLAY_MS))
 
@@ -143,7 +154,9 @@ class FrameRenderer(QObject):
 
     def set_lesson(self, dataset) -> None:
         """A lesson opened: every view forgets the previous one; its first snapshot lays them out."""
-        self.rendered, self._scores = None, (None, None, None)
+        self.rendered, self._scores, self._layout_key = None, (None, None, None), None
+        self._staged = None  # that frame's views are drawn no further: the new lesson's first lays them out
+        self._uncover()
         for view in self.views:
             view.set_lesson(dataset)
 
@@ -167,6 +180,8 @@ class FrameRenderer(QObject):
     def redraw(self) -> None:
         """Draw the latest snapshot again on the next tick (e.g. after a view showed another)."""
         self.rendered = None
+        if self._staged is not None:
+            self._staged[0].redraw = True  # asked while a layout is drawn: once more after it
 
     # -- frames -----------------------------------------------------------------------------
 
@@ -188,12 +203,20 @@ class FrameRenderer(QObject):
                      steps_per_epoch=max(1.0, math.ceil(len(ds.x_train) / snap.settings["batch_size"])))
 
     @Slot()
-    def render_latest(self) -> None:
+    def display_tick(self) -> None:
+        """The display timer: the latest snapshot, a new layout spread over ticks."""
+        self.render_latest(staged=True)
+
+    def render_latest(self, staged: bool = False) -> None:
+        """Draw the latest snapshot into every view (now, unless ``staged``: see the module)."""
+        if self._staged is not None:
+            if not staged:
+                self._draw_staged(math.inf)
+            return  # staged: the views being laid out come first, on their own ticks
         c = self.controller
         snap, ds = c.latest, c.dataset
         if snap is self.rendered or not self._fits(snap):
             return
-        self.rendered = snap
         self.frames_rendered += 1
         self._tick += 1
         slow = not c.running or self._tick % CURVES_EVERY == 0
@@ -201,13 +224,62 @@ class FrameRenderer(QObject):
         frame = self._frame(snap, slow)
         if slow:
             frame.health = self._judge_health(snap)
+        new_layout, self._layout_key = frame.layout_key != self._layout_key, frame.layout_key
+        if staged and new_layout:
+            self._staged = (frame, list(self.views))
+            self._draw_staged(LAYOUT_BUDGET_S)
+            return
+        self.rendered = snap
         for view in self.views:
             view.show_snapshot(snap, frame)
         self._stop_when_done(snap, frame.exact)
 
+    def _draw_staged(self, budget: float) -> None:
+        """Draw the staged frame's next views until ``budget`` seconds of work, covering those
+        still waiting and coming back on the next tick; the frame is on screen after the last."""
+        frame, waiting = self._staged
+        start = time.perf_counter()
+        while waiting:
+            view = waiting.pop(0)
+            self._uncover(view)  # first: a view covered would take itself for hidden and skip drawing
+            view.show_snapshot(frame.snap, frame)
+            if waiting and time.perf_counter() - start > budget:
+                self._cover(waiting)
+                # a timer, not a posted call: the scenes' own queued work and input come first
+                QTimer.singleShot(1, self, self._continue_staged)
+                return
+        self._staged = None
+        self.rendered = None if getattr(frame, "redraw", False) else frame.snap
+        self._stop_when_done(frame.snap, frame.exact)
+
+    @Slot()
+    def _continue_staged(self) -> None:
+        if self._staged is not None:
+            self._draw_staged(LAYOUT_BUDGET_S)
+
+    def _cover(self, views) -> None:
+        """A blank widget over each shown view in ``views`` until it is drawn in the new layout."""
+        for view in views:
+            if isinstance(view, QWidget) and view.isVisible():
+                cover = self._covers.get(view)
+                if cover is None:
+                    cover = self._covers[view] = QWidget(view)
+                    cover.setAutoFillBackground(True)
+                cover.setGeometry(view.rect())
+                cover.raise_()
+                cover.show()
+
+    def _uncover(self, view=None) -> None:
+        for v, cover in self._covers.items():
+            if view is None or v is view:
+                cover.hide()
+
     @Slot()
     def update_inference(self) -> None:
         """The painted input changed: the views that draw it, on the latest snapshot (GUI thread)."""
+        if self._staged is not None:  # a new layout is being drawn: all of it once more after that
+            self._staged[0].redraw = True
+            return
         snap = self.controller.latest
         if self.rendered is None or not self._fits(snap):
             return

@@ -1,0 +1,82 @@
+"""Spare plots, made ahead in idle moments, so laying a view out anew takes ready ones.
+
+Why: a pyqtgraph PlotItem (axes, view box, menus) takes ~10 ms to make and a ColorBarItem
+more; a lesson switch lays out about a dozen of them in one frame, which held the window for
+a third of a second. A spare is an item exactly as a fresh one would be (made with the same
+arguments and never shown), so a view built from spares looks the same as one built anew.
+The stock is made once the first view was laid out (the first frame is on screen then) and
+refilled a moment after items are taken, one item per idle tick, to what the largest dense lesson's
+views take (``PLOTS``; ``BARS``, the colour bars in the palette last asked for).
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+
+from .palettes import colormap
+
+PLOTS = 14  # a dense lesson's views take up to a dozen plots
+BARS = {12: 1, 10: 3}  # colour bars by width: the mosaic's, one per deeper weight matrix
+REFILL_MS = 5  # one spare per tick this far apart: the window keeps answering while they are made
+SETTLE_MS = 400  # and only this long after the last was taken: not amid the layout that takes them
+
+_stock: dict[tuple, list] = {}
+_wanted: dict[tuple, int] = {}
+_timer: QTimer | None = None
+
+
+def _make(key: tuple):
+    kind, *args = key
+    if kind == "plot":
+        return pg.PlotItem(enableMenu=False)
+    palette, width = args
+    return pg.ColorBarItem(colorMap=colormap(palette), interactive=False, width=width)
+
+
+def _take(key: tuple):
+    if key[0] == "bar":  # the stock follows the palette in use; spares of another one go
+        for old in [k for k in _wanted if k[0] == "bar" and k[1] != key[1]]:
+            del _wanted[old]
+            _stock.pop(old, None)
+        _wanted.update({("bar", key[1], width): n for width, n in BARS.items()})
+    _wanted.setdefault(("plot",), PLOTS)
+    _refill_soon()
+    stock = _stock.get(key)
+    return stock.pop() if stock else _make(key)
+
+
+def add_plot(layout, row=None, col=None, rowspan=1, colspan=1):
+    """``layout.addPlot(row, col, rowspan, colspan, enableMenu=False)``, from the spares."""
+    plot = _take(("plot",))
+    layout.addItem(plot, row, col, rowspan, colspan)
+    return plot
+
+
+def color_bar(palette: str, width: int):
+    """``pg.ColorBarItem(colorMap=colormap(palette), interactive=False, width=width)``, from the spares."""
+    return _take(("bar", palette, width))
+
+
+def _refill_soon() -> None:
+    global _timer
+    if _timer is None:
+        _timer = QTimer()
+        _timer.setInterval(REFILL_MS)
+        _timer.timeout.connect(_refill_one)
+    _timer.start(SETTLE_MS)  # (again) from the last take
+
+
+def _refill_one() -> None:
+    for key, n in _wanted.items():
+        stock = _stock.setdefault(key, [])
+        if len(stock) < n:
+            stock.append(_make(key))
+            _timer.setInterval(REFILL_MS)
+            return
+    _timer.stop()
+
+
+def spare_count() -> int:
+    """How many spares are ready (tests, benchmarks)."""
+    return sum(len(s) for s in _stock.values())
