@@ -37,9 +37,20 @@ FIELD_PEN = pg.mkPen(255, 170, 0, width=2, style=Qt.DashLine, cosmetic=True)  # 
 INPUT_W = 104  # the input's column beside the maps: a digit reads at ~90 pixels, the maps need the rest
 #: two lines in the ~170 px the maps' column gets at 1366×768 (the longer wording was cut off)
 HINT = "Click a pixel to see how it is made (dashed: all it sees)."
+#: the same two, for a model with no maps (dense layers with batch norm): its layers are strips
+UNITS_HINT = "Hover over a layer's strip to read one unit's value."
+UNITS_NOTE = ("This model has no convolution: each strip is one layer's units, left to right (hover to "
+              "read one). Each neuron's weights are pictures in the Weights panel.")
 #: what the breakdown says until the learner picks a pixel
 PIXEL_HINT = ("No pixel chosen yet. Click a pixel of a layer-1 map: here you will see the input patch "
               "under its kernel, the kernel, their products and the sum that makes the pixel.")
+
+
+def input_map_shape(snap, dataset) -> tuple[int, int, int]:
+    """(C, H, W) of the input picture: the spec's input shape, or for a stack that starts with a
+    dense layer on a flat input (a dense model with batch norm) the lesson's image, one channel."""
+    shape = tuple(snap.shapes[0]) if snap.shapes else ()
+    return shape if len(shape) == 3 else (1, *dataset.image_shape)
 
 
 def map_layer(layers, layer: int) -> bool:
@@ -159,12 +170,14 @@ class ConvNetworkView(LessonView, QWidget):
         outline_patch(self.input_image, None, self.field_outline)
         self.field = None
         self.health_legend.show_kinds(())
-        c, h, w = self.layers[0].in_shape
+        c, h, w = self._input_shape = input_map_shape(snap, dataset)
         self.input_plot.setTitle(f"input {w}×{h}", size="9pt")
         self.input_plot.vb.setRange(pg.QtCore.QRectF(0, 0, w, h), padding=0.02)
         # nothing selected until the learner clicks (a pixel chosen for them read as their own choice)
         self._selected = None
-        self.pixel_view.show_note(PIXEL_HINT)
+        maps = bool(self.feature_maps.plots)
+        self.feature_maps.show_hint(HINT if maps else UNITS_HINT)
+        self.pixel_view.show_note(PIXEL_HINT if maps else UNITS_NOTE)
 
     # -- the hooks -------------------------------------------------------------------------------
 
@@ -200,7 +213,7 @@ class ConvNetworkView(LessonView, QWidget):
 
     def _draw(self, running: bool) -> None:
         snap, _, acts = self._state
-        x = np.asarray(acts[0], dtype=np.float32).reshape(self.layers[0].in_shape)[0]
+        x = np.asarray(acts[0], dtype=np.float32).reshape(self._input_shape)[0]
         if not self._memo.unchanged("input", x, 1.0, None, allow=running):
             self.input_image.setImage(x, levels=(0.0, 1.0), autoLevels=False)
         self.feature_maps.show_maps(acts, running)

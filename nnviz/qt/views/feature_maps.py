@@ -41,6 +41,14 @@ def flatten_layer(layers, layer: int) -> bool:
     return lay.type == "flatten" and len(lay.in_shape) == 3
 
 
+def units_layer(layers, layer: int) -> bool:
+    """True when layer ``layer`` is a hidden layer of units (dense, or a batch norm of a vector)
+    after the maps: drawn as a strip of its activations, as the flatten is, so a model with hidden
+    dense layers (32 → 16 before its 10 answers) shows every layer. The output is the answer's."""
+    lay = layers[layer - 1]
+    return layer < len(layers) and len(lay.out_shape) == 1 and lay.type in ("dense", "batchnorm")
+
+
 def strip_thickness(n: int) -> int:
     """Rows the flatten strip repeats its n values over: about a 16th of its length, so it is
     drawn as a bar ~20 pixels thick rather than a hairline (the repeats are one value each)."""
@@ -61,6 +69,8 @@ def _what(layer) -> str:
         return f"conv {layer.filters}@{layer.kernel}×{layer.kernel}"
     if layer.type == "batchnorm":
         return "batch norm" + ("" if layer.activation == "linear" else f", {layer.activation}")
+    if layer.type == "dense":
+        return "dense" + ("" if layer.activation == "linear" else f", {layer.activation}")
     return f"{layer.type[:3]}-pool {layer.size}×{layer.size}"
 
 
@@ -141,6 +151,17 @@ class FeatureMaps(QWidget):
                 strips[L] = strip
                 column.append(strip)
                 continue
+            if units_layer(self.layers, L):
+                n = layer.out_shape[0]
+                signed = map_function(self.layers, L) in SIGNED
+                strip = MosaicPlot(1, strip_thickness(n), n, 1, lookup_table(self.palette_name) if signed else GRAY,
+                                   None, f"layer {L}: {_what(layer)} → {n} units")
+                strip.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, 0, 0, q))
+                strip.unhovered.connect(self._on_unhover)
+                strips[L] = strip
+                column.append(strip)
+                self._levels[L] = StableLevel()
+                continue
             if len(layer.out_shape) != 3:  # conv, pooling, batch norm after a conv: maps
                 continue
             c, h, w = layer.out_shape
@@ -181,8 +202,12 @@ class FeatureMaps(QWidget):
         for L, strip in self.strips.items():
             v = np.asarray(activations[L], dtype=np.float32).reshape(-1)
             self._strip_shown[L] = v
-            # the maps' own values, so the same colours as the layer it flattens
-            levels = self._levels_used.get(L - 1, (0.0, max(float(v.max(initial=0.0)), 1e-6)))
+            if L in self._levels:  # a layer of units: its own level, as a map's
+                f = map_function(self.layers, L)
+                top = self._levels[L].update(v)
+                levels = (-top, top) if f in SIGNED else (0.0, 1.0 if f == "sigmoid" else top)
+            else:  # the maps' own values, so the same colours as the layer it flattens
+                levels = self._levels_used.get(L - 1, (0.0, max(float(v.max(initial=0.0)), 1e-6)))
             if not self._memo.unchanged(f"S{L}", v, levels[1] - levels[0], levels, allow=running):
                 strip.draw(np.broadcast_to(v, (1, strip.tile_h, v.size)), levels)
         self._read_out()  # the value read above the maps is this frame's, not the one hovered earlier
@@ -192,6 +217,9 @@ class FeatureMaps(QWidget):
     def hover_text_at(self, layer: int, channel: int, row: int, col: int) -> str:
         """A map pixel's value; for a flatten strip (``col`` = the index in the vector) which map
         pixel of the layer before it is."""
+        if layer in self.strips and units_layer(self.layers, layer):
+            kind = self.layers[layer - 1].type
+            return f"layer {layer} ({kind}), unit {col}: {self._strip_shown[layer][col]:.4f}"
         if layer in self.strips:
             c, h, w = self.layers[layer - 1].in_shape
             src_c, rest = divmod(col, h * w)

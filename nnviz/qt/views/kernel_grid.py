@@ -242,9 +242,12 @@ class KernelGrid(QWidget):
     # -- layout (once per architecture) ---------------------------------------------
 
     def set_layout(self, layers) -> None:
-        """Build one mosaic per conv layer and per dense layer right after a flatten of maps.
+        """Build one mosaic per conv layer, per dense layer right after a flatten of maps and for a
+        dense first layer on a picture input.
         ``layers``: ``net.layers`` or a spec."""
         self.layers = as_layers(layers)
+        # a dense first layer reads the input picture (a dense model with batch norm lands here)
+        image = tuple(layers.get("input_shape", ())) if isinstance(layers, Mapping) else ()
         self._memo.forget()
         self._shown, self._lv, self._shape, self._param, self._last = {}, {}, {}, {}, None
         self._levels = {}
@@ -264,6 +267,11 @@ class KernelGrid(QWidget):
                 title = (f"into layer {L}: each neuron's weights as its {c} channel pictures "
                          f"({w} wide × {h} tall), rows = neurons" if c > 1 else
                          f"into layer {L}: each neuron's weights, {w} wide × {h} tall")
+            elif layer.type == "dense" and L == 1 and len(image) == 3:
+                c, h, w = image
+                shape = (layer.units, c, h, w)
+                title = (f"into layer 1: each neuron's {c * h * w} weights, {w} wide × {h} tall" if c == 1 else
+                         f"into layer 1: each neuron's weights as its {c} channel pictures, rows = neurons")
             else:
                 p += layer.weight_shape is not None
                 continue

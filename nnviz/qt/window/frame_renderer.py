@@ -210,9 +210,9 @@ class FrameRenderer(QObject):
     def render_latest(self, staged: bool = False) -> None:
         """Draw the latest snapshot into every view (now, unless ``staged``: see the module)."""
         if self._staged is not None:
-            if not staged:
-                self._draw_staged(math.inf)
-            return  # staged: the views being laid out come first, on their own ticks
+            if staged:
+                return  # the views being laid out come first, on their own ticks
+            self._draw_staged(math.inf)  # then the latest, below, if it is another snapshot
         c = self.controller
         snap, ds = c.latest, c.dataset
         if snap is self.rendered or not self._fits(snap):

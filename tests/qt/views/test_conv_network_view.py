@@ -113,3 +113,39 @@ def test_the_maps_hint_and_hover_lines_fit_their_label_in_a_narrow_column(qtbot)
         for text in (HINT, LONGEST_HOVER):
             needed = info.fontMetrics().boundingRect(QRect(0, 0, width, 10_000), Qt.TextWordWrap, text).height()
             assert needed <= info.height(), (width, text)
+
+
+DENSE_BN_SPEC = {"input_shape": [1, 8, 8], "layers": [
+    {"type": "dense", "units": 12, "activation": "linear"},
+    {"type": "batchnorm", "mean": [0.1] * 12, "var": [2.0] * 12, "activation": "relu"},
+    {"type": "dense", "units": 10}]}
+
+
+def test_a_dense_model_with_batch_norm_shows_every_layer_and_its_first_weights_as_pictures(qtbot):
+    """Batch norm makes a dense model a layer stack, drawn by the conv views: each hidden layer is a
+    strip of its units (the forward pass's values), and layer 1's weights are 8×8 pictures."""
+    import numpy as np
+
+    from nnviz.qt.views.conv_network import UNITS_NOTE
+    from nnviz.qt.views.kernel_grid import KernelGrid
+
+    t = get_lesson("digits").build(seed=0, spec=DENSE_BN_SPEC)
+    t.step()
+    snap = t.snapshot(lesson="digits")
+    assert not snap.is_mlp
+    x = t.dataset.x_test[0]
+    v = shown(qtbot, ConvNetworkView(), 900, 500)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snap, Frame(snap, dataset=t.dataset, painted=x))
+    acts = snap.network().forward(x[None])
+    strips = v.feature_maps.displayed_strips()
+    assert sorted(strips) == [1, 2] and not v.feature_maps.plots
+    for L in (1, 2):
+        np.testing.assert_allclose(strips[L], acts[L][0], rtol=1e-5, atol=1e-6)
+    assert "unit 5" in v.feature_maps.hover_text_at(2, 0, 0, 5)
+    assert v.pixel_view.formula.text() == UNITS_NOTE  # not "click a pixel of a layer-1 map"
+    grid = shown(qtbot, KernelGrid(), 400, 600)
+    grid.set_layout(snap.spec)
+    grid.show_weights(snap.weights)
+    assert list(grid.plots) == [1] and "8 wide × 8 tall" in grid.plots[1].plot.titleLabel.text
+    np.testing.assert_allclose(grid._shown[1].reshape(12, 64), snap.weights[0], rtol=0, atol=0)

@@ -165,5 +165,5 @@ def test_the_old_lessons_last_snapshot_is_not_drawn_with_the_new_lessons_data(qt
     qtbot.waitUntil(lambda: win.controller.dataset.n_inputs == 64, timeout=10000)
     win.controller.latest = old  # as if the display timer fired between the two signals
     win.frames.rendered = None
-    win.frames.render_latest()  # must neither raise nor draw
-    assert win.frames.rendered is None
+    win.frames.render_latest()  # must neither raise nor draw it (a digits frame being laid out may end)
+    assert win.frames.rendered is None or win.frames.rendered.lesson == "digits"

@@ -15,7 +15,8 @@ def _diverge(qtbot, win):
     win.controller.worker.session.detect_blowups = False  # before any command: the worker is idle
     win.controller.change_settings(method="gradient", learning_rate=10.0)
     win.controller.step(200)
-    qtbot.waitUntil(lambda: win.notice.isVisible(), timeout=10000)
+    # the diverged notice (the first start's guide offer is showing before it)
+    qtbot.waitUntil(lambda: win.notice.isVisible() and "diverged" in win.notice.label.text(), timeout=10000)
     qtbot.waitUntil(lambda: not win.controller.running, timeout=5000)
     qtbot.wait(50)
     win.frames.render_latest()
