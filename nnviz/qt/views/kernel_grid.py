@@ -276,7 +276,10 @@ class KernelGrid(QWidget):
                 p += layer.weight_shape is not None
                 continue
             n, c, h, w = shape
-            cols = c if c > 1 else fit_grid(n, h, w, *BOX)[1]  # one channel: wrap the filters
+            # one channel: wrap the filters; a first layer's input-sized pictures get a square
+            # box, as the dense lessons' weights do (in BOX, 16 digits were 1 pixel per weight)
+            box = (BOX[0], BOX[0]) if L == 1 and layer.type == "dense" else BOX
+            cols = c if c > 1 else fit_grid(n, h, w, *box)[1]
             plot = MosaicPlot(n * c, h, w, cols, lut, cmap, title)
             plot.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, t, r, q))
             plot.unhovered.connect(lambda: self.info.setText(HINT))  # no reading of a kernel no longer pointed at
