@@ -147,6 +147,13 @@ class RunKeeping:
         self._report(Replaced(what, was, self._undo is not None))
         self._report_undo()
 
+    def runs_by_lesson(self):
+        """(lesson name, (trainer, timeline)) of the live run and of each lesson left."""
+        if self.trainer is not None and self.lesson is not None:
+            yield self.lesson.name, (self.trainer, self.timeline)
+        for name, left in self._parked.items():
+            yield name, (left.run.trainer, left.run.timeline)
+
     def _park(self) -> None:
         """Set the live lesson aside (another one opens)."""
         if self.trainer is not None:

@@ -35,6 +35,7 @@ import hashlib
 import math
 import time
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -47,6 +48,7 @@ from .core.snapshot import Snapshot
 from .data.datasets import FIXED_SAMPLE, correct, training_sample
 from .core.timeline import CHECKPOINT_EVERY, Timeline
 from .core.blowup_watch import BlowupWatch
+from .files.rewind_file import load_rewind, rewind_path, save_rewind
 from .core.health import network_health
 from .core.reports import BlowUp, Continued, Diverged, LessonChanged, Opened, OpenFailed
 
@@ -171,6 +173,44 @@ class TrainingSession(RunKeeping, HandEdits):
                 self.lesson, self.base = lesson, trainer.dataset
         self._replace(trainer, "open")
         return not same
+
+    def save_rewinds(self, folder) -> list[str]:
+        """Write each lesson's rewind history — the live run's and every lesson left's — into
+        ``folder`` (``rewind_file.rewind_path``; a normal quit: the next start scrubs back as far as it did).
+        A run with nothing to rewind to (one state) gets none, and an old file of it goes.
+        Returns the lessons written."""
+        runs = dict(self.runs_by_lesson())
+        written = []
+        for name, (trainer, timeline) in runs.items():
+            states = timeline.states()
+            if not states or states[-1].iteration != trainer.iteration:
+                states.append(trainer.state())  # the timeline reaches where the run stands
+            path = rewind_path(folder, name)
+            if len(states) < 2:
+                path.unlink(missing_ok=True)
+                continue
+            save_rewind(path, name, states)
+            written.append(name)
+        return written
+
+    def restore_rewind(self, path) -> int:
+        """Give the live run (just resumed from its session file) the rewind history kept at
+        ``path``, when that file ends exactly where this run stands; the run then continues from
+        its last state (the same shuffle, random stream and optimizer memory as before the quit,
+        so training on repeats what it would have done). Returns the states kept (0: none,
+        the file being absent, damaged or another run's, which is never an error to the learner)."""
+        t = self.trainer
+        if t is None or not Path(path).exists():
+            return 0
+        try:
+            states = load_rewind(path, self.lesson.name, t.network.weights, t.network.biases, t.iteration,
+                                 t.settings, t.dataset)
+        except NNVizError:
+            return 0
+        t.restore(states[-1])
+        self.timeline.load(states)
+        self.viewing = None
+        return len(self.timeline)
 
     def load_model(self, path: str) -> bool:
         """Install the model file at ``path``; True when the lesson changed. Reports ``Opened`` or

@@ -74,6 +74,16 @@ class TrainingWorker(QObject):
     def preview(self, iteration: int): self._paused(self.session.preview, iteration)
     def resume_from(self, iteration: int): self._paused(self.session.resume_from, iteration)
 
+    def restore_rewind(self, path: str): self._paused(self.session.restore_rewind, path)
+
+    def save_rewinds(self, folder: str) -> None:
+        """A normal quit: every lesson's rewind history kept in ``folder`` for the next start."""
+        self._set_running(False)  # stopping fills the run's skipped states first
+        try:
+            self.session.save_rewinds(folder)
+        except (OSError, NNVizError):
+            pass  # insurance, as the session autosave is: a quit is never held up by it
+
     # changes that are reported when refused; the state is published either way
     def change_settings(self, changes: dict): self._attempt(self.session.change_settings, changes, publish=True)
     def set_dataset(self, dataset, base=None): self._attempt(self.session.set_dataset, dataset, base, publish=True)
@@ -219,6 +229,8 @@ class TrainingController(QObject):
     def preview(self, iteration: int): self._send(TrainingWorker.preview, int(iteration))
     def resume_from(self, iteration: int): self._send(TrainingWorker.resume_from, int(iteration))
     def install(self, saved, path: str = ""): self._send(TrainingWorker.install, saved, str(path))
+    def save_rewinds(self, folder): self._send(TrainingWorker.save_rewinds, str(folder))
+    def restore_rewind(self, path): self._send(TrainingWorker.restore_rewind, str(path))
     def undo(self): self._send(TrainingWorker.undo)  # the run the last reset, rebuild, open or continue replaced
     def set_weight(self, layer: int, neuron: int, index: int, value: float, bias: bool = False):
         self._send(TrainingWorker.set_weight, int(layer), int(neuron), int(index), float(value), bool(bias))

@@ -112,6 +112,19 @@ class Timeline:
         """(n,) kept iterations, ascending."""
         return np.asarray(self._iters, dtype=np.int64)
 
+    def states(self) -> list[TrainerState]:
+        """The kept states, ascending (shared: they are immutable)."""
+        return list(self._states)
+
+    def load(self, states) -> None:
+        """Keep exactly ``states`` (ascending, e.g. a rewind file's), thinned to the bounds. Their
+        gaps are never replayed by ``fill``: one may span a settings change the file does not record."""
+        self.clear()
+        for state in states:
+            self.record(state)
+        if self._iters:
+            self._thinned_until = self._iters[-1]
+
     def clear(self) -> None:
         self._iters, self._states = [], []
         self._base = 1

@@ -50,12 +50,13 @@ def meta_array(meta: dict) -> np.ndarray:
     return np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
 
 
-def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> Path:
-    """Write ``arrays`` as a compressed ``.npz`` atomically: a failed write keeps the old file."""
+def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray], compressed: bool = True) -> Path:
+    """Write ``arrays`` as a ``.npz`` atomically (deflated unless not ``compressed``): a failed
+    write keeps the old file."""
     def write(f):
         # np.savez_compressed's layout, but the archive is closed even when a write fails (NumPy
         # before 2.0 leaves it open, to fail again when it is collected)
-        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+        with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED if compressed else zipfile.ZIP_STORED) as zf:
             for key, a in arrays.items():
                 with zf.open(f"{key}.npy", "w", force_zip64=True) as member:
                     np.lib.format.write_array(member, np.asanyarray(a), allow_pickle=False)

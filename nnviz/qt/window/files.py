@@ -18,6 +18,7 @@ from ...model.core.reports import Opened, OpenFailed, Refused, Report, Saved
 from ...model.errors import NNVizError
 from ...model.files.foreign import OPEN_FILTER, NeedsActivation, NeedsSpec, is_foreign, lesson_for, load_foreign
 from ...model.files.foreign.spec_inference import describe_spec
+from ...model.files.rewind_file import rewind_path
 from ...model.files.lessonfile import LessonFile, load_lesson_file, save_lesson_file, with_suffix
 from ..views import model_questions
 
@@ -300,7 +301,18 @@ class FilesController(QObject):
         if lf.lesson != lesson or not lf.iteration:
             return None
         self.controller.install(lf.saved_model(), str(path))
+        # the states it could rewind to, kept at the last normal quit (used only if it ends here)
+        self.controller.restore_rewind(str(rewind_path(path.parent, lesson)))
         return lf
+
+    def save_rewinds(self) -> None:
+        """A normal quit: the worker keeps every lesson's rewind history beside its session file."""
+        folder = self.session_path("").parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            return
+        self.controller.save_rewinds(str(folder))
 
 
 def _may_lack_transform(path: str) -> bool:

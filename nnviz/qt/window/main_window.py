@@ -424,6 +424,7 @@ class MainWindow(QMainWindow):
         self.frames.stop()
         self._session.stop()
         self.files.autosave_session()
+        self.files.save_rewinds()  # before the thread stops: the states to scrub back to next time
         self.settings.setValue("running", False)
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("windowState", self.saveState())

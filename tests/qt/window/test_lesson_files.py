@@ -51,6 +51,9 @@ def test_a_normal_quit_keeps_the_run_and_the_next_start_resumes_it_with_a_fresh_
     for a, b in zip(again.controller.latest.weights, snap.weights):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(again.controller.latest.history["loss"], snap.history["loss"])
+    # the rewind history too: the learner can scrub back past the point it resumed at
+    qtbot.waitUntil(lambda: again.controller.latest.timeline == snap.timeline, timeout=10000)
+    assert snap.timeline[:3] == (0, 1, 2)
     text = again.notice.label.text()
     assert again.notice.isVisible() and "resumed where you left off" in text and "iteration 7" in text
     assert not any("sessions" in p for p in again.files.recent())  # the app's own file is not a recent one
@@ -77,6 +80,7 @@ def test_every_lesson_left_is_resumed_when_the_learner_comes_back_to_it_after_a_
     again.choose_lesson("digits")
     qtbot.waitUntil(lambda: again.controller.latest.lesson == "digits" and again.controller.latest.iteration == 5,
                     timeout=10000)
+    qtbot.waitUntil(lambda: again.controller.latest.timeline == (0, 1, 2, 3, 4, 5), timeout=10000)
     again.close()
 
 
