@@ -7,7 +7,7 @@ the soft brush and undo live in the Qt-free ``nnviz.model.canvas.Canvas``.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget,
@@ -245,6 +245,7 @@ class PixelEditor(LessonView, QWidget):
         self._preprocess = self.preprocess_box.isChecked() and self._mnist_grid()
         self._update_preview()
         self.hint.setText(self._default_hint())
+        self._fit_hint()
         self._on_edit()
 
     def image(self) -> np.ndarray:
@@ -317,6 +318,19 @@ class PixelEditor(LessonView, QWidget):
 
     def _mnist_grid(self) -> bool:
         return self.canvas.shape == (28, 28) and not self.canvas.binary
+
+    def _fit_hint(self) -> None:
+        """The hint line as tall as the lesson's own hint needs at this width, whatever it says
+        now: a hover reading is one line, the smile's hint two, and a label that changed height
+        with its text resized the grid under the pointer (quick clicks landed on other cells)."""
+        w = max(self.hint.width() if self.hint.width() > 10 else self.width(), 50)
+        metrics = self.hint.fontMetrics()
+        need = metrics.boundingRect(QRect(0, 0, w, 10_000), Qt.TextWordWrap, self._default_hint()).height()
+        self.hint.setFixedHeight(max(need, metrics.lineSpacing()) + 2)
+
+    def resizeEvent(self, event):
+        super().resizeEvent(event)
+        self._fit_hint()
 
     def _default_hint(self):
         if self.canvas.binary:

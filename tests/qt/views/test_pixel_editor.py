@@ -285,3 +285,19 @@ def test_the_line_under_the_grid_reads_the_value_a_stroke_just_painted(editor):
         assert editor.hint.text() == f"row {r}, column 4: {editor.image()[r, 4]:.2f}"
     send(grid, QEvent.MouseButtonRelease, grid.cell_center(6, 4), Qt.LeftButton, Qt.NoButton)
     assert editor.hint.text() == f"row 6, column 4: {editor.image()[6, 4]:.2f}" == "row 6, column 4: 1.00"
+
+
+def test_the_smile_grid_does_not_move_when_its_hint_line_changes(qtbot):
+    """The smile's hint is two lines in a laptop's editor, a hover reading one: the grid kept
+    resizing between them, so quick clicks landed on other cells."""
+    editor = shown(qtbot, PixelEditor(), 330, 420)
+    editor.set_grid(4, 3, binary=True)
+    qtbot.wait(20)
+    before = editor.grid.geometry()
+    assert editor.hint.height() >= 2 * editor.hint.fontMetrics().lineSpacing()  # its own hint, two lines
+    send(editor.grid, QEvent.MouseMove, editor.grid.cell_center(1, 1), Qt.NoButton, Qt.NoButton)
+    qtbot.wait(20)
+    assert editor.hint.text().startswith("row 1, column 1") and editor.grid.geometry() == before
+    editor.grid.hovered.emit("")  # the pointer left: the hint again
+    qtbot.wait(20)
+    assert editor.grid.geometry() == before
