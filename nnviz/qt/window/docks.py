@@ -248,3 +248,47 @@ def tabify_explore(win, docks) -> None:
     docks["weightPanel"].raise_()
     size_docks(win, docks)
 
+
+class SideWidths(QObject):
+    """The side columns' widths (and the training dock's height) as the learner left them. A
+    smaller window squeezes them; when it
+    grows again Qt gives all the new room to the centre, so after 800×560 → maximised the editor
+    and the weights stayed ~130 px wide and scrolled. Here they get their widths back (as far as
+    the window has room); a width the learner drags a separator to is the one kept from then on
+    (the separators are the main window's own: their drag ends in a release the window gets)."""
+
+    #: dock -> the size kept: the side columns' widths, the training dock's height
+    KEPT = {"pixelEditor": Qt.Horizontal, "weightPanel": Qt.Horizontal, "trainingPanel": Qt.Vertical}
+
+    def __init__(self, win, docks):
+        super().__init__(win)
+        self.win, self.docks = win, docks
+        self.wanted: dict[str, int] = {}
+        self._size = win.size()
+        win.installEventFilter(self)
+
+    def _length(self, key: str) -> int:
+        dock = self.docks[key]
+        return dock.width() if self.KEPT[key] == Qt.Horizontal else dock.height()
+
+    def remember(self) -> None:
+        """The sizes now are the ones to keep (a first start, a restored or reset layout, a drag)."""
+        self.wanted = {key: self._length(key) for key in self.KEPT
+                       if self.docks[key].isVisible() and not self.docks[key].isFloating()}
+        self._size = self.win.size()
+
+    def eventFilter(self, obj, event):
+        if obj is self.win and event.type() == QEvent.Resize:
+            old, self._size = self._size, self.win.size()
+            if self.wanted and (self._size.width() > old.width() or self._size.height() > old.height()):
+                QTimer.singleShot(0, self._give_back)
+        elif obj is self.win and event.type() == QEvent.MouseButtonRelease and self.wanted:
+            QTimer.singleShot(0, self.remember)  # a separator dragged
+        return False
+
+    def _give_back(self) -> None:
+        for orientation in (Qt.Horizontal, Qt.Vertical):
+            short = [key for key, n in self.wanted.items() if self.KEPT[key] == orientation
+                     and self.docks[key].isVisible() and not self.docks[key].isFloating() and self._length(key) < n]
+            if short:
+                self.win.resizeDocks([self.docks[k] for k in short], [self.wanted[k] for k in short], orientation)

@@ -36,7 +36,7 @@ from ..views.weight_panel import WeightPanel
 from ..views.weights_stack import WeightsStack
 from ..worker import TrainingController
 from .action_table import build_actions
-from .docks import build_docks, laptop_screen, open_guide, reset_layout, restore_layout, tabify_explore
+from .docks import SideWidths, build_docks, laptop_screen, open_guide, reset_layout, restore_layout, tabify_explore
 from .menus import build_window_menus, show_about, show_shortcuts
 from .examples import ExamplesController
 from .exports import ExportsController
@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
             "export_examples": lambda: ex.export(), "import_examples": lambda: ex.import_file(),
             "remove_example": self.remove_selected_example, "undo_example": ex.undo, "redo_example": ex.redo,
             "guide": self.open_guide, "guide_file": lambda: self.guide.open_file(),
-            "reset_layout": lambda: reset_layout(self, self.docks), "about": lambda: show_about(self), "shortcuts": lambda: show_shortcuts(self),
+            "reset_layout": self._reset_layout, "about": lambda: show_about(self), "shortcuts": lambda: show_shortcuts(self),
         }
 
     def _build_panels(self):
@@ -215,9 +215,12 @@ class MainWindow(QMainWindow):
     def _restore_window(self):
         self._tabify_pending = self.explore.held = not restore_layout(self, self.settings, self.docks)
         self.first_start = self._tabify_pending  # no saved layout: the first-start one
+        self.side_widths = SideWidths(self, self.docks)
 
     def showEvent(self, event):
         super().showEvent(event)
+        if not self.side_widths.wanted and not self._tabify_pending:
+            QTimer.singleShot(0, self.side_widths.remember)  # a restored layout: its widths are the learner's
         if self._tabify_pending:
             # Qt 6 leaves a stray duplicate tab bar when a second dock group is tabified before
             # the window is first shown, so the Explore tab joins the weights only now.
@@ -227,6 +230,12 @@ class MainWindow(QMainWindow):
     def _tabify_explore(self):
         tabify_explore(self, self.docks)
         self.explore.held = False
+        QTimer.singleShot(0, self.side_widths.remember)  # the first-start widths, once applied
+
+    def _reset_layout(self):
+        """View ▸ Reset layout; its widths are the ones kept from now on."""
+        reset_layout(self, self.docks)
+        QTimer.singleShot(0, self.side_widths.remember)
 
     # -- what tools, scripts and tests call ----------------------------------------------
 

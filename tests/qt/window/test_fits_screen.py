@@ -299,3 +299,26 @@ def test_a_laptop_gives_its_room_to_the_network_and_the_canvas(qtbot, laptop, sc
     qtbot.waitUntil(editor.fits, timeout=3000)  # the canvas shrinks before the editor scrolls
     assert win.docks["lessonGuide"].widget().fits()
     assert win.pixel_editor.grid.height() >= 150
+
+
+def test_a_window_made_small_and_large_again_gives_the_docks_their_sizes_back(qtbot, laptop):
+    """800×560 squeezes the side columns; maximised again, Qt gave the room to the centre alone
+    and the editor and weights stayed ~130 px wide. A separator the learner drags is kept."""
+    win = laptop("mnist", (1366, 768))
+    qtbot.waitUntil(lambda: bool(win.side_widths.wanted), timeout=3000)
+    d = win.docks
+    first = {k: (d[k].width(), d[k].height()) for k in ("pixelEditor", "weightPanel", "trainingPanel")}
+    size = win.size()
+    win.resize(800, 560)
+    qtbot.waitUntil(lambda: d["pixelEditor"].width() < first["pixelEditor"][0] - 50, timeout=3000)
+    win.resize(size)
+    qtbot.waitUntil(lambda: d["pixelEditor"].width() == first["pixelEditor"][0], timeout=3000)
+    assert d["weightPanel"].width() == first["weightPanel"][0]
+    assert d["trainingPanel"].height() == first["trainingPanel"][1]
+    assert d["pixelEditor"].widget().fits()
+    win.resizeDocks([d["pixelEditor"]], [300], Qt.Horizontal)  # as a drag of its separator does…
+    qtbot.waitUntil(lambda: d["pixelEditor"].width() == 300, timeout=3000)
+    win.side_widths.remember()  # …which ends in a release on the window
+    win.resize(900, 600)
+    win.resize(size)
+    qtbot.waitUntil(lambda: d["pixelEditor"].width() == 300, timeout=3000)  # the learner's width, not the first
