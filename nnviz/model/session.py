@@ -79,7 +79,7 @@ class TrainingSession(RunKeeping, HandEdits):
         self._init_runs()
         self._gaps = False  # states were skipped at full speed; complete_timeline recreates them
         self._chunk_iterations = 0  # iterations the last call of step ran (without diverging)
-        self._accuracy = (None, None, None)  # (test images, weights' digest, accuracy): see _test_accuracy
+        self._accuracy = (None, None, None)  # (test images, weights' digest, (accuracy, outputs)): see _test_scores
         self._health = (None, None, None)  # (training images, weights' digest, health): see _unit_health
         self._health_due = 0.0  # while running, the next judgement waits until then
 
@@ -419,19 +419,24 @@ class TrainingSession(RunKeeping, HandEdits):
         return [self.trainer.snapshot_at(self.timeline.get(i), self.timeline.previous(i),
                                          lesson=self.lesson.name, generation=self.generation) for i in its]
 
-    def _test_accuracy(self, snap: Snapshot, data) -> float | None:
-        """The share of the whole test split the snapshot's weights answer right (None: no test split).
+    def _test_scores(self, snap: Snapshot, data) -> tuple[float | None, np.ndarray | None]:
+        """(the share of the whole test split the snapshot's weights answer right, their outputs
+        on it (n_test, outputs) float, read-only); (None, None) with no test split.
         Measured here, on the training thread, when paused: on mnist-conv it takes ~0.2 s, which the
-        window once spent on every paused frame. A publish with the same weights and data (a setting
-        changed, a command refused) reuses the last measurement: the key is the weights' bytes."""
+        window once spent on every paused frame (the Mistakes tab still did, for its outputs). A
+        publish with the same weights and data (a setting changed, a command refused) reuses the
+        last measurement: the key is the weights' bytes."""
         if not len(data.x_test):
-            return None
+            return None, None
         digest = _weights_digest(snap)
         tests, weights, value = self._accuracy
         if tests is not data.x_test or weights != digest:
             with np.errstate(all="ignore"):  # a diverged network answers NaN: wrong, not a warning
-                right = correct(data.task, snap.network().predict(data.x_test), data.y_test)
-            value = float(right.mean())
+                outputs = snap.network().predict(data.x_test)
+                right = correct(data.task, outputs, data.y_test)
+            outputs = np.array(outputs, copy=True)  # its own memory, never a network's scratch buffer
+            outputs.flags.writeable = False  # handed to the GUI thread with the snapshot
+            value = (float(right.mean()), outputs)
             self._accuracy = (data.x_test, digest, value)  # the array held: its id is never reused
         return value
 
@@ -468,8 +473,9 @@ class TrainingSession(RunKeeping, HandEdits):
         else:
             snap = t.snapshot(lesson=self.lesson.name, generation=self.generation)
         kept = tuple(self.timeline.iterations().tolist()) if not running else ()
+        accuracy, outputs = (None, None) if running else self._test_scores(snap, t.dataset)
         return replace(snap, steps_per_second=rate, timeline=kept, live_iteration=t.iteration,
-                       hand_edits=self.hand_edits, accuracy=None if running else self._test_accuracy(snap, t.dataset),
+                       hand_edits=self.hand_edits, accuracy=accuracy, test_outputs=outputs,
                        health=self._unit_health(snap, t.dataset, running),
                        start_loss=None if running else self._start_loss(snap, t.dataset))
 

@@ -439,6 +439,18 @@ def test_a_paused_snapshot_carries_its_test_accuracy_measured_on_the_training_th
     assert s.snapshot(running=True).accuracy is None  # while running the window shows no stale number
 
 
+def test_a_paused_snapshot_carries_its_outputs_on_the_test_split_and_a_running_one_none():
+    s = session("digits")
+    s.step(30)
+    snap = s.snapshot()
+    ds = s.trainer.dataset
+    np.testing.assert_allclose(snap.test_outputs, snap.network().predict(ds.x_test), rtol=1e-6, atol=1e-7)
+    assert not snap.test_outputs.flags.writeable  # shared with the GUI thread
+    right = np.argmax(snap.test_outputs, axis=1) == ds.y_test
+    assert snap.accuracy == pytest.approx(right.mean(), abs=1e-12)  # the same pass as the accuracy
+    assert s.snapshot(running=True).test_outputs is None
+
+
 def test_the_test_accuracy_follows_the_weights_shown_and_no_other_change():
     s = session("digits")
     s.step(30)

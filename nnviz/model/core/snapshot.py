@@ -74,6 +74,9 @@ class Snapshot:
     layer_types: tuple[str, ...] | None = None  # "input", then "conv", "maxpool", "flatten", "dense"
     is_mlp: bool = True  # a plain stack of dense layers (``network()`` is a Network)
     accuracy: float | None = None  # of these weights on the whole test split (None while running, or none)
+    #: these weights' outputs on the whole test split (n_test, sizes[-1]), read-only, measured with
+    #: ``accuracy`` (None when it is): the Mistakes tab's matrix without a second pass on the GUI thread
+    test_outputs: np.ndarray | None = None
     #: dead / saturated hidden units of these weights (health.network_health on a fixed sample of
     #: training images); None with no hidden layer, or on a running publish it was not judged for
     health: list | None = None

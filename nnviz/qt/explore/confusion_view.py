@@ -12,8 +12,10 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QToolTip, QVBoxLayout, QWidge
 from ...model.analysis.confusion import UNDECIDED, cell_indices, class_names, confusion_from_outputs, outputs_of
 from ...model.data.datasets import SIGN
 from .panel import ExplorePanel
+from ..graphics.background import Background
 from ..graphics.image_lists import ImageList
-from ..graphics.palettes import color_for
+from ..graphics.palettes import lookup_table, lut_index
+from ..graphics.redraw_memo import running_snapshot
 
 MAX_LISTED = 300  # thumbnails listed for one cell
 SELECTED = QColor(255, 210, 40)  # frame of the chosen cell
@@ -46,6 +48,7 @@ class ConfusionGrid(QWidget):
         self.names: list[str] = []
         self.selected: tuple[int, int] | None = None
         self.palette_name = "green-red"
+        self._colors = None  # (counts, palette, (C, C, 4) uint8 RGBA) last worked out: see cell_color
 
     def sizeHint(self) -> QSize:
         return QSize(420, 380)
@@ -94,13 +97,23 @@ class ConfusionGrid(QWidget):
 
     # -- colours --------------------------------------------------------------------
 
-    def cell_color(self, row: int, col: int) -> QColor:
+    def _rgba(self) -> np.ndarray:
+        """(C, C, 4) uint8: every cell's colour, worked out once per matrix and palette (a paint
+        did it cell by cell, with the row sums and the largest mistake for each)."""
         c = self.counts
-        n = int(c[row, col])
-        if row == col:
-            return color_for(n / max(1, int(c[row].sum())), 1.0, self.palette_name)
-        off = c - np.diag(np.diag(c))
-        return color_for(-n / max(1, int(off.max())), 1.0, self.palette_name)
+        if self._colors is None or self._colors[0] is not c or self._colors[1] != self.palette_name:
+            n = c.astype(np.float64)
+            diagonal = np.eye(len(c), dtype=bool)
+            biggest_mistake = max(1, int(np.where(diagonal, 0, c).max(initial=0)))
+            share = n / np.maximum(1, c.sum(axis=1, keepdims=True))
+            value = np.where(diagonal, share, -n / biggest_mistake)  # levels (−1, +1)
+            self._colors = (c, self.palette_name, lookup_table(self.palette_name)[lut_index(value, 1.0)])
+        return self._colors[2]
+
+    def cell_color(self, row: int, col: int) -> QColor:
+        """Right answers: the share of their row (green); mistakes: their count against the
+        largest mistake cell's (red)."""
+        return QColor(*(int(v) for v in self._rgba()[row, col]))
 
     # -- Qt -------------------------------------------------------------------------
 
@@ -118,14 +131,15 @@ class ConfusionGrid(QWidget):
         bold.setBold(True)
         big = QFont(self.font())
         big.setPointSizeF(max(6.0, min(self.font().pointSizeF() * 1.15, side * 0.32)))
+        rgba = self._rgba()
+        p.setFont(big)
         for r in range(n):
             for c in range(n):
-                rect = self.cell_rect(r, c)
-                bg = self.cell_color(r, c)
+                rect = QRectF(left + c * side, top + r * side, side, side)  # as cell_rect, margins measured once
+                bg = QColor(*(int(v) for v in rgba[r, c]))
                 p.fillRect(rect.adjusted(0, 0, -1, -1), bg)
                 count = int(self.counts[r, c])
                 p.setPen(_text_color(bg) if count or r == c else ZERO_TEXT)
-                p.setFont(big)
                 p.drawText(rect, Qt.AlignCenter, str(count))
         # names and axis titles
         p.setPen(text)
@@ -133,10 +147,10 @@ class ConfusionGrid(QWidget):
         margin, top_margin = self._margins()
         vertical = top_margin > 2 * line + 10
         for i, name in enumerate(self.names):
-            rr = self.cell_rect(i, 0)
+            rr = QRectF(left, top + i * side, side, side)
             p.drawText(QRectF(left - margin + line + 4, rr.top(), margin - line - 10, side),
                        Qt.AlignRight | Qt.AlignVCenter, name)
-            cr = self.cell_rect(0, i)
+            cr = QRectF(left + i * side, top, side, side)
             if vertical:
                 p.save()
                 p.translate(cr.center().x() + line / 2 - 2, top - 4)
@@ -185,6 +199,12 @@ class ConfusionView(ExplorePanel):
     Signals (from ExplorePanel): ``loadInput(x (n_inputs,) float32)`` when a listed image is
     clicked; ``statusMessage(str)``. ``choose_cell(row, col)`` is what a click on a cell does.
     Attributes tests read: ``counts`` (C, C), ``listed`` (test indices in the list, in order).
+
+    The test split's outputs come with a paused snapshot (``Snapshot.test_outputs``, measured on
+    the training thread with its accuracy); a running one's are worked out on a thread of its own
+    (on mnist-conv a pass over the test split holds the GUI thread ~0.1–0.2 s) and drawn when
+    they come, unless a newer snapshot was asked for since. A snapshot from elsewhere (a test, a
+    tool) is measured here and now.
     """
 
     title = "Mistakes"
@@ -199,6 +219,9 @@ class ConfusionView(ExplorePanel):
         self.cell = None
         self._snap = None
         self.listed = np.zeros(0, np.int64)
+        self._measuring = Background("nnviz-confusion", self)
+        self._measuring.done.connect(self._on_measured)
+        self._wanted = None  # (snapshot, dataset) whose outputs were asked for last
         self.header = QLabel("Open a lesson to see where its network goes wrong.")
         self.header.setWordWrap(True)
         self.grid = ConfusionGrid()
@@ -221,12 +244,13 @@ class ConfusionView(ExplorePanel):
         self.grid.palette_name = name
         self.grid.update()
         if self._snap is not None:
-            self.show_snapshot(self._snap)  # the header names the colours
+            self._show(self._snap, self.outputs)  # the header names the colours
 
     def set_lesson(self, dataset) -> None:
         self.dataset = dataset
         self.counts = self.predicted = self.outputs = None
-        self.cell = self._snap = None
+        self.cell = self._snap = self._wanted = None
+        self._measuring.forget()  # a pass still running for the old lesson is dropped when it ends
         self.listed = np.zeros(0, np.int64)
         self.grid.set_selected(None)
         self.grid.set_counts(np.zeros((0, 0), np.int64), [])
@@ -237,9 +261,36 @@ class ConfusionView(ExplorePanel):
         d = self.dataset
         if d is None or snap is None or snap.sizes[0] != d.n_inputs or snap.sizes[-1] != d.n_outputs:
             return
+        self._wanted = (snap, d)
+        outputs = getattr(snap, "test_outputs", None)
+        if outputs is not None and len(outputs) == len(d.x_test):
+            self._measuring.forget()
+            self._show(snap, outputs)
+        elif running_snapshot(snap) or (frame is not None and frame.running):
+            net = snap.network()
+            self._measuring.ask((snap, d), lambda: outputs_of(net, d.x_test))
+        else:
+            self._show(snap, outputs_of(snap.network(), d.x_test))
+
+    def is_computing(self) -> bool:
+        """True while the test split's outputs are being worked out off the GUI thread."""
+        return self._measuring.busy()
+
+    def _on_measured(self, key, result) -> None:
+        snap, dataset = key
+        if self._wanted is None or snap is not self._wanted[0] or dataset is not self.dataset:
+            return  # stale: a newer snapshot or another lesson was asked for since
+        if isinstance(result, Exception):
+            self.header.setText(f"Could not count the test images: {result}")
+        else:
+            self._show(snap, result)
+
+    def _show(self, snap, outputs: np.ndarray) -> None:
+        """Draw ``snap``'s matrix from its outputs on the test split (n_test, outputs)."""
+        d = self.dataset
         self._snap = snap
         names = self.names()
-        self.outputs = outputs_of(snap.network(), d.x_test)
+        self.outputs = outputs
         self.counts, self.predicted = confusion_from_outputs(d.task, self.outputs, d.y_test, len(names))
         c = self.counts
         total, right = int(c.sum()), int(np.trace(c))

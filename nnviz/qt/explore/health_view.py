@@ -148,6 +148,8 @@ class HealthView(ExplorePanel):
         self.levels: list[StableLevel] = []
         self.histograms: list[tuple[np.ndarray, np.ndarray, int]] = []
         self._memo = RedrawMemo()
+        self._data: dict[str, tuple] = {}  # chart -> copies of the arrays its curves were last given
+        self._brushes: dict[int, tuple] = {}  # weight layer -> (level, palette, its bars' brushes)
 
         self.header = QLabel("Open a lesson to see where learning happens.")
         self.header.setObjectName("healthHeader")
@@ -192,6 +194,8 @@ class HealthView(ExplorePanel):
         """One column of charts per weight layer; ``names``: weight_layer_names."""
         self.view.clear()
         self._memo.forget()  # a new norm plot: no y range set on it yet
+        self._data.clear()  # new curves: nothing given to them yet
+        self._brushes.clear()
         L = len(names)
         self._n_layers = L
         self._sizes = tuple(names)
@@ -280,6 +284,26 @@ class HealthView(ExplorePanel):
 
     # -- drawing --------------------------------------------------------------------
 
+    def _unchanged(self, chart: str, *arrays) -> bool:
+        """Were ``chart``'s curves last given exactly these arrays? (Else they are recorded as
+        given.) The quantiles are recorded four times an epoch, the norms every few iterations:
+        most steps leave them as they were, and setting ~30 curves again cost a third of a draw."""
+        prev = self._data.get(chart)
+        if prev is not None and len(prev) == len(arrays) and all(
+                a.shape == b.shape and np.array_equal(a, b, equal_nan=True) for a, b in zip(prev, arrays)):
+            return True
+        self._data[chart] = tuple(np.array(a, copy=True) for a in arrays)
+        return False
+
+    def _bar_brushes(self, i: int, centres: np.ndarray, level: float) -> list:
+        """Weight layer ``i``'s bar colours under ``level``, made again only when it or the palette
+        changes (a StableLevel stays put for many steps)."""
+        cached = self._brushes.get(i)
+        if cached is None or cached[0] != level or cached[1] != self.palette_name:
+            brushes = [color_for(float(x), level, self.palette_name) for x in centres]
+            cached = self._brushes[i] = (level, self.palette_name, brushes)
+        return cached[2]
+
     def _draw(self, snap) -> None:
         L = len(snap.weights)
         names = weight_layer_names(snap)
@@ -304,6 +328,7 @@ class HealthView(ExplorePanel):
         health = health_columns(history, L)
         _title(self.norm_plot, self._layer_key())
         if health is None:
+            self._data.pop("norm", None)
             for c in self.grad_curves + self.update_curves:
                 c.setData([], [])
             self._show_no_data(self.norm_plot, self.norm_text, x_end)
@@ -311,12 +336,13 @@ class HealthView(ExplorePanel):
             it, g, u = health
             self.norm_text.setVisible(False)
             dots = len(it) <= MAX_SYMBOLS
-            for i in range(L):
-                c = layer_colour(i)
-                _set_curve(self.grad_curves[i], it, positive_or_nan(g[:, i]), symbol="o" if dots else None,
-                           symbolSize=5, symbolBrush=c, symbolPen=None)
-                _set_curve(self.update_curves[i], it, positive_or_nan(u[:, i]), symbol="s" if dots else None,
-                           symbolSize=5, symbolBrush=None, symbolPen=pg.mkPen(c))
+            if not self._unchanged("norm", it, g, u):
+                for i in range(L):
+                    c = layer_colour(i)
+                    _set_curve(self.grad_curves[i], it, positive_or_nan(g[:, i]), symbol="o" if dots else None,
+                               symbolSize=5, symbolBrush=c, symbolPen=None)
+                    _set_curve(self.update_curves[i], it, positive_or_nan(u[:, i]), symbol="s" if dots else None,
+                               symbolSize=5, symbolBrush=None, symbolPen=pg.mkPen(c))
             self.norm_plot.setXRange(0, x_end, padding=0.02)
             self._memo.set_if_changed("norm_y", log_window(np.concatenate([g.ravel(), u.ravel()])),
                                       lambda r: self.norm_plot.setYRange(*r, padding=0))
@@ -326,6 +352,7 @@ class HealthView(ExplorePanel):
         for i, (bp, band) in enumerate(zip(self.band_plots, self.bands)):
             _title(bp, names[i])
             if quant is None:
+                self._data.pop(f"band {i}", None)
                 for c in band["curves"].values():
                     c.setData([], [])
                 self._show_no_data(bp, band["text"], x_end)
@@ -333,10 +360,11 @@ class HealthView(ExplorePanel):
                 it, q = quant
                 band["text"].setVisible(False)
                 dots = len(it) <= MAX_SYMBOLS
-                for k, c in band["curves"].items():
-                    _set_curve(c, it, q[:, i, k])
-                _set_curve(band["curves"][3], it, q[:, i, 3], symbol="o" if dots else None, symbolSize=5,
-                           symbolBrush=layer_colour(i), symbolPen=None)
+                if not self._unchanged(f"band {i}", it, q[:, i]):
+                    for k, c in band["curves"].items():
+                        _set_curve(c, it, q[:, i, k])
+                    _set_curve(band["curves"][3], it, q[:, i, 3], symbol="o" if dots else None, symbolSize=5,
+                               symbolBrush=layer_colour(i), symbolPen=None)
                 bp.setXRange(0, x_end, padding=0.02)
                 bp.enableAutoRange("y")
             band["now"].setValue(snap.iteration)
@@ -349,7 +377,7 @@ class HealthView(ExplorePanel):
             counts, edges, bad = weight_histogram(w, level)
             self.histograms.append((counts, edges, bad))
             centres = 0.5 * (edges[:-1] + edges[1:])
-            brushes = [color_for(float(x), level, self.palette_name) for x in centres]
+            brushes = self._bar_brushes(i, centres, level)
             bars.setOpts(x0=edges[:-1], x1=edges[1:], height=counts, brushes=brushes, pen=None)
             finite = w[np.isfinite(w)]
             spread = (f"from {finite.min():+.3g} to {finite.max():+.3g}, median {np.median(finite):+.3g}"

@@ -150,6 +150,12 @@ class CellNumbers:
                 t.setText(text)
         self.fit()
 
+    def clear(self) -> None:
+        """Every cell's number blank (the items stay, to be given numbers again)."""
+        for t in self.items:
+            if t.textItem.toPlainText():
+                t.setText("")
+
     def fit(self) -> None:
         h, w = self.shape
         vb = self.plot.vb

@@ -82,6 +82,40 @@ def test_the_chosen_cell_follows_training(qtbot):
     assert v.cell == (2, 2) and v.images.count() == counts[2, 2]
 
 
+def test_a_paused_snapshot_is_drawn_from_the_outputs_it_carries(qtbot):
+    from dataclasses import replace
+
+    t, snap = trained("digits", 10)
+    d = t.dataset
+    v = shown(qtbot, ConfusionView(), 520, 720)
+    v.set_lesson(d)
+    every_answer_is_3 = np.zeros((len(d.x_test), 10), np.float32)
+    every_answer_is_3[:, 3] = 1
+    v.show_snapshot(replace(snap, test_outputs=every_answer_is_3), None)  # measured on the training thread
+    assert not v.is_computing()
+    assert v.counts[:, 3].sum() == len(d.x_test) and v.counts.sum() == len(d.x_test)
+
+
+def test_a_running_snapshot_is_counted_off_the_gui_thread_and_the_newest_count_stays(qtbot):
+    from dataclasses import replace
+
+    t, first = trained("digits", 5)
+    d = t.dataset
+    v = shown(qtbot, ConfusionView(), 520, 720)
+    v.set_lesson(d)
+    running = replace(first, steps_per_second=500.0)
+    v.show_snapshot(running, None)
+    assert v.counts is None and v.is_computing()  # returned at once: the pass is elsewhere
+    for _ in range(60):
+        t.step()
+    newer = replace(t.snapshot(lesson="digits"), steps_per_second=500.0)
+    v.show_snapshot(newer, None)  # asked while the first pass runs: only the newest is drawn
+    qtbot.waitUntil(lambda: not v.is_computing(), timeout=20000)
+    counts, _ = confusion_from_outputs(d.task, outputs_of(newer.network(), d.x_test), d.y_test, 10)
+    np.testing.assert_array_equal(v.counts, counts)
+    assert f"Iteration {newer.iteration:,}:" in v.header.text()
+
+
 @pytest.mark.parametrize("steps", [0, 1])
 def test_smile_is_two_by_two_and_no_answer_counts_as_a_mistake(qtbot, steps):
     t, snap = trained("smile", steps)

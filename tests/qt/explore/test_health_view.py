@@ -81,6 +81,24 @@ def test_a_rewound_snapshot_is_drawn_as_it_was(view):
     np.testing.assert_array_equal(height, np.histogram(past.weights[1], bins=np.append(x0, x1[-1]))[0])
 
 
+def test_a_step_that_recorded_nothing_new_leaves_those_curves_and_the_next_evaluation_redraws_them(view):
+    t, snaps = trained("mnist", 70)
+    view.set_lesson(t.dataset)
+    evals = [s.history["iteration"] for s in snaps]
+    k = next(i for i in range(1, len(snaps) - 1)
+             if len(evals[i]) == len(evals[i + 1]) and len(evals[i + 1]) < len(evals[-1]))
+    view.show_snapshot(snaps[k], None)
+    median = view.bands[0]["curves"][3]
+    given = median.yData
+    view.show_snapshot(snaps[k + 1], None)  # no evaluation in between: the same quantiles
+    assert median.yData is given  # not set again
+    assert view.bands[0]["now"].value() == snaps[k + 1].iteration  # the moving parts still move
+    x0, x1, height = view.histogram_bars(0)
+    np.testing.assert_array_equal(height, np.histogram(snaps[k + 1].weights[0], bins=np.append(x0, x1[-1]))[0])
+    view.show_snapshot(snaps[-1], None)  # evaluations since: the curves follow
+    np.testing.assert_array_equal(view.band_data(0)[3][1], snaps[-1].history["weight_quantiles"][:, 0, 3])
+
+
 def test_nudge_lesson_has_no_gradient_curve_and_zero_changes_are_gaps(view):
     t, snaps = trained("smile", 6)
     snap = snaps[-1]

@@ -270,3 +270,36 @@ def test_a_net_with_batch_norm_and_average_pooling_compares_its_filters_not_its_
     img = v.map_images[0].image  # its 4 channels' 3×3 kernels in a 2 × 2 grid, see-through between them
     assert img.shape == (7, 7) and np.isnan(img[3]).all() and np.isnan(img[:, 3]).all()
     np.testing.assert_array_equal(img[4:, 4:], v.comparison.nudge[27:36].reshape(3, 3))
+
+
+def test_the_next_snapshots_kernel_comparison_shows_its_own_numbers_in_the_same_number_items(qtbot):
+    from nnviz.qt.explore.nudge_view import cell_text
+
+    t, snaps = trained("conv", 3)
+    v = shown(qtbot, NudgeView(), 700, 800)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snaps[-2], None)
+    qtbot.waitUntil(lambda: v.comparison is not None, timeout=20000)
+    items = [list(n.items) for n in v._value_items]
+    v.show_snapshot(snaps[-1], None)
+    # while it is computed nothing of the previous snapshot shows, numbers included
+    assert v.comparison is None and all(not t.textItem.toPlainText() for row in items for t in row)
+    qtbot.waitUntil(lambda: v.comparison is not None, timeout=20000)
+    assert [list(n.items) for n in v._value_items] == items  # made once, given new numbers
+    texts = [t.textItem.toPlainText() for t in v._value_items[0].items]
+    assert texts == [cell_text(float(x)) for x in v.comparison.nudge[:9]]
+
+
+def test_a_kernel_comparison_that_ends_while_the_tab_is_hidden_is_drawn_when_it_shows_again(qtbot):
+    t, snaps = trained("conv", 3)
+    v = shown(qtbot, NudgeView(), 700, 800)
+    v.set_lesson(t.dataset)
+    v.show_snapshot(snaps[-1], None)
+    v.hide()  # the learner went to another tab
+    qtbot.waitUntil(lambda: not v.is_computing(), timeout=20000)
+    assert v.comparison is not None and v.map_images[0].image is None  # kept, not drawn hidden
+    v.show()
+    qtbot.waitExposed(v)
+    v.show_snapshot(snaps[-1], None)  # the tabs draw the tab that came up
+    np.testing.assert_array_equal(v.map_images[0].image, v.comparison.nudge[:9].reshape(3, 3))
+    assert "filter 0 of conv layer 1" in v.header.text().lower()
