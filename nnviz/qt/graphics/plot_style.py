@@ -60,8 +60,8 @@ def quiet_axes(plot) -> None:
     """Each axis of ``plot`` (a PlotItem) re-renders its label only when that can change what it
     shows. Why: pyqtgraph sets a label's HTML anew and re-sizes its axis on every range change,
     hidden labels too (an image plot's four axes), and laying a dozen plots out changes each
-    range several times: a third of a lesson switch's work was that. A hidden label with no unit
-    prefix in use shows nothing whatever the range, so only the tick picture is redrawn then."""
+    range several times. A hidden label with no unit prefix in use shows nothing whatever the
+    range, so only the tick picture is redrawn then."""
     for name in ("left", "bottom", "top", "right"):
         axis = plot.getAxis(name)
         axis.updateAutoSIPrefix = types.MethodType(_quiet_prefix, axis)
