@@ -4,7 +4,9 @@ subtrees Qt may skip, counters of a fixed size (``cache_static`` says why it mat
 from __future__ import annotations
 
 import math
+import types
 import weakref
+from contextlib import contextmanager
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
@@ -52,6 +54,43 @@ def lighten_plot(plot) -> None:
     border = plot.vb.border  # pyqtgraph keeps a NoPen pen for "no border"
     if border is None or border.style() == Qt.NoPen:
         plot.vb.setFlag(QGraphicsItem.ItemHasNoContents, True)
+
+
+def quiet_axes(plot) -> None:
+    """Each axis of ``plot`` (a PlotItem) re-renders its label only when that can change what it
+    shows. Why: pyqtgraph sets a label's HTML anew and re-sizes its axis on every range change,
+    hidden labels too (an image plot's four axes), and laying a dozen plots out changes each
+    range several times. A hidden label with no unit prefix in use shows nothing whatever the
+    range, so only the tick picture is redrawn then."""
+    for name in ("left", "bottom", "top", "right"):
+        axis = plot.getAxis(name)
+        axis.updateAutoSIPrefix = types.MethodType(_quiet_prefix, axis)
+
+
+def _quiet_prefix(axis) -> None:
+    if axis.label.isVisible() or axis.autoSIPrefixScale != 1.0 or axis.labelUnitPrefix != "":
+        type(axis).updateAutoSIPrefix(axis)  # pyqtgraph's own
+        return
+    axis.picture = None  # as pyqtgraph's setRange does for an axis without the SI prefix
+    axis.update()
+
+
+def _no_pass() -> None:
+    pass
+
+
+@contextmanager
+def one_layout_pass(view):
+    """Add items to ``view`` (a GraphicsLayoutWidget) and lay its grid out once, at the end.
+    pyqtgraph lays the whole grid out after every item added, resizing each plot already in it
+    (and its axes) once more per plot that follows."""
+    grid = view.ci.layout
+    grid.activate = _no_pass  # shadows the C++ method for pyqtgraph's call from Python
+    try:
+        yield
+    finally:
+        del grid.activate
+        grid.activate()
 
 
 def skip_when_clean(*items) -> None:

@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QTimer
 
 from .palettes import colormap
+from .plot_style import quiet_axes
 
 PLOTS = 14  # a dense lesson's views take up to a dozen plots
 BARS = {12: 1, 10: 3}  # colour bars by width: the mosaic's, one per deeper weight matrix
@@ -29,7 +30,9 @@ _timer: QTimer | None = None
 def _make(key: tuple):
     kind, *args = key
     if kind == "plot":
-        return pg.PlotItem(enableMenu=False)
+        plot = pg.PlotItem(enableMenu=False)
+        quiet_axes(plot)
+        return plot
     palette, width = args
     return pg.ColorBarItem(colorMap=colormap(palette), interactive=False, width=width)
 

@@ -22,7 +22,7 @@ from ..graphics.cell_items import BarLabels, Bars, CellImage
 from ..graphics.lut_image import LutImageItem, flag_overlay
 from .neuron_panel import NeuronPanel
 from ..graphics.palettes import GRAY, StableLevel, lookup_table
-from ..graphics.plot_style import cache_static, fit_title, lighten_plot, skip_when_clean, style_image_plot
+from ..graphics.plot_style import cache_static, fit_title, lighten_plot, one_layout_pass, skip_when_clean, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo, running_snapshot
 from ..graphics.spares import add_plot
 from ..graphics.tiles import GAP, cell_grid, cell_index_map, paint_cells
@@ -58,7 +58,8 @@ class ActivationView(LessonView, QWidget):
         self._shown: list[np.ndarray] = []
         self._state = None  # (zs, acts, snapshot) of the last input
         self._selected = None
-        self._layout_key = None  # what the items were built for (sizes, activation, data)
+        self._layout_key = None  # the frame layout last drawn in (sizes, activation, data)
+        self._items_for = None  # what the items were built for (``_item_key``)
         self._hovered = None  # (layer, neuron) under the mouse: its text follows what is shown
         self._out_brushes = {}
         # the items, one per layer, built by set_layout (empty until the first architecture)
@@ -94,84 +95,110 @@ class ActivationView(LessonView, QWidget):
     # -- layout ---------------------------------------------------------------------
 
     def set_layout(self, sizes, image_shape, class_names, task) -> None:
-        """Build the items for a net of ``sizes`` (input first); task is "classification" or "sign"."""
+        """Build the items for a net of ``sizes`` (input first); task is "classification" or "sign";
+        then start them as a fresh window's (``restart``)."""
         self.sizes, self.image_shape = list(sizes), tuple(image_shape)
         self.class_names, self.task = tuple(class_names), task
-        self._selected, self._shown, self._hovered = None, [], None
-        self.info.setText(HOVER_HINT)
-        self._levels = [StableLevel() for _ in sizes]
-        self._memo.forget()  # new items: nothing has been drawn or set on them yet
         self.view.clear()
         self.plots, self.images, self.flags, self.boxes, self.maps = [], [], [], [], []
-        self.health_items, self.health = [], None
-        self.health_legend.setVisible(False)
+        self.health_items = []
         n_layers = len(sizes)
-        for layer in range(n_layers - 1):
-            p = add_plot(self.view, row=0, col=layer)
-            fit_title(p)  # a long title wraps in its column instead of pushing the answer out of view
-            style_image_plot(p)
-            # no auto-range margin: pyqtgraph pads a small box up to 10% a side (1/√pixels), and a
-            # 107 px column drew its picture 90 px wide; the columns' spacing keeps them apart
-            p.vb.setDefaultPadding(0.0)
-            if layer == 0:
-                h, w = self.image_shape
-                p.setTitle(f"input ({w} wide × {h} tall = {sizes[0]})", size="9pt")
-                index_map = np.arange(h * w).reshape(h, w)
+        with one_layout_pass(self.view):
+            for layer in range(n_layers - 1):
+                p = add_plot(self.view, row=0, col=layer)
+                fit_title(p)  # a long title wraps in its column instead of pushing the answer out of view
+                style_image_plot(p)
+                # no auto-range margin: pyqtgraph pads a small box up to 10% a side (1/√pixels), and a
+                # 107 px column drew its picture 90 px wide; the columns' spacing keeps them apart
+                p.vb.setDefaultPadding(0.0)
+                if layer == 0:
+                    h, w = self.image_shape
+                    p.setTitle(self._layer_title(0), size="9pt")  # the hidden layers' titles: restart
+                    index_map = np.arange(h * w).reshape(h, w)
+                else:
+                    index_map = cell_index_map(sizes[layer], *cell_grid(sizes[layer]), size=CELL)
+                img, flags = (CellImage if layer else LutImageItem)(lut=GRAY), pg.ImageItem()
+                if layer:  # 3Blue1Brown's look: discs with a light rim on a dark ground, so 0 and 1 both show
+                    img.set_cells(index_map)
+                    flags.setZValue(1)  # magenta over NaN discs
+                health = pg.ImageItem()  # coloured rims on dead / saturated units
+                health.setZValue(1.5)
+                cache_static(health)  # changes a few times a second at most
+                p.addItem(health)
+                self.health_items.append(health)
+                box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
+                box.setPen(SELECTED_PEN)
+                box.setZValue(2)  # above the rims
+                for item in (img, flags, box):
+                    p.addItem(item)
+                lighten_plot(p)
+                skip_when_clean(p)
+                self.plots.append(p)
+                self.images.append(img)
+                self.flags.append(flags)
+                self.boxes.append(box)
+                self.maps.append(index_map)
+            # outputs as bars
+            self.out_plot = add_plot(self.view, row=0, col=n_layers - 1)
+            fit_title(self.out_plot)
+            self.out_plot.setMenuEnabled(False)
+            self.out_plot.hideButtons()
+            self.out_plot.setMouseEnabled(False, False)
+            k = sizes[-1]
+            self.out_bars = Bars(x=np.arange(k), height=np.zeros(k), width=0.7, brush=OTHER)
+            self.out_plot.addItem(self.out_bars)
+            self.out_labels = BarLabels(self.out_plot, k)
+            self.out_plot.setXRange(-0.5, k - 0.5, padding=0.02)  # fixed: no auto-range pass on every frame
+            names = [f"+ {class_names[-1]}, − {class_names[0]}" if len(class_names) > 1 else "output"] \
+                if task == SIGN else list(class_names)
+            self.out_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
+            self.out_plot.setLabel("left", "output" if task == SIGN else "probability", **{"font-size": "8pt"})
+            if task == SIGN:
+                self.out_plot.addLine(y=0, pen=pg.mkPen((80, 80, 80)))
             else:
-                index_map = cell_index_map(sizes[layer], *cell_grid(sizes[layer]), size=CELL)
-                p.setTitle(f"layer {layer}: {sizes[layer]} neurons", size="9pt")
-            img, flags = (CellImage if layer else LutImageItem)(lut=GRAY), pg.ImageItem()
-            flags.setVisible(False)
-            if layer:  # 3Blue1Brown's look: discs with a light rim on a dark ground, so 0 and 1 both show
-                img.set_cells(index_map)
-                flags.setZValue(1)  # magenta over NaN discs
-            health = pg.ImageItem()  # coloured rims on dead / saturated units
-            health.setZValue(1.5)
-            health.setVisible(False)
-            cache_static(health)  # changes a few times a second at most
-            p.addItem(health)
-            self.health_items.append(health)
-            box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
-            box.setPen(SELECTED_PEN)
-            box.setZValue(2)  # above the rims
-            box.setVisible(False)
-            for item in (img, flags, box):
-                p.addItem(item)
-            lighten_plot(p)
-            skip_when_clean(p)
-            self.plots.append(p)
-            self.images.append(img)
-            self.flags.append(flags)
-            self.boxes.append(box)
-            self.maps.append(index_map)
-        # outputs as bars
-        self.out_plot = add_plot(self.view, row=0, col=n_layers - 1)
-        fit_title(self.out_plot)
-        self.out_plot.setMenuEnabled(False)
-        self.out_plot.hideButtons()
-        self.out_plot.setMouseEnabled(False, False)
-        k = sizes[-1]
-        self.out_bars = Bars(x=np.arange(k), height=np.zeros(k), width=0.7, brush=OTHER)
-        self.out_plot.addItem(self.out_bars)
-        self.out_labels = BarLabels(self.out_plot, k)
-        self.out_plot.setXRange(-0.5, k - 0.5, padding=0.02)  # fixed: no auto-range pass on every frame
-        names = [f"+ {class_names[-1]}, − {class_names[0]}" if len(class_names) > 1 else "output"] \
-            if task == SIGN else list(class_names)
-        self.out_plot.getAxis("bottom").setTicks([[(i, n) for i, n in enumerate(names)]])
-        self.out_plot.setLabel("left", "output" if task == SIGN else "probability", **{"font-size": "8pt"})
-        self.out_plot.setTitle("answer", size="9pt")
-        if task == SIGN:
-            self.out_plot.addLine(y=0, pen=pg.mkPen((80, 80, 80)))
-        else:
-            self.out_plot.setYRange(0, 1.05)
-        # equal shares: the pictures are the network (the answer's bars are under the canvas too);
-        # a column's picture is capped at the row's height, the bars get what that leaves
-        for col in range(n_layers):
-            self.view.ci.layout.setColumnStretchFactor(col, 1)
+                self.out_plot.setYRange(0, 1.05)
+            # equal shares: the pictures are the network (the answer's bars are under the canvas too);
+            # a column's picture is capped at the row's height, the bars get what that leaves
+            for col in range(n_layers):
+                self.view.ci.layout.setColumnStretchFactor(col, 1)
+            self.out_plot.setMinimumWidth(120)
+            self._fit_columns()
         self.neuron_panel.set_layout(self.image_shape, self.palette_name)
-        self.out_plot.setMinimumWidth(120)
         lighten_plot(self.out_plot)
-        self._fit_columns()
+        self._items_for = self._item_key(sizes, image_shape, class_names, task)
+        self.restart()
+
+    @staticmethod
+    def _item_key(sizes, image_shape, class_names, task) -> tuple:
+        """What the items depend on: not the hidden activation (a rebuild changing only that
+        keeps them: ``restart``)."""
+        return tuple(sizes), tuple(image_shape), tuple(class_names), task
+
+    def _layer_title(self, layer: int) -> str:
+        if layer == 0:
+            h, w = self.image_shape
+            return f"input ({w} wide × {h} tall = {self.sizes[0]})"
+        return f"layer {layer}: {self.sizes[layer]} neurons"
+
+    def restart(self) -> None:
+        """The items as a fresh window has them: nothing drawn, selected, hovered or flagged,
+        levels fitted anew; the next frame draws everything."""
+        self._selected, self._shown, self._hovered = None, [], None
+        self.info.setText(HOVER_HINT)
+        self._levels = [StableLevel() for _ in self.sizes]
+        self._memo.forget()  # nothing drawn or set on the items for this network yet
+        self.health = None
+        self.health_legend.setVisible(False)
+        for layer, (p, img, flags, health, box) in enumerate(zip(self.plots, self.images, self.flags,
+                                                                 self.health_items, self.boxes)):
+            if layer:
+                p.setTitle(self._layer_title(layer), size="9pt")  # health notes set on the network before
+            img.clear()
+            for item in (flags, health, box):
+                item.setVisible(False)
+        self.out_plot.setTitle("answer", size="9pt")
+        self.out_labels.show(None)  # the network before's numbers: none until this one's
+        self.neuron_panel.restart()
         if self.sizes[1:] == [1]:
             self._selected = (1, 0)  # one neuron (the smile): show how its output is made from the start
 
@@ -192,7 +219,7 @@ class ActivationView(LessonView, QWidget):
     def set_lesson(self, dataset) -> None:
         """Nothing of the previous lesson stays: no hover text, no health legend, no selection."""
         self._hovered, self._selected, self._shown, self._state = None, None, [], None
-        self._layout_key = None
+        self._layout_key = self._items_for = None  # a lesson's first frame builds its own items
         self.info.setText(HOVER_HINT)
         self.health_legend.setVisible(False)
 
@@ -201,8 +228,11 @@ class ActivationView(LessonView, QWidget):
         if frame is None:
             return
         if frame.dataset is not None and frame.layout_key != self._layout_key:
-            self._layout_key, ds = frame.layout_key, frame.dataset  # a rebuild or a lesson: new items
-            self.set_layout(list(snap.sizes), ds.image_shape, ds.class_names, ds.task)
+            self._layout_key, ds = frame.layout_key, frame.dataset  # a rebuild or a lesson
+            if self._item_key(snap.sizes, ds.image_shape, ds.class_names, ds.task) == self._items_for:
+                self.restart()  # only the activation changed: the same items, started afresh
+            else:
+                self.set_layout(list(snap.sizes), ds.image_shape, ds.class_names, ds.task)
         zs, acts = frame.forward
         if acts:
             self.show_activations(zs, acts, snap)

@@ -62,14 +62,21 @@ class NeuronPanel(QWidget):
     def set_layout(self, image_shape, palette: str) -> None:
         """New items for a net whose input is an ``image_shape`` image; nothing selected yet."""
         self.image_shape = tuple(image_shape)
-        self._memo.forget()  # new items: nothing has been set on them yet
         self.detail_view.clear()
         self.detail_plot = add_plot(self.detail_view)
         style_image_plot(self.detail_plot)
         self.detail_img = LutImageItem(lut=lookup_table(palette))
         self.detail_plot.addItem(self.detail_img)
-        self.formula.setText("Click a neuron to see how its activation is made.")
+        self.restart()
         lighten_plot(self.detail_plot)
+
+    def restart(self) -> None:
+        """As built: no neuron drawn, no title, square pixels, the formula asking for a click."""
+        self._memo.forget()  # nothing set on the items for this network yet
+        self.detail_img.clear()
+        self.detail_plot.setAspectLocked(True)
+        self.detail_plot.setTitle(None)
+        self.formula.setText("Click a neuron to see how its activation is made.")
 
     def set_palette(self, name: str) -> None:
         self.detail_img.setLookupTable(lookup_table(name))

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QPushBu
 
 from ..graphics.lut_image import LutImageItem, draw_heatmap
 from ..graphics.palettes import colormap, lookup_table
-from ..graphics.plot_style import fit_image, fit_title, lighten_plot, skip_when_clean, style_image_plot
+from ..graphics.plot_style import fit_image, fit_title, lighten_plot, one_layout_pass, skip_when_clean, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo
 from ..graphics.spares import add_plot, color_bar
 from ..graphics.tiles import GAP
@@ -48,40 +48,47 @@ class MatrixStack(pg.GraphicsLayoutWidget):
     def build(self, sizes, class_names, palette: str) -> None:
         """sizes: activation layer sizes, input first; the last rows get class names."""
         self.clear()
-        self._memo.forget()  # new items: nothing drawn or set on them yet
         lut = lookup_table(palette)
         self.plots, self.images, self.flags, self.bars = [], [], [], []
         n = len(sizes) - 1
-        for i in range(1, n):
-            names = list(class_names) if i == n - 1 and len(class_names) == sizes[-1] else None
-            p = add_plot(self, row=i - 1, col=0)
-            fit_title(p)  # the long title wraps rather than widen the weights dock
-            p.setMenuEnabled(False)
-            p.hideButtons()
-            p.invertY(True)  # row 0 on top, as in the matrix
-            p.getAxis("left").setTicks(index_ticks(sizes[i + 1], names))
-            p.getAxis("bottom").setTicks(index_ticks(sizes[i]))
-            p.getAxis("left").setWidth(34)
-            p.setLabel("left", "class" if names else f"to (layer {i + 1})", **{"font-size": "8pt"})
-            p.setTitle(f"into layer {i + 1}: row = to, column = from layer {i}", size="8pt")
-            img, flags = LutImageItem(lut=lut), pg.ImageItem()  # flags: magenta over NaN/inf
-            flags.setVisible(False)
-            p.addItem(img)
-            p.addItem(flags)
-            bar = color_bar(palette, 10)
-            bar.setImageItem(img)
-            self.addItem(bar, row=i - 1, col=1)
-            lighten_plot(p)
-            lighten_plot(bar)
-            skip_when_clean(bar)
-            self.plots.append(p)
-            self.images.append(img)
-            self.flags.append(flags)
-            self.bars.append(bar)
-        if n > 1:
-            self.ci.layout.setColumnFixedWidth(1, 44)  # room for the bars' numbers
+        with one_layout_pass(self):
+            for i in range(1, n):
+                names = list(class_names) if i == n - 1 and len(class_names) == sizes[-1] else None
+                p = add_plot(self, row=i - 1, col=0)
+                fit_title(p)  # the long title wraps rather than widen the weights dock
+                p.setMenuEnabled(False)
+                p.hideButtons()
+                p.invertY(True)  # row 0 on top, as in the matrix
+                p.getAxis("left").setTicks(index_ticks(sizes[i + 1], names))
+                p.getAxis("bottom").setTicks(index_ticks(sizes[i]))
+                p.getAxis("left").setWidth(34)
+                p.setLabel("left", "class" if names else f"to (layer {i + 1})", **{"font-size": "8pt"})
+                p.setTitle(f"into layer {i + 1}: row = to, column = from layer {i}", size="8pt")
+                img, flags = LutImageItem(lut=lut), pg.ImageItem()  # flags: magenta over NaN/inf
+                p.addItem(img)
+                p.addItem(flags)
+                bar = color_bar(palette, 10)
+                bar.setImageItem(img)
+                self.addItem(bar, row=i - 1, col=1)
+                lighten_plot(p)
+                lighten_plot(bar)
+                skip_when_clean(bar)
+                self.plots.append(p)
+                self.images.append(img)
+                self.flags.append(flags)
+                self.bars.append(bar)
+            if n > 1:
+                self.ci.layout.setColumnFixedWidth(1, 44)  # room for the bars' numbers
         self.setVisible(n > 1)
         self.setMinimumHeight(90 * (n - 1))
+        self.restart()
+
+    def restart(self) -> None:
+        """As built: no picture, nothing set on the items yet (the next ``draw`` sets it all)."""
+        self._memo.forget()
+        for img, flags in zip(self.images, self.flags):
+            img.clear()
+            flags.setVisible(False)
 
     def draw(self, matrices, levels, skip_unchanged: bool = False) -> None:
         """matrices: (to, from) float32 arrays; levels: L per matrix for (−L, L).
@@ -126,14 +133,21 @@ class EnlargedNeuron(pg.GraphicsLayoutWidget):
 
     def build(self, palette: str) -> None:
         self.clear()
-        self._memo.forget()
         self.plot = add_plot(self)
         fit_title(self.plot)
         style_image_plot(self.plot)
-        self.plot.setTitle("click a neuron", size="8pt")
         self.image = LutImageItem(lut=lookup_table(palette))
         self.plot.addItem(self.image)
+        self.restart()
         lighten_plot(self.plot)
+
+    def restart(self) -> None:
+        """As built: no neuron drawn, asking for a click, square pixels (a deeper neuron's strip
+        was stretched), fitted anew when one is drawn."""
+        self._memo.forget()
+        self.image.clear()
+        self.plot.setAspectLocked(True)
+        self.plot.setTitle("click a neuron", size="8pt")
 
     def draw(self, data: np.ndarray, L: float, which: tuple, title: str, running: bool) -> None:
         """``data``: (h, w) weights in the input's shape, or (1, n) for a deeper neuron's row;

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSpli
 
 from ..graphics.lut_image import LutImageItem, draw_heatmap
 from ..graphics.palettes import PALETTES, StableLevel, beyond, colormap, lookup_table
-from ..graphics.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
+from ..graphics.plot_style import fit_title, lighten_plot, one_layout_pass, skip_when_clean, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo, running_snapshot
 from ..graphics.spares import add_plot, color_bar
 from ..graphics.tiles import GAP, fit_grid, tile_at, tile_mosaic
@@ -64,7 +64,8 @@ class WeightPanel(LessonView, QWidget):
         self.page, self.per_page = 0, 1
         self._needs_range = True
         self._memo = RedrawMemo()
-        self._layout_key = None  # what the items were built for (sizes, activation, data)
+        self._layout_key = None  # the frame layout last drawn in (sizes, activation, data)
+        self._items_for = None  # what the items were built for (``_item_key``)
         self._hovered = None  # (layer, neuron, row, col) under the mouse: its text follows the snapshot
         self.mosaic_plot = self.select_box = None  # built by set_layout, for the first architecture
 
@@ -134,9 +135,46 @@ class WeightPanel(LessonView, QWidget):
     # -- layout (once per architecture) ---------------------------------------------
 
     def set_layout(self, sizes, image_shape, class_names) -> None:
-        """Build the items for a net of ``sizes`` (input first) whose input is an image_shape image."""
+        """Build the items for a net of ``sizes`` (input first) whose input is an image_shape image,
+        and start them as a fresh window's (``restart``)."""
         self.sizes, self.image_shape, self.class_names = list(sizes), tuple(image_shape), tuple(class_names)
-        n_layers = len(sizes) - 1
+        self.view.clear()
+        with one_layout_pass(self.view):
+            lut = lookup_table(self.palette_name)
+            self.mosaic_plot = add_plot(self.view, row=0, col=0)
+            fit_title(self.mosaic_plot)
+            style_image_plot(self.mosaic_plot)
+            self.mosaic_plot.vb.sigResized.connect(self._on_view_resized)
+            self.mosaic = LutImageItem(lut=lut)
+            self.mosaic_flags = pg.ImageItem()  # magenta over non-finite weights, usually hidden
+            self.select_box = pg.QtWidgets.QGraphicsRectItem()
+            self.select_box.setPen(pg.mkPen(255, 200, 0, width=2.5, cosmetic=True))
+            for item in (self.mosaic, self.mosaic_flags, self.select_box):
+                self.mosaic_plot.addItem(item)
+            self.mosaic_bar = color_bar(self.palette_name, 12)
+            self.mosaic_bar.setImageItem(self.mosaic)
+            self.view.addItem(self.mosaic_bar, row=0, col=1)
+            self.view.ci.layout.setColumnFixedWidth(1, 48)  # room for the bar's numbers
+            lighten_plot(self.mosaic_plot)
+            lighten_plot(self.mosaic_bar)
+            skip_when_clean(self.mosaic_bar)
+        self.matrix_view.build(sizes, self.class_names, self.palette_name)
+        self.detail_view.build(self.palette_name)
+        self.detail = self.detail_view.image
+        self.numbers = TileNumbers(self.mosaic_plot, VALUES_UP_TO)
+        self._items_for = self._item_key(sizes, image_shape, class_names)
+        self.restart()
+
+    @staticmethod
+    def _item_key(sizes, image_shape, class_names) -> tuple:
+        """What the items depend on: the layer sizes and the data's shape and names, not the
+        hidden activation (a rebuild that changes only that keeps them: ``restart``)."""
+        return tuple(sizes), tuple(image_shape), tuple(class_names)
+
+    def restart(self) -> None:
+        """The items built as a fresh window has them: no selection, hover, edit or zoom, levels
+        fitted anew, the splitter and page back at the start; the next frame draws everything."""
+        n_layers = len(self.sizes) - 1
         # robust: one typed-in 5 hides nothing; marks: the same weights, the same colour bar
         self._levels = [StableLevel(robust=True, marks=True) for _ in range(n_layers)]
         self._delta_levels = [StableLevel() for _ in range(n_layers)]
@@ -144,34 +182,14 @@ class WeightPanel(LessonView, QWidget):
         self._hovered = None
         self.info.setText(HOVER_HINT)
         self.editor.clear()
-        self._memo.forget()  # new items: nothing has been drawn or set on them yet
-        self.view.clear()
-        lut = lookup_table(self.palette_name)
-        self.mosaic_plot = add_plot(self.view, row=0, col=0)
-        fit_title(self.mosaic_plot)
-        style_image_plot(self.mosaic_plot)
-        self.mosaic_plot.vb.sigResized.connect(self._on_view_resized)
-        self.mosaic = LutImageItem(lut=lut)
-        self.mosaic_flags = pg.ImageItem()  # magenta over non-finite weights, usually hidden
+        self._memo.forget()  # nothing drawn or set on the items for this network yet
+        self.mosaic.clear()
         self.mosaic_flags.setVisible(False)
-        self.select_box = pg.QtWidgets.QGraphicsRectItem()
-        self.select_box.setPen(pg.mkPen(255, 200, 0, width=2.5, cosmetic=True))
         self.select_box.setVisible(False)
-        for item in (self.mosaic, self.mosaic_flags, self.select_box):
-            self.mosaic_plot.addItem(item)
-        self.mosaic_bar = color_bar(self.palette_name, 12)
-        self.mosaic_bar.setImageItem(self.mosaic)
-        self.view.addItem(self.mosaic_bar, row=0, col=1)
-        self.view.ci.layout.setColumnFixedWidth(1, 48)  # room for the bar's numbers
-        lighten_plot(self.mosaic_plot)
-        lighten_plot(self.mosaic_bar)
-        skip_when_clean(self.mosaic_bar)
-        self.matrix_view.build(sizes, self.class_names, self.palette_name)
+        self.matrix_view.restart()
         self.splitter.setSizes([520, 260 * (n_layers > 1), 150])  # relative: the mosaic gets most
-        self.detail_view.build(self.palette_name)
-        self.detail = self.detail_view.image
-        self.nav.setVisible(sizes[1] > PAGE_FROM)
-        self.numbers = TileNumbers(self.mosaic_plot, VALUES_UP_TO)
+        self.detail_view.restart()
+        self.nav.setVisible(self.sizes[1] > PAGE_FROM)
         # a one-neuron net (the smile) is its own enlargement: keep it selected, drop the copy
         single = self.sizes[1:] == [1]
         self.detail_view.setVisible(not single)
@@ -255,6 +273,7 @@ class WeightPanel(LessonView, QWidget):
     def set_lesson(self, dataset) -> None:
         """Nothing of the previous lesson stays: no hover text, no selection, no weights."""
         self._snapshot, self._shown, self._selected, self._hovered, self._layout_key = None, [], None, None, None
+        self._items_for = None  # a lesson's first frame builds its own
         self.info.setText(HOVER_HINT)
         self.editor.clear()
 
@@ -266,8 +285,12 @@ class WeightPanel(LessonView, QWidget):
     def show_snapshot(self, snap, frame=None) -> None:
         """Draw ``snap``'s weights (or its ΔW) into the existing items."""
         if frame is not None and frame.dataset is not None and frame.layout_key != self._layout_key:
-            self._layout_key, ds = frame.layout_key, frame.dataset  # a rebuild or a lesson: new items
-            self.set_layout(list(snap.sizes), ds.image_shape, ds.class_names)
+            self._layout_key, ds = frame.layout_key, frame.dataset  # a rebuild or a lesson
+            self._snapshot = None  # the network before is not drawn into the items on the way
+            if self._item_key(snap.sizes, ds.image_shape, ds.class_names) == self._items_for:
+                self.restart()  # only the activation changed: the same items, started afresh
+            else:
+                self.set_layout(list(snap.sizes), ds.image_shape, ds.class_names)
         self._snapshot = snap
         if not self.sizes or tuple(snap.sizes) != tuple(self.sizes):
             return

@@ -17,3 +17,29 @@ def test_a_spare_plot_is_placed_like_addplot_and_the_stock_is_made_ahead(qtbot):
     assert any(second is p for p in ready) and view.ci.getItem(1, 0) is second
     bar = spares.color_bar("green-red", 10)
     assert isinstance(bar, pg.ColorBarItem) and bar.colorMap().name == spares.colormap("green-red").name
+
+
+def test_a_spare_plots_axes_read_as_pyqtgraphs_own_whatever_their_range(qtbot):
+    """The quiet axes skip re-rendering a hidden label, never what a label or tick shows: a
+    labelled axis still takes its unit prefix, and a plain plot's ticks read the same."""
+    view = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(view)
+    quiet, plain = spares.add_plot(view, row=0, col=0), view.addPlot(row=1, col=0)
+    for p in (quiet, plain):
+        p.setLabel("left", "loss")
+        p.setYRange(0, 0.002, padding=0)
+        p.setXRange(0, 5000, padding=0)
+    view.resize(300, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    for name in ("left", "bottom"):
+        q, a = quiet.getAxis(name), plain.getAxis(name)
+        assert q.labelString() == a.labelString() and q.autoSIPrefixScale == a.autoSIPrefixScale
+        ticks = [a.tickStrings(v, a.autoSIPrefixScale * a.scale, s) for s, v in a.tickValues(*a.range, 300)]
+        assert [q.tickStrings(v, q.autoSIPrefixScale * q.scale, s) for s, v in q.tickValues(*q.range, 300)] == ticks
+    assert plain.getAxis("left").autoSIPrefixScale != 1.0  # a prefix was in use: the case that matters
+    quiet.hideAxis("left")
+    quiet.showAxis("left")
+    quiet.setLabel("left", None)  # hidden label: back to no prefix, as pyqtgraph's
+    plain.setLabel("left", None)
+    assert quiet.getAxis("left").autoSIPrefixScale == plain.getAxis("left").autoSIPrefixScale

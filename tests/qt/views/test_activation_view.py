@@ -234,3 +234,43 @@ def test_a_long_layer_title_keeps_the_answer_inside_the_view(view_for):
     visible = view.view.mapToScene(view.view.viewport().rect()).boundingRect().adjusted(-1, -1, 1, 1)
     for item in (view.out_plot.vb, view.out_plot.titleLabel, *view.plots):
         assert visible.contains(item.sceneBoundingRect())
+
+
+def test_another_activation_on_the_same_layers_keeps_the_items_but_shows_nothing_of_the_one_before(qtbot):
+    """A rebuild from ReLU to tanh with the same layers (or a model file that differs only in
+    that) reuses the plots; what they show is the new network's alone, as a fresh view's."""
+    from dataclasses import replace
+
+    from nnviz.model.core.health import network_health
+    from nnviz.qt.graphics.view_protocol import Frame
+    from nnviz.qt.views.activation_view import HOVER_HINT
+
+    ds, relu, relu_net = _with_unit_killed("digits", "relu", unit=5, bias=-1e3)
+    _, tanh, tanh_net = _with_unit_killed("digits", "tanh", unit=5, bias=0.0)
+    relu, tanh = (replace(s, spec=None) for s in (relu, tanh))  # the network from its sizes and activation
+    view = ActivationView()
+    qtbot.addWidget(view)
+    view.resize(820, 460)
+    view.show()
+    qtbot.waitExposed(view)
+    x = ds.x_test[0]
+    view.show_snapshot(relu, Frame(relu, dataset=ds, painted=x))
+    view.set_health(network_health(relu_net, ds.x_train[:256]))
+    view.select_neuron(1, 5)
+    view._on_hover(view.view.mapToScene(view.view_point(1, 5)))
+    plots = list(view.plots)
+    assert "dead" in view.plots[1].titleLabel.text and view.health_legend.isVisible()
+
+    view.show_snapshot(tanh, Frame(tanh, dataset=ds, painted=x))
+
+    assert view.plots == plots  # the same items
+    assert view.selected_neuron() is None and not any(b.isVisible() for b in view.boxes)
+    assert view.info.text() == HOVER_HINT
+    assert view.plots[1].titleLabel.text == f"layer 1: {tanh.sizes[1]} neurons"
+    assert not view.health_legend.isVisible() and not any(h.isVisible() for h in view.health_items)
+    assert view.neuron_panel.formula.text() == "Click a neuron to see how its activation is made."
+    _, acts = tanh_net.forward_full(x[None, :])
+    for got, want in zip(view.displayed_activations(), acts):
+        np.testing.assert_allclose(got, want[0], rtol=1e-5, atol=1e-6)
+    # tanh is drawn signed, around 0, with levels fitted to this network's activations alone
+    assert view.images[1].levels[0] == pytest.approx(-view.images[1].levels[1])

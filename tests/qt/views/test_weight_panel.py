@@ -306,3 +306,43 @@ def test_a_short_matrix_axis_labels_only_what_has_room():
         assert len(first) <= 2 and first[0] == (0.5, "0")
         labelled = {k for level in index_ticks(n) for k, _ in level}
         assert len(labelled) == len(set(labelled)) and all(0 < k < n for k in labelled)
+
+
+def test_another_activation_on_the_same_layers_keeps_the_items_but_starts_them_afresh(qtbot):
+    """A rebuild from ReLU to tanh with the same layers reuses the plots; selection, page, hover
+    text, the enlarged neuron and the colour levels start as a fresh panel's."""
+    from nnviz.qt.graphics.view_protocol import Frame
+    from nnviz.qt.views.weight_panel import HOVER_HINT
+
+    t, snaps = trained("digits")
+    ds = t.dataset
+    relu = snaps[-1]
+    tanh = replace(snaps[0], hidden="tanh")  # other weights, other levels
+    panels = []
+    for _ in range(2):
+        p = WeightPanel()
+        qtbot.addWidget(p)
+        p.resize(460, 650)
+        p.show()
+        qtbot.waitExposed(p)
+        panels.append(p)
+    panel, fresh = panels
+    panel.show_snapshot(relu, Frame(relu, dataset=ds))
+    plot = panel.mosaic_plot
+    panel.select_neuron(2, 3)  # a deeper neuron: its row is drawn stretched
+    panel.set_page(1)
+    panel._hovered = (1, 40, 2, 2)
+    panel.info.setText(panel.hover_text_at(1, 40, 2, 2))
+
+    panel.show_snapshot(tanh, Frame(tanh, dataset=ds))
+    fresh.show_snapshot(tanh, Frame(tanh, dataset=ds))
+
+    assert panel.mosaic_plot is plot  # the same items
+    assert panel.selected_neuron() is None and not panel.select_box.isVisible()
+    assert panel.page == 0 and panel.info.text() == HOVER_HINT
+    assert panel.detail_view.plot.titleLabel.text == "click a neuron" and panel.detail_view.image.image is None
+    assert panel.detail_view.plot.vb.state["aspectLocked"]  # square pixels again
+    np.testing.assert_allclose(panel.levels(), fresh.levels(), rtol=1e-6)
+    for got, want in zip(panel.displayed_weights(), fresh.displayed_weights()):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(panel.mosaic.image, fresh.mosaic.image)
