@@ -45,6 +45,7 @@ class TrainingWorker(QObject):
         self.speed = 0.0  # iterations per second; 0 = as fast as possible
         # running; when the last snapshot went out; (time, iteration) the rate is measured from; the rate
         self._running, self._last_publish, self._rate_mark, self._rate = False, 0.0, (0.0, 0), 0.0
+        self.stop_epoch = None  # a run pauses once this many epochs are complete (a guide step's)
         self._timer = QTimer(self)  # a child, so moveToThread takes it along
         self._timer.timeout.connect(self._tick)
 
@@ -75,6 +76,7 @@ class TrainingWorker(QObject):
     def resume_from(self, iteration: int): self._paused(self.session.resume_from, iteration)
 
     def restore_rewind(self, path: str): self._paused(self.session.restore_rewind, path)
+    def stop_at_epoch(self, epoch): self.stop_epoch = None if epoch is None else int(epoch)
 
     def save_rewinds(self, folder: str) -> None:
         """A normal quit: every lesson's rewind history kept in ``folder`` for the next start."""
@@ -155,7 +157,16 @@ class TrainingWorker(QObject):
         if not self._running:
             return
         fast = self.speed <= 0  # a chunk of CHUNK_SECONDS, else one iteration per tick of the timer
-        self._train(10**9 if fast else 1, time.perf_counter() + CHUNK_SECONDS if fast else math.inf)
+        n = 10**9 if fast else 1
+        if self.stop_epoch is not None and self.session.trainer is not None:
+            # here, not from the window's frames: a busy window saw the epoch late and ran past it
+            n = min(n, self.session.trainer.iterations_to_epoch(self.stop_epoch))
+            if n <= 0:
+                self.stop_epoch = None
+                self._set_running(False)
+                self._publish()
+                return
+        self._train(n, time.perf_counter() + CHUNK_SECONDS if fast else math.inf)
         # a divergence stopped the run: its rolled-back state is shown at once
         if not self._running or time.perf_counter() - self._last_publish >= PUBLISH_SECONDS or self.speed > 0:
             self._publish()
@@ -230,6 +241,7 @@ class TrainingController(QObject):
     def resume_from(self, iteration: int): self._send(TrainingWorker.resume_from, int(iteration))
     def install(self, saved, path: str = ""): self._send(TrainingWorker.install, saved, str(path))
     def save_rewinds(self, folder): self._send(TrainingWorker.save_rewinds, str(folder))
+    def stop_at_epoch(self, epoch): self._send(TrainingWorker.stop_at_epoch, epoch)  # None: run on
     def restore_rewind(self, path): self._send(TrainingWorker.restore_rewind, str(path))
     def undo(self): self._send(TrainingWorker.undo)  # the run the last reset, rebuild, open or continue replaced
     def set_weight(self, layer: int, neuron: int, index: int, value: float, bias: bool = False):

@@ -202,3 +202,19 @@ def test_what_a_refused_command_reports_goes_out_though_nothing_is_published(qtb
     refused, failed = out
     assert isinstance(refused, Refused) and "missing.npz" in refused.message
     assert failed == OpenFailed(str(tmp_path / "missing.npz"))  # the recent list forgets it
+
+
+def test_a_run_told_to_stop_at_an_epoch_pauses_exactly_there_however_busy_the_window(qtbot, controller):
+    """A guide step's "let it run for two epochs": the training thread pauses at the boundary; the
+    window, judging from its frames, once let a busy run go on an epoch past it."""
+    loaded(qtbot, controller, "digits")
+    controller.change_settings(batch_size=100)  # 1,347 training images: 14 iterations an epoch
+    controller.set_speed(0)
+    controller.stop_at_epoch(2)
+    controller.run()
+    qtbot.waitUntil(lambda: controller.latest.epoch >= 2 and not controller.running, timeout=20000)
+    snap = controller.latest
+    assert snap.epoch == 2 and snap.iteration == 28 and not controller.running
+    controller.run()  # the stop was used up: a run goes on
+    qtbot.waitUntil(lambda: controller.latest.iteration > 40, timeout=20000)
+    controller.pause()

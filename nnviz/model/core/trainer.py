@@ -225,6 +225,13 @@ class Trainer:
     def epoch_progress(self) -> float:
         return self.epoch + self._cursor / max(1, len(self._order))
 
+    def iterations_to_epoch(self, epoch: int) -> int:
+        """Iterations until ``epoch`` epochs are complete at this batch size (0: they are)."""
+        if self.epoch >= epoch:
+            return 0
+        n, bs = len(self._order), max(1, self.settings.batch_size)
+        return -(-(n - self._cursor) // bs) + (epoch - self.epoch - 1) * -(-n // bs)
+
     # -- one iteration --------------------------------------------------------------
 
     def next_batch(self) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog
 
 from ...model.core.networks import with_input_transform
@@ -41,7 +41,6 @@ class FilesController(QObject):
         self._autosaved_key = None
         self._said_after_lesson = ""  # what an opened model's message waits for its lesson's to say
         controller.reported.connect(self._on_report)
-        controller.lessonLoaded.connect(self._on_lesson)
 
     # -- folders and dialogs ---------------------------------------------------------------
 
@@ -196,10 +195,12 @@ class FilesController(QObject):
         else:
             self._said_after_lesson = said
 
-    def _on_lesson(self, *_):
-        if self._said_after_lesson:  # after the window's own line about the new lesson
-            QTimer.singleShot(0, lambda said=self._said_after_lesson: self.message.emit(said))
-            self._said_after_lesson = ""
+    def say_after_lesson(self) -> None:
+        """The window has said its line about the lesson an opened model switched to: the model's
+        own line now (a queued call could land before the window's line, which then covered it)."""
+        if self._said_after_lesson:
+            said, self._said_after_lesson = self._said_after_lesson, ""
+            self.message.emit(said)
 
     def save_model(self) -> None:
         path = self.ask_save("Save model", "model.npz", "nnviz models (*.npz)", ".npz")

@@ -44,6 +44,7 @@ class GuideController(LessonView, QObject):
         panel.progressChanged.connect(self._save)
         panel.progressChanged.connect(self._stop_where_the_step_says)
         self._shown = None  # (guide key, current step, done flags) when the progress last changed
+        self._stop_sent = None  # the epoch the training thread was last told to pause a run at
 
     # -- the view hooks -----------------------------------------------------------------------
 
@@ -58,6 +59,7 @@ class GuideController(LessonView, QObject):
         except (TypeError, ValueError):
             progress = None  # a damaged entry: the guide starts afresh
         self.panel.set_guide(guide, progress)
+        self._stop_at(self.panel.progress())  # another lesson: its own step's epoch, or none
         self._shown = self._progress_state()
         # a lesson without a guide gives the panel's room back to the editor; the guide comes back
         # with the next lesson that has one, if the learner had it open
@@ -145,6 +147,7 @@ class GuideController(LessonView, QObject):
         steps) pauses the run when it ticks, as the learner would; a run started for any other step
         goes on."""
         p = self.panel.progress()
+        self._stop_at(p)
         before, self._shown = self._shown, self._progress_state()
         if p is None or before is None or before[0] != p.guide.key:
             return
@@ -152,6 +155,16 @@ class GuideController(LessonView, QObject):
         if i < len(p.done) and not done[i] and p.done[i] and self.controller.running \
                 and (p.guide.steps[i].action or {}).get("do") in ("run", "step"):
             self.controller.pause()
+
+    def _stop_at(self, p) -> None:
+        """The training thread pauses a run at the current step's epoch ("let it run for two
+        epochs"): ticking the step from the window's frames alone, a busy window ran past it."""
+        want = None
+        if p is not None and 0 <= p.current < min(len(p.guide.steps), len(p.done)) and not p.done[p.current]:
+            want = (p.guide.steps[p.current].check or {}).get("epoch_at_least")
+        if want != self._stop_sent:
+            self._stop_sent = want
+            self.controller.stop_at_epoch(want)
 
     def _progress_state(self):
         p = self.panel.progress()

@@ -303,6 +303,8 @@ class MainWindow(QMainWindow):
         self.examples.set_lesson(lesson.name, dataset)
         self.show_status(f"{lesson.title}: {len(dataset.x_train):,} training and "
                          f"{len(dataset.x_test):,} test examples")
+        if getattr(self, "files", None) is not None:
+            self.files.say_after_lesson()  # an opened model's line, after the lesson's
         chosen, self._choosing = self._choosing == lesson.name, None
         if chosen and lesson.name not in self._seen_lessons:  # first chosen since the app started
             self._resume(lesson)
