@@ -79,8 +79,9 @@ class TrainingSession(RunKeeping, HandEdits):
         self._init_runs()
         self._gaps = False  # states were skipped at full speed; complete_timeline recreates them
         self._chunk_iterations = 0  # iterations the last call of step ran (without diverging)
-        self._accuracy = (None, None, None)  # (test images, weights' digest, (accuracy, outputs)): see _test_scores
-        self._health = (None, None, None)  # (training images, weights' digest, health): see _unit_health
+        #: what was measured of the last weights shown: name -> (the data array, the weights'
+        #: digest, the value); see _kept_or_measured
+        self._measured: dict[str, tuple] = {}
         self._health_due = 0.0  # while running, the next judgement waits until then
 
     # -- commands that replace the network ----------------------------------------------
@@ -419,46 +420,52 @@ class TrainingSession(RunKeeping, HandEdits):
         return [self.trainer.snapshot_at(self.timeline.get(i), self.timeline.previous(i),
                                          lesson=self.lesson.name, generation=self.generation) for i in its]
 
-    def _test_scores(self, snap: Snapshot, data) -> tuple[float | None, np.ndarray | None]:
+    def _kept_or_measured(self, name: str, data: np.ndarray, digest: bytes, measure):
+        """``measure()`` of the snapshot's weights on ``data``, or the value measured last under
+        ``name`` when both are the same (a publish after a setting changed or a command was
+        refused): the key is the weights' bytes and the data array itself (held, so its id is
+        never reused)."""
+        kept = self._measured.get(name)
+        if kept is not None and kept[0] is data and kept[1] == digest:
+            return kept[2]
+        value = measure()
+        self._measured[name] = (data, digest, value)
+        return value
+
+    def _test_scores(self, snap: Snapshot, data, digest: bytes) -> tuple[float | None, np.ndarray | None]:
         """(the share of the whole test split the snapshot's weights answer right, their outputs
         on it (n_test, outputs) float, read-only); (None, None) with no test split.
         Measured here, on the training thread, when paused: on mnist-conv it takes ~0.2 s, which the
-        window once spent on every paused frame (the Mistakes tab still did, for its outputs). A
-        publish with the same weights and data (a setting changed, a command refused) reuses the
-        last measurement: the key is the weights' bytes."""
+        window once spent on every paused frame (the Mistakes tab still did, for its outputs)."""
         if not len(data.x_test):
             return None, None
-        digest = _weights_digest(snap)
-        tests, weights, value = self._accuracy
-        if tests is not data.x_test or weights != digest:
+
+        def measure():
             with np.errstate(all="ignore"):  # a diverged network answers NaN: wrong, not a warning
                 outputs = snap.network().predict(data.x_test)
                 right = correct(data.task, outputs, data.y_test)
             outputs = np.array(outputs, copy=True)  # its own memory, never a network's scratch buffer
             outputs.flags.writeable = False  # handed to the GUI thread with the snapshot
-            value = (float(right.mean()), outputs)
-            self._accuracy = (data.x_test, digest, value)  # the array held: its id is never reused
-        return value
+            return float(right.mean()), outputs
+        return self._kept_or_measured("test", data.x_test, digest, measure)
 
-    def _unit_health(self, snap: Snapshot, data, running: bool):
+    def _unit_health(self, snap: Snapshot, data, digest: bytes):
         """Dead / saturated hidden units of the snapshot's weights on a fixed sample of HEALTH_SAMPLE
-        training images (``health.network_health``; None: no hidden layer, or not judged on this
-        publish). Judged here, on the training thread: a published-size conv net takes ~0.2 s, which
-        the window once spent on every fifth frame while training. Running, it is judged at most
-        HEALTH_SHARE of the time and every HEALTH_EVERY at most; paused, for every publish (the same weights reuse the last)."""
-        if len(snap.sizes) < 3 or not len(data.x_train) or (running and time.perf_counter() < self._health_due):
+        training images (``health.network_health``; None: no hidden layer). Judged here, on the
+        training thread: a published-size conv net takes ~0.2 s, which the window once spent on
+        every fifth frame while training (``snapshot`` says when a running publish is judged)."""
+        if len(snap.sizes) < 3 or not len(data.x_train):
             return None
-        digest = _weights_digest(snap)
-        images, weights, value = self._health
-        if images is not data.x_train or weights != digest:
+
+        def measure():
             start = time.perf_counter()
             idx = np.random.default_rng(0).permutation(len(data.x_train))[:HEALTH_SAMPLE]
             with np.errstate(all="ignore"):
                 value = network_health(snap.network(), data.x_train[idx])
             cost = time.perf_counter() - start
             self._health_due = time.perf_counter() + max(HEALTH_EVERY, cost * (1 / HEALTH_SHARE - 1))
-            self._health = (data.x_train, digest, value)  # the array held: its id is never reused
-        return value
+            return value
+        return self._kept_or_measured("health", data.x_train, digest, measure)
 
     def snapshot(self, running: bool = False, rate: float = 0.0) -> Snapshot | None:
         """The state to show: the past one being viewed, else the live one. ``timeline`` lists the
@@ -473,10 +480,14 @@ class TrainingSession(RunKeeping, HandEdits):
         else:
             snap = t.snapshot(lesson=self.lesson.name, generation=self.generation)
         kept = tuple(self.timeline.iterations().tolist()) if not running else ()
-        accuracy, outputs = (None, None) if running else self._test_scores(snap, t.dataset)
+        # paused: measured for every publish; running: unit health alone, at most HEALTH_SHARE of
+        # the time and every HEALTH_EVERY at most
+        judged = not running or time.perf_counter() >= self._health_due
+        digest = _weights_digest(snap) if judged else b""
+        accuracy, outputs = (None, None) if running else self._test_scores(snap, t.dataset, digest)
         return replace(snap, steps_per_second=rate, timeline=kept, live_iteration=t.iteration,
                        hand_edits=self.hand_edits, accuracy=accuracy, test_outputs=outputs,
-                       health=self._unit_health(snap, t.dataset, running),
+                       health=self._unit_health(snap, t.dataset, digest) if judged else None,
                        start_loss=None if running else self._start_loss(snap, t.dataset))
 
     def _start_loss(self, snap: Snapshot, data) -> float | None:
