@@ -171,3 +171,30 @@ def test_every_chart_and_its_title_is_inside_a_narrow_dock(qtbot):
     for p in [v.norm_plot] + v.band_plots + v.hist_plots:
         assert visible.contains(p.sceneBoundingRect()), p.titleLabel.text
         assert p.titleLabel.item.sceneBoundingRect().width() <= p.sceneBoundingRect().width() + 1
+
+
+def test_a_lesson_with_as_many_weight_layers_reuses_the_charts_and_draws_its_own_numbers(view):
+    """mnist → digits (3 weight layers each) keeps the 7 plots (making them again held a lesson
+    switch ~0.3 s) yet shows digits' titles, curves and bars; 4 layers build anew."""
+    t, snaps = trained("mnist", 20)
+    view.set_lesson(t.dataset)
+    view.show_snapshot(snaps[-1], None)
+    plots = [view.norm_plot, *view.band_plots, *view.hist_plots]
+    d, dsnaps = trained("digits", 20)
+    snap = dsnaps[-1]
+    view.set_lesson(d.dataset)
+    view.show_snapshot(snap, None)
+    assert [view.norm_plot, *view.band_plots, *view.hist_plots] == plots
+    assert [p.titleLabel.text for p in view.band_plots] == ["layer 1 (64→128)", "layer 2 (128→32)", "layer 3 (32→10)"]
+    h = snap.history
+    for i in range(3):
+        np.testing.assert_array_equal(view.norm_curve_data(i)[0][1], h["grad_norm"][:, i])
+        np.testing.assert_array_equal(view.band_data(i)[3][1], h["weight_quantiles"][:, i, 3])
+        assert view.histogram_bars(i)[2].sum() == snap.weights[i].size
+    from tests.qt.views.test_conv_network_view import BN_SPEC
+
+    c = get_lesson("conv").build(seed=0, spec=BN_SPEC)
+    c.step()
+    view.set_lesson(c.dataset)
+    view.show_snapshot(c.snapshot(lesson="conv"), None)
+    assert len(view.band_plots) == 4 and view.norm_plot not in plots
