@@ -58,6 +58,7 @@ HEALTH_SAMPLE = 256  # training images on which dead / saturated units are judge
 #: published-size conv net needs ~0.2 s per judgement; mnist's MLP under 1 ms, so every publish)
 HEALTH_SHARE = 0.1
 HEALTH_EVERY = 0.2  # and at most this often (s): the window draws it at ~5 Hz while running
+MEASURED_KEPT = 12  # (measure, data) pairs kept: both measures of every lesson, ~0.5 MB each at most
 SPARSE_CHUNK = 16  # record only checkpoints when a chunk fits this many iterations (a state copy matters)
 
 
@@ -79,9 +80,10 @@ class TrainingSession(RunKeeping, HandEdits):
         self._init_runs()
         self._gaps = False  # states were skipped at full speed; complete_timeline recreates them
         self._chunk_iterations = 0  # iterations the last call of step ran (without diverging)
-        #: what was measured of the last weights shown: name -> (the data array, the weights'
-        #: digest, the value); see _kept_or_measured
-        self._measured: dict[str, tuple] = {}
+        #: what was measured of the last weights shown per measure and data (so per lesson: a
+        #: lesson switched back to is not measured again): (name, id(data)) -> (the data array,
+        #: the weights' digest, the value); see _kept_or_measured
+        self._measured: dict[tuple[str, int], tuple] = {}
         self._health_due = 0.0  # while running, the next judgement waits until then
 
     # -- commands that replace the network ----------------------------------------------
@@ -425,11 +427,15 @@ class TrainingSession(RunKeeping, HandEdits):
         ``name`` when both are the same (a publish after a setting changed or a command was
         refused): the key is the weights' bytes and the data array itself (held, so its id is
         never reused)."""
-        kept = self._measured.get(name)
+        key = (name, id(data))
+        kept = self._measured.get(key)
         if kept is not None and kept[0] is data and kept[1] == digest:
             return kept[2]
         value = measure()
-        self._measured[name] = (data, digest, value)
+        self._measured.pop(key, None)  # newest last: the oldest go first past MEASURED_KEPT
+        self._measured[key] = (data, digest, value)
+        while len(self._measured) > MEASURED_KEPT:
+            del self._measured[next(iter(self._measured))]
         return value
 
     def _test_scores(self, snap: Snapshot, data, digest: bytes) -> tuple[float | None, np.ndarray | None]:

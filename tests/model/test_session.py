@@ -463,6 +463,21 @@ def test_the_test_accuracy_follows_the_weights_shown_and_no_other_change():
     assert s.snapshot().accuracy == pytest.approx(direct, abs=1e-12)
 
 
+def test_a_lesson_switched_back_to_is_not_measured_again_and_new_weights_are():
+    """Its test pass (~0.2 s on mnist-conv) is kept per lesson: the return is not held by it."""
+    s = session("digits")
+    s.step(5)
+    outputs = s.snapshot().test_outputs
+    s.load_lesson("smile")
+    s.snapshot()
+    s.load_lesson("digits")
+    again = s.snapshot()
+    assert again.test_outputs is outputs and again.iteration == 5
+    s.step(1)
+    ds = s.trainer.dataset
+    np.testing.assert_allclose(s.snapshot().test_outputs, s.trainer.network.predict(ds.x_test), rtol=1e-6, atol=1e-7)
+
+
 def test_unit_health_comes_judged_with_the_snapshot_and_while_running_within_its_share(monkeypatch):
     from nnviz.model import session as module
     from nnviz.model.core.health import network_health
