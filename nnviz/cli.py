@@ -164,7 +164,7 @@ def _cmd_bench(args) -> int:
     if args.soak:
         from .qt.soak_bench import run_soak
 
-        result = run_soak(args.soak, args.soak_lesson)
+        result = run_soak(args.soak, args.soak_lesson, batch_size=args.soak_batch)
         if args.json:
             print(json.dumps(result))
         return 0
@@ -318,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--soak", type=int, metavar="N", default=0,
                    help="leave the app training for N iterations and print its memory on the way")
     s.add_argument("--soak-lesson", default="mnist", help="the lesson --soak trains (default mnist)")
+    s.add_argument("--soak-batch", type=int, default=0, metavar="B",
+                   help="the batch size --soak trains at (default the lesson's; 1 reaches N iterations soonest)")
     s.set_defaults(func=_cmd_bench)
 
     s = sub.add_parser("screenshot", help="save a PNG of the app window (offscreen)")

@@ -37,14 +37,19 @@ def _marks(iterations: int) -> list[int]:
     return [k for k in marks if k < iterations] + [iterations]
 
 
-def run_soak(iterations: int = 1_000_000, lesson: str = "mnist", report=print) -> dict:
+def run_soak(iterations: int = 1_000_000, lesson: str = "mnist", report=print, batch_size: int = 0) -> dict:
     """Train ``lesson`` in the window to ``iterations``; ``report(line)`` at each mark. Returns
-    {"lesson", "samples": [{iteration, seconds, rss_mb, history_mb, timeline_mb, timeline_states}]}."""
+    {"lesson", "batch_size", "samples": [{iteration, seconds, rss_mb, history_mb, timeline_mb, timeline_states}]}.
+
+    ``batch_size`` (0: the lesson's) only sets how long it takes: what grows with a run is kept
+    per iteration and per epoch, and a small batch makes more epochs of the same iterations."""
     app, win = open_window(lesson, 1366, 768)
     samples = []
     try:
         c = win.controller
         start = time.perf_counter()
+        if batch_size:
+            c.change_settings(batch_size=int(batch_size))
         c.set_speed(0)
         c.run()
         wait_until(app, lambda: c.running, 10)
@@ -80,4 +85,4 @@ def run_soak(iterations: int = 1_000_000, lesson: str = "mnist", report=print) -
         wait_until(app, lambda: not c.running, 10)
     finally:
         win.close()
-    return {"lesson": lesson, "samples": samples}
+    return {"lesson": lesson, "batch_size": int(batch_size), "samples": samples}
