@@ -5,8 +5,10 @@ and until its result is on screen; the longest gap between two ticks is how long
 stopped answering. Every lesson is walked with each Explore tab showing (and with the Explore
 dock behind the Weights, "none"), and in each the actions a learner takes: show the tab, Step,
 Run for a while, select a neuron, rewind, set a weight by hand, reset, rebuild (an MLP lesson's
-hidden layers), open a model file and switch to another lesson (and back, unmeasured). ``nnviz bench --gui`` prints the matrix; a test
-walks it with a generous bound so a freeze cannot land again.
+hidden layers), open a model file and switch to another lesson. The walk goes tab by tab, and
+within a tab lesson by lesson, each lesson's switch going to the next one walked: every lesson is
+switched to, and no switch is made only to come back. ``nnviz bench --gui`` prints the matrix; a
+test walks it with a generous bound so a freeze cannot land again.
 """
 
 from __future__ import annotations
@@ -109,14 +111,19 @@ class Walk:
     def __init__(self, app, win, model_dir: Path, run_seconds: float):
         self.app, self.win, self.model_dir, self.run_seconds = app, win, model_dir, run_seconds
         self.reports: list[Report] = []
+        self.next_lesson: str | None = None  # where "switch lesson" goes (None: digits, or mnist from digits)
+        self._trained: set[str] = set()
         win.controller.reported.connect(self.reports.append)
 
     def prepare(self, lesson: str, steps: int = 12) -> None:
-        """The lesson open, a few iterations trained (something to rewind to), its model saved."""
+        """The lesson open, a few iterations trained the first time (something to rewind to), its
+        model saved."""
         c, app = self.win.controller, self.app
-        self.win.choose_lesson(lesson)
+        if c.lesson is None or c.lesson.name != lesson:
+            self.win.choose_lesson(lesson)
         wait_until(app, lambda: c.latest is not None and c.latest.lesson == lesson and c.lesson.name == lesson, 60)
-        if steps:
+        if steps and lesson not in self._trained:
+            self._trained.add(lesson)
             target = c.latest.iteration + steps
             c.step(steps)
             wait_until(app, lambda: c.latest.iteration >= target, 120)
@@ -190,7 +197,7 @@ class Walk:
                 return lambda: any(isinstance(r, (Opened, OpenFailed)) for r in self.reports[n:])
             return open_model
         if name == "switch lesson":
-            other = "digits" if lesson != "digits" else "mnist"
+            other = self.next_lesson or ("digits" if lesson != "digits" else "mnist")
 
             def switch():
                 win.choose_lesson(other)
@@ -203,16 +210,23 @@ def walk(app, win, lessons=tuple(LESSONS), actions=ACTIONS, run_seconds: float =
          on_cell=None, tabs: slice = slice(None)) -> dict[tuple[str, str, str], float]:
     """{(lesson, tab, action): longest gap in ms} for every lesson × tab × action (``tabs``: a slice
     of ``tab_titles``, to share the walk out); ``on_cell(key, gap)`` hears each as it is measured.
-    A lesson switched away from is switched back, unmeasured."""
+    A lesson's switch goes to the next of ``lessons`` (a lone lesson's to digits, and back unmeasured)."""
     out = {}
+    lessons = list(lessons)
     with tempfile.TemporaryDirectory() as folder:
         w = Walk(app, win, Path(folder), run_seconds)
-        for lesson in lessons:
-            w.prepare(lesson)
-            for tab in tab_titles(win)[tabs]:
+        w.prepare(lessons[0])
+        for tab in tab_titles(win)[tabs]:
+            for k, lesson in enumerate(lessons):
+                w.next_lesson = lessons[(k + 1) % len(lessons)] if len(lessons) > 1 else None
+                w.prepare(lesson)
                 _show_tab(win, tab)
                 app.processEvents()
                 for name in actions:
+                    if win.controller.lesson.name != lesson:  # an action left it: back, unmeasured
+                        w.prepare(lesson)
+                        _show_tab(win, tab)
+                        app.processEvents()
                     if name == "rebuild" and LESSONS[lesson].spec is not None:
                         continue  # a conv lesson's layers are its spec: the app rebuilds only MLPs
                     if name == "show tab":
@@ -222,10 +236,6 @@ def walk(app, win, lessons=tuple(LESSONS), actions=ACTIONS, run_seconds: float =
                     out[lesson, tab, name] = gap
                     if on_cell is not None:
                         on_cell((lesson, tab, name), gap)
-                    if win.controller.lesson.name != lesson:  # back to the lesson walked, unmeasured
-                        w.prepare(lesson, steps=0)
-                        _show_tab(win, tab)
-                        app.processEvents()
     return out
 
 
