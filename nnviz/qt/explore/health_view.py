@@ -167,6 +167,9 @@ class HealthView(ExplorePanel):
         lay.addWidget(self.view, 1)
         lay.addWidget(self.stats)
         self.norm_plot = None
+        self.grad_curves: list = []  # one per layer ever shown (the pool); the first L are drawn
+        self.update_curves: list = []
+        self._columns: list[tuple] = []  # (band plot, band, histogram plot, bars) per layer ever shown
         self.band_plots: list[pg.PlotItem] = []
         self.hist_plots: list[pg.PlotItem] = []
 
@@ -201,13 +204,36 @@ class HealthView(ExplorePanel):
         self._fresh = False
 
     def _build(self, L: int) -> None:
-        """One column of charts per weight layer, built only when their number changes: a lesson
-        switch with this tab showing spent ~0.3 s making the same 7 plots again."""
-        self.view.clear()
+        """One column of charts per weight layer. Columns once made are kept (taken out of the grid
+        when a lesson has fewer layers): a lesson switch with this tab showing spent ~0.15-0.3 s
+        making the same plots again."""
+        for item in list(self.view.ci.items):
+            self.view.ci.removeItem(item)
         self._n_layers = L
         self._forget()
-        self.norm_plot = add_plot(self.view, row=0, col=0, colspan=L)
-        p = self.norm_plot
+        if self.norm_plot is None:
+            self._make_norm_plot()
+        self.view.addItem(self.norm_plot, row=0, col=0, colspan=L)
+        while len(self.grad_curves) < L:
+            c = layer_colour(len(self.grad_curves))
+            self.grad_curves.append(self.norm_plot.plot(pen=pg.mkPen(c, width=2), connect="finite"))
+            self.update_curves.append(self.norm_plot.plot(pen=pg.mkPen(c, width=1.5, style=pg.QtCore.Qt.DashLine),
+                                                          connect="finite"))
+        for curve in self.grad_curves[L:] + self.update_curves[L:]:
+            curve.setData([], [])  # a layer the lesson does not have
+        while len(self._columns) < L:
+            self._columns.append(self._make_column(len(self._columns)))
+        for i, (bp, _, hp, _) in enumerate(self._columns[:L]):
+            self.view.addItem(bp, row=1, col=i)
+            self.view.addItem(hp, row=2, col=i)
+        self.band_plots, self.bands, self.hist_plots, self.hist_bars = (list(x) for x in zip(*self._columns[:L]))
+        self.view.ci.layout.setRowStretchFactor(0, 3)
+        self.view.ci.layout.setRowStretchFactor(1, 3)
+        self.view.ci.layout.setRowStretchFactor(2, 2)
+
+    def _make_norm_plot(self) -> None:
+        self.norm_plot = p = add_plot(self.view, row=0, col=0)
+        self.view.ci.removeItem(p)  # placed by _build
         p.setLogMode(y=True)
         p.showGrid(x=True, y=True, alpha=0.25)
         p.setLabel("bottom", "iteration")
@@ -218,53 +244,43 @@ class HealthView(ExplorePanel):
         p.setDownsampling(auto=True, mode="peak")
         plain_axes(p)  # not "iteration (x0.001)"
         self.norm_text = self._no_data_text(p)
-        self.grad_curves, self.update_curves = [], []
-        for i in range(L):
-            c = layer_colour(i)
-            self.grad_curves.append(p.plot(pen=pg.mkPen(c, width=2), connect="finite"))
-            self.update_curves.append(p.plot(pen=pg.mkPen(c, width=1.5, style=pg.QtCore.Qt.DashLine),
-                                             connect="finite"))
         self.norm_now = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
         p.addItem(self.norm_now)
 
-        self.band_plots, self.hist_plots, self.bands, self.hist_bars = [], [], [], []
-        for i in range(L):
-            c = layer_colour(i)
-            bp = add_plot(self.view, row=1, col=i)
-            bp.showGrid(x=True, y=True, alpha=0.2)
-            bp.setMenuEnabled(False)
-            bp.hideButtons()
-            plain_axes(bp)
-            curves = {q: bp.plot(pen=pg.mkPen(c, width=1, style=pg.QtCore.Qt.DotLine)) for q in (0, 6)}
-            for q in (1, 5):
-                curves[q] = bp.plot(pen=pg.mkPen((*c, 90), width=1))
-            for q in (2, 4):
-                curves[q] = bp.plot(pen=pg.mkPen((*c, 150), width=1))
-            curves[3] = bp.plot(pen=pg.mkPen(c, width=2))
-            fills = [pg.FillBetweenItem(curves[1], curves[5], brush=(*c, 45)),
-                     pg.FillBetweenItem(curves[2], curves[4], brush=(*c, 90))]
-            for f in fills:
-                bp.addItem(f)
-            zero = pg.InfiniteLine(pos=0, angle=0, movable=False, pen=pg.mkPen((150, 150, 150), width=1))
-            bp.addItem(zero)
-            now = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
-            bp.addItem(now)
-            self.band_plots.append(bp)
-            self.bands.append({"curves": curves, "fills": fills, "now": now, "text": self._no_data_text(bp)})
+    def _make_column(self, i: int) -> tuple:
+        """Weight layer ``i``'s band plot, its curves and fills, its histogram plot and bars."""
+        c = layer_colour(i)
+        bp = add_plot(self.view, row=1, col=i)
+        bp.showGrid(x=True, y=True, alpha=0.2)
+        bp.setMenuEnabled(False)
+        bp.hideButtons()
+        plain_axes(bp)
+        curves = {q: bp.plot(pen=pg.mkPen(c, width=1, style=pg.QtCore.Qt.DotLine)) for q in (0, 6)}
+        for q in (1, 5):
+            curves[q] = bp.plot(pen=pg.mkPen((*c, 90), width=1))
+        for q in (2, 4):
+            curves[q] = bp.plot(pen=pg.mkPen((*c, 150), width=1))
+        curves[3] = bp.plot(pen=pg.mkPen(c, width=2))
+        fills = [pg.FillBetweenItem(curves[1], curves[5], brush=(*c, 45)),
+                 pg.FillBetweenItem(curves[2], curves[4], brush=(*c, 90))]
+        for f in fills:
+            bp.addItem(f)
+        bp.addItem(pg.InfiniteLine(pos=0, angle=0, movable=False, pen=pg.mkPen((150, 150, 150), width=1)))
+        now = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen((120, 120, 120), width=1))
+        bp.addItem(now)
+        band = {"curves": curves, "fills": fills, "now": now, "text": self._no_data_text(bp)}
 
-            hp = add_plot(self.view, row=2, col=i)
-            hp.setMenuEnabled(False)
-            hp.hideButtons()
-            hp.setLabel("bottom", "weight")
-            plain_axes(hp)
-            bars = pg.BarGraphItem(x0=[0], x1=[0], height=[0], pen=None)
-            hp.addItem(bars)
-            hp.addItem(pg.InfiniteLine(pos=0, angle=90, movable=False, pen=pg.mkPen((150, 150, 150), width=1)))
-            self.hist_plots.append(hp)
-            self.hist_bars.append(bars)
-        self.view.ci.layout.setRowStretchFactor(0, 3)
-        self.view.ci.layout.setRowStretchFactor(1, 3)
-        self.view.ci.layout.setRowStretchFactor(2, 2)
+        hp = add_plot(self.view, row=2, col=i)
+        hp.setMenuEnabled(False)
+        hp.hideButtons()
+        hp.setLabel("bottom", "weight")
+        plain_axes(hp)
+        bars = pg.BarGraphItem(x0=[0], x1=[0], height=[0], pen=None)
+        hp.addItem(bars)
+        hp.addItem(pg.InfiniteLine(pos=0, angle=90, movable=False, pen=pg.mkPen((150, 150, 150), width=1)))
+        self.view.ci.removeItem(bp)  # placed by _build
+        self.view.ci.removeItem(hp)
+        return bp, band, hp, bars
 
     @staticmethod
     def _no_data_text(plot) -> pg.TextItem:

@@ -175,7 +175,8 @@ def test_every_chart_and_its_title_is_inside_a_narrow_dock(qtbot):
 
 def test_a_lesson_with_as_many_weight_layers_reuses_the_charts_and_draws_its_own_numbers(view):
     """mnist → digits (3 weight layers each) keeps the 7 plots (making them again held a lesson
-    switch ~0.3 s) yet shows digits' titles, curves and bars; 4 layers build anew."""
+    switch ~0.3 s) yet shows digits' titles, curves and bars; a 4-layer net adds one column, and
+    back on 3 layers it is out of the grid."""
     t, snaps = trained("mnist", 20)
     view.set_lesson(t.dataset)
     view.show_snapshot(snaps[-1], None)
@@ -197,4 +198,9 @@ def test_a_lesson_with_as_many_weight_layers_reuses_the_charts_and_draws_its_own
     c.step()
     view.set_lesson(c.dataset)
     view.show_snapshot(c.snapshot(lesson="conv"), None)
-    assert len(view.band_plots) == 4 and view.norm_plot not in plots
+    assert len(view.band_plots) == 4 and view.band_plots[:3] == plots[1:4] and view.band_plots[3] not in plots
+    fourth = view.band_plots[3]
+    view.set_lesson(d.dataset)
+    view.show_snapshot(snap, None)
+    assert [view.norm_plot, *view.band_plots, *view.hist_plots] == plots and fourth not in view.view.ci.items
+    assert view.histogram_bars(0)[2].sum() == snap.weights[0].size
