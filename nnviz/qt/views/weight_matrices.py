@@ -44,44 +44,56 @@ class MatrixStack(pg.GraphicsLayoutWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._memo = RedrawMemo()
+        self._rows: list[tuple] = []  # (plot, image, flags, bar) per matrix ever shown
+        self._palette = None
+        self.plots, self.images, self.flags, self.bars = [], [], [], []
 
     def build(self, sizes, class_names, palette: str) -> None:
-        """sizes: activation layer sizes, input first; the last rows get class names."""
-        self.clear()
-        lut = lookup_table(palette)
-        self.plots, self.images, self.flags, self.bars = [], [], [], []
+        """sizes: activation layer sizes, input first; the last rows get class names. A row's
+        plot, image and bar once made are kept for the next net (taken out of the grid when it
+        has fewer matrices): making them held a lesson switch ~25 ms a row."""
+        for item in list(self.ci.items):
+            self.ci.removeItem(item)
+        self.set_palette(palette)
         n = len(sizes) - 1
         with one_layout_pass(self):
+            while len(self._rows) < n - 1:
+                self._rows.append(self._make_row(palette))
             for i in range(1, n):
+                p, img, flags, bar = self._rows[i - 1]
                 names = list(class_names) if i == n - 1 and len(class_names) == sizes[-1] else None
-                p = add_plot(self, row=i - 1, col=0)
-                fit_title(p)  # the long title wraps rather than widen the weights dock
-                p.setMenuEnabled(False)
-                p.hideButtons()
-                p.invertY(True)  # row 0 on top, as in the matrix
+                self.addItem(p, row=i - 1, col=0)
+                self.addItem(bar, row=i - 1, col=1)
                 p.getAxis("left").setTicks(index_ticks(sizes[i + 1], names))
                 p.getAxis("bottom").setTicks(index_ticks(sizes[i]))
-                p.getAxis("left").setWidth(34)
                 p.setLabel("left", "class" if names else f"to (layer {i + 1})", **{"font-size": "8pt"})
                 p.setTitle(f"into layer {i + 1}: row = to, column = from layer {i}", size="8pt")
-                img, flags = LutImageItem(lut=lut), pg.ImageItem()  # flags: magenta over NaN/inf
-                p.addItem(img)
-                p.addItem(flags)
-                bar = color_bar(palette, 10)
-                bar.setImageItem(img)
-                self.addItem(bar, row=i - 1, col=1)
-                lighten_plot(p)
-                lighten_plot(bar)
-                skip_when_clean(bar)
-                self.plots.append(p)
-                self.images.append(img)
-                self.flags.append(flags)
-                self.bars.append(bar)
             if n > 1:
                 self.ci.layout.setColumnFixedWidth(1, 44)  # room for the bars' numbers
+        self.plots, self.images, self.flags, self.bars = (list(x) for x in zip(*self._rows[:n - 1])) \
+            if n > 1 else ([], [], [], [])
         self.setVisible(n > 1)
         self.setMinimumHeight(90 * (n - 1))
         self.restart()
+
+    def _make_row(self, palette: str) -> tuple:
+        """A matrix's plot (row 0 on top, as in the matrix), its image, NaN/inf flags and bar."""
+        p = add_plot(self, row=0, col=0)
+        fit_title(p)  # the long title wraps rather than widen the weights dock
+        p.setMenuEnabled(False)
+        p.hideButtons()
+        p.invertY(True)
+        p.getAxis("left").setWidth(34)
+        img, flags = LutImageItem(lut=lookup_table(palette)), pg.ImageItem()  # flags: magenta over NaN/inf
+        p.addItem(img)
+        p.addItem(flags)
+        bar = color_bar(palette, 10)
+        bar.setImageItem(img)
+        lighten_plot(p)
+        lighten_plot(bar)
+        skip_when_clean(bar)
+        self.ci.removeItem(p)  # placed by build
+        return p, img, flags, bar
 
     def restart(self) -> None:
         """As built: no picture, nothing set on the items yet (the next ``draw`` sets it all)."""
@@ -104,8 +116,10 @@ class MatrixStack(pg.GraphicsLayoutWidget):
             p.vb.autoRange(items=[img], padding=0.02)
 
     def set_palette(self, name: str) -> None:
-        for bar in self.bars:  # the bar hands its colours to its image
-            bar.setColorMap(colormap(name))
+        if name != self._palette:
+            self._palette = name
+            for _, _, _, bar in self._rows:  # the bar hands its colours to its image
+                bar.setColorMap(colormap(name))
 
     def locate(self, scene_pos):
         """(activation layer, to, from) under a scene position, or None."""

@@ -135,10 +135,17 @@ class WeightPanel(LessonView, QWidget):
     # -- layout (once per architecture) ---------------------------------------------
 
     def set_layout(self, sizes, image_shape, class_names) -> None:
-        """Build the items for a net of ``sizes`` (input first) whose input is an image_shape image,
-        and start them as a fresh window's (``restart``)."""
+        """Lay the items out for a net of ``sizes`` (input first) whose input is an image_shape image,
+        and start them as a fresh window's (``restart``). The mosaic, its bar and the enlarged
+        neuron do not depend on the net: made once (a lesson switch made them all again, ~0.1 s)."""
         self.sizes, self.image_shape, self.class_names = list(sizes), tuple(image_shape), tuple(class_names)
-        self.view.clear()
+        if self.mosaic_plot is None:
+            self._build_mosaic()
+        self.matrix_view.build(sizes, self.class_names, self.palette_name)
+        self._items_for = self._item_key(sizes, image_shape, class_names)
+        self.restart()
+
+    def _build_mosaic(self) -> None:
         with one_layout_pass(self.view):
             lut = lookup_table(self.palette_name)
             self.mosaic_plot = add_plot(self.view, row=0, col=0)
@@ -158,12 +165,9 @@ class WeightPanel(LessonView, QWidget):
             lighten_plot(self.mosaic_plot)
             lighten_plot(self.mosaic_bar)
             skip_when_clean(self.mosaic_bar)
-        self.matrix_view.build(sizes, self.class_names, self.palette_name)
         self.detail_view.build(self.palette_name)
         self.detail = self.detail_view.image
         self.numbers = TileNumbers(self.mosaic_plot, VALUES_UP_TO)
-        self._items_for = self._item_key(sizes, image_shape, class_names)
-        self.restart()
 
     @staticmethod
     def _item_key(sizes, image_shape, class_names) -> tuple:
