@@ -18,7 +18,7 @@ from .palettes import colormap
 from .plot_style import quiet_axes
 
 PLOTS = 21  # a dense lesson's views take up to a dozen plots, "Where learning happens" up to 7 more
-BARS = {12: 1, 10: 3}  # colour bars by width: the mosaic's, one per deeper weight matrix
+BARS = {12: 3, 10: 3}  # colour bars by width: the mosaics' (a conv net's kernel grids), one per deeper weight matrix
 REFILL_MS = 5  # one spare per tick this far apart: the window keeps answering while they are made
 SETTLE_MS = 400  # and only this long after the last was taken: not amid the layout that takes them
 

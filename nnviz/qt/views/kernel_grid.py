@@ -28,6 +28,7 @@ from ..graphics.palettes import PALETTES, StableLevel, colormap, lookup_table
 from ..graphics.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo
 from ..graphics.scrolling import scrolling_column
+from ..graphics.spares import add_plot, color_bar
 from ..graphics.tiles import GAP, fit_grid, tile_at, tile_mosaic
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -48,21 +49,22 @@ def as_layers(layers):
 
 class MosaicPlot(pg.GraphicsLayoutWidget):
     """n equal tiles (h, w) in ONE LutImageItem, ``cols`` tiles a row (tiles.tile_mosaic),
-    with a colour bar when given a colour map. ``hovered`` / ``clicked`` (tile, row, col);
+    with a colour bar when given a palette's name. ``hovered`` / ``clicked`` (tile, row, col);
     ``unhovered``: the pointer left the tiles (off the mosaic or out of the widget)."""
 
     hovered = Signal(int, int, int)
     clicked = Signal(int, int, int)
     unhovered = Signal()
 
-    def __init__(self, n: int, tile_h: int, tile_w: int, cols: int, lut, cmap=None, title: str = "", parent=None):
+    def __init__(self, n: int, tile_h: int, tile_w: int, cols: int, lut, palette: str | None = None, title: str = "",
+                 parent=None):
         super().__init__(parent)
         self.n, self.tile_h, self.tile_w, self.cols = n, tile_h, tile_w, cols
         self.rows = max(1, math.ceil(n / cols))
         self.mosaic_w, self.mosaic_h = cols * (tile_w + GAP) - GAP, self.rows * (tile_h + GAP) - GAP
         self.setBackground(BACKGROUND)
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
-        self.plot = self.addPlot(row=0, col=0, enableMenu=False)
+        self.plot = add_plot(self, row=0, col=0)  # from the spares: a conv lesson lays out ~10 of these
         fit_title(self.plot)  # a long title wraps instead of widening the dock
         style_image_plot(self.plot)
         self.plot.setMouseEnabled(False, False)  # the scroll area scrolls; nothing zooms by accident
@@ -78,8 +80,8 @@ class MosaicPlot(pg.GraphicsLayoutWidget):
             self.plot.addItem(item)
         self.plot.vb.setRange(QRectF(0, 0, self.mosaic_w, self.mosaic_h), padding=0.02)
         self.bar = None
-        if cmap is not None:
-            self.bar = pg.ColorBarItem(colorMap=cmap, interactive=False, width=12)
+        if palette is not None:
+            self.bar = color_bar(palette, 12)
             self.bar.setImageItem(self.image)
             self.addItem(self.bar, row=0, col=1)
             self.ci.layout.setColumnFixedWidth(1, BAR_W - 4)
@@ -251,7 +253,7 @@ class KernelGrid(QWidget):
         self._memo.forget()
         self._shown, self._lv, self._shape, self._param, self._last = {}, {}, {}, {}, None
         self._levels = {}
-        lut, cmap = lookup_table(self.palette_name), colormap(self.palette_name)
+        lut = lookup_table(self.palette_name)
         plots, p = {}, 0
         for L, layer in enumerate(self.layers, start=1):
             before = self.layers[L - 2] if L >= 2 else None
@@ -280,7 +282,7 @@ class KernelGrid(QWidget):
             # box, as the dense lessons' weights do (in BOX, 16 digits were 1 pixel per weight)
             box = (BOX[0], BOX[0]) if L == 1 and layer.type == "dense" else BOX
             cols = c if c > 1 else fit_grid(n, h, w, *box)[1]
-            plot = MosaicPlot(n * c, h, w, cols, lut, cmap, title)
+            plot = MosaicPlot(n * c, h, w, cols, lut, self.palette_name, title)
             plot.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, t, r, q))
             plot.unhovered.connect(lambda: self.info.setText(HINT))  # no reading of a kernel no longer pointed at
             plots[L], self._shape[L], self._param[L] = plot, shape, p
