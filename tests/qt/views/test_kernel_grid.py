@@ -142,3 +142,18 @@ def test_the_colour_bars_end_labels_have_room_to_show_whole(grid):
         # the labels are drawn inside the colour bar item: it must reach half a label beyond the bar
         item, bar = plot.bar.sceneBoundingRect(), plot.bar.vb.sceneBoundingRect()
         assert bar.top() - item.top() >= half - 1 and item.bottom() - bar.bottom() >= half - 1, (L, item, bar)
+
+
+def test_the_kernel_mosaics_take_their_plots_and_bars_from_the_spares(qtbot):
+    """A conv lesson lays out a mosaic per layer; each made a PlotItem and a ColorBarItem in the
+    switch's frame (~40 ms) instead of taking the ones made ahead in idle time."""
+    from nnviz.qt.graphics import spares
+
+    spares.color_bar("green-red", 12)  # ask for this palette's bars: the stock follows it
+    qtbot.waitUntil(lambda: len(spares._stock.get(("bar", "green-red", 12), [])) >= spares.BARS[12]
+                    and len(spares._stock.get(("plot",), [])) >= 3, timeout=15000)
+    ready = list(spares._stock[("plot",)]) + list(spares._stock[("bar", "green-red", 12)])
+    g = shown(qtbot, KernelGrid(), 350, 300)
+    g.set_layout(build_network(MNIST_CONV, seed=4).layers)
+    for plot in g.plots.values():
+        assert any(plot.plot is p for p in ready) and any(plot.bar is b for b in ready)

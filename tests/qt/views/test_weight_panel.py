@@ -346,3 +346,44 @@ def test_another_activation_on_the_same_layers_keeps_the_items_but_starts_them_a
     for got, want in zip(panel.displayed_weights(), fresh.displayed_weights()):
         np.testing.assert_array_equal(got, want)
     np.testing.assert_array_equal(panel.mosaic.image, fresh.mosaic.image)
+
+
+def test_another_lesson_reuses_the_mosaic_and_matrix_rows_and_reads_as_a_fresh_panel(qtbot):
+    """mnist (2 deeper matrices) → smile (none) → digits (2): the mosaic, its bar and each matrix
+    row are the same items (making them held a lesson switch), yet every title, tick, picture and
+    level equals a fresh panel's for digits; smile's panel shows no matrix."""
+    from nnviz.qt.graphics.view_protocol import Frame
+
+    def frame(lesson):
+        t, snaps = trained(lesson)
+        return snaps[-1], Frame(snaps[-1], dataset=t.dataset)
+
+    panels = []
+    for _ in range(2):
+        p = WeightPanel()
+        qtbot.addWidget(p)
+        p.resize(460, 650)
+        p.show()
+        qtbot.waitExposed(p)
+        panels.append(p)
+    panel, fresh = panels
+    panel.show_snapshot(*frame("mnist"))
+    mosaic, bar, rows = panel.mosaic_plot, panel.mosaic_bar, list(panel.matrix_view.plots)
+    assert len(rows) == 2
+    panel.show_snapshot(*frame("smile"))
+    assert panel.matrix_view.plots == [] and not panel.matrix_view.isVisibleTo(panel)
+    assert not any(r in panel.matrix_view.ci.items for r in rows)
+    panel.show_snapshot(*frame("digits"))
+    fresh.show_snapshot(*frame("digits"))
+    assert panel.mosaic_plot is mosaic and panel.mosaic_bar is bar and panel.matrix_view.plots == rows
+    qtbot.wait(20)
+    for a, b in zip(panel.matrix_view.plots, fresh.matrix_view.plots):
+        assert a.titleLabel.text == b.titleLabel.text
+        for side in ("left", "bottom"):
+            assert a.getAxis(side)._tickLevels == b.getAxis(side)._tickLevels
+            assert a.getAxis(side).labelText == b.getAxis(side).labelText
+    for a, b in zip(panel.matrix_view.images, fresh.matrix_view.images):
+        np.testing.assert_array_equal(a.image, b.image)
+    np.testing.assert_allclose(panel.levels(), fresh.levels(), rtol=1e-6)
+    np.testing.assert_array_equal(panel.mosaic.image, fresh.mosaic.image)
+    assert panel.mosaic_plot.titleLabel.text == fresh.mosaic_plot.titleLabel.text
