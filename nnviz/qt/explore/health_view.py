@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtGui import QPainterPath
 from PySide6.QtWidgets import QLabel, QVBoxLayout
 
 from ...model.core.history import QUANTILES
@@ -378,6 +379,8 @@ class HealthView(ExplorePanel):
                 self._data.pop(f"band {i}", None)
                 for c in band["curves"].values():
                     c.setData([], [])
+                for f in band["fills"]:  # an emptied curve leaves its fill's old path drawn
+                    f.setPath(QPainterPath())
                 self._show_no_data(bp, band["text"], x_end)
             else:
                 it, q = quant

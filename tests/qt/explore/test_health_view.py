@@ -204,3 +204,18 @@ def test_a_lesson_with_as_many_weight_layers_reuses_the_charts_and_draws_its_own
     view.show_snapshot(snap, None)
     assert [view.norm_plot, *view.band_plots, *view.hist_plots] == plots and fourth not in view.view.ci.items
     assert view.histogram_bars(0)[2].sum() == snap.weights[0].size
+
+
+def test_a_snapshot_with_no_history_yet_leaves_no_band_of_the_one_before(view):
+    """Rewound to iteration 0, or switched to a lesson not trained yet: the bands' fills kept the
+    previous snapshot's shape drawn beside "no data yet" (their curves were emptied, not they)."""
+    t = get_lesson("digits").build(seed=0)
+    first = t.snapshot(lesson="digits")
+    for _ in range(40):
+        t.step()
+    view.set_lesson(t.dataset)
+    view.show_snapshot(t.snapshot(lesson="digits"), None)
+    assert all(not f.path().isEmpty() for band in view.bands for f in band["fills"])
+    view.show_snapshot(first, None)
+    assert all(band["text"].isVisible() for band in view.bands)
+    assert all(f.path().isEmpty() for band in view.bands for f in band["fills"])
