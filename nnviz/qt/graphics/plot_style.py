@@ -195,7 +195,9 @@ def plain_axes(plot) -> None:
 def spaced_ticks(axis) -> None:
     """Label only every n-th major tick of ``axis`` when its labels would touch (the others stay as
     unlabelled ticks): pyqtgraph labels every major tick whatever the room, and a short axis ran
-    1000, 2000, 3000 together into "1000020003000". Idempotent."""
+    1000, 2000, 3000 together into "1000020003000". On a log axis, the 2…9 between decades lose
+    their labels when they would touch (a short one stacked "0.2 … 0.9 1 2 … 9" on each other).
+    Idempotent."""
     if getattr(axis, "_spaced", False):
         return
     axis._spaced = True
@@ -205,11 +207,15 @@ def spaced_ticks(axis) -> None:
         axis = ref()
         levels = generate(axis, lo, hi, size)
         span = abs(hi - lo) * axis.scale
-        if axis.logMode or not levels or not len(levels[0][1]) or size <= 0 or span <= 0:
-            return levels
-        spacing, values = levels[0]
         font = axis.style.get("tickFont")
         fm = QFontMetrics(QFont(font) if font is not None else QApplication.font())
+        if axis.logMode:  # the 2…9 between decades are labelled only where 0.8 and 0.9 have room apart
+            need = fm.height() + 2 if axis.orientation in ("left", "right") else fm.horizontalAdvance("0.9") + 6
+            axis._minor_labels = size > 0 and span > 0 and size / span * math.log10(10 / 9) >= need
+            return levels
+        if not levels or not len(levels[0][1]) or size <= 0 or span <= 0:
+            return levels
+        spacing, values = levels[0]
         if axis.orientation in ("left", "right"):
             need = fm.height() + 2
         else:
@@ -222,7 +228,17 @@ def spaced_ticks(axis) -> None:
         rest = sorted(set(values) - set(keep)) + (list(levels[1][1]) if len(levels) > 1 else [])
         return [(spacing * step, keep), (levels[1][0] if len(levels) > 1 else spacing, sorted(rest))] + levels[2:]
 
+    strings = type(axis).tickStrings
+
+    def tick_strings(values, scale, spacing):
+        axis = ref()
+        out = strings(axis, values, scale, spacing)
+        if axis.logMode and not getattr(axis, "_minor_labels", True):
+            out = [s if abs(v - round(v)) < 1e-6 else "" for v, s in zip(values, out)]
+        return out
+
     axis.tickValues = tick_values
+    axis.tickStrings = tick_strings
 
 
 def fitted_axis_title(plot, side: str, title: str) -> None:

@@ -22,3 +22,29 @@ def test_the_labelled_ticks_of_a_short_axis_have_room_for_their_labels(qtbot, wi
     px = spacing * size / top
     assert len(values) >= 1
     assert px >= max(fm.horizontalAdvance(s) for s in labels) + 4, labels  # "1000020003000" no more
+
+
+def _drawn_labels(axis, lo, hi, size):
+    """The non-empty tick labels an axis would draw over (lo, hi) at ``size`` pixels, every level."""
+    out = []
+    for spacing, values in axis.tickValues(lo, hi, size):
+        out += [(v, s) for v, s in zip(values, axis.tickStrings(values, 1.0, spacing)) if s]
+    return sorted(out)
+
+
+@pytest.mark.parametrize("height, minors", [(100, False), (1000, True)])
+def test_a_short_log_axis_labels_only_its_decades_and_a_tall_one_the_values_between(qtbot, height, minors):
+    """A 100 px log axis over 0.1 … 10 stacked "0.2 0.3 … 0.9 1 2 … 9" on top of each other (the
+    gradient chart of "Where learning happens"); the labels drawn never overlap."""
+    w = shown(qtbot, pg.PlotWidget(), 300, height)
+    plain_axes(w)
+    w.setLogMode(y=True)
+    w.setYRange(-1, 1, padding=0)
+    axis = w.getPlotItem().getAxis("left")
+    size = axis.geometry().height()
+    labels = _drawn_labels(axis, -1, 1, size)
+    fm = QFontMetrics(axis.style.get("tickFont") or axis.font())
+    gaps = [(b[0] - a[0]) * size / 2 for a, b in zip(labels, labels[1:])]
+    assert all(g >= fm.height() for g in gaps), labels
+    decades = {s for v, s in labels if abs(v - round(v)) < 1e-9}
+    assert "1" in decades and any(abs(v - round(v)) > 1e-9 for v, _ in labels) == minors
