@@ -35,6 +35,7 @@ CELL = 9  # pixels per neuron disc in the layer image (enough for a round disc)
 ANSWER, OTHER = (40, 160, 70), (150, 160, 175)
 SELECTED_PEN = pg.mkPen(255, 190, 0, width=2.5, cosmetic=True)
 NO_PEN = pg.mkPen(None)
+UNLIMITED = (1 << 24) - 1  # Qt's QWIDGETSIZE_MAX, which PySide6 does not export: no maximum width
 
 
 HOVER_HINT = "Hover over a neuron to read its activation; click it to see how it is made."
@@ -65,6 +66,7 @@ class ActivationView(LessonView, QWidget):
         # the items, one per layer, built by set_layout (empty until the first architecture)
         self._levels, self.plots, self.images, self.flags, self.boxes, self.maps = [], [], [], [], [], []
         self.health_items, self.health, self.out_plot = [], None, None
+        self._columns: list[tuple] = []  # every picture column ever laid out (see _column)
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground((245, 245, 245))
         self.view.setMinimumHeight(110)  # the network row is never crushed by the panels around it
@@ -99,43 +101,26 @@ class ActivationView(LessonView, QWidget):
         then start them as a fresh window's (``restart``)."""
         self.sizes, self.image_shape = list(sizes), tuple(image_shape)
         self.class_names, self.task = tuple(class_names), task
-        self.view.clear()
+        for item in list(self.view.ci.items):  # the picture columns are kept for the next net
+            self.view.ci.removeItem(item)
         self.plots, self.images, self.flags, self.boxes, self.maps = [], [], [], [], []
         self.health_items = []
         n_layers = len(sizes)
         with one_layout_pass(self.view):
             for layer in range(n_layers - 1):
-                p = add_plot(self.view, row=0, col=layer)
-                fit_title(p)  # a long title wraps in its column instead of pushing the answer out of view
-                style_image_plot(p)
-                # no auto-range margin: pyqtgraph pads a small box up to 10% a side (1/√pixels), and a
-                # 107 px column drew its picture 90 px wide; the columns' spacing keeps them apart
-                p.vb.setDefaultPadding(0.0)
+                p, img, flags, health, box = self._column(layer)
+                self.view.addItem(p, row=0, col=layer)
                 if layer == 0:
                     h, w = self.image_shape
                     p.setTitle(self._layer_title(0), size="9pt")  # the hidden layers' titles: restart
                     index_map = np.arange(h * w).reshape(h, w)
                 else:
                     index_map = cell_index_map(sizes[layer], *cell_grid(sizes[layer]), size=CELL)
-                img, flags = (CellImage if layer else LutImageItem)(lut=GRAY), pg.ImageItem()
-                if layer:  # 3Blue1Brown's look: discs with a light rim on a dark ground, so 0 and 1 both show
                     img.set_cells(index_map)
-                    flags.setZValue(1)  # magenta over NaN discs
-                health = pg.ImageItem()  # coloured rims on dead / saturated units
-                health.setZValue(1.5)
-                cache_static(health)  # changes a few times a second at most
-                p.addItem(health)
-                self.health_items.append(health)
-                box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
-                box.setPen(SELECTED_PEN)
-                box.setZValue(2)  # above the rims
-                for item in (img, flags, box):
-                    p.addItem(item)
-                lighten_plot(p)
-                skip_when_clean(p)
                 self.plots.append(p)
                 self.images.append(img)
                 self.flags.append(flags)
+                self.health_items.append(health)
                 self.boxes.append(box)
                 self.maps.append(index_map)
             # outputs as bars
@@ -167,6 +152,35 @@ class ActivationView(LessonView, QWidget):
         lighten_plot(self.out_plot)
         self._items_for = self._item_key(sizes, image_shape, class_names, task)
         self.restart()
+
+    def _column(self, layer: int) -> tuple:
+        """Picture column ``layer``'s (plot, image, flags, health rims, selection box), made the first
+        time a net has it and kept: a lesson switch made every column again (~20 ms each)."""
+        while len(self._columns) <= layer:
+            col = len(self._columns)
+            p = add_plot(self.view, row=0, col=col)
+            self.view.ci.removeItem(p)  # placed by set_layout
+            fit_title(p)  # a long title wraps in its column instead of pushing the answer out of view
+            style_image_plot(p)
+            # no auto-range margin: pyqtgraph pads a small box up to 10% a side (1/√pixels), and a
+            # 107 px column drew its picture 90 px wide; the columns' spacing keeps them apart
+            p.vb.setDefaultPadding(0.0)
+            img, flags = (CellImage if col else LutImageItem)(lut=GRAY), pg.ImageItem()
+            if col:  # 3Blue1Brown's look: discs with a light rim on a dark ground, so 0 and 1 both show
+                flags.setZValue(1)  # magenta over NaN discs
+            health = pg.ImageItem()  # coloured rims on dead / saturated units
+            health.setZValue(1.5)
+            cache_static(health)  # changes a few times a second at most
+            p.addItem(health)
+            box = pg.QtWidgets.QGraphicsRectItem(0, 0, 1, 1)
+            box.setPen(SELECTED_PEN)
+            box.setZValue(2)  # above the rims
+            for item in (img, flags, box):
+                p.addItem(item)
+            lighten_plot(p)
+            skip_when_clean(p)
+            self._columns.append((p, img, flags, health, box))
+        return self._columns[layer]
 
     @staticmethod
     def _item_key(sizes, image_shape, class_names, task) -> tuple:
@@ -213,6 +227,8 @@ class ActivationView(LessonView, QWidget):
         h = max(self.view.height() - 44, 20)  # less the titles and margins
         for col, m in enumerate(self.maps):
             self.view.ci.layout.setColumnMaximumWidth(col, h * m.shape[1] / m.shape[0] + 12)
+        for col in range(len(self.maps), len(self._columns) + 1):  # the answer's, and a longer net's
+            self.view.ci.layout.setColumnMaximumWidth(col, UNLIMITED)
 
     # -- data -------------------------------------------------------------------------
 

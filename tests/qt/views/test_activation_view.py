@@ -274,3 +274,39 @@ def test_another_activation_on_the_same_layers_keeps_the_items_but_shows_nothing
         np.testing.assert_allclose(got, want[0], rtol=1e-5, atol=1e-6)
     # tanh is drawn signed, around 0, with levels fitted to this network's activations alone
     assert view.images[1].levels[0] == pytest.approx(-view.images[1].levels[1])
+
+
+def test_another_lesson_reuses_the_picture_columns_and_lays_out_as_a_fresh_view(qtbot):
+    """mnist (3 picture columns) → smile (1) → digits (3): the columns' plots are kept (making them
+    again held a lesson switch); what is drawn equals the forward pass, and every column, the
+    answer's too, is as wide as in a view opened on that lesson."""
+    def show(view, lesson):
+        t, snaps = trained(lesson)
+        snap, ds = snaps[-1], t.dataset
+        view.set_layout(snap.sizes, ds.image_shape, ds.class_names, ds.task)
+        zs, acts = snap.network().forward_full(ds.x_test[:1])
+        view.show_activations(zs, acts, snap)
+        return snap, acts
+
+    views = []
+    for _ in range(2):
+        v = ActivationView()
+        qtbot.addWidget(v)
+        v.resize(820, 460)
+        v.show()
+        qtbot.waitExposed(v)
+        views.append(v)
+    view, fresh = views
+    show(view, "mnist")
+    columns = list(view.plots)
+    for lesson in ("smile", "digits"):
+        snap, acts = show(view, lesson)
+        show(fresh, lesson) if lesson == "digits" else None
+        qtbot.wait(30)
+        assert view.plots == columns[:len(snap.sizes) - 1]
+        for s, a in zip(view.displayed_activations(), acts):
+            np.testing.assert_allclose(s, a[0], rtol=1e-6, atol=1e-7)
+        if lesson == "smile":  # the answer's column is not held to mnist's layer-1 width
+            assert view.out_plot.width() > 2 * view.plots[0].width()
+    for a, b in zip(view.plots + [view.out_plot], fresh.plots + [fresh.out_plot]):
+        assert abs(a.width() - b.width()) <= 2 and a.titleLabel.text == b.titleLabel.text
