@@ -39,7 +39,8 @@ def _marks(iterations: int) -> list[int]:
 
 def run_soak(iterations: int = 1_000_000, lesson: str = "mnist", report=print, batch_size: int = 0) -> dict:
     """Train ``lesson`` in the window to ``iterations``; ``report(line)`` at each mark. Returns
-    {"lesson", "batch_size", "samples": [{iteration, seconds, rss_mb, history_mb, timeline_mb, timeline_states}]}.
+    {"lesson", "batch_size", "samples": [{iteration, batch_size, seconds, rss_mb, history_mb, timeline_mb,
+    timeline_states}]}.
 
     ``batch_size`` (0: the lesson's) only sets how long it takes: what grows with a run is kept
     per iteration and per epoch, and a small batch makes more epochs of the same iterations."""
@@ -64,7 +65,8 @@ def run_soak(iterations: int = 1_000_000, lesson: str = "mnist", report=print, b
                 marks.pop(0)
             session = c.worker.session  # read-only sizes, while the worker trains on
             hist = sum(a.nbytes for a in snap.history.values()) / 2**20
-            row = {"iteration": int(snap.iteration), "seconds": round(time.perf_counter() - start, 1),
+            row = {"iteration": int(snap.iteration), "batch_size": int(snap.settings["batch_size"]),
+                   "seconds": round(time.perf_counter() - start, 1),
                    "rss_mb": round(resident_mb(), 1), "history_mb": round(hist, 1),
                    "timeline_mb": round(session.timeline.footprint() / 2**20, 1),
                    "timeline_states": len(session.timeline)}
