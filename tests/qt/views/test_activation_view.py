@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from nnviz.model.core.functions import FORMULAS
 from nnviz.qt.views.activation_view import ActivationView
 
+from tests.qt.conftest import shown
 from tests.qt.views.test_weight_panel import trained
 
 
@@ -288,15 +289,7 @@ def test_another_lesson_reuses_the_picture_columns_and_lays_out_as_a_fresh_view(
         view.show_activations(zs, acts, snap)
         return snap, acts
 
-    views = []
-    for _ in range(2):
-        v = ActivationView()
-        qtbot.addWidget(v)
-        v.resize(820, 460)
-        v.show()
-        qtbot.waitExposed(v)
-        views.append(v)
-    view, fresh = views
+    view, fresh = (shown(qtbot, ActivationView(), 820, 460) for _ in range(2))
     show(view, "mnist")
     columns = list(view.plots)
     for lesson in ("smile", "digits"):

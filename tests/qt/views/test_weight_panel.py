@@ -318,15 +318,7 @@ def test_another_activation_on_the_same_layers_keeps_the_items_but_starts_them_a
     ds = t.dataset
     relu = snaps[-1]
     tanh = replace(snaps[0], hidden="tanh")  # other weights, other levels
-    panels = []
-    for _ in range(2):
-        p = WeightPanel()
-        qtbot.addWidget(p)
-        p.resize(460, 650)
-        p.show()
-        qtbot.waitExposed(p)
-        panels.append(p)
-    panel, fresh = panels
+    panel, fresh = (shown(qtbot, WeightPanel(), 460, 650) for _ in range(2))
     panel.show_snapshot(relu, Frame(relu, dataset=ds))
     plot = panel.mosaic_plot
     panel.select_neuron(2, 3)  # a deeper neuron: its row is drawn stretched
@@ -358,15 +350,7 @@ def test_another_lesson_reuses_the_mosaic_and_matrix_rows_and_reads_as_a_fresh_p
         t, snaps = trained(lesson)
         return snaps[-1], Frame(snaps[-1], dataset=t.dataset)
 
-    panels = []
-    for _ in range(2):
-        p = WeightPanel()
-        qtbot.addWidget(p)
-        p.resize(460, 650)
-        p.show()
-        qtbot.waitExposed(p)
-        panels.append(p)
-    panel, fresh = panels
+    panel, fresh = (shown(qtbot, WeightPanel(), 460, 650) for _ in range(2))
     panel.show_snapshot(*frame("mnist"))
     mosaic, bar, rows = panel.mosaic_plot, panel.mosaic_bar, list(panel.matrix_view.plots)
     assert len(rows) == 2
