@@ -89,6 +89,7 @@ class FeatureMaps(QWidget):
         self.strips: dict[int, MosaicPlot] = {}  # flatten layer -> its one-row strip (not selectable)
         self._shown: dict[int, np.ndarray] = {}
         self._strip_shown: dict[int, np.ndarray] = {}  # flatten layer -> (n,) drawn
+        self._layer_of: dict[int, int] = {}  # id(plot) -> the layer it draws
         self._levels: dict[int, StableLevel] = {}
         self._selected = None
         self._read = None  # (layer, channel, row, col) the line above the maps reads: hovered or selected
@@ -131,35 +132,34 @@ class FeatureMaps(QWidget):
     def set_layout(self, layers) -> None:
         """One mosaic per layer with maps (conv, pooling, batch norm); ``layers``: ``net.layers``
         or a spec."""
+        self.show_patch(None)  # the plots are kept for the new layout: nothing of the old one drawn on them
+        self.show_health({})
         self.layers = as_layers(layers)
         self._memo.forget()
-        self._shown, self._levels, self._selected, self._outline, self._read = {}, {}, None, None, None
+        self._shown, self._levels, self._selected, self._read = {}, {}, None, None
         self._levels_used: dict[int, tuple] = {}  # layer -> (lo, hi) its maps were drawn with
-        self._rims, self.flagged = [], {}
         self.info.setText(self._hint)  # no reading of the previous layout's pixels
         plots, strips, column = {}, {}, []
-        self._strip_shown = {}
+        self._strip_shown, self._layer_of = {}, {}
+
+        def take(L, n, h, w, cols, signed, title):
+            plot = self.column.take(len(column), n, h, w, cols, lookup_table(self.palette_name) if signed else GRAY,
+                                    None, title, self._connect)
+            self._layer_of[id(plot)] = L
+            column.append(plot)
+            return plot
+
         for L, layer in enumerate(self.layers, start=1):
             if flatten_layer(self.layers, L):
                 n = int(np.prod(layer.in_shape))
                 signed = map_function(self.layers, L) in SIGNED
                 title = f"layer {L}: flatten → layer {L - 1}'s {n} values in one row, map after map"
-                strip = MosaicPlot(1, strip_thickness(n), n, 1, lookup_table(self.palette_name) if signed else GRAY,
-                                   None, title)
-                strip.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, 0, 0, q))
-                strip.unhovered.connect(self._on_unhover)
-                strips[L] = strip
-                column.append(strip)
+                strips[L] = take(L, 1, strip_thickness(n), n, 1, signed, title)
                 continue
             if units_layer(self.layers, L):
                 n = layer.out_shape[0]
                 signed = map_function(self.layers, L) in SIGNED
-                strip = MosaicPlot(1, strip_thickness(n), n, 1, lookup_table(self.palette_name) if signed else GRAY,
-                                   None, f"layer {L}: {_what(layer)} → {n} units")
-                strip.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, 0, 0, q))
-                strip.unhovered.connect(self._on_unhover)
-                strips[L] = strip
-                column.append(strip)
+                strips[L] = take(L, 1, strip_thickness(n), n, 1, signed, f"layer {L}: {_what(layer)} → {n} units")
                 self._levels[L] = StableLevel()
                 continue
             if len(layer.out_shape) != 3:  # conv, pooling, batch norm after a conv: maps
@@ -168,16 +168,27 @@ class FeatureMaps(QWidget):
             what = _what(layer)
             title = f"layer {L}: {what} → {c} maps, {w} wide × {h} tall"
             signed = map_function(self.layers, L) in SIGNED
-            plot = MosaicPlot(c, h, w, fit_grid(c, h, w, *BOX)[1],
-                              lookup_table(self.palette_name) if signed else GRAY, None, title)
-            plot.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, t, r, q))
-            plot.unhovered.connect(self._on_unhover)
-            plot.clicked.connect(lambda t, r, q, L=L: self.select_pixel(L, t, r, q))
-            plots[L] = plot
-            column.append(plot)
+            plots[L] = take(L, c, h, w, fit_grid(c, h, w, *BOX)[1], signed, title)
             self._levels[L] = StableLevel()
         self.plots, self.strips = plots, strips
         self.column.set_plots(column)
+
+    def _connect(self, plot: MosaicPlot) -> None:
+        """A new plot's handlers, for every layout it will show: a strip reads a value (no channel,
+        nothing to select), a layer's maps a pixel (``_layer_of``: the layer it draws now)."""
+        def hovered(t, r, q):
+            L = self._layer_of[id(plot)]
+            if L in self.strips:
+                t, r = 0, 0  # the strip's one tile and row: its column is the value
+            self._on_hover(L, t, r, q)
+
+        def clicked(t, r, q):
+            L = self._layer_of[id(plot)]
+            if L in self.plots:
+                self.select_pixel(L, t, r, q)
+        plot.hovered.connect(hovered)
+        plot.unhovered.connect(self._on_unhover)
+        plot.clicked.connect(clicked)
 
     # -- data (every frame) -------------------------------------------------------------
 

@@ -59,16 +59,12 @@ class MosaicPlot(pg.GraphicsLayoutWidget):
     def __init__(self, n: int, tile_h: int, tile_w: int, cols: int, lut, palette: str | None = None, title: str = "",
                  parent=None):
         super().__init__(parent)
-        self.n, self.tile_h, self.tile_w, self.cols = n, tile_h, tile_w, cols
-        self.rows = max(1, math.ceil(n / cols))
-        self.mosaic_w, self.mosaic_h = cols * (tile_w + GAP) - GAP, self.rows * (tile_h + GAP) - GAP
         self.setBackground(BACKGROUND)
         self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
         self.plot = add_plot(self, row=0, col=0)  # from the spares: a conv lesson lays out ~10 of these
         fit_title(self.plot)  # a long title wraps instead of widening the dock
         style_image_plot(self.plot)
         self.plot.setMouseEnabled(False, False)  # the scroll area scrolls; nothing zooms by accident
-        self.plot.setTitle(title, size="8pt")
         self.image = LutImageItem(lut=lut)
         self.flags = pg.ImageItem()  # magenta over NaN/±inf, usually hidden
         self.flags.setVisible(False)
@@ -78,7 +74,6 @@ class MosaicPlot(pg.GraphicsLayoutWidget):
         self.box.setVisible(False)
         for item in (self.image, self.flags, self.box):
             self.plot.addItem(item)
-        self.plot.vb.setRange(QRectF(0, 0, self.mosaic_w, self.mosaic_h), padding=0.02)
         self.bar = None
         if palette is not None:
             self.bar = color_bar(palette, 12)
@@ -93,6 +88,22 @@ class MosaicPlot(pg.GraphicsLayoutWidget):
         self._over = False  # the pointer is on a tile (``unhovered`` is due when it leaves)
         self.scene().sigMouseMoved.connect(self._moved)
         self.scene().sigMouseClicked.connect(lambda ev: self._emit(self.clicked, ev.scenePos()))
+        self.configure(n, tile_h, tile_w, cols, lut, title)
+
+    def configure(self, n: int, tile_h: int, tile_w: int, cols: int, lut, title: str = "") -> None:
+        """Lay the plot out for another mosaic, as a new one would be (nothing drawn, nothing
+        selected): a lesson switch re-uses the widgets (MosaicColumn.take) instead of making
+        each again (~20 ms a plot)."""
+        self.n, self.tile_h, self.tile_w, self.cols = n, tile_h, tile_w, cols
+        self.rows = max(1, math.ceil(n / cols))
+        self.mosaic_w, self.mosaic_h = cols * (tile_w + GAP) - GAP, self.rows * (tile_h + GAP) - GAP
+        self.plot.setTitle(title, size="8pt")
+        self.image.clear()
+        self.image.setLookupTable(lut)
+        self.flags.clear()
+        self.flags.setVisible(False)
+        self.box.setVisible(False)
+        self.plot.vb.setRange(QRectF(0, 0, self.mosaic_w, self.mosaic_h), padding=0.02)
 
     def height_for(self, width: int) -> int:
         """The height that shows the mosaic as large as ``width`` allows (≤ MAX_PX a value)."""
@@ -164,25 +175,40 @@ class MosaicPlot(pg.GraphicsLayoutWidget):
 
 
 class MosaicColumn(QWidget):
-    """A scrolling column of MosaicPlots whose heights follow the column's width."""
+    """A scrolling column of MosaicPlots whose heights follow the column's width. The column keeps
+    the plots it made (``take``) for the next layout; the ones a layout does not use are hidden."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.plots: list[MosaicPlot] = []
+        self._made: list[MosaicPlot] = []  # every plot made here, in the column's order
         self.area = scrolling_column([], name="mosaicColumn")
         self.area.viewport().installEventFilter(self)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.area)
 
+    def take(self, i: int, n: int, tile_h: int, tile_w: int, cols: int, lut, palette: str | None,
+             title: str, connect) -> MosaicPlot:
+        """The column's i-th plot laid out for a mosaic (MosaicPlot's arguments), made the first
+        time. ``connect(plot)`` is called once, when it is made: its handlers stay for the
+        plot's life, so they read what the plot shows now from the view (not from the call)."""
+        if i < len(self._made):
+            plot = self._made[i]
+            plot.configure(n, tile_h, tile_w, cols, lut, title)
+            return plot
+        plot = MosaicPlot(n, tile_h, tile_w, cols, lut, palette, title)
+        connect(plot)
+        self._made.append(plot)
+        self.area.widget().layout().insertWidget(i, plot)
+        return plot
+
     def set_plots(self, plots) -> None:
-        body = self.area.widget().layout()
-        for p in self.plots:
-            body.removeWidget(p)
-            p.deleteLater()
+        """Show ``plots`` (taken from this column, in order) and hide the rest."""
         self.plots = list(plots)
-        for i, p in enumerate(self.plots):
-            body.insertWidget(i, p)
+        used = set(map(id, self.plots))
+        for p in self._made:
+            p.setVisible(id(p) in used)
         self._fit()
 
     def eventFilter(self, obj, event):
@@ -218,6 +244,7 @@ class KernelGrid(QWidget):
         self._levels: dict[int, tuple] = {}  # layer -> (weights' StableLevel, ΔW's)
         self._biases = None
         self._last = None  # (weights, update, biases, running) of the last show_weights
+        self._layer_of: dict[int, int] = {}  # id(plot) -> the layer it draws
         self.legend = QLabel()
         self.legend.setStyleSheet("color: #444;")
         self.legend.setWordWrap(True)
@@ -252,7 +279,7 @@ class KernelGrid(QWidget):
         image = tuple(layers.get("input_shape", ())) if isinstance(layers, Mapping) else ()
         self._memo.forget()
         self._shown, self._lv, self._shape, self._param, self._last = {}, {}, {}, {}, None
-        self._levels = {}
+        self._levels, self._layer_of = {}, {}
         lut = lookup_table(self.palette_name)
         plots, p = {}, 0
         for L, layer in enumerate(self.layers, start=1):
@@ -282,14 +309,18 @@ class KernelGrid(QWidget):
             # box, as the dense lessons' weights do (in BOX, 16 digits were 1 pixel per weight)
             box = (BOX[0], BOX[0]) if L == 1 and layer.type == "dense" else BOX
             cols = c if c > 1 else fit_grid(n, h, w, *box)[1]
-            plot = MosaicPlot(n * c, h, w, cols, lut, self.palette_name, title)
-            plot.hovered.connect(lambda t, r, q, L=L: self._on_hover(L, t, r, q))
-            plot.unhovered.connect(lambda: self.info.setText(HINT))  # no reading of a kernel no longer pointed at
+            plot = self.column.take(len(plots), n * c, h, w, cols, lut, self.palette_name, title, self._connect)
+            self._layer_of[id(plot)] = L
             plots[L], self._shape[L], self._param[L] = plot, shape, p
             self._levels[L] = (StableLevel(robust=True, marks=True), StableLevel())  # weights, ΔW
             p += 1
         self.plots = plots
         self.column.set_plots(plots.values())
+
+    def _connect(self, plot: MosaicPlot) -> None:
+        """A new plot's handlers, for every layout it will show (``_layer_of``: the layer it draws now)."""
+        plot.hovered.connect(lambda t, r, q: self._on_hover(self._layer_of[id(plot)], t, r, q))
+        plot.unhovered.connect(lambda: self.info.setText(HINT))  # no reading of a kernel no longer pointed at
 
     def reset_levels(self) -> None:
         """Colour levels fitted afresh on the next frame (see WeightsStack.show_snapshot)."""

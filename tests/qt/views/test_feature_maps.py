@@ -1,6 +1,8 @@
 """FeatureMaps: one grey picture per channel of each conv / pool layer, equal to the
 forward pass; hover reads a pixel, a click emits (layer, channel, row, col)."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -144,3 +146,51 @@ def test_the_flatten_layer_is_drawn_as_one_strip_of_the_values_before_it(maps, q
     qtbot.wait(20)
     qtbot.mouseMove(widget.viewport(), point)
     qtbot.waitUntil(lambda: view.info.text().startswith(f"layer 4 (flatten), value {i} "), timeout=2000)
+
+
+def _picture(view):
+    """What a layout shows, per column plot: its title, range, items on it and image."""
+    return [(p.plot.titleLabel.text, p.n, p.cols, p.height(), tuple(map(tuple, p.plot.vb.viewRange())),
+             len(p.plot.items), None if p.image.image is None else p.image.image.copy())
+            for p in view.column.plots]
+
+
+def test_a_new_layout_keeps_the_widgets_and_shows_what_a_fresh_view_shows(maps, qtbot):
+    """A lesson switch laid every map out in new widgets (~20 ms each, in the switch's frame); kept,
+    they must carry nothing of the old layout: no outline, rim, selection or reading."""
+    view, net, acts = maps
+    view.select_pixel(1, 2, 3, 4)
+    view.show_patch(1, (0, 0, 3, 3))
+    dead = np.zeros(8, bool)
+    dead[[1, 5]] = True  # two channels rimmed as dead
+    view.show_health({1: SimpleNamespace(dead=dead, saturated=np.zeros(8, bool))})
+    assert view.flagged
+    made = list(view.column._made)
+    other = {"input_shape": [1, 8, 8], "layers": [
+        {"type": "conv", "filters": 4, "kernel": 3, "padding": 1, "activation": "tanh"}, {"type": "flatten"},
+        {"type": "dense", "units": 10}], "output": "softmax", "bias": True}
+    net2 = build_network(other, seed=3)
+    acts2 = net2.forward(np.random.default_rng(4).random((1, 64)).astype(np.float32))
+    view.set_layout(net2.layers)
+    view.show_maps(acts2)
+    qtbot.wait(20)
+    assert all(any(p is m for m in made) for p in view.column.plots)  # the same widgets
+    assert [p.isVisible() for p in view.column._made] == [True, True, False, False]  # the rest hidden
+    assert view.selected_pixel() is None and view.flagged == {} and view.info.text() == view._hint
+    # the kept widgets answer for their new layers: hovering the strip reads layer 2's values
+    view.column.area.ensureWidgetVisible(view.strips[2])
+    qtbot.wait(20)
+    widget, point = view.strips[2], view.strips[2].point(0, 8, 5)  # mid-strip: a 16-row strip is ~10 px tall
+    qtbot.mouseMove(widget.viewport(), point.__class__(2, 2))
+    qtbot.wait(20)
+    qtbot.mouseMove(widget.viewport(), point)
+    value = widget.locate(widget.mapToScene(point))[2]  # 5, or a neighbour: a value is ~1.3 px wide here
+    qtbot.waitUntil(lambda: view.info.text().startswith(f"layer 2 (flatten), value {value} = layer 1's map 0"),
+                    timeout=2000)
+    fresh = shown(qtbot, FeatureMaps(), 350, 300)
+    fresh.set_layout(net2.layers)
+    fresh.show_maps(acts2)
+    qtbot.wait(20)
+    for (*mine, img), (*theirs, img2) in zip(_picture(view), _picture(fresh), strict=True):
+        assert mine == theirs
+        np.testing.assert_array_equal(img, img2)

@@ -157,3 +157,33 @@ def test_the_kernel_mosaics_take_their_plots_and_bars_from_the_spares(qtbot):
     g.set_layout(build_network(MNIST_CONV, seed=4).layers)
     for plot in g.plots.values():
         assert any(plot.plot is p for p in ready) and any(plot.bar is b for b in ready)
+
+
+def test_a_new_layout_keeps_the_mosaics_and_shows_what_a_fresh_grid_shows(grid, qtbot):
+    """A lesson switch made every kernel mosaic anew (a plot and a colour bar each, ~230 ms for
+    mnist-conv's); kept, each must show its new layer and nothing of the old one."""
+    g, _ = grid
+    made = list(g.column._made)
+    small = {"input_shape": [1, 8, 8], "layers": [
+        {"type": "conv", "filters": 4, "kernel": 3, "padding": 1}, {"type": "flatten"}, {"type": "dense", "units": 10}],
+        "output": "softmax", "bias": True}
+    net = build_network(small, seed=2)
+    g.set_layout(net.layers)
+    g.show_weights(net.weights, biases=net.biases)
+    fresh = shown(qtbot, KernelGrid(), 350, 300)
+    fresh.set_layout(net.layers)
+    fresh.show_weights(net.weights, biases=net.biases)
+    qtbot.wait(20)
+    assert [p is m for p, m in zip(g.column.plots, made)] == [True, True]
+    assert [p.isVisible() for p in g.column._made] == [True, True, False]
+    for mine, theirs in zip(g.column.plots, fresh.column.plots, strict=True):
+        assert mine.plot.titleLabel.text == theirs.plot.titleLabel.text
+        assert (mine.n, mine.cols, mine.height()) == (theirs.n, theirs.cols, theirs.height())
+        assert mine.plot.vb.viewRange() == theirs.plot.vb.viewRange()
+        np.testing.assert_array_equal(mine.image.image, theirs.image.image)
+        assert mine.bar.levels() == theirs.bar.levels()
+    assert g.hover_text_at(3, 3, 1, 0, 5) == fresh.hover_text_at(3, 3, 1, 0, 5)  # layer 3's neuron 3, map 1
+    g.column.plots[1].hovered.emit(2 * 4 + 1, 0, 5)  # the second mosaic (mnist-conv's layer 3) now reads layer 3 here
+    assert g.info.text() == fresh.hover_text_at(3, 2, 1, 0, 5)
+    g.column.plots[0].hovered.emit(2, 0, 1)
+    assert g.info.text() == fresh.hover_text_at(1, 2, 0, 0, 1)
