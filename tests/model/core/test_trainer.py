@@ -145,3 +145,30 @@ def test_bad_settings_are_refused_and_the_old_ones_kept(change):
 def test_network_must_fit_the_dataset():
     with pytest.raises(SettingsError, match="does not fit"):
         Trainer(Network([5, 3]), toy_dataset())
+
+
+def test_the_cheap_evaluation_scores_its_fixed_subset_and_follows_a_new_dataset(monkeypatch):
+    """The subset is gathered once (it was a 6 MB copy every ~30 iterations on mnist), but a
+    dataset swapped in (the learner's own examples added) is scored, not the old one."""
+    from nnviz.model.core import trainer as trainer_module
+    from nnviz.model.core.functions import output_loss_and_delta
+
+    monkeypatch.setattr(trainer_module, "EVAL_LIMIT", 25)  # a subset smaller than the split
+    data = toy_dataset(n=80)
+    t = Trainer(Network([6, 4, 3], seed=0), data, TrainSettings(batch_size=8), seed=3)
+
+    def reference(d, split):
+        rng = np.random.default_rng(t.seed + 1)  # the train split's draw, then the test split's
+        idx = np.sort([rng.permutation(len(d.x_train)), rng.permutation(len(d.x_test))][split == "test"][:25])
+        x, y = d.split(split)
+        z, out = t.network.output_full(x[idx])
+        loss = output_loss_and_delta("softmax", "cross_entropy", z, out, y[idx])[0]
+        return loss, float((out.argmax(axis=1) == y[idx]).mean())
+
+    for _ in range(3):
+        t.step()
+        np.testing.assert_allclose(t.evaluate("train", limit=True), reference(data, "train"), rtol=1e-6)
+    other = toy_dataset(n=80, seed=9)
+    t.set_dataset(other)
+    np.testing.assert_allclose(t.evaluate("train", limit=True), reference(other, "train"), rtol=1e-6)
+    np.testing.assert_allclose(t.evaluate("test", limit=True), reference(other, "test"), rtol=1e-6)
