@@ -18,6 +18,7 @@ import time
 
 from PySide6.QtCore import QObject, QStandardPaths, QThread, QTimer, Signal, Slot
 
+from ..malloc_settings import fit_to_network
 from ..model.core.reports import Refused, Saved
 from ..model.errors import NNVizError
 from ..model.session import TrainingSession
@@ -187,7 +188,10 @@ class TrainingWorker(QObject):
         elif not self._running:
             self._rate = 0.0
         self._last_publish = now
-        self.snapshotReady.emit(self.session.snapshot(self._running, self._rate))
+        snap = self.session.snapshot(self._running, self._rate)
+        if snap is not None:
+            fit_to_network(snap.is_mlp)  # memory that levels off on a long run (see malloc_settings)
+        self.snapshotReady.emit(snap)
         self._report()
 
     def _report(self): list(map(self.reported.emit, self.session.take_reports()))

@@ -218,3 +218,16 @@ def test_a_run_told_to_stop_at_an_epoch_pauses_exactly_there_however_busy_the_wi
     controller.run()  # the stop was used up: a run goes on
     qtbot.waitUntil(lambda: controller.latest.iteration > 40, timeout=20000)
     controller.pause()
+
+
+def test_the_allocator_follows_the_network_being_trained(qtbot, controller, monkeypatch):
+    """A dense net holds glibc's mmap threshold low (memory that levels off), a conv net high
+    (its few-MiB temporaries stay in the heap: fresh mappings cost it a quarter of its speed)."""
+    from nnviz.qt import worker
+
+    seen = []
+    monkeypatch.setattr(worker, "fit_to_network", seen.append)
+    loaded(qtbot, controller, "mnist")
+    assert seen and set(seen) == {True}
+    loaded(qtbot, controller, "conv")
+    assert seen[-1] is False
