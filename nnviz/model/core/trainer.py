@@ -100,7 +100,7 @@ class Trainer:
                                          self.settings.momentum)
         self._nudge = self.settings.nudge_step
         self._eval_idx = self._eval_subsets()
-        self._eval_data: dict[str, tuple] = {}  # split -> (its x, x and y of the subset), see _eval_subset
+        self._eval_data: dict[str, tuple] = {}  # split -> (x, y) of its subset, see _eval_subset
         self._health_due = False
 
     def _eval_subsets(self) -> dict[str, np.ndarray]:
@@ -114,11 +114,10 @@ class Trainer:
         evaluation (every ~30 iterations), mnist's 2000 images were a 6 MB copy each time, a tenth
         of the training time, and a large block freed again and again, which glibc's malloc
         leaves in the heap."""
-        kept = self._eval_data.get(split)
-        if kept is None or kept[0] is not x:
+        if split not in self._eval_data:  # emptied with the indices (a new seed or dataset)
             idx = self._eval_idx[split]
-            kept = self._eval_data[split] = (x, x[idx], y[idx])
-        return kept[1], kept[2]
+            self._eval_data[split] = x[idx], y[idx]
+        return self._eval_data[split]
 
     def reset(self, seed: int | None = None) -> None:
         """Fresh weights from ``seed`` and counters at 0: the same seed replays exactly."""
