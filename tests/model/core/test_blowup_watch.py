@@ -55,6 +55,17 @@ def test_sensible_changes_after_some_training_raise_no_alarm(lesson, changes):
     assert train(s, epochs(s, 2 if lesson != "smile" else 100)) == []
 
 
+def test_single_examples_misread_in_a_row_are_no_alarm_and_lr_10_at_batch_size_1_still_is():
+    """At batch size 1 a batch loss is one example's: mnist paused at iteration 18,822 when four
+    in a row scored above twice the untrained loss."""
+    s = session("mnist")
+    s.change_settings({"batch_size": 1})
+    assert train(s, 20_000) == []
+    s.change_settings({"learning_rate": 10.0})
+    (info,) = train(s, 1000)
+    assert s.trainer.iteration - info.cause["iteration"] <= 200
+
+
 def test_lr_10_on_digits_is_caught_names_the_change_and_rolls_back_to_just_before_it():
     s = session("digits")
     train(s, 170)
