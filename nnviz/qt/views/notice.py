@@ -4,9 +4,9 @@ lesson description kept to two lines."""
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QTextDocument
 from PySide6.QtWidgets import (
-    QFrame, QGraphicsDropShadowEffect, QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget,
+    QBoxLayout, QFrame, QGraphicsDropShadowEffect, QHBoxLayout, QLabel, QPushButton, QToolTip, QWidget,
 )
 
 from ..graphics.view_protocol import LessonView
@@ -22,9 +22,13 @@ class NoticeBar(LessonView, QFrame):
     the network view), full width, its text wrapping over as many lines as it needs and its
     buttons in a row below: a notice never takes height from the views (at learning rate 10 one
     crushed the network view to 20 px) nor squeezes its own text, and nothing moves when it
-    comes or goes."""
+    comes or goes. A notice whose text fits on one line beside its buttons is one row, inside
+    ``band`` (the lesson description) when that is tall enough: the first-start offer, in two
+    rows, hid half of the network view's hint line."""
 
-    def __init__(self, host: QWidget | None = None, parent=None):
+    ROW_MARGINS, STACKED_MARGINS = (10, 3, 10, 3), (10, 6, 10, 6)
+
+    def __init__(self, host: QWidget | None = None, parent=None, band: QWidget | None = None):
         super().__init__(parent or host)
         self.setObjectName("noticeBar")
         self.setStyleSheet("#noticeBar { background: #fff3cd; border: 1px solid #e0b84c; border-radius: 4px; }"
@@ -37,36 +41,60 @@ class NoticeBar(LessonView, QFrame):
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self._lay = QVBoxLayout(self)
-        self._lay.setContentsMargins(10, 6, 10, 6)
+        self._lay = QBoxLayout(QBoxLayout.TopToBottom, self)
+        self._lay.setContentsMargins(*self.STACKED_MARGINS)
         self._lay.setSpacing(4)
-        self._lay.addWidget(self.label)
+        self._lay.addWidget(self.label, 1)
         self._row = QHBoxLayout()
         self._row.addStretch(1)
         self._lay.addLayout(self._row)
         self.buttons: list[QPushButton] = []
         self.lasting = False
-        self.host = host
-        if host is not None:
-            host.installEventFilter(self)
+        self.host, self.band = host, band
+        for watched in (host, band):  # the band is laid out after its host's resize is seen
+            if watched is not None:
+                watched.installEventFilter(self)
         self.hide()
 
     def eventFilter(self, obj, event):
         # isHidden, not isVisible: a notice shown before the window is (the first-start offer)
         # must follow the centre's first real size too
-        if obj is self.host and event.type() in (QEvent.Resize, QEvent.Show) and not self.isHidden():
+        if obj in (self.host, self.band) and event.type() in (QEvent.Resize, QEvent.Show) and not self.isHidden():
             self._place()
         return False
 
     def _place(self) -> None:
-        """Full width at the top of the host, as tall as its text and buttons need at that width."""
+        """Full width at the top of the host, as tall as its text and buttons need at that width:
+        one row when the text fits beside the buttons, else the text over the buttons."""
         if self.host is None:
             return
         margin = 6
         width = max(100, self.host.width() - 2 * margin)
+        row = self._fits_in_a_row(width)
+        self._lay.setDirection(QBoxLayout.LeftToRight if row else QBoxLayout.TopToBottom)
+        self._lay.setContentsMargins(*(self.ROW_MARGINS if row else self.STACKED_MARGINS))
+        self._lay.activate()
         height = self._lay.totalHeightForWidth(width) if self._lay.hasHeightForWidth() else self.sizeHint().height()
-        self.setGeometry(margin, margin, width, max(height, self.minimumSizeHint().height()))
+        height = max(height, self.minimumSizeHint().height())
+        top = margin
+        band = self.band.geometry().bottom() + 1 if row and self.band is not None else 0
+        if height <= band - 2:  # the whole band: half a line of the description peeked out below
+            top, height = 1, band - 2
+        self.setGeometry(margin, top, width, height)
         self.raise_()
+
+    def is_one_row(self) -> bool:
+        return self._lay.direction() == QBoxLayout.LeftToRight
+
+    def _fits_in_a_row(self, width: int) -> bool:
+        """True when the whole text fits on one line beside the buttons at this card width."""
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(self.label.font())
+        doc.setHtml(self.label.text())
+        buttons = sum(b.sizeHint().width() + self._row.spacing() for b in self.buttons)
+        left, _, right, _ = self.ROW_MARGINS
+        return doc.idealWidth() + 8 + self._lay.spacing() + buttons + left + right <= width
 
     def set_lesson(self, dataset) -> None:
         if not self.lasting:

@@ -52,6 +52,10 @@ STATUS_MS = 6000  # how long a one-line status message stays
 PREPROCESSING_OFF = " (MNIST preprocessing switched off: the image is already prepared, the network reads it as is)"
 
 
+# short enough for one row beside its buttons in the centre of a 1280×720 window (573 px wide):
+# over the lesson description only, not the network view's hint line below it
+FIRST_START_OFFER = "New to nnviz? Let the <b>Guide</b> (F1) show you around."
+
 class MainWindow(QMainWindow):
     def __init__(self, lesson: str | None = None, settings: QSettings | None = None):
         super().__init__()
@@ -93,8 +97,7 @@ class MainWindow(QMainWindow):
         self._session.start()
         if not self.settings.value("guide/offered", False, type=bool):  # the first start: offer the guide
             self.settings.setValue("guide/offered", True)
-            self.notice.show_notice("New to nnviz? The <b>Guide</b> walks you through this lesson step by step "
-                                    "(Help ▸ Guide, F1).", [("Open the guide", self.open_guide)], lasting=True)
+            self.notice.show_notice(FIRST_START_OFFER, [("Open the guide", self.open_guide)], lasting=True)
         self.settings.setValue("running", True)
         self.frames.start()
         self._restore_window()
@@ -140,7 +143,7 @@ class MainWindow(QMainWindow):
         lay.setContentsMargins(0, 0, 0, 0)
         for widget, stretch in ((self.lesson_label, 0), (self.network_stack, 1), (self.timeline_bar, 0)):
             lay.addWidget(widget, stretch)
-        self.notice = NoticeBar(centre)  # floats over the top of the centre: it never takes the views' height
+        self.notice = NoticeBar(centre, band=self.lesson_label)  # floats over the top of the centre: it never takes the views' height
         self.setCentralWidget(centre)
 
         editor_box = QWidget()
