@@ -7,8 +7,10 @@ dock behind the Weights, "none"), and in each the actions a learner takes: show 
 Run for a while, select a neuron, rewind, set a weight by hand, reset, rebuild (an MLP lesson's
 hidden layers), open a model file and switch to another lesson. The walk goes tab by tab, and
 within a tab lesson by lesson, each lesson's switch going to the next one walked: every lesson is
-switched to, and no switch is made only to come back. ``nnviz bench --gui`` prints the matrix; a
-test walks it with a generous bound so a freeze cannot land again.
+switched to, and no switch is made only to come back. Before each action the window finishes its
+idle work (spare plots and charts made ahead, ~1 s after a layout took some), as it does while a
+learner reads what the last action showed. ``nnviz bench --gui`` prints the matrix; a test walks
+it with a generous bound so a freeze cannot land again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..model.core.reports import Opened, OpenFailed, Refused, Report
 from ..model.files.modelfile import save_model
 from ..model.files.saved_model import SavedModel
 from ..model.lessons import LESSONS
+from .graphics import spares
 from .offscreen import wait_until
 
 HEARTBEAT_MS = 5
@@ -232,11 +235,20 @@ def walk(app, win, lessons=tuple(LESSONS), actions=ACTIONS, run_seconds: float =
                     if name == "show tab":
                         _show_tab(win, NONE if tab != NONE else tab_titles(win)[1])
                         app.processEvents()
+                    _finish_idle_work(app)
                     gap = longest_gap(app, win, w.act(name, tab), limit)
                     out[lesson, tab, name] = gap
                     if on_cell is not None:
                         on_cell((lesson, tab, name), gap)
     return out
+
+
+def _finish_idle_work(app, timeout: float = 5.0) -> None:
+    """Let the event loop run until nothing is left to make ahead (or ``timeout`` seconds)."""
+    end = time.perf_counter() + timeout
+    while not spares.idle() and time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.002)
 
 
 def format_matrix(gaps: dict[tuple[str, str, str], float]) -> str:

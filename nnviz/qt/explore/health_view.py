@@ -30,13 +30,14 @@ from .panel import ExplorePanel
 from ..graphics.palettes import PALETTES, StableLevel, color_for
 from ..graphics.plot_style import fit_title, plain_axes
 from ..graphics.redraw_memo import RedrawMemo
-from ..graphics.spares import add_plot
+from ..graphics.spares import add_plot, ahead
 
 BINS = 41  # odd, so one bin is centred on 0
 LAYER_COLOURS = ((31, 90, 180), (150, 60, 170), (210, 120, 10), (20, 140, 150), (120, 80, 40),
                  (90, 90, 90))
 NO_DATA = "no data yet"
 MAX_SYMBOLS = 40  # dots on each recorded point while there are few (one point draws no line)
+AHEAD_COLUMNS = 3  # columns made in idle time: the most weight layers a lesson has (mnist, digits, mnist-conv)
 
 
 def layer_colour(i: int) -> tuple[int, int, int]:
@@ -173,6 +174,7 @@ class HealthView(ExplorePanel):
         self._columns: list[tuple] = []  # (band plot, band, histogram plot, bars) per layer ever shown
         self.band_plots: list[pg.PlotItem] = []
         self.hist_plots: list[pg.PlotItem] = []
+        ahead(self._make_ahead)
 
     # -- hooks --------------------------------------------------------------------
 
@@ -231,6 +233,15 @@ class HealthView(ExplorePanel):
         self.view.ci.layout.setRowStretchFactor(0, 3)
         self.view.ci.layout.setRowStretchFactor(1, 3)
         self.view.ci.layout.setRowStretchFactor(2, 2)
+
+    def _make_ahead(self) -> bool:
+        """One piece of the charts a lesson's first layout takes (the norm chart, then a column),
+        made in idle time; False once AHEAD_COLUMNS columns are ready."""
+        if self.norm_plot is None:
+            self._make_norm_plot()
+        elif len(self._columns) < AHEAD_COLUMNS:
+            self._columns.append(self._make_column(len(self._columns)))
+        return len(self._columns) < AHEAD_COLUMNS
 
     def _make_norm_plot(self) -> None:
         self.norm_plot = p = add_plot(self.view, row=0, col=0)

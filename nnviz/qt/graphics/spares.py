@@ -6,12 +6,16 @@ a third of a second. A spare is an item exactly as a fresh one would be (made wi
 arguments and never shown), so a view built from spares looks the same as one built anew.
 The stock is made once the first view was laid out (the first frame is on screen then) and
 refilled a moment after items are taken, one item per idle tick, to what the largest dense lesson's
-views take (``PLOTS``; ``BARS``, the colour bars in the palette last asked for).
+views take (``PLOTS``; ``BARS``, the colour bars in the palette last asked for). After the stock,
+the same ticks do the views' own work ahead (``ahead``: the columns of charts "Where learning
+happens" lays out for a three-layer net, ~0.1 s the first time a lesson switch showed it).
 """
 
 from __future__ import annotations
 
 import pyqtgraph as pg
+from typing import Callable
+
 from PySide6.QtCore import QTimer
 
 from .palettes import colormap
@@ -25,6 +29,7 @@ SETTLE_MS = 400  # and only this long after the last was taken: not amid the lay
 _stock: dict[tuple, list] = {}
 _wanted: dict[tuple, int] = {}
 _timer: QTimer | None = None
+_jobs: list[Callable[[], bool]] = []  # work done ahead, after the stock: each call one piece
 
 
 def _make(key: tuple):
@@ -77,9 +82,29 @@ def _refill_one() -> None:
             stock.append(_make(key))
             _timer.setInterval(REFILL_MS)
             return
+    if _jobs:
+        job = _jobs[0]
+        if not job():
+            _jobs.remove(job)
+        _timer.setInterval(REFILL_MS)  # a piece that took spares asked for the settling pause: none here
+        return
     _timer.stop()
+
+
+def ahead(job: Callable[[], bool]) -> None:
+    """Call ``job()`` in idle ticks, once per tick after the stock is made, until it returns
+    False (nothing more to do ahead). A view prepares here what its first layout for another
+    lesson would otherwise make in that frame."""
+    _jobs.append(job)
+    _refill_soon()
 
 
 def spare_count() -> int:
     """How many spares are ready (tests, benchmarks)."""
     return sum(len(s) for s in _stock.values())
+
+
+def idle() -> bool:
+    """True when nothing is left to make ahead: the stock is full and every job is done (or the
+    stock was never asked for)."""
+    return _timer is None or not _timer.isActive()

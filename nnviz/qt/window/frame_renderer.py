@@ -12,8 +12,9 @@ holds the GIL the trainer needs). Painting runs inference on the GUI thread agai
 snapshot, never waiting for training.
 
 A frame that lays the views out anew (a lesson, a rebuild: new plots in every panel) is drawn
-over a few display ticks, one view after another until about ``LAYOUT_BUDGET_S`` of work, so
-the window keeps answering; the views still waiting are covered (blank, never the previous
+over a few display ticks, one view after another until about ``LAYOUT_BUDGET_S`` of work (none:
+one view a tick, as each view's drawing is followed by the layout and paint it causes, and two
+views in one tick held the window 100-200 ms), so the window keeps answering; the views still waiting are covered (blank, never the previous
 lesson's pictures), and the frame counts as on screen (``rendered``) once the last is drawn.
 A direct ``render_latest()`` (tests, tools) still draws every view at once.
 """
@@ -35,7 +36,7 @@ from ..graphics.view_protocol import Frame, LessonView
 DISPLAY_MS = 16  # ~60 Hz when stepping: every iteration shows at once
 RUNNING_DISPLAY_MS = 33  # ~30 Hz while running
 CURVES_EVERY = 6  # while running, redraw the curves and unit health on every 6th frame (~5 Hz)
-LAYOUT_BUDGET_S = 0.03  # a new layout's views are drawn in ticks of about this much work each
+LAYOUT_BUDGET_S = 0.0  # seconds of drawing per tick for a new layout: one view each (module docs)
 EXACT_LIMIT = 4096  # exact-target counts are for small training sets (the smile's 4 faces)
 #: the widest text each status-bar field shows, so its size never changes
 STATUS_WIDEST = {"iteration": "iteration 99,999,999", "epoch": "epoch 9,999.99", "loss": "loss 999.9999",

@@ -219,3 +219,40 @@ def test_a_snapshot_with_no_history_yet_leaves_no_band_of_the_one_before(view):
     view.show_snapshot(first, None)
     assert all(band["text"].isVisible() for band in view.bands)
     assert all(f.path().isEmpty() for band in view.bands for f in band["fills"])
+
+
+def test_charts_made_ahead_in_idle_time_are_the_ones_a_three_layer_lesson_shows_as_if_made_then(qtbot):
+    """Smile → mnist with this tab showing made two columns of charts in the frame (~0.1 s): they
+    are made ahead in idle ticks, before and after the first layout, and the three-layer lesson
+    shows them, laid out as a view that made them in the frame lays its own out."""
+    from nnviz.qt.graphics import spares
+
+    s, ssnaps = trained("smile", 5)
+    m, msnaps = trained("mnist", 20)
+    then = shown(qtbot, HealthView(), 800, 700)
+    spares._jobs.remove(then._make_ahead)  # this one makes its charts in the frame
+    early = HealthView()  # its work ahead done before its first layout
+    qtbot.waitUntil(lambda: len(early._columns) == 3, timeout=10000)
+    early = shown(qtbot, early, 800, 700)
+    late = shown(qtbot, HealthView(), 800, 700)  # ... and after it
+    for v in (then, late, early):
+        v.set_lesson(s.dataset)
+        v.show_snapshot(ssnaps[-1], None)
+    assert len(then._columns) == 1
+    qtbot.waitUntil(lambda: len(late._columns) == 3, timeout=10000)
+    made = {id(p) for v in (late, early) for col in v._columns for p in (col[0], col[2])}
+    for v in (then, late, early):
+        v.set_lesson(m.dataset)
+        v.show_snapshot(msnaps[-1], None)
+    qtbot.wait(50)
+    for v in (late, early):
+        assert {id(p) for p in v.band_plots + v.hist_plots} <= made  # none made in the frame
+        for mine, fresh in zip([v.norm_plot] + v.band_plots + v.hist_plots,
+                               [then.norm_plot] + then.band_plots + then.hist_plots):
+            assert mine.sceneBoundingRect() == fresh.sceneBoundingRect()
+            assert mine.titleLabel.text == fresh.titleLabel.text
+            np.testing.assert_allclose(mine.vb.viewRange(), fresh.vb.viewRange())
+        for i in range(3):
+            for a, b in zip(v.histogram_bars(i), then.histogram_bars(i)):
+                np.testing.assert_allclose(a, b)
+            np.testing.assert_allclose(v.band_data(i)[3][1], then.band_data(i)[3][1])

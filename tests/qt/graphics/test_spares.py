@@ -43,3 +43,20 @@ def test_a_spare_plots_axes_read_as_pyqtgraphs_own_whatever_their_range(qtbot):
     quiet.setLabel("left", None)  # hidden label: back to no prefix, as pyqtgraph's
     plain.setLabel("left", None)
     assert quiet.getAxis("left").autoSIPrefixScale == plain.getAxis("left").autoSIPrefixScale
+
+
+def test_work_ahead_runs_in_idle_ticks_after_the_stock_one_piece_per_tick_until_done(qtbot):
+    view = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(view)
+    spares.add_plot(view, row=0, col=0)  # asks for the stock
+    calls = []
+
+    def job():
+        calls.append(spares.spare_count())
+        return len(calls) < 3
+
+    spares.ahead(job)
+    assert calls == [] and not spares.idle()  # not in the frame that asked
+    qtbot.waitUntil(spares.idle, timeout=10000)
+    assert len(calls) == 3  # until it said it was done, then no more
+    assert all(n >= spares.PLOTS for n in calls)  # after the stock a layout takes

@@ -2,6 +2,7 @@
 lesson on set_lesson; what a hover shows belongs to the iteration shown."""
 
 import numpy as np
+from PySide6.QtWidgets import QWidget
 
 from nnviz.qt.graphics.view_protocol import Frame, LessonView
 from nnviz.qt.views.activation_view import HOVER_HINT as ACTIVATION_HINT
@@ -127,3 +128,38 @@ def test_choosing_the_open_lesson_again_changes_nothing(qtbot, make_window):
     win.choose_lesson("smile")
     qtbot.wait(200)
     assert win.controller.latest.iteration == 3 and win.training_panel.iteration_label.text() == readout
+
+
+def test_a_new_layout_is_drawn_one_view_a_tick_with_the_views_still_waiting_covered(qtbot, make_window):
+    """Each view's drawing is followed by the layout and paint it causes: two views in one tick
+    held the window 100-200 ms at a lesson switch. The views waiting show a blank cover, never
+    the previous lesson's pictures."""
+    win = make_window("smile")
+    fr = win.frames
+    ticks, current = [], []
+    draw_staged = fr._draw_staged
+
+    def one_tick(budget):
+        current.clear()
+        ticks.append(current)
+        draw_staged(budget)
+        ticks[-1] = list(current)
+
+    fr._draw_staged = one_tick
+    for view in fr.views:
+        show = view.show_snapshot
+
+        def spy(snap, frame=None, view=view, show=show):
+            if fr._staged is not None:
+                current.append(view)
+                waiting = fr._staged[1]
+                if len(ticks) > 1:  # the first tick covers them once its view is drawn
+                    shown = [v for v in waiting if isinstance(v, QWidget) and v.isVisible()]
+                    assert all(fr._covers[v].isVisible() for v in shown)
+            return show(snap, frame)
+        view.show_snapshot = spy
+    switch(qtbot, win, "mnist")
+    assert len(ticks) >= len(fr.views) - 1
+    assert all(len(t) == 1 for t in ticks)
+    assert {id(v) for t in ticks for v in t} == {id(v) for v in fr.views}
+    assert not any(c.isVisible() for c in fr._covers.values())
