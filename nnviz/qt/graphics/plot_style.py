@@ -46,6 +46,15 @@ def cache_static(*items) -> None:
             item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
 
+BAR_LABEL_ROOM = 8  # pixels above and below a colour bar: half a tick label's height
+
+
+def room_for_end_labels(bar) -> None:
+    """Half a tick label's height above and below a colour bar (a ColorBarItem): an end level
+    on the view's edge ("1.0" over the smile's weights, "-0.1") was cut in two."""
+    bar.setContentsMargins(0, BAR_LABEL_ROOM, 0, BAR_LABEL_ROOM)
+
+
 def lighten_plot(plot) -> None:
     """Cache a PlotItem's axes and title (see ``cache_static``) and tell Qt its
     ViewBox draws nothing itself (no border), so repainting what it holds makes no

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QStyl
 from ...model.core.layers import parse_spec
 from ..graphics.lut_image import LutImageItem, draw_heatmap, flag_overlay
 from ..graphics.palettes import PALETTES, StableLevel, colormap, lookup_table
-from ..graphics.plot_style import fit_title, lighten_plot, skip_when_clean, style_image_plot
+from ..graphics.plot_style import fit_title, lighten_plot, room_for_end_labels, skip_when_clean, style_image_plot
 from ..graphics.redraw_memo import RedrawMemo
 from ..graphics.scrolling import scrolling_column
 from ..graphics.spares import add_plot, color_bar
@@ -37,7 +37,6 @@ BACKGROUND = (235, 235, 235)
 BOX = (330, 120)  # the dock's room a mosaic of single-channel tiles is wrapped for (fit_grid)
 MAX_PX = 14  # screen pixels per value at most: a 3×3 kernel stays a kernel, not a poster
 BAR_W = 50  # colour bar and its numbers
-BAR_LABEL_ROOM = 8  # pixels above and below the bar: half a tick label's height, so the end labels show whole
 TITLE_H = 30
 HINT = "Hover over a kernel to read its weights."  # also what the line says once the pointer leaves
 
@@ -80,8 +79,7 @@ class MosaicPlot(pg.GraphicsLayoutWidget):
             self.bar.setImageItem(self.image)
             self.addItem(self.bar, row=0, col=1)
             self.ci.layout.setColumnFixedWidth(1, BAR_W - 4)
-            # room above and below the bar for half a label: the end levels ("1.0", "-0.1") were cut in two
-            self.bar.setContentsMargins(0, BAR_LABEL_ROOM, 0, BAR_LABEL_ROOM)
+            room_for_end_labels(self.bar)
             lighten_plot(self.bar)
             skip_when_clean(self.bar)
         lighten_plot(self.plot)

@@ -16,7 +16,9 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QLabel, QPushBu
 
 from ..graphics.lut_image import LutImageItem, draw_heatmap
 from ..graphics.palettes import colormap, lookup_table
-from ..graphics.plot_style import fit_image, fit_title, lighten_plot, one_layout_pass, skip_when_clean, style_image_plot
+from ..graphics.plot_style import (
+    fit_image, fit_title, lighten_plot, one_layout_pass, room_for_end_labels, skip_when_clean, style_image_plot,
+)
 from ..graphics.redraw_memo import RedrawMemo
 from ..graphics.spares import add_plot, color_bar
 from ..graphics.tiles import GAP
@@ -89,6 +91,7 @@ class MatrixStack(pg.GraphicsLayoutWidget):
         p.addItem(flags)
         bar = color_bar(palette, 10)
         bar.setImageItem(img)
+        room_for_end_labels(bar)
         lighten_plot(p)
         lighten_plot(bar)
         skip_when_clean(bar)

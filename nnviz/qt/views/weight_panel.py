@@ -22,7 +22,9 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QSpli
 
 from ..graphics.lut_image import LutImageItem, draw_heatmap
 from ..graphics.palettes import PALETTES, StableLevel, beyond, colormap, lookup_table
-from ..graphics.plot_style import fit_title, lighten_plot, one_layout_pass, skip_when_clean, style_image_plot
+from ..graphics.plot_style import (
+    fit_title, lighten_plot, one_layout_pass, room_for_end_labels, skip_when_clean, style_image_plot,
+)
 from ..graphics.redraw_memo import RedrawMemo, running_snapshot
 from ..graphics.spares import add_plot, color_bar
 from ..graphics.tiles import GAP, fit_grid, tile_at, tile_mosaic
@@ -162,6 +164,7 @@ class WeightPanel(LessonView, QWidget):
             self.mosaic_bar.setImageItem(self.mosaic)
             self.view.addItem(self.mosaic_bar, row=0, col=1)
             self.view.ci.layout.setColumnFixedWidth(1, 48)  # room for the bar's numbers
+            room_for_end_labels(self.mosaic_bar)
             lighten_plot(self.mosaic_plot)
             lighten_plot(self.mosaic_bar)
             skip_when_clean(self.mosaic_bar)

@@ -371,3 +371,17 @@ def test_another_lesson_reuses_the_mosaic_and_matrix_rows_and_reads_as_a_fresh_p
     np.testing.assert_allclose(panel.levels(), fresh.levels(), rtol=1e-6)
     np.testing.assert_array_equal(panel.mosaic.image, fresh.mosaic.image)
     assert panel.mosaic_plot.titleLabel.text == fresh.mosaic_plot.titleLabel.text
+
+
+@pytest.mark.parametrize("lesson", ["smile", "mnist"])
+def test_every_colour_bars_end_labels_have_room_to_show_whole(panel_for, lesson):
+    """The smile's bar ends at exactly 1.0, and its top label was cut in two by the view's edge."""
+    panel, _ = panel_for(lesson)
+    bars = [(panel.view, panel.mosaic_bar)] + [(panel.matrix_view, b) for b in panel.matrix_view.bars]
+    assert len(bars) == (1 if lesson == "smile" else 3)
+    for view, bar in bars:
+        half = view.fontMetrics().height() / 2
+        item, gradient = bar.sceneBoundingRect(), bar.vb.sceneBoundingRect()
+        assert gradient.top() - item.top() >= half - 1 and item.bottom() - gradient.bottom() >= half - 1
+        visible = view.mapToScene(view.viewport().rect()).boundingRect().adjusted(-0.5, -0.5, 0.5, 0.5)
+        assert visible.contains(item)
