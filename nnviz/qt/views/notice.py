@@ -129,8 +129,10 @@ class LineClamp(QObject):
         label.setAlignment(Qt.AlignTop | Qt.AlignLeft)
         self.more = QLabel("… ▾", label)
         self.more.setObjectName("lineClampMore")
-        self.more.setAutoFillBackground(True)
-        self.more.setStyleSheet("padding: 0px 2px 0px 6px; color: #555;")  # not the label's own padding
+        # its own background over the words it hides (a style sheet drops autoFillBackground: the
+        # "…" was drawn through them as "·;·"); its own padding, not the label's
+        self.more.setStyleSheet("background: palette(window); padding: 0px 2px 0px 6px; color: #555;")
+        self.more.setAlignment(Qt.AlignLeft | Qt.AlignTop)  # on the last line's baseline
         self.more.setAttribute(Qt.WA_TransparentForMouseEvents)  # a click opens the label as before
         self.more.hide()
         self._measured = (None, False)  # ((text, width, height bound), clamped): a rich-text layout is slow
@@ -163,8 +165,9 @@ class LineClamp(QObject):
             more.setFont(lab.font())
             more.adjustSize()
             inner = lab.contentsRect()
-            line = lab.fontMetrics().lineSpacing()
-            more.move(inner.right() + 1 - more.width(), inner.top() + (self.lines - 1) * line)
+            top = inner.top() + (self.lines - 1) * lab.fontMetrics().lineSpacing()
+            # down to the label's edge: the tops of the next line's letters peeked out below the "…"
+            more.setGeometry(inner.right() + 1 - more.width(), top, more.width(), lab.height() - top)
             more.raise_()
         more.setVisible(cut)
 

@@ -262,9 +262,14 @@ def test_a_cut_lesson_description_ends_in_an_ellipsis_and_an_open_one_does_not(q
     label = win.lesson_label
     more = label.findChild(QLabel, "lineClampMore")
     assert more is not None and more.isVisible() and "…" in more.text()  # two lines of five: it says so
-    assert label.contentsRect().contains(more.geometry())  # at the end of the second line, inside the label
+    assert label.rect().contains(more.geometry())  # at the end of the second line, inside the label
     line = label.fontMetrics().lineSpacing()
-    assert more.geometry().bottom() <= label.contentsRect().top() + 2 * line + 2
+    assert more.geometry().top() == label.contentsRect().top() + line  # the second line's top
+    # ... and down to the label's edge: the tops of the third line's letters showed under the "…"
+    assert more.geometry().bottom() == label.rect().bottom()
+    # the words under it are hidden: in the label it looks as it does alone
+    under = label.grab().toImage().copy(more.geometry())
+    assert under == more.grab().toImage().convertToFormat(under.format())
     qtbot.mouseClick(label, Qt.LeftButton)
     settle(qtbot, win)
     assert not more.isVisible()
