@@ -52,16 +52,20 @@ class Lesson:
         conv lesson, whose data an MLP reads just as well (its hidden default then is ReLU)."""
         data = data or load_dataset(self.dataset)
         seed = self.seed if seed is None else int(seed)
+        return Trainer(self.network(seed, hidden_sizes, hidden, data, spec), data, self.settings, seed=seed)
+
+    def network(self, seed: int | None = None, hidden_sizes=None, hidden: str | None = None,
+                data: Dataset | None = None, spec: dict | None = None):
+        """The freshly initialised network ``build`` trains (its arguments, as there)."""
+        seed = self.seed if seed is None else int(seed)
         if spec is None and hidden_sizes is None and hidden is None:
             spec = self.spec
         if spec is not None:
-            net = build_network(spec, seed=seed, init=self.init)
-        else:
-            sizes = [data.n_inputs, *(self.hidden_sizes if hidden_sizes is None else hidden_sizes),
-                     data.n_outputs]
-            net = Network(sizes, hidden=hidden or self.hidden, output=self.output, bias=self.bias,
-                          seed=seed, init=self.init)
-        return Trainer(net, data, self.settings, seed=seed)
+            return build_network(spec, seed=seed, init=self.init)
+        data = data or load_dataset(self.dataset)
+        sizes = [data.n_inputs, *(self.hidden_sizes if hidden_sizes is None else hidden_sizes), data.n_outputs]
+        return Network(sizes, hidden=hidden or self.hidden, output=self.output, bias=self.bias, seed=seed,
+                       init=self.init)
 
 
 def _conv(filters: int, kernel: int, padding: int = 0) -> dict:

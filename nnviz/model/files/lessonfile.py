@@ -137,6 +137,23 @@ class LessonFile:
         """The training history as a History (columns it does not know are left out)."""
         return History.from_arrays(self.history)
 
+    def is_fresh_start(self) -> bool:
+        """True when it holds only what opening its lesson gives: iteration 0, no examples, the
+        lesson's settings and seed, and its own network as that seed initialises it. A session
+        left so needs no resuming; one with a model opened, a rebuild, a weight set by hand or a
+        setting changed before the first step does (they were lost at a quit)."""
+        lesson = LESSONS[self.lesson]
+        if self.iteration or self.n_examples or self.seed != lesson.seed \
+                or TrainSettings.from_dict(self.settings) != lesson.settings:
+            return False
+        fresh = lesson.network()
+        # the spec, not "hidden": a net with no hidden layer names one of no consequence
+        mine_arch, own_arch = architecture_meta(self.network), architecture_meta(fresh)
+        if (mine_arch["spec"], mine_arch["dtype"]) != (own_arch["spec"], own_arch["dtype"]):
+            return False
+        mine, own = network_arrays(self.network), network_arrays(fresh)
+        return mine.keys() == own.keys() and all(np.array_equal(mine[k], own[k]) for k in own)
+
     def saved_model(self) -> SavedModel:
         """The network and training state as a SavedModel (what loading a model file gives)."""
         return SavedModel(self.network.copy(), self.lesson, self.iteration, self.epoch, self.seed,

@@ -299,7 +299,7 @@ class FilesController(QObject):
         except NNVizError as e:
             self.failed.emit(f"Your last {lesson} session could not be resumed ({e}); the lesson starts afresh")
             return None
-        if lf.lesson != lesson or not lf.iteration:
+        if lf.lesson != lesson or lf.is_fresh_start():  # nothing done there: the lesson as it opens
             return None
         self.controller.install(lf.saved_model(), str(path))
         # the states it could rewind to, kept at the last normal quit (used only if it ends here)

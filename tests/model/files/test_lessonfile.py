@@ -319,3 +319,23 @@ def test_a_bad_guide_in_a_lesson_file_is_one_line_naming_the_step(tmp_path):
     os.replace(tmp_path / "bad.npz", tmp_path / "bad.nnviz")
     with pytest.raises(DataFormatError, match=r"bad\.nnviz: has a bad guide: step 3"):
         load_lesson_file(tmp_path / "bad.nnviz")
+
+
+@pytest.mark.parametrize("lesson", ["smile", "mnist", "digits", "conv", "mnist-conv"])
+def test_a_fresh_start_is_told_from_a_session_with_something_the_learner_did(lesson):
+    """A session left at iteration 0 was not resumed at all: a model opened, a weight set by hand
+    or a setting changed before the first step was gone after a quit."""
+    from dataclasses import replace
+
+    t = get_lesson(lesson).build()
+    fresh = LessonFile.from_snapshot(t.snapshot(lesson=lesson))
+    assert fresh.is_fresh_start()
+    edited = t.network.copy()
+    edited.weights[0][0, 0] += 0.5  # a weight set by hand (or any other network: a model opened)
+    assert not replace(fresh, network=edited).is_fresh_start()
+    assert not replace(fresh, settings={**fresh.settings, "learning_rate": 0.123}).is_fresh_start()
+    assert not replace(fresh, seed=fresh.seed + 1,
+                       network=get_lesson(lesson).network(fresh.seed + 1)).is_fresh_start()  # reset with another seed
+    assert not replace(fresh, iteration=1).is_fresh_start()
+    x = np.zeros((1, t.network.sizes[0]), np.float32)
+    assert not replace(fresh, examples_x=x, examples_labels=np.zeros(1, np.int64)).is_fresh_start()

@@ -65,6 +65,33 @@ def test_a_normal_quit_keeps_the_run_and_the_next_start_resumes_it_with_a_fresh_
     again.close()
 
 
+def test_a_model_opened_before_the_first_step_comes_back_after_a_quit(qtbot, make_window, tmp_path):
+    """A session at iteration 0 was never resumed: a model opened (or a weight set by hand)
+    and the app quit came back as the lesson's own untrained network."""
+    from nnviz.model.files.modelfile import save_model
+    from nnviz.model.files.saved_model import SavedModel
+    from nnviz.model.lessons import get_lesson
+
+    other = get_lesson("digits").network(seed=7)  # not the lesson's own (seed 0)
+    save_model(tmp_path / "mine.npz", SavedModel(other, "digits", 0, 0, 7, {}))
+    win = make_window("digits")
+    win.files.open_model(str(tmp_path / "mine.npz"))
+    qtbot.waitUntil(lambda: np.array_equal(win.controller.latest.weights[0], other.weights[0]), timeout=10000)
+    assert win.controller.latest.iteration == 0
+    win.close()
+    again = _relaunch(qtbot, win)
+    qtbot.waitUntil(lambda: np.array_equal(again.controller.latest.weights[0], other.weights[0]), timeout=10000)
+    for a, b in zip(again.controller.latest.weights, other.weights):
+        np.testing.assert_array_equal(a, b)
+    assert again.notice.isVisible() and "resumed where you left off" in again.notice.label.text()
+    again.close()
+    # a lesson only looked at is not "resumed": it opens as it always does, with no notice
+    third = _relaunch(qtbot, again, lesson="smile")
+    qtbot.waitUntil(lambda: third.controller.latest.lesson == "smile", timeout=10000)
+    assert not third.notice.isVisible() or "resumed" not in third.notice.label.text()
+    third.close()
+
+
 def test_every_lesson_left_is_resumed_when_the_learner_comes_back_to_it_after_a_restart(qtbot, make_window):
     win = make_window("digits")
     win.controller.step(5)
