@@ -31,6 +31,12 @@ def model_notes(spec) -> str:
     return "\n".join(lines)
 
 
+def loss_text(loss: float) -> str:
+    """A loss in at most 8 characters: four decimals below 1000, else three significant digits
+    ("7.71e+05"). A blown-up loss of 770959.7500 ran out of its counter's box, cut to "770959.7"."""
+    return f"{loss:.4f}" if abs(loss) < 999.99995 else f"{loss:.3g}"
+
+
 def counter_texts(snap) -> dict[str, str]:
     """{"iteration", "epoch", "loss", "accuracy"}: one short phrase each for a Snapshot.
 
@@ -40,12 +46,12 @@ def counter_texts(snap) -> dict[str, str]:
     """
     h = snap.history
     acc = h["test_accuracy"][-1] if len(h["test_accuracy"]) else float("nan")
+    start = getattr(snap, "start_loss", None)
     return {
         "iteration": f"iteration {snap.iteration:,}",
         "epoch": f"epoch {snap.epoch_progress:.2f}",
-        "loss": (f"loss {snap.loss:.4f}" if math.isfinite(snap.loss) else
-                 f"loss {start:.4f}" if (start := getattr(snap, "start_loss", None)) is not None
-                 and math.isfinite(start) else "loss —"),
+        "loss": (f"loss {loss_text(snap.loss)}" if math.isfinite(snap.loss) else
+                 f"loss {loss_text(start)}" if start is not None and math.isfinite(start) else "loss —"),
         "accuracy": "test accuracy —" if not math.isfinite(acc) else f"test accuracy {acc:.1%}",
     }
 
