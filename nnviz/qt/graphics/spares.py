@@ -14,8 +14,10 @@ happens" lays out for a three-layer net, ~0.1 s the first time a lesson switch s
 from __future__ import annotations
 
 import pyqtgraph as pg
+import weakref
 from typing import Callable
 
+import shiboken6
 from PySide6.QtCore import QTimer
 
 from .palettes import colormap
@@ -29,7 +31,7 @@ SETTLE_MS = 400  # and only this long after the last was taken: not amid the lay
 _stock: dict[tuple, list] = {}
 _wanted: dict[tuple, int] = {}
 _timer: QTimer | None = None
-_jobs: list[Callable[[], bool]] = []  # work done ahead, after the stock: each call one piece
+_jobs: list[weakref.WeakMethod] = []  # work done ahead, after the stock: each call one piece
 
 
 def _make(key: tuple):
@@ -82,10 +84,13 @@ def _refill_one() -> None:
             stock.append(_make(key))
             _timer.setInterval(REFILL_MS)
             return
-    if _jobs:
-        job = _jobs[0]
+    while _jobs:
+        job = _jobs[0]()
+        if job is None or not shiboken6.isValid(job.__self__):  # its view is gone (a window closed)
+            _jobs.pop(0)
+            continue
         if not job():
-            _jobs.remove(job)
+            _jobs.pop(0)
         _timer.setInterval(REFILL_MS)  # a piece that took spares asked for the settling pause: none here
         return
     _timer.stop()
@@ -93,10 +98,16 @@ def _refill_one() -> None:
 
 def ahead(job: Callable[[], bool]) -> None:
     """Call ``job()`` in idle ticks, once per tick after the stock is made, until it returns
-    False (nothing more to do ahead). A view prepares here what its first layout for another
-    lesson would otherwise make in that frame."""
-    _jobs.append(job)
+    False (nothing more to do ahead). ``job`` is a method of a QObject (a view), held weakly:
+    dropped once that is deleted. A view prepares here what its first layout for another lesson
+    would otherwise make in that frame."""
+    _jobs.append(weakref.WeakMethod(job))
     _refill_soon()
+
+
+def cancel(job: Callable[[], bool]) -> None:
+    """Do no more of ``job`` ahead (what was done stays)."""
+    _jobs[:] = [j for j in _jobs if j() != job]
 
 
 def spare_count() -> int:

@@ -230,7 +230,7 @@ def test_charts_made_ahead_in_idle_time_are_the_ones_a_three_layer_lesson_shows_
     s, ssnaps = trained("smile", 5)
     m, msnaps = trained("mnist", 20)
     then = shown(qtbot, HealthView(), 800, 700)
-    spares._jobs.remove(then._make_ahead)  # this one makes its charts in the frame
+    spares.cancel(then._make_ahead)  # this one makes its charts in the frame
     early = HealthView()  # its work ahead done before its first layout
     qtbot.waitUntil(lambda: len(early._columns) == 3, timeout=10000)
     early = shown(qtbot, early, 800, 700)
