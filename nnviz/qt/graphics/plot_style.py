@@ -192,6 +192,21 @@ def fit_title(plot) -> None:
     plot.setTitle(None)
 
 
+VERTICAL_WIDEST = "0.0001"  # the widest tick label a vertical axis shows as it is (spaced_ticks)
+
+
+def short_number(v: float, fm: QFontMetrics, room: int) -> str:
+    """``v`` as "1.25e5" / "1.2e5" / "1e5" ("1.1e-4"): the most significant digits (at most
+    three) that fit ``room`` pixels."""
+    for digits in (3, 2, 1):
+        mantissa, _, exponent = f"{v:.{digits - 1}e}".partition("e")
+        mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+        text = f"{mantissa}e{int(exponent)}"
+        if fm.horizontalAdvance(text) <= room:
+            break
+    return text
+
+
 def plain_axes(plot) -> None:
     """Numbers as they are on every axis of ``plot`` (a PlotItem or PlotWidget): pyqtgraph's SI
     prefixes turned "iteration" into "iteration (x0.001)" and a loss of 0.0023 into 2.3."""
@@ -206,18 +221,23 @@ def spaced_ticks(axis) -> None:
     unlabelled ticks): pyqtgraph labels every major tick whatever the room, and a short axis ran
     1000, 2000, 3000 together into "1000020003000". On a log axis, the 2…9 between decades lose
     their labels when they would touch (a short one stacked "0.2 … 0.9 1 2 … 9" on each other).
+    A vertical axis's label wider than "0.0001" (what its fixed width holds beside the axis
+    title) reads as a short power of ten ("5e5"): a blown-up loss's "500000" ran into "loss".
     Idempotent."""
     if getattr(axis, "_spaced", False):
         return
     axis._spaced = True
     generate, ref = type(axis).tickValues, weakref.ref(axis)  # no cycle: the axis goes with its plot
 
+    def metrics(axis) -> QFontMetrics:
+        font = axis.style.get("tickFont")
+        return QFontMetrics(QFont(font) if font is not None else QApplication.font())
+
     def tick_values(lo, hi, size):
         axis = ref()
         levels = generate(axis, lo, hi, size)
         span = abs(hi - lo) * axis.scale
-        font = axis.style.get("tickFont")
-        fm = QFontMetrics(QFont(font) if font is not None else QApplication.font())
+        fm = metrics(axis)
         if axis.logMode:  # the 2…9 between decades are labelled only where 0.8 and 0.9 have room apart
             need = fm.height() + 2 if axis.orientation in ("left", "right") else fm.horizontalAdvance("0.9") + 6
             axis._minor_labels = size > 0 and span > 0 and size / span * math.log10(10 / 9) >= need
@@ -244,6 +264,11 @@ def spaced_ticks(axis) -> None:
         out = strings(axis, values, scale, spacing)
         if axis.logMode and not getattr(axis, "_minor_labels", True):
             out = [s if abs(v - round(v)) < 1e-6 else "" for v, s in zip(values, out)]
+        elif not axis.logMode and axis.orientation in ("left", "right"):
+            fm = metrics(axis)
+            room = fm.horizontalAdvance(VERTICAL_WIDEST)
+            out = [s if fm.horizontalAdvance(s) <= room else short_number(v * scale, fm, room)
+                   for v, s in zip(values, out)]
         return out
 
     axis.tickValues = tick_values

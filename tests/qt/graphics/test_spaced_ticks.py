@@ -48,3 +48,21 @@ def test_a_short_log_axis_labels_only_its_decades_and_a_tall_one_the_values_betw
     assert all(g >= fm.height() for g in gaps), labels
     decades = {s for v, s in labels if abs(v - round(v)) < 1e-9}
     assert "1" in decades and any(abs(v - round(v)) > 1e-9 for v, _ in labels) == minors
+
+
+@pytest.mark.parametrize("top", [800_000, 3e9, 0.0004, 5.0])
+def test_a_vertical_axis_label_is_never_wider_than_its_room_and_reads_as_its_value(qtbot, top):
+    """A blown-up loss's "500000" ran into the axis title "loss" beside it (the axis holds
+    "0.0001"): large values read in three significant digits ("5e+05"), small ones as they are."""
+    from nnviz.qt.graphics.plot_style import VERTICAL_WIDEST
+
+    w = shown(qtbot, pg.PlotWidget(), 200, 160)
+    plain_axes(w)
+    w.setYRange(0, top, padding=0)
+    axis = w.getPlotItem().getAxis("left")
+    fm = QFontMetrics(axis.style.get("tickFont") or axis.font())
+    drawn = _drawn_labels(axis, 0, top, axis.geometry().height())
+    assert len(drawn) >= 2
+    for v, s in drawn:
+        assert fm.horizontalAdvance(s) <= fm.horizontalAdvance(VERTICAL_WIDEST), s
+        assert float(s) == pytest.approx(v, rel=0.01, abs=top * 1e-6), s
