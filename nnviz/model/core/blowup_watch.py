@@ -13,10 +13,13 @@ taken before it:
 
 It fires (once per change) when
 
-- **jumped**: SPIKE_RUN batch losses in a row, and batches of SPIKE_EXAMPLES examples in all,
-  exceed max(SPIKE × reference, START_SPIKE × start) — far above both where training was and
-  where it started (at batch size 1 a batch is one example, and four misread digits in a row
-  are bad luck, not a blow-up: mnist at batch size 1 stopped at iteration 18,822 on 4.5); or
+- **jumped**: of the last n batch losses, n = SPIKE_RUN batches or as many as hold
+  SPIKE_EXAMPLES examples (at most SPIKE_RUN passes over the training set), at least
+  SPIKE_SHARE exceed max(SPIKE × reference, START_SPIKE ×
+  start) — far above both where training was and where it started. At batch size 1 a batch
+  is one example: four misread digits in a row are bad luck, not a blow-up (mnist at batch
+  size 1 stopped at iteration 18,822 on 4.5), while a net wrecked at lr 10 still reads one
+  example in ten right, so it is a share, not a run; or
 - **undone**: every WINDOW iterations, the median of the last WINDOW losses is back at
   UNTRAINED × start or above although the reference was at most LEARNED × start — the
   network had learned and is now no better than untrained. With a softmax and
@@ -36,6 +39,7 @@ and a median of WINDOW numbers every WINDOW iterations.
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import fields
 
 import numpy as np
@@ -48,6 +52,7 @@ SPIKE = 10.0
 START_SPIKE = 2.0
 SPIKE_RUN = 4
 SPIKE_EXAMPLES = 64
+SPIKE_SHARE = 0.75  # of the last n batches above the limit: 3 of 4 at the lessons' batch sizes
 LEARNED = 0.6
 UNTRAINED = 0.9
 
@@ -68,8 +73,7 @@ class BlowupWatch:
         self.armed = False
         self.reference = self.start = None
         self._limit = math.inf
-        self._above = 0
-        self._run = SPIKE_RUN  # iterations in a row above the limit that make a jump
+        self._above: deque[bool] = deque(maxlen=SPIKE_RUN)  # the last n batches: above the limit?
         self._next_median = 0
         self._chance = math.inf
 
@@ -94,8 +98,12 @@ class BlowupWatch:
         chance = (trainer.settings.loss == "cross_entropy" and trainer.network.output == "softmax"
                   and n_out > 1)
         self._chance = math.log(n_out) if chance else math.inf
-        self.armed, self._above = True, 0
-        self._run = max(SPIKE_RUN, math.ceil(SPIKE_EXAMPLES / max(1, trainer.settings.batch_size)))
+        # examples, not batches, but no more than SPIKE_RUN passes over a small training set: the
+        # smile's batch is all 4 faces, its loss has no noise to wait out
+        n_train = len(trainer.dataset.x_train)
+        batch = max(1, min(trainer.settings.batch_size, n_train))
+        examples = min(SPIKE_EXAMPLES, SPIKE_RUN * n_train)
+        self.armed, self._above = True, deque(maxlen=max(SPIKE_RUN, math.ceil(examples / batch)))
         self._next_median = trainer.iteration + WINDOW
         self._set_limit()
 
@@ -114,12 +122,10 @@ class BlowupWatch:
         if self.start is None:
             self.start = loss  # the first loss after the change is the level it starts from
             self._set_limit()
-        if loss > self._limit:
-            self._above += 1
-            if self._above >= self._run:
-                return self._fire(trainer, "jumped", loss)
-        else:
-            self._above = 0
+        above = self._above
+        above.append(loss > self._limit)
+        if len(above) == above.maxlen and sum(above) >= SPIKE_SHARE * above.maxlen:
+            return self._fire(trainer, "jumped", loss)
         if trainer.iteration >= self._next_median:
             self._next_median = trainer.iteration + WINDOW
             untrained = min(self.start, self._chance)
