@@ -58,9 +58,14 @@ def _take(key: tuple):
 
 def add_plot(layout, row=None, col=None, rowspan=1, colspan=1):
     """``layout.addPlot(row, col, rowspan, colspan, enableMenu=False)``, from the spares."""
-    plot = _take(("plot",))
+    plot = spare_plot()
     layout.addItem(plot, row, col, rowspan, colspan)
     return plot
+
+
+def spare_plot():
+    """``pg.PlotItem(enableMenu=False)``, from the spares, not placed anywhere yet."""
+    return _take(("plot",))
 
 
 def color_bar(palette: str, width: int):
@@ -89,7 +94,12 @@ def _refill_one() -> None:
         if job is None or not shiboken6.isValid(job.__self__):  # its view is gone (a window closed)
             _jobs.pop(0)
             continue
-        if not job():
+        try:
+            more = job()
+        except BaseException:
+            _jobs.pop(0)  # a bug in it is reported once, not retried every tick forever
+            raise
+        if not more:
             _jobs.pop(0)
         _timer.setInterval(REFILL_MS)  # a piece that took spares asked for the settling pause: none here
         return

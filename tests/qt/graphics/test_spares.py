@@ -66,3 +66,21 @@ def test_work_ahead_runs_in_idle_ticks_after_the_stock_one_piece_per_tick_until_
     qtbot.waitUntil(spares.idle, timeout=10000)
     assert [name for name, _ in calls] == ["kept"] * 3  # until it said it was done, then no more
     assert all(n >= spares.PLOTS for _, n in calls)  # after the stock a layout takes
+
+
+def test_a_job_that_fails_is_reported_once_and_dropped(qtbot):
+    """Retried every 5 ms, a failing job kept the window from ever being idle."""
+    view = pg.GraphicsLayoutWidget()
+    qtbot.addWidget(view)
+    calls = []
+
+    class View(QObject):
+        def job(self):
+            calls.append(1)
+            raise RuntimeError("a bug")
+
+    broken = View()
+    with qtbot.captureExceptions() as errors:
+        spares.ahead(broken.job)
+        qtbot.waitUntil(spares.idle, timeout=10000)
+    assert calls == [1] and len(errors) == 1 and "a bug" in str(errors[0][1])
