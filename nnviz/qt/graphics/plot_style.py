@@ -195,16 +195,27 @@ def fit_title(plot) -> None:
 VERTICAL_WIDEST = "0.0001"  # the widest tick label a vertical axis shows as it is (spaced_ticks)
 
 
-def short_number(v: float, fm: QFontMetrics, room: int) -> str:
-    """``v`` as "1.25e5" / "1.2e5" / "1e5" ("1.1e-4"): the most significant digits (at most
-    three) that fit ``room`` pixels."""
+def short_number(v: float, digits: int) -> str:
+    """``v`` as a power of ten with up to ``digits`` significant digits: "1.25e5", "-4e-4", "0"."""
+    if v == 0 or not math.isfinite(v):
+        return "0" if v == 0 else str(v)
+    mantissa, _, exponent = f"{v:.{digits - 1}e}".partition("e")
+    mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
+    return f"{mantissa}e{int(exponent)}"
+
+
+def fit_vertical_labels(values, scale: float, strings: list[str], fm: QFontMetrics) -> list[str] | None:
+    """One level of a vertical axis's tick labels in the room VERTICAL_WIDEST takes: as they are
+    when they all fit, else every one as a power of ten (one notation on the level) with the most
+    significant digits (at most three) that fit and still tell the ticks apart; None if none do."""
+    room = fm.horizontalAdvance(VERTICAL_WIDEST)
+    if all(fm.horizontalAdvance(s) <= room for s in strings):
+        return strings
     for digits in (3, 2, 1):
-        mantissa, _, exponent = f"{v:.{digits - 1}e}".partition("e")
-        mantissa = mantissa.rstrip("0").rstrip(".") if "." in mantissa else mantissa
-        text = f"{mantissa}e{int(exponent)}"
-        if fm.horizontalAdvance(text) <= room:
-            break
-    return text
+        short = [short_number(v * scale, digits) for v in values]
+        if all(fm.horizontalAdvance(s) <= room for s in short):
+            return short if len(set(short)) == len(set(values)) else None
+    return None
 
 
 def plain_axes(plot) -> None:
@@ -221,8 +232,8 @@ def spaced_ticks(axis) -> None:
     unlabelled ticks): pyqtgraph labels every major tick whatever the room, and a short axis ran
     1000, 2000, 3000 together into "1000020003000". On a log axis, the 2…9 between decades lose
     their labels when they would touch (a short one stacked "0.2 … 0.9 1 2 … 9" on each other).
-    A vertical axis's label wider than "0.0001" (what its fixed width holds beside the axis
-    title) reads as a short power of ten ("5e5"): a blown-up loss's "500000" ran into "loss".
+    A vertical axis whose labels are wider than "0.0001" (what its fixed width holds beside the
+    axis title) reads in short powers of ten ("5e5"): a blown-up loss's "500000" ran into "loss".
     Idempotent."""
     if getattr(axis, "_spaced", False):
         return
@@ -245,6 +256,7 @@ def spaced_ticks(axis) -> None:
         if not levels or not len(levels[0][1]) or size <= 0 or span <= 0:
             return levels
         spacing, values = levels[0]
+        axis._major_spacing = spacing
         if axis.orientation in ("left", "right"):
             need = fm.height() + 2
         else:
@@ -265,10 +277,11 @@ def spaced_ticks(axis) -> None:
         if axis.logMode and not getattr(axis, "_minor_labels", True):
             out = [s if abs(v - round(v)) < 1e-6 else "" for v, s in zip(values, out)]
         elif not axis.logMode and axis.orientation in ("left", "right"):
-            fm = metrics(axis)
-            room = fm.horizontalAdvance(VERTICAL_WIDEST)
-            out = [s if fm.horizontalAdvance(s) <= room else short_number(v * scale, fm, room)
-                   for v, s in zip(values, out)]
+            fitted = fit_vertical_labels(values, scale, out, metrics(axis))
+            # labels that fit in no form: the in-between ticks go unlabelled, the main ones stay
+            # as they are (a number too wide beats a wrong one)
+            minor = spacing < getattr(axis, "_major_spacing", spacing)
+            out = fitted if fitted is not None else [""] * len(out) if minor else out
         return out
 
     axis.tickValues = tick_values

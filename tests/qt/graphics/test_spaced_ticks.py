@@ -50,19 +50,33 @@ def test_a_short_log_axis_labels_only_its_decades_and_a_tall_one_the_values_betw
     assert "1" in decades and any(abs(v - round(v)) > 1e-9 for v, _ in labels) == minors
 
 
-@pytest.mark.parametrize("top", [800_000, 3e9, 0.0004, 5.0])
-def test_a_vertical_axis_label_is_never_wider_than_its_room_and_reads_as_its_value(qtbot, top):
+@pytest.mark.parametrize("bottom, top", [(0, 800_000), (0, 3e9), (0, 0.0004), (0, 5.0), (-0.0004, 0.0004),
+                                         (-2e6, 1e6)])
+def test_a_vertical_axis_label_is_never_wider_than_its_room_and_reads_as_its_value(qtbot, bottom, top):
     """A blown-up loss's "500000" ran into the axis title "loss" beside it (the axis holds
     "0.0001"): large values read in three significant digits ("5e+05"), small ones as they are."""
     from nnviz.qt.graphics.plot_style import VERTICAL_WIDEST
 
     w = shown(qtbot, pg.PlotWidget(), 200, 160)
     plain_axes(w)
-    w.setYRange(0, top, padding=0)
+    w.setYRange(bottom, top, padding=0)
     axis = w.getPlotItem().getAxis("left")
     fm = QFontMetrics(axis.style.get("tickFont") or axis.font())
-    drawn = _drawn_labels(axis, 0, top, axis.geometry().height())
+    size = axis.geometry().height()
+    drawn = _drawn_labels(axis, bottom, top, size)
     assert len(drawn) >= 2
     for v, s in drawn:
         assert fm.horizontalAdvance(s) <= fm.horizontalAdvance(VERTICAL_WIDEST), s
         assert float(s) == pytest.approx(v, rel=0.01, abs=top * 1e-6), s
+    for spacing, values in axis.tickValues(bottom, top, size):  # one notation per level: "-4e-4" beside "0.0002" read as two
+        labels = [s for v, s in zip(values, axis.tickStrings(values, 1.0, spacing)) if s and v != 0]
+        assert len({"e" in s for s in labels}) <= 1, labels
+
+
+def test_labels_that_would_read_alike_as_powers_of_ten_are_not_shortened():
+    from nnviz.qt.graphics.plot_style import fit_vertical_labels
+
+    fm = QFontMetrics(pg.QtGui.QFont())
+    strings = ["500000", "500050", "500100"]
+    assert fit_vertical_labels([500000, 500050, 500100], 1.0, strings, fm) is None  # not "5e5" three times
+    assert fit_vertical_labels([0, 500000], 1.0, ["0", "500000"], fm) == ["0", "5e5"]
