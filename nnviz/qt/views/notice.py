@@ -78,7 +78,9 @@ class NoticeBar(LessonView, QFrame):
         height = max(height, self.minimumSizeHint().height())
         top = margin
         band = self.band.geometry().bottom() + 1 if row and self.band is not None else 0
-        if height <= band - 2:  # the whole band: half a line of the description peeked out below
+        # the whole band (half a line of the description peeked out below), while it is the
+        # two-line description; one opened by the learner to read it is not covered whole
+        if height <= band - 2 <= height + self.band.fontMetrics().lineSpacing():
             top, height = 1, band - 2
         self.setGeometry(margin, top, width, height)
         self.raise_()

@@ -66,6 +66,11 @@ def test_a_short_notice_is_one_row_over_the_band_and_a_long_one_keeps_its_text_w
         assert notice.rect().contains(b.geometry()) and b.width() >= b.sizeHint().width()
         assert b.geometry().left() > notice.label.geometry().right()  # beside the text
 
+    band.setFixedHeight(120)  # the learner opened the description to read it: not all covered
+    qtbot.wait(20)
+    assert notice.is_one_row() and notice.height() <= 40
+
+    band.setFixedHeight(36)
     notice.show_notice(LONG, [("Roll back to iteration 1,200", lambda: None)])
     qtbot.wait(20)
     assert not notice.is_one_row()
