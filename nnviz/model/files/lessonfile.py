@@ -23,7 +23,7 @@ SettingsError), so a file that saves always loads.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -143,8 +143,9 @@ class LessonFile:
         left so needs no resuming; one with a model opened, a rebuild, a weight set by hand or a
         setting changed before the first step does (they were lost at a quit)."""
         lesson = LESSONS[self.lesson]
-        if self.iteration or self.n_examples or self.seed != lesson.seed \
-                or TrainSettings.from_dict(self.settings) != lesson.settings:
+        known = {f.name for f in fields(TrainSettings)}  # as installing the file applies them: over the lesson's
+        settings = replace(lesson.settings, **{k: v for k, v in self.settings.items() if k in known})
+        if self.iteration or self.n_examples or self.seed != lesson.seed or settings != lesson.settings:
             return False
         fresh = lesson.network()
         # the spec, not "hidden": a net with no hidden layer names one of no consequence

@@ -334,6 +334,8 @@ def test_a_fresh_start_is_told_from_a_session_with_something_the_learner_did(les
     edited.weights[0][0, 0] += 0.5  # a weight set by hand (or any other network: a model opened)
     assert not replace(fresh, network=edited).is_fresh_start()
     assert not replace(fresh, settings={**fresh.settings, "learning_rate": 0.123}).is_fresh_start()
+    assert replace(fresh, settings={}).is_fresh_start()  # a file naming no settings takes the lesson's
+    assert not replace(fresh, settings={"learning_rate": 0.123}).is_fresh_start()
     assert not replace(fresh, seed=fresh.seed + 1,
                        network=get_lesson(lesson).network(fresh.seed + 1)).is_fresh_start()  # reset with another seed
     assert not replace(fresh, iteration=1).is_fresh_start()

@@ -84,7 +84,10 @@ def test_a_model_opened_before_the_first_step_comes_back_after_a_quit(qtbot, mak
     for a, b in zip(again.controller.latest.weights, other.weights):
         np.testing.assert_array_equal(a, b)
     assert again.notice.isVisible() and "resumed where you left off" in again.notice.label.text()
+    again.choose_lesson("smile")  # only looked at: its session is saved at iteration 0 as it opened
+    qtbot.waitUntil(lambda: again.controller.latest.lesson == "smile", timeout=10000)
     again.close()
+    assert again.files.session_path("smile").exists()
     # a lesson only looked at is not "resumed": it opens as it always does, with no notice
     third = _relaunch(qtbot, again, lesson="smile")
     qtbot.waitUntil(lambda: third.controller.latest.lesson == "smile", timeout=10000)
