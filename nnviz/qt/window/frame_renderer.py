@@ -243,7 +243,15 @@ class FrameRenderer(QObject):
         while waiting:
             view = waiting.pop(0)
             self._uncover(view)  # first: a view covered would take itself for hidden and skip drawing
-            view.show_snapshot(frame.snap, frame)
+            try:
+                view.show_snapshot(frame.snap, frame)
+            except BaseException:  # a view's bug is reported; the others are drawn all the same
+                if waiting:
+                    self._cover(waiting)
+                    QTimer.singleShot(1, self, self._continue_staged)
+                else:
+                    self._staged = None
+                raise
             if waiting and time.perf_counter() - start > budget:
                 self._cover(waiting)
                 # a timer, not a posted call: the scenes' own queued work and input come first

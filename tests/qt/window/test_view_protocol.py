@@ -163,3 +163,28 @@ def test_a_new_layout_is_drawn_one_view_a_tick_with_the_views_still_waiting_cove
     assert all(len(t) == 1 for t in ticks)
     assert {id(v) for t in ticks for v in t} == {id(v) for v in fr.views}
     assert not any(c.isVisible() for c in fr._covers.values())
+
+
+def test_a_view_that_fails_while_a_layout_is_drawn_leaves_the_others_drawn_and_the_display_going(qtbot, make_window):
+    """The frame stayed staged for ever: every later snapshot was skipped, the window frozen on
+    the old frame."""
+    win = make_window("smile")
+    fr = win.frames
+    broken = win.readout
+    show = broken.show_snapshot
+    state = {"failed": False}
+
+    def fail_once(snap, frame=None):
+        if not state["failed"]:
+            state["failed"] = True
+            raise RuntimeError("a bug in one view")
+        return show(snap, frame)
+
+    broken.show_snapshot = fail_once
+    with qtbot.captureExceptions() as errors:
+        switch(qtbot, win, "mnist")
+    assert state["failed"] and len(errors) == 1 and fr._staged is None
+    assert all(not c.isVisible() for c in fr._covers.values())
+    win.controller.step(1)
+    qtbot.waitUntil(lambda: fr.rendered is win.controller.latest and win.controller.latest.iteration == 1,
+                    timeout=10000)  # the display goes on
