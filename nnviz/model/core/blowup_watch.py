@@ -9,7 +9,8 @@ taken before it:
 - ``reference``: the median batch loss of the last WINDOW iterations before the change (a
   median, so one unlucky batch does not move it; None with fewer than MIN_LOSSES of them);
 - ``start``: the run's first batch loss, the untrained network's level (or, when the loss
-  function itself changed, the first loss after the change).
+  function itself changed, the first loss after the change); for a softmax with cross-entropy
+  at least ln(classes), guessing's loss, which a trained model opened starts far below.
 
 It fires (once per change) when
 
@@ -110,7 +111,10 @@ class BlowupWatch:
     def _set_limit(self) -> None:
         levels = [SPIKE * self.reference] if self.reference is not None else []
         if self.start is not None:
-            levels.append(START_SPIKE * self.start)
+            # never below twice guessing's loss: a trained model opened starts at ~0.0002, and
+            # twice that is any batch's noise (it "blew up" at its fourth iteration)
+            floor = self._chance if math.isfinite(self._chance) else 0.0
+            levels.append(START_SPIKE * max(self.start, floor))
         self._limit = max(levels) if levels else math.inf
 
     def check(self, trainer, loss: float) -> BlowUp | None:

@@ -67,6 +67,21 @@ def test_single_examples_misread_in_a_row_are_no_alarm_and_lr_10_at_batch_size_1
     assert info.how == "jumped" and fresh.trainer.iteration <= 200
 
 
+def test_a_trained_model_opened_at_a_tiny_loss_trains_on_without_an_alarm():
+    """Its first batch loss was 0.0002 and twice that the limit: the next three batches' noise
+    "blew up" at iteration 4."""
+    from pathlib import Path
+
+    from nnviz.model.files.foreign import load_foreign
+
+    s = session("digits")
+    s.install(load_foreign(Path(__file__).parents[2] / "fixtures" / "foreign" / "mlp.onnx"))
+    assert train(s, 300) == []
+    s.change_settings({"learning_rate": 10.0})  # and a real blow-up of it still is one
+    (info,) = train(s, 300)
+    assert info.cause["changes"] == {"learning_rate": (0.01, 10.0)}
+
+
 def test_a_blow_up_on_the_smiles_four_faces_is_caught_as_soon_as_at_a_full_batch():
     """The smile's batch size is 4 and so is its training set: every batch is the whole set,
     with no noise to wait out."""
