@@ -42,6 +42,7 @@ def main(lesson: str | None = None, model=None, quit_after: float | None = None,
     opening = card_message(lesson or QSettings("nnviz", "nnviz").value("lesson"), model)
     card = show_card(app, opening, on_paint=lambda: startup.mark("splash_painted"))
     card.destroyed.connect(lambda: startup.mark("splash_closed"))
+    from ..collector import freeze_long_lived
     from ..model.core.reports import Refused
     from .window.main_window import MainWindow
 
@@ -61,6 +62,7 @@ def main(lesson: str | None = None, model=None, quit_after: float | None = None,
     startup.mark("window_shown")
     win.show_on_screen()
     win.frames.redraw()  # once more at the sizes the window has on screen (a cheap pass)
+    freeze_long_lived()  # the window and its first lesson: no full collection walks them again
     if model is not None:
         # the three answer what a PyTorch state_dict does not say
         win.files.open_model(str(model), activation, spec, input_transform)
