@@ -4,6 +4,7 @@ subtrees Qt may skip, counters of a fixed size (``cache_static`` says why it mat
 from __future__ import annotations
 
 import math
+import re
 import types
 import weakref
 from contextlib import contextmanager
@@ -192,6 +193,7 @@ def fit_title(plot) -> None:
     plot.setTitle(None)
 
 
+_COMPACT_EXPONENT = re.compile(r"e\+?(-?)0*(\d)")
 VERTICAL_WIDEST = "0.0001"  # the widest tick label a vertical axis shows as it is (spaced_ticks)
 
 
@@ -209,6 +211,7 @@ def fit_vertical_labels(values, scale: float, strings: list[str], fm: QFontMetri
     when they all fit, else every one as a power of ten (one notation on the level) with the most
     significant digits (at most three) that fit and still tell the ticks apart; None if none do."""
     room = fm.horizontalAdvance(VERTICAL_WIDEST)
+    strings = [_COMPACT_EXPONENT.sub(r"e\1\2", s) for s in strings]  # pyqtgraph's "4e+08" is "4e8"
     if all(fm.horizontalAdvance(s) <= room for s in strings):
         return strings
     for digits in (3, 2, 1):
