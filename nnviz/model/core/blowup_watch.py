@@ -16,8 +16,8 @@ It fires (once per change) when
 
 - **jumped**: of the last n batch losses, n = SPIKE_RUN batches or as many as hold
   SPIKE_EXAMPLES examples (at most SPIKE_RUN passes over the training set), at least
-  SPIKE_SHARE exceed max(SPIKE × reference, START_SPIKE ×
-  start) — far above both where training was and where it started. At batch size 1 a batch
+  SPIKE_SHARE exceed max(SPIKE × reference, START_SPIKE × start) — far above both where
+  training was and where it started. At batch size 1 a batch
   is one example: four misread digits in a row are bad luck, not a blow-up (mnist at batch
   size 1 stopped at iteration 18,822 on 4.5), while a net wrecked at lr 10 still reads one
   example in ten right, so it is a share, not a run; or

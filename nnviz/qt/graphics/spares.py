@@ -13,10 +13,10 @@ happens" lays out for a three-layer net, ~0.1 s the first time a lesson switch s
 
 from __future__ import annotations
 
-import pyqtgraph as pg
 import weakref
 from typing import Callable
 
+import pyqtgraph as pg
 import shiboken6
 from PySide6.QtCore import QTimer
 

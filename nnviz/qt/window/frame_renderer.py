@@ -14,8 +14,9 @@ snapshot, never waiting for training.
 A frame that lays the views out anew (a lesson, a rebuild: new plots in every panel) is drawn
 over a few display ticks, one view after another until about ``LAYOUT_BUDGET_S`` of work (none:
 one view a tick, as each view's drawing is followed by the layout and paint it causes, and two
-views in one tick held the window 100-200 ms), so the window keeps answering; the views still waiting are covered (blank, never the previous
-lesson's pictures), and the frame counts as on screen (``rendered``) once the last is drawn.
+views in one tick held the window 100-200 ms), so the window keeps answering; the views still
+waiting are covered (blank, never the previous lesson's pictures), and the frame counts as on
+screen (``rendered``) once the last is drawn.
 A direct ``render_latest()`` (tests, tools) still draws every view at once.
 """
 
@@ -247,19 +248,22 @@ class FrameRenderer(QObject):
                 view.show_snapshot(frame.snap, frame)
             except BaseException:  # a view's bug is reported; the others are drawn all the same
                 if waiting:
-                    self._cover(waiting)
-                    QTimer.singleShot(1, self, self._continue_staged)
+                    self._later(waiting)
                 else:
                     self._staged = None
                 raise
             if waiting and time.perf_counter() - start > budget:
-                self._cover(waiting)
-                # a timer, not a posted call: the scenes' own queued work and input come first
-                QTimer.singleShot(1, self, self._continue_staged)
+                self._later(waiting)
                 return
         self._staged = None
         self.rendered = None if getattr(frame, "redraw", False) else frame.snap
         self._stop_when_done(frame.snap, frame.exact)
+
+    def _later(self, waiting) -> None:
+        """The views ``waiting`` covered, and drawn from the next tick on."""
+        self._cover(waiting)
+        # a timer, not a posted call: the scenes' own queued work and input come first
+        QTimer.singleShot(1, self, self._continue_staged)
 
     @Slot()
     def _continue_staged(self) -> None:

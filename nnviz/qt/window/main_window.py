@@ -56,6 +56,7 @@ PREPROCESSING_OFF = " (MNIST preprocessing switched off: the image is already pr
 # over the lesson description only, not the network view's hint line below it
 FIRST_START_OFFER = "New to nnviz? Let the <b>Guide</b> (F1) show you around."
 
+
 class MainWindow(QMainWindow):
     def __init__(self, lesson: str | None = None, settings: QSettings | None = None):
         super().__init__()
@@ -143,7 +144,8 @@ class MainWindow(QMainWindow):
         lay.setContentsMargins(0, 0, 0, 0)
         for widget, stretch in ((self.lesson_label, 0), (self.network_stack, 1), (self.timeline_bar, 0)):
             lay.addWidget(widget, stretch)
-        self.notice = NoticeBar(centre, band=self.lesson_label)  # floats over the top of the centre: it never takes the views' height
+        # floats over the top of the centre: it never takes the views' height
+        self.notice = NoticeBar(centre, band=self.lesson_label)
         self.setCentralWidget(centre)
 
         editor_box = QWidget()
