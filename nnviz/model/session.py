@@ -356,22 +356,29 @@ class TrainingSession(RunKeeping, HandEdits):
         self._report(info)
         return info
 
-    def complete_timeline(self, deadline: float | None = None, replay: bool = True) -> None:
+    def complete_timeline(self, deadline: float | None = None, replay: bool = True) -> bool:
         """After a full-speed run: keep the live state and replay the skipped recent ones, newest
-        first, until ``deadline`` (default FILL_SECONDS from now). ``replay=False`` forgets them
-        instead (a new timeline follows)."""
+        first, until ``deadline`` (default FILL_SECONDS from now). True while some are left for
+        a later call (``gaps_left``). ``replay=False`` forgets them instead (a new timeline follows)."""
         if not replay:
             self._gaps = False
-        if not self._gaps or self.trainer is None:
-            return
-        self._gaps = False
+        if not self.gaps_left:
+            return False
         t = self.trainer
         finite = math.isfinite(t.last_loss)
+        newest = t.iteration if finite else t.iteration - 1
         its = self.timeline.iterations()
         if finite and (not len(its) or its[-1] != t.iteration):
             self.timeline.record(t.state())
-        self.timeline.fill(t.replayer(), t.iteration if finite else t.iteration - 1,
-                           deadline=time.perf_counter() + FILL_SECONDS if deadline is None else deadline)
+        added = self.timeline.fill(t.replayer(), newest,
+                                   deadline=time.perf_counter() + FILL_SECONDS if deadline is None else deadline)
+        self._gaps = added > 0 and self.timeline.missing(newest) > 0  # each call makes progress, or stops
+        return self._gaps
+
+    @property
+    def gaps_left(self) -> bool:
+        """States a full-speed run skipped are still to be replayed (``complete_timeline``)."""
+        return self._gaps and self.trainer is not None
 
     # -- the past --------------------------------------------------------------------------
 

@@ -49,6 +49,10 @@ class TrainingWorker(QObject):
         self.stop_epoch = None  # a run pauses once this many epochs are complete (a guide step's)
         self._timer = QTimer(self)  # a child, so moveToThread takes it along
         self._timer.timeout.connect(self._tick)
+        # a stopped run's skipped states are replayed a slice at a time, so commands wait at most one
+        self._fill_timer = QTimer(self)
+        self._fill_timer.setSingleShot(True)
+        self._fill_timer.timeout.connect(self._fill_more)
 
     @Slot(object, object)
     def command(self, method, args: tuple) -> None:
@@ -151,8 +155,16 @@ class TrainingWorker(QObject):
         else:
             self._timer.stop()
         self.runningChanged.emit(running)  # before the fill, so the Run button flips at once
-        if not running:
-            self.session.complete_timeline(replay=complete)
+        if not running and self.session.complete_timeline(replay=complete):
+            self._fill_timer.start(0)
+
+    def _fill_more(self) -> None:
+        if self._running or not self.session.gaps_left:
+            return  # running again (it fills when it stops), or a command's own fill finished it
+        if self.session.complete_timeline():
+            self._fill_timer.start(0)
+        else:
+            self._publish()  # the scrubber offers every recent iteration now
 
     def _tick(self) -> None:
         if not self._running:

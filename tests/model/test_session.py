@@ -243,6 +243,23 @@ def test_full_speed_records_checkpoints_and_stopping_replays_the_recent_ones_exa
         np.testing.assert_array_equal(a, b)
 
 
+def test_a_fill_cut_short_goes_on_where_it_stopped_one_gap_at_least_per_call():
+    s = session()
+    s._chunk_iterations = 10**6
+    s.step(300, fast=True)
+    missing = [s.timeline.missing(300)]
+    while s.complete_timeline(deadline=0.0):  # past already: each call replays one gap, the newest left
+        kept = s.timeline.iterations().tolist()
+        lowest_filled = min(i for i in kept if i % CHECKPOINT_EVERY and i > 0)
+        assert set(range(lowest_filled, 301)) <= set(kept)
+        missing.append(s.timeline.missing(300))
+        assert 0 < missing[-2] - missing[-1] < CHECKPOINT_EVERY
+    n, kept = s.trainer.iteration, set(s.timeline.iterations().tolist())
+    assert set(range(n - DEFAULT_RECENT + CHECKPOINT_EVERY, n + 1)) <= kept
+    assert missing[0] > 200 and len(missing) > 25 and not s.gaps_left
+    assert s.timeline.missing(n) == 0 and not s.complete_timeline()
+
+
 def test_a_chunk_of_few_slow_iterations_records_every_state_even_at_full_speed():
     s = session()
     s._chunk_iterations = SPARSE_CHUNK - 1

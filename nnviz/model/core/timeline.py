@@ -3,8 +3,8 @@
 Stepping records every iteration. Running at full speed records only every
 ``CHECKPOINT_EVERY``-th one — copying a state into memory that is not in the cache
 costs ~15% of an iteration, so recording all of them slowed training by that much —
-and ``fill`` recreates the rest of the newest ``recent`` when training stops, by
-replaying from the checkpoint before each gap: training is deterministic given a
+and ``fill`` recreates the rest of the newest ``recent`` when training stops (a slice at a
+time between the learner's commands, nnviz.qt.worker), by replaying from the checkpoint before each gap: training is deterministic given a
 state (its weights, shuffle, random stream and optimizer memory), and each state
 names the settings and dataset its next iterations use, so the replay is exact
 (states older than the window drop the dataset, so old versions can be freed).
@@ -229,21 +229,15 @@ class Timeline:
         ``replay(state, n)`` returns the n states after ``state``, recomputed. Each gap is
         replayed from the kept state just before it, so only gaps that start inside the
         window are filled (a replay never starts from a state older than ``recent``).
-        Gaps are filled newest first until ``time.perf_counter()`` passes ``deadline``
-        (a run of very slow iterations leaves its older gaps), and none that ``shrink`` left.
-        Returns the number added.
+        Gaps are filled newest first until ``time.perf_counter()`` passes ``deadline``, at
+        least one per call (so calls repeated until ``missing`` is 0 finish), and none that
+        ``shrink`` left. Returns the number added.
         """
-        lo = max(newest - self.recent + 1, self._thinned_until)
-        k = bisect_left(self._iters, lo)
-        anchors = [(self._states[j], (self._iters[j + 1] if j + 1 < len(self._iters) else newest + 1))
-                   for j in range(k, bisect_right(self._iters, newest))]
         added = []
-        for state, nxt in reversed(anchors):
-            n = min(nxt, newest + 1) - state.iteration - 1
-            if n > 0:
-                if time.perf_counter() >= deadline:
-                    break
-                added.extend(replay(state, n))
+        for state, n in self._gaps(newest):
+            if added and time.perf_counter() >= deadline:
+                break
+            added.extend(replay(state, n))
         if added:
             merged = sorted(zip(self._iters + [s.iteration for s in added], self._states + added),
                             key=lambda p: p[0])
@@ -251,6 +245,22 @@ class Timeline:
             if len(self._states) > self.capacity:
                 self._thin()
         return len(added)
+
+    def missing(self, newest: int) -> int:
+        """How many states ``fill`` would still add up to ``newest``."""
+        return sum(n for _, n in self._gaps(newest))
+
+    def _gaps(self, newest: int) -> list[tuple[TrainerState, int]]:
+        """(kept state, how many iterations after it are missing), newest gap first."""
+        lo = max(newest - self.recent + 1, self._thinned_until)
+        k = bisect_left(self._iters, lo)
+        out = []
+        for j in reversed(range(k, bisect_right(self._iters, newest))):
+            nxt = self._iters[j + 1] if j + 1 < len(self._iters) else newest + 1
+            n = min(nxt, newest + 1) - self._iters[j] - 1
+            if n > 0:
+                out.append((self._states[j], n))
+        return out
 
     def truncate_after(self, iteration: int) -> None:
         """Forget every state after ``iteration``."""

@@ -133,8 +133,10 @@ def test_fill_stops_at_newest_and_never_replays_from_outside_the_window():
         t.step()
         if t.iteration % 8 == 0:
             line.record(t.state())
-    assert line.fill(replay, newest=38, deadline=0.0) == 0  # out of time: nothing replayed
-    assert line.fill(replay, newest=38) == 13  # 23..38 minus the kept 24 and 32; 23 has no anchor
+    assert line.missing(38) == 13  # 23..38 minus the kept 24 and 32; 23 has no anchor
+    assert line.fill(replay, newest=38, deadline=0.0) == 6  # out of time: the newest gap only
+    assert line.missing(38) == 7
+    assert line.fill(replay, newest=38) == 7 and line.missing(38) == 0
     assert calls == [(32, 6), (24, 7)]  # newest gap first: a deadline leaves the oldest
     assert line.iterations().tolist() == [0, 8, 16] + list(range(24, 39)) + [40]
 
