@@ -1,5 +1,8 @@
 """Python's cyclic collector and a window that lives as long as the app.
 
+Where it runs is nnviz.qt.gui_collector's job (the GUI thread only, once other threads run
+Python); what it walks is this file's.
+
 A full collection walks every object the collector tracks. Once the window is up with its first
 lesson drawn, that is ~74,000 objects — modules, classes, functions and the window's own widgets
 and plot items, nearly all kept until the app quits — and one took 45 ms, with the GIL held: the
@@ -19,3 +22,14 @@ def freeze_long_lived() -> int:
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+def collect_due() -> int:
+    """What the automatic collector would do now, done by the caller's thread. A collection is due
+    once the youngest generation's count of new objects has passed its threshold; then the oldest
+    generation whose count (of younger collections) has passed its own is collected, with the
+    younger ones, as CPython does. Returns how many unreachable objects were found."""
+    (t0, t1, t2), (c0, c1, c2) = gc.get_threshold(), gc.get_count()
+    if not t0 or c0 <= t0:
+        return 0
+    return gc.collect(2 if c2 > t2 else 1 if c1 > t1 else 0)

@@ -31,3 +31,13 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
         if item.get_closest_marker("timing"):
             item.add_marker(pytest.mark.xdist_group("timing"))
+
+
+@pytest.fixture(autouse=True)
+def _collect_between_tests():
+    """Once a Qt test has started a thread, the collector runs only from the GUI thread's timer
+    (nnviz.qt.gui_collector); tests that run no event loop get their collections here."""
+    yield
+    from nnviz.collector import collect_due
+
+    collect_due()

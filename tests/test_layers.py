@@ -14,7 +14,7 @@ PKG = Path(__file__).resolve().parents[1] / "nnviz"
 
 #: layer of each part of nnviz.qt (a module may import only strictly lower layers, or its own
 #: sub-package); the model is below all of them and imports no Qt at all
-QT_LAYERS = {"lazy_qt_mirrors": 0, "graphics": 1, "worker": 1, "views": 2, "explore": 2, "window": 3,
+QT_LAYERS = {"lazy_qt_mirrors": 0, "gui_collector": 0, "graphics": 1, "worker": 1, "views": 2, "explore": 2, "window": 3,
              "splash": 3, "startup": 4, "offscreen": 4, "app": 5, "screenshot": 5, "freeze_matrix": 5,
              "bench_gui": 6, "soak_bench": 6}
 

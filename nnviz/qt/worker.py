@@ -19,6 +19,7 @@ import time
 from PySide6.QtCore import QObject, QStandardPaths, QThread, QTimer, Signal, Slot
 
 from ..malloc_settings import fit_to_network
+from .gui_collector import collect_on_gui_thread
 from ..model.core.reports import Refused, Saved
 from ..model.errors import NNVizError
 from ..model.session import TrainingSession
@@ -221,6 +222,7 @@ class TrainingController(QObject):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        collect_on_gui_thread()  # before the training thread starts: a collection there can hang both
         self.latest = self.lesson = self.dataset = None
         self.running = False
         # A child, so Qt frees it with the controller, after shutdown() has joined it: no

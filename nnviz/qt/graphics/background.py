@@ -14,6 +14,8 @@ from typing import Callable
 
 from PySide6.QtCore import QObject, Signal
 
+from ..gui_collector import collect_on_gui_thread
+
 
 class Background(QObject):
     """``done(key, result)``: ``result`` is what ``work()`` returned, or the exception it raised."""
@@ -23,6 +25,7 @@ class Background(QObject):
 
     def __init__(self, name: str, parent=None):
         super().__init__(parent)
+        collect_on_gui_thread()  # its jobs run Python on another thread (gui_collector says why)
         self.name = name
         self._busy, self._wanted = False, None
         self._finished.connect(self._on_finished)  # emitted on the worker thread, run on ours
