@@ -57,3 +57,41 @@ def test_the_threshold_is_set_once_per_change(monkeypatch):
     mmap = [v for p, v in calls if p == malloc_settings.M_MMAP_THRESHOLD]
     assert mmap == [malloc_settings.DENSE_NET, malloc_settings.CONV_NET, malloc_settings.DENSE_NET]
     assert {v for p, v in calls if p == malloc_settings.M_TRIM_THRESHOLD} == {malloc_settings.TRIM}
+
+
+# Blocks of 2,000 bytes (60 MB) freed but every 16th, which pins the heap: freeing gives back none
+# of it (not its top), the trim gives back their whole free pages.
+TRIM_PROBE = """
+import ctypes, os
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+libc = ctypes.CDLL(None)
+libc.malloc.restype, libc.malloc.argtypes = ctypes.c_void_p, (ctypes.c_size_t,)
+libc.free.argtypes = (ctypes.c_void_p,)
+libc.memset.argtypes = (ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t)
+from nnviz.malloc_settings import give_back_free_pages
+blocks = [libc.malloc(2000) for _ in range(30000)]
+for b in blocks:
+    libc.memset(b, 1, 2000)  # touched: resident
+for i, b in enumerate(blocks):
+    if i % 16:
+        libc.free(b)
+freed = rss()
+print(give_back_free_pages(), round(freed - rss(), 1))
+"""
+
+
+def test_the_free_pages_between_blocks_that_stay_go_back_to_the_system():
+    words = subprocess.run([sys.executable, "-c", TRIM_PROBE], capture_output=True, text=True, check=True,
+                           timeout=60).stdout.split()
+    assert words[0] == "True" and float(words[1]) > 30, words  # of the ~56 MB freed
+
+
+def test_the_pages_go_back_at_most_every_ten_seconds(monkeypatch):
+    calls = []
+    monkeypatch.setattr(malloc_settings, "_last_trim", -float("inf"))
+    monkeypatch.setattr(malloc_settings, "_glibc", lambda name, argtypes: calls.append(name) or (lambda pad: 1))
+    assert malloc_settings.give_back_free_pages(now=100.0)
+    assert not malloc_settings.give_back_free_pages(now=105.0)
+    assert malloc_settings.give_back_free_pages(now=100.0 + malloc_settings.TRIM_EVERY_S)
+    assert calls == ["malloc_trim", "malloc_trim"]

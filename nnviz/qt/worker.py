@@ -18,7 +18,7 @@ import time
 
 from PySide6.QtCore import QObject, QStandardPaths, QThread, QTimer, Signal, Slot
 
-from ..malloc_settings import fit_to_network
+from ..malloc_settings import fit_to_network, give_back_free_pages
 from .gui_collector import collect_on_gui_thread
 from ..model.core.reports import Refused, Saved
 from ..model.errors import NNVizError
@@ -204,6 +204,7 @@ class TrainingWorker(QObject):
         snap = self.session.snapshot(self._running, self._rate)
         if snap is not None:
             fit_to_network(snap.is_mlp)  # memory that levels off on a long run (see malloc_settings)
+            give_back_free_pages()
         self.snapshotReady.emit(snap)
         self._report()
 
