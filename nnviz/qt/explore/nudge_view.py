@@ -250,7 +250,7 @@ class NudgeView(ExplorePanel):
         self._revealed = False
         self._comparing.forget()  # a comparison still running for the old lesson is dropped when it ends
         self._clear_drawing()
-        self.header.setText("Waiting for the lesson's network…")
+        self.header.setText("Nothing compared yet in this lesson.")
         if self._on_screen():  # hidden: the next show_snapshot computes (2·P loss evaluations are not free)
             self._refresh()
 

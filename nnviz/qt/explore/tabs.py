@@ -12,7 +12,7 @@ import time
 from typing import Callable
 
 from PySide6.QtCore import QPoint, QSize, Qt, Signal
-from PySide6.QtWidgets import QButtonGroup, QSizePolicy, QTabBar, QTabWidget, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QLabel, QSizePolicy, QTabBar, QTabWidget, QToolButton, QVBoxLayout, QWidget
 
 from ..graphics.view_protocol import LessonView
 from .confusion_view import ConfusionView
@@ -28,6 +28,8 @@ TAB_STYLE = ("QToolButton { padding: 2px 7px; border: 1px solid #c8c8c8; border-
              "QToolButton:checked { background: #dbe6f4; border-color: #7f9cc4; color: #123; }"
              "QToolButton:hover:!checked { background: #ebebeb; }")
 GAP = 3  # pixels between the tabs
+PAUSED_ONLY = ("Training is running: this tab is worked out when you pause (Space). Until then it "
+               "shows the last pause's result, if any.")
 
 
 class WrappingTabBar(QTabBar):
@@ -165,6 +167,7 @@ class ExploreTabs(LessonView, QTabWidget):
         # (building it, comparing every weight's nudge) cost ~0.7 s before the first paint
         self.held = False
         self._last_live = 0.0
+        self._pause_notes: dict[int, QLabel] = {}  # tab index -> its "worked out when you pause" line
         self.currentChanged.connect(lambda _: self._shown.clear())
 
     def _show_tabs_for(self, dataset) -> None:
@@ -229,16 +232,33 @@ class ExploreTabs(LessonView, QTabWidget):
         if i < 0 or snap is None or self.held or not self.on_screen():
             return
         panel = self.panel(i)
+        running = frame is not None and frame.running
+        self._say_paused_only(i, running and not panel.live)
         key = (snap, frame.painted_key if frame is not None else None)
         if self._shown.get(i) == key:
             return
-        if frame is not None and frame.running:
+        if running:
             now = time.perf_counter()
             if not panel.live or now - self._last_live < 1.0 / LIVE_HZ:
                 return
             self._last_live = now
         self._shown[i] = key
         panel.show_snapshot(snap, frame)
+
+    def _say_paused_only(self, i: int, say: bool) -> None:
+        """A tab worked out only when training pauses says so while it runs: it shows the last
+        pause's network meanwhile (or nothing yet), never as if it were the live one."""
+        note = self._pause_notes.get(i)
+        if note is None:
+            if not say:
+                return
+            note = self._pause_notes[i] = QLabel(PAUSED_ONLY)
+            note.setObjectName("explorePausedOnly")
+            note.setWordWrap(True)
+            note.setStyleSheet("padding: 3px 8px; background: #f3efe0; color: #333;")
+            self._holders[i].layout().insertWidget(0, note)
+        note.setVisible(say)
+
 
 def standard_tabs(train_one_by) -> list[tuple[str, Callable[[], ExplorePanel]]]:
     """The six Explore tabs as (title, factory); ``train_one_by(method)`` runs one real iteration
