@@ -232,6 +232,26 @@ class PixelEditor(LessonView, QWidget):
             kept.brush_radius = self.brush_spin.value()
             self._use(kept)
 
+    def drawings(self) -> dict[tuple, np.ndarray]:
+        """Each lesson grid's drawing with ink on it, the one shown included: {(dataset name,
+        height, width, binary): (height, width) float32} (``drawings_file`` keeps them)."""
+        canvases = dict(self._kept)
+        if self._lesson_key is not None:
+            canvases[self._lesson_key] = self.canvas
+        return {key: c.image for key, c in canvases.items() if c.image.any()}
+
+    def restore_drawings(self, drawings: dict[tuple, np.ndarray]) -> None:
+        """Drawings from the last start, each back on its lesson's grid when that lesson opens
+        (one step of undo clears it again)."""
+        for key, image in drawings.items():
+            _, h, w, binary = key
+            if key == self._lesson_key:
+                self.set_image(image)
+                continue
+            canvas = Canvas(h, w, binary=binary, brush_radius=self.brush_spin.value())
+            canvas.set_image(image)
+            self._kept[key] = canvas
+
     def set_grid(self, height: int, width: int, binary: bool) -> None:
         """A fresh, empty grid for a lesson's input shape (undo history starts over)."""
         self._use(Canvas(height, width, binary=binary, brush_radius=self.brush_spin.value()))

@@ -19,6 +19,7 @@ from ...model.errors import NNVizError
 from ...model.files.foreign import OPEN_FILTER, NeedsActivation, NeedsSpec, is_foreign, lesson_for, load_foreign
 from ...model.files.foreign.spec_inference import describe_spec
 from ...model.files.rewind_file import rewind_path
+from ...model.files.drawings_file import load_drawings, save_drawings
 from ...model.files.lessonfile import LessonFile, load_lesson_file, save_lesson_file, with_suffix
 from ..views import model_questions
 
@@ -39,6 +40,7 @@ class FilesController(QObject):
         self.examples = None  # the ExamplesController, set by the window (lesson files carry examples)
         self.guide_for = lambda lesson: None  # a lesson's own guide (dict) to save with it (the guide controller's)
         self._autosaved_key = None
+        self._kept_drawings = None  # what keep_drawings last wrote ({grid: image bytes})
         self._said_after_lesson = ""  # what an opened model's message waits for its lesson's to say
         controller.reported.connect(self._on_report)
 
@@ -285,6 +287,30 @@ class FilesController(QObject):
         except (OSError, NNVizError):
             return False  # insurance only: never bother the learner about it
         self._autosaved_key = key
+        return True
+
+    def drawings_path(self) -> Path:
+        """Where the paint grid's drawings are kept between starts (one file for every lesson)."""
+        return self.data_dir() / SESSIONS_DIR / "drawings.npz"
+
+    def kept_drawings(self) -> dict:
+        """The drawings kept when nnviz last closed (or last autosaved them)."""
+        drawings = load_drawings(self.drawings_path())
+        self._kept_drawings = {k: v.tobytes() for k, v in drawings.items()}
+        return drawings
+
+    def keep_drawings(self, drawings: dict) -> bool:
+        """Write ``drawings`` (the editor's ``drawings()``) if they changed since the last time."""
+        key = {k: v.tobytes() for k, v in drawings.items()}
+        if key == self._kept_drawings:
+            return False
+        try:
+            path = self.drawings_path()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            save_drawings(path, drawings)
+        except (OSError, NNVizError):
+            return False  # insurance only, as the session's autosave is
+        self._kept_drawings = key
         return True
 
     def resume(self, lesson: str):

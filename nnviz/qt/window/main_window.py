@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.files.examples = self.examples
         self.actions = build_actions(self, self._slots())
         self._build_panels()
+        self.pixel_editor.restore_drawings(self.files.kept_drawings())  # as the run resumes, so does its drawing
         self.guide = GuideController(self.guide_panel, c, SimpleNamespace(
             pixel_editor=self.pixel_editor, weight_panel=self.weight_panel, explore=self.explore,
             guide_dock=self.docks["lessonGuide"],
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self._session = QTimer(self)  # crash insurance: the session is saved every half minute if it changed
         self._session.setInterval(SESSION_AUTOSAVE_MS)
         self._session.timeout.connect(self.files.autosave_session)
+        self._session.timeout.connect(self._keep_drawings)
         self._session.start()
         if not self.settings.value("guide/offered", False, type=bool):  # the first start: offer the guide
             self.settings.setValue("guide/offered", True)
@@ -430,6 +432,9 @@ class MainWindow(QMainWindow):
 
     # -- shutdown ----------------------------------------------------------------------------
 
+    def _keep_drawings(self) -> None:
+        self.files.keep_drawings(self.pixel_editor.drawings())
+
     def closeEvent(self, event):
         modal = QApplication.activeModalWidget()
         if isinstance(modal, QDialog) and modal is not self:
@@ -440,6 +445,7 @@ class MainWindow(QMainWindow):
         self.frames.stop()
         self._session.stop()
         self.files.autosave_session()
+        self._keep_drawings()
         self.files.save_rewinds()  # before the thread stops: the states to scrub back to next time
         self.settings.setValue("running", False)
         self.settings.setValue("geometry", self.saveGeometry())

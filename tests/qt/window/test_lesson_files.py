@@ -65,6 +65,32 @@ def test_a_normal_quit_keeps_the_run_and_the_next_start_resumes_it_with_a_fresh_
     again.close()
 
 
+def test_each_lessons_drawing_comes_back_after_a_quit_and_after_a_crash(qtbot, make_window):
+    """The run was resumed after a quit, but the drawing the learner was asking about was gone."""
+    win = make_window("digits")
+    digit = np.zeros((8, 8), np.float32)
+    digit[1:7, 3:5] = 0.75
+    win.pixel_editor.set_image(digit)
+    win.choose_lesson("smile")
+    qtbot.waitUntil(lambda: win.controller.latest.lesson == "smile", timeout=10000)
+    face = win.pixel_editor.canvas.image
+    face[2, 1] = face[2, 2] = 1.0
+    win.pixel_editor.set_image(face)
+    win.close()
+    again = _relaunch(qtbot, win, lesson="smile")
+    qtbot.waitUntil(lambda: again.pixel_editor.canvas.shape == face.shape, timeout=10000)
+    np.testing.assert_array_equal(again.pixel_editor.canvas.image, face)
+    again.choose_lesson("digits")
+    qtbot.waitUntil(lambda: again.controller.latest.lesson == "digits", timeout=10000)
+    np.testing.assert_array_equal(again.pixel_editor.canvas.image, digit)
+    digits_grid = ("digits", 8, 8, False)
+    assert set(again.files.kept_drawings()) == {digits_grid, ("smile", 4, 3, True)}
+    again.pixel_editor.clear()
+    again._session.timeout.emit()  # the autosave a crash would have left
+    assert set(again.files.kept_drawings()) == {("smile", 4, 3, True)}  # a cleared grid keeps nothing
+    again.close()
+
+
 def test_a_model_opened_before_the_first_step_comes_back_after_a_quit(qtbot, make_window, tmp_path):
     """A session at iteration 0 was never resumed: a model opened (or a weight set by hand)
     and the app quit came back as the lesson's own untrained network."""
