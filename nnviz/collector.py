@@ -32,4 +32,5 @@ def collect_due() -> int:
     (t0, t1, t2), (c0, c1, c2) = gc.get_threshold(), gc.get_count()
     if not t0 or c0 <= t0:
         return 0
-    return gc.collect(2 if c2 > t2 else 1 if c1 > t1 else 0)
+    # a third threshold of 0 (CPython 3.14's incremental collector) never forces a full one here
+    return gc.collect(2 if t2 and c2 > t2 else 1 if c1 > t1 else 0)

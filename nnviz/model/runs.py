@@ -123,6 +123,7 @@ class RunKeeping:
     def _set_aside(self) -> Run:
         """The live run, its live state the trainer itself; its timeline kept whole in a file
         mapped from disk, or (that file cannot be written) shrunk to RUN_BUDGET in memory."""
+        self.complete_timeline(deadline=math.inf)  # the recent states a run skipped: none replays them later
         run, t = self._run(), self.trainer
         if run.timeline.get(t.iteration) is None and math.isfinite(t.last_loss):
             run.timeline.record(t.state())  # so its timeline reaches where it stood

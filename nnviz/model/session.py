@@ -182,6 +182,7 @@ class TrainingSession(RunKeeping, HandEdits):
         ``folder`` (``rewind_file.rewind_path``; a normal quit: the next start scrubs back as far as it did).
         A run with nothing to rewind to (one state) gets none, and an old file of it goes.
         Returns the lessons written."""
+        self.complete_timeline(deadline=math.inf)  # every recent state, not only those replayed so far
         runs = dict(self.runs_by_lesson())
         written = []
         for name, (trainer, timeline) in runs.items():
@@ -399,7 +400,7 @@ class TrainingSession(RunKeeping, HandEdits):
         run repeats exactly. False when nothing is kept (nothing changed)."""
         if self.trainer is None:
             return False
-        self.complete_timeline()  # first: the run's skipped states are candidates too
+        self.complete_timeline(deadline=math.inf)  # first: the run's skipped states are candidates too
         state = self.timeline.nearest(int(iteration))
         if state is None:
             return False

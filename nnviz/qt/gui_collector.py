@@ -32,6 +32,7 @@ def collect_on_gui_thread() -> bool:
     if app is None or QThread.currentThread() is not app.thread():
         return False
     if _timer is not None and shiboken6.isValid(_timer) and _timer.parent() is app:
+        gc.disable()  # again: a test (or tool) may have switched it back on
         return True
     _timer = QTimer(app)
     _timer.setObjectName("nnviz-collector")

@@ -160,11 +160,11 @@ class TrainingWorker(QObject):
             self._fill_timer.start(0)
 
     def _fill_more(self) -> None:
-        if self._running or not self.session.gaps_left:
-            return  # running again (it fills when it stops), or a command's own fill finished it
+        if self._running:
+            return  # running again: it fills when it stops
         if self.session.complete_timeline():
             self._fill_timer.start(0)
-        else:
+        else:  # done, here or by a command's own fill (frames, say, publishes nothing)
             self._publish()  # the scrubber offers every recent iteration now
 
     def _tick(self) -> None:

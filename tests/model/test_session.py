@@ -260,6 +260,24 @@ def test_a_fill_cut_short_goes_on_where_it_stopped_one_gap_at_least_per_call():
     assert s.timeline.missing(n) == 0 and not s.complete_timeline()
 
 
+def test_a_run_set_aside_or_saved_for_the_next_start_first_gets_every_recent_state_back(tmp_path):
+    """The fill goes on a slice at a time after a stop; a lesson left (or a quit) before it was
+    done kept the gaps for good, as a run set aside is never replayed."""
+    s = session()
+    s._chunk_iterations = 10**6
+    s.step(300, fast=True)
+    assert s.complete_timeline(deadline=0.0)  # one slice: most are still missing
+    s.load_lesson("smile")
+    s.load_lesson("digits")  # back: its run as it was left
+    n, kept = s.trainer.iteration, set(s.timeline.iterations().tolist())
+    assert n == 300 and set(range(n - DEFAULT_RECENT + CHECKPOINT_EVERY, n + 1)) <= kept
+    s._chunk_iterations = 10**6  # (coming back started the chunk count over)
+    s.step(300, fast=True)
+    assert s.complete_timeline(deadline=0.0)
+    assert "digits" in s.save_rewinds(tmp_path)
+    assert s.timeline.missing(s.trainer.iteration) == 0
+
+
 def test_a_chunk_of_few_slow_iterations_records_every_state_even_at_full_speed():
     s = session()
     s._chunk_iterations = SPARSE_CHUNK - 1

@@ -53,3 +53,21 @@ def test_the_timer_collects_as_cpython_would_and_only_once_per_application(qtbot
     keep = [[] for _ in range(gc.get_threshold()[0] + 1)]  # new containers: the count passes the threshold
     assert collect_due() >= 1 and len(freed) == 1 and gc.get_count()[0] < gc.get_threshold()[0]
     del keep
+
+
+def test_a_full_collection_is_forced_only_where_the_third_threshold_asks_for_one(monkeypatch):
+    """CPython 3.14's incremental collector reports a third threshold of 0: read as 'always', it
+    would walk everything on every tick."""
+    from types import SimpleNamespace
+
+    from nnviz import collector
+
+    asked = []
+    for threshold, count, want in (((700, 10, 10), (701, 3, 11), 2), ((700, 10, 10), (701, 11, 3), 1),
+                                   ((2000, 10, 0), (2001, 3, 5), 0), ((700, 10, 10), (699, 11, 11), None)):
+        fake = SimpleNamespace(get_threshold=lambda t=threshold: t, get_count=lambda c=count: c,
+                               collect=lambda g: asked.append(g) or 0)
+        monkeypatch.setattr(collector, "gc", fake)
+        before = len(asked)
+        collector.collect_due()
+        assert asked[before:] == ([] if want is None else [want]), (threshold, count)

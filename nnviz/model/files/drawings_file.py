@@ -16,6 +16,7 @@ from ..errors import NNVizError
 from ..storage.npzfile import meta_array, meta_json, read_npz, write_npz
 
 FORMAT, VERSION = "nnviz-drawings", 1
+MAX_SIDE = 4096  # cells: far beyond any lesson's grid
 
 #: a lesson grid: (dataset name, height, width, binary: the smile's on/off cells)
 Grid = tuple[str, int, int, bool]
@@ -47,10 +48,11 @@ def load_drawings(path: str | Path) -> dict[Grid, np.ndarray]:
     out = {}
     for i, grid in enumerate(meta["grids"]):
         image = arrays.get(f"d{i}")
-        try:
-            name, h, w, binary = str(grid[0]), int(grid[1]), int(grid[2]), bool(grid[3])
-        except (TypeError, ValueError, IndexError):
+        if (not isinstance(grid, list) or len(grid) != 4 or not isinstance(grid[0], str)
+                or not all(isinstance(n, int) and 0 < n <= MAX_SIDE for n in grid[1:3])
+                or not isinstance(grid[3], bool)):
             continue
+        name, h, w, binary = grid
         if (image is None or image.shape != (h, w) or image.dtype.kind != "f" or not np.isfinite(image).all()
                 or image.min() < 0 or image.max() > 1):
             continue
