@@ -26,6 +26,7 @@ from 121 to 130 MiB). ``give_back_free_pages`` hands every whole free page back 
 from __future__ import annotations
 
 import ctypes
+import functools
 import sys
 import time
 
@@ -40,6 +41,7 @@ _set: int | None = None  # the threshold in force (None: glibc's adjusting one)
 _last_trim = -float("inf")  # time.monotonic() of the last give_back_free_pages that trimmed
 
 
+@functools.cache  # looked up once, not at every trim
 def _glibc(name: str, argtypes: tuple):
     """glibc's ``name`` (restype int), or None where there is none."""
     if not sys.platform.startswith("linux"):

@@ -19,10 +19,10 @@ import time
 from PySide6.QtCore import QObject, QStandardPaths, QThread, QTimer, Signal, Slot
 
 from ..malloc_settings import fit_to_network, give_back_free_pages
-from .gui_collector import collect_on_gui_thread
 from ..model.core.reports import Refused, Saved
 from ..model.errors import NNVizError
 from ..model.session import TrainingSession
+from .gui_collector import collect_on_gui_thread
 
 CHUNK_SECONDS = 0.008  # one chunk of training before returning to the event loop
 PUBLISH_SECONDS = 1 / 60  # coalesce snapshots to the display rate

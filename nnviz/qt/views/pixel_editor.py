@@ -238,7 +238,8 @@ class PixelEditor(LessonView, QWidget):
         canvases = dict(self._kept)
         if self._lesson_key is not None:
             canvases[self._lesson_key] = self.canvas
-        return {key: c.image for key, c in canvases.items() if c.image.any()}
+        images = {key: c.image for key, c in canvases.items()}  # (each a copy)
+        return {key: image for key, image in images.items() if image.any()}
 
     def restore_drawings(self, drawings: dict[tuple, np.ndarray]) -> None:
         """Drawings from the last start, each back on its lesson's grid when that lesson opens

@@ -296,12 +296,12 @@ class FilesController(QObject):
     def kept_drawings(self) -> dict:
         """The drawings kept when nnviz last closed (or last autosaved them)."""
         drawings = load_drawings(self.drawings_path())
-        self._kept_drawings = {k: v.tobytes() for k, v in drawings.items()}
+        self._kept_drawings = _fingerprint(drawings)
         return drawings
 
     def keep_drawings(self, drawings: dict) -> bool:
         """Write ``drawings`` (the editor's ``drawings()``) if they changed since the last time."""
-        key = {k: v.tobytes() for k, v in drawings.items()}
+        key = _fingerprint(drawings)
         if key == self._kept_drawings:
             return False
         try:
@@ -352,3 +352,8 @@ def _may_lack_transform(path: str) -> bool:
         return "nnviz" not in read_safetensors(path)[1]
     except NNVizError:
         return True
+
+
+def _fingerprint(drawings: dict) -> dict:
+    """What tells two sets of drawings apart: each grid's image bytes."""
+    return {grid: image.tobytes() for grid, image in drawings.items()}
